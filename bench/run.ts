@@ -1,0 +1,2 @@
+/** `npm run bench`: every benchmark, one after the other. */
+import './parse';

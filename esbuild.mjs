@@ -1,0 +1,44 @@
+// Bundles: dist/cli.js, dist/engine.js (+ its fold worker), dist/extension.js, dist/webview.js,
+// and the TensorFlow.js wasm binaries the engine loads from dist/.
+import * as esbuild from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  // tfjs-node is optional: required at run time when the user has it, never bundled.
+  external: ['vscode', '@tensorflow/tfjs-node'],
+};
+
+const entries = [
+  { in: 'src/cli/index.ts', out: 'dist/cli.js', ...node },
+  { in: 'src/engine/main.ts', out: 'dist/engine.js', ...node },
+  { in: 'src/engine/foldWorker.ts', out: 'dist/foldWorker.js', ...node },
+  { in: 'src/extension/activate.ts', out: 'dist/extension.js', ...node },
+  { in: 'webview/main.ts', out: 'dist/webview.js', bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: !production, minify: production, logLevel: 'warning' },
+].filter((e) => existsSync(e.in));
+
+mkdirSync('dist', { recursive: true });
+const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+  copyFileSync(join(wasmDir, 'dist', f), join('dist', f));
+}
+
+const contexts = await Promise.all(entries.map(({ in: entry, out, ...opts }) => esbuild.context({ ...opts, entryPoints: [entry], outfile: out })));
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}

@@ -1,0 +1,112 @@
+/** The inspect report: what a dataset is made of, as data (for --json) and as text (for people). */
+import type { Dataset } from './table/dataset';
+import { formatProblem, type Problem } from './table/problems';
+
+export interface InspectReport {
+  file: string;
+  format: string;
+  encoding: string;
+  encodingWhy: string;
+  bom: boolean;
+  lineEnding: string;
+  rows: number;
+  columns: string[];
+  kind: string;
+  roles: {
+    id: string | null;
+    label: string | null;
+    text: string | null;
+    features: string[];
+    pixels: { columns: number; width: number; height: number } | null;
+    why: Dataset['roles']['why'];
+  };
+  classes: { name: string; count: number; share: number }[];
+  labeled: number;
+  unlabeled: number;
+  skipped: number;
+  imbalanceRatio: number | null;
+  problemCounts: Record<string, number>;
+  problems: Problem[];
+}
+
+export function inspect(ds: Dataset): InspectReport {
+  const t = ds.table;
+  const r = ds.roles;
+  const labeled = ds.counts.reduce((a, b) => a + b, 0);
+  return {
+    file: t.path,
+    format: t.format,
+    encoding: t.encoding.name,
+    encodingWhy: t.encoding.why,
+    bom: t.encoding.bomLength > 0,
+    lineEnding: t.lineEnding === '\r\n' ? 'CRLF' : t.lineEnding === '\n' ? 'LF' : 'CR',
+    rows: ds.rowCount,
+    columns: t.header,
+    kind: ds.kind,
+    roles: {
+      id: r.id !== undefined ? t.header[r.id] : null,
+      label: r.label !== undefined ? t.header[r.label] : null,
+      text: r.text !== undefined ? t.header[r.text] : null,
+      features: r.features.map((c) => t.header[c]),
+      pixels: r.pixels ? { columns: r.pixels.columns.length, width: r.pixels.width, height: r.pixels.height } : null,
+      why: r.why,
+    },
+    classes: ds.classes.map((name, k) => ({ name, count: ds.counts[k], share: labeled ? ds.counts[k] / labeled : 0 })),
+    labeled,
+    unlabeled: ds.unlabeled,
+    skipped: ds.skipped,
+    imbalanceRatio: ds.classes.length ? ds.imbalanceRatio() : null,
+    problemCounts: Object.fromEntries(t.problemCounts),
+    problems: [...t.problems],
+  };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Terminal columns a string takes: East Asian wide and full-width characters take two. */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    w += (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+      (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1faff) || (c >= 0x20000 && c <= 0x3fffd) ? 2 : 1;
+  }
+  return w;
+}
+
+export function padDisplay(s: string, width: number): string {
+  return s + ' '.repeat(Math.max(0, width - displayWidth(s)));
+}
+
+export function formatInspect(rep: InspectReport, maxProblems = 20): string {
+  const out: string[] = [];
+  out.push(`${rep.file}`);
+  out.push(`  ${rep.rows} rows · ${rep.columns.length} columns · ${rep.format.toUpperCase()} · ${rep.encoding}${rep.bom ? ' with BOM' : ''} (${rep.encodingWhy}) · ${rep.lineEnding}`);
+  out.push('');
+  out.push('Roles');
+  const role = (name: string, v: string | null, why: string) => out.push(`  ${name.padEnd(9)}${(v ?? '—').padEnd(16)} ${why}`);
+  role('id', rep.roles.id, rep.roles.why.id);
+  role('label', rep.roles.label, rep.roles.why.label);
+  role('text', rep.roles.text, rep.roles.why.text);
+  role('features', rep.roles.features.length ? `${rep.roles.features.length} columns` : null, rep.roles.why.features);
+  role('pixels', rep.roles.pixels ? `${rep.roles.pixels.width}×${rep.roles.pixels.height}` : null, rep.roles.why.pixels);
+  out.push(`  model input: ${rep.kind}`);
+  out.push('');
+  out.push(`Classes (${rep.classes.length}; ${rep.labeled} labeled, ${rep.unlabeled} unlabeled, ${rep.skipped} skipped)`);
+  const width = Math.min(40, Math.max(5, ...rep.classes.map((c) => displayWidth(c.name))));
+  const maxShare = Math.max(0, ...rep.classes.map((c) => c.share));
+  for (const c of rep.classes) {
+    const bar = '█'.repeat(Math.max(c.count > 0 ? 1 : 0, Math.round((c.share / (maxShare || 1)) * 30)));
+    out.push(`  ${padDisplay(c.name, width)} ${String(c.count).padStart(8)} ${pct(c.share).padStart(6)} ${bar}`);
+  }
+  if (rep.imbalanceRatio !== null) out.push(`  imbalance ratio (largest/smallest class): ${rep.imbalanceRatio.toFixed(2)}`);
+  out.push('');
+  const total = Object.values(rep.problemCounts).reduce((a, b) => a + b, 0);
+  if (total === 0) out.push('No problems found.');
+  else {
+    out.push(`Problems (${total}: ${Object.entries(rep.problemCounts).map(([k, v]) => `${v} ${k}`).join(', ')})`);
+    for (const p of rep.problems.slice(0, maxProblems)) out.push(`  ${formatProblem(p)}`);
+    if (rep.problems.length > maxProblems) out.push(`  … ${total - maxProblems} more (--json lists up to 1000 of each kind)`);
+  }
+  return out.join('\n');
+}

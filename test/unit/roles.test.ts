@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDataset } from '../../src/core/table/dataset';
 import { inferRoles } from '../../src/core/table/roles';
-import { dataset } from '../helpers';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataset, tempDir } from '../helpers';
 
 const expected: Record<string, { id: string; label: string; text: string | null; kind: string; classes: number }> = {
   sms_spam: { id: 'id', label: 'label', text: 'text', kind: 'text', classes: 2 },
@@ -40,10 +42,7 @@ test('roles from values when names say nothing; overrides win', () => {
   assert.throws(() => inferRoles(header, sample, { label: 'nope' }), /no column "nope" for the label: expected one of "a", "b", "c", "d"/);
 });
 
-test('tabular data: numeric features, empty labels counted as unlabeled', async (t) => {
-  const { tempDir } = await import('../helpers');
-  const { writeFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
+test('tabular data: numeric features, empty labels counted as unlabeled', (t) => {
   const dir = tempDir(t);
   const p = join(dir, 'iris.csv');
   const rows = ['sepal_length,sepal_width,species'];
@@ -58,10 +57,7 @@ test('tabular data: numeric features, empty labels counted as unlabeled', async 
   assert.equal(ds.rowOf('row 4'), 3);
 });
 
-test('duplicate ids are reported with both lines', async (t) => {
-  const { tempDir } = await import('../helpers');
-  const { writeFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
+test('duplicate ids are reported with both lines', (t) => {
   const p = join(tempDir(t), 'dup.csv');
   writeFileSync(p, 'id,text,label\nA,one text here,x\nB,two text here,y\nA,three text here,x\n');
   const ds = openDataset(p, { id: 'id' });

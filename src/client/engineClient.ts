@@ -1,0 +1,113 @@
+/**
+ * The caller's side of the engine: starts `dist/engine.js` as a child process, sends typed requests,
+ * and turns every way the child can fail (crash, kill, out of memory, a malformed message) into a
+ * rejected promise with a reason, so that nothing waits forever. A dead engine is restarted by the
+ * next request. Used by the CLI and the extension host (which passes Electron's Node).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { parseEngineMessage, type AnalyzeRequest, type ErrorCode, type ProgressMessage, type ResultMessage, type RetrainRequest } from '../protocol/engine';
+
+export class EngineError extends Error {
+  constructor(readonly code: ErrorCode | 'crashed', message: string, readonly details?: string) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+export interface EngineClientOptions {
+  enginePath: string;
+  /** Node to run it with (in VS Code: process.execPath with ELECTRON_RUN_AS_NODE=1). */
+  execPath?: string;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+type Pending = { jobId: string; resolve: (r: ResultMessage) => void; reject: (e: Error) => void; onProgress?: (p: ProgressMessage) => void };
+
+export class EngineClient {
+  private child: ChildProcess | undefined;
+  private pending: Pending | undefined;
+
+  constructor(private readonly opts: EngineClientOptions) {}
+
+  get pid(): number | undefined { return this.child?.pid; }
+  get busy(): boolean { return this.pending !== undefined; }
+
+  private start(): ChildProcess {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
+    const child = fork(this.opts.enginePath, [], {
+      execPath: this.opts.execPath,
+      env: this.opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    const log = this.opts.log;
+    child.stdout?.on('data', (d: Buffer) => log?.(d.toString().trimEnd()));
+    child.stderr?.on('data', (d: Buffer) => log?.(d.toString().trimEnd()));
+    child.on('message', (raw) => this.onMessage(raw));
+    child.on('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      const p = this.pending;
+      if (!p) return;
+      this.pending = undefined;
+      const why = signal === 'SIGKILL' ? 'it was killed (SIGKILL: out of memory, or stopped by hand)' : signal ? `signal ${signal}` : `exit code ${code}`;
+      p.reject(new EngineError('crashed', `the engine stopped during the job: ${why}. Run it again to start a new engine.`));
+    });
+    child.on('error', (err) => {
+      const p = this.pending;
+      this.pending = undefined;
+      p?.reject(new EngineError('crashed', `the engine could not run: ${err.message}`));
+    });
+    this.child = child;
+    log?.(`engine started (pid ${child.pid})`);
+    return child;
+  }
+
+  private onMessage(raw: unknown): void {
+    const m = parseEngineMessage(raw);
+    const p = this.pending;
+    if (!m) {
+      this.opts.log?.(`ignored a malformed message from the engine: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    if (m.type === 'ready') return;
+    if (!p || m.jobId !== p.jobId) {
+      if (m.type === 'error' && !m.jobId && p) { this.pending = undefined; p.reject(new EngineError(m.code, m.message, m.details)); }
+      return;
+    }
+    if (m.type === 'progress') p.onProgress?.(m);
+    else if (m.type === 'result') { this.pending = undefined; p.resolve(m); }
+    else if (m.type === 'error') { this.pending = undefined; p.reject(new EngineError(m.code, m.message, m.details)); }
+  }
+
+  /** Runs one job; rejects with an EngineError on failure, cancel or crash. */
+  run(req: Omit<AnalyzeRequest, 'jobId'> | Omit<RetrainRequest, 'jobId'>, onProgress?: (p: ProgressMessage) => void): { jobId: string; done: Promise<ResultMessage> } {
+    if (this.pending) throw new EngineError('bad-request', 'the engine is busy with another job');
+    const jobId = randomUUID();
+    const child = this.start();
+    const done = new Promise<ResultMessage>((resolve, reject) => { this.pending = { jobId, resolve, reject, onProgress }; });
+    child.send({ ...req, jobId });
+    return { jobId, done };
+  }
+
+  /** Asks the engine to stop the job; it answers with a 'cancelled' error within a second. */
+  cancel(): void {
+    if (this.pending && this.child) this.child.send({ type: 'cancel', jobId: this.pending.jobId });
+  }
+
+  /** Sends anything (tests use it to check that malformed requests are refused). */
+  sendRaw(msg: unknown): void {
+    this.start().send(msg as object);
+  }
+
+  kill(): void {
+    this.child?.kill('SIGKILL');
+  }
+
+  dispose(): void {
+    const c = this.child;
+    this.child = undefined;
+    if (c && c.exitCode === null) c.kill();
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The "fastText" text classifier as a sparse trainer in plain TypeScript: hashed n-gram embedding
+ * bag (sum/√n) → dropout of tokens → linear softmax, trained by per-row SGD with a linearly decaying
+ * rate (as fastText does). Only the embedding rows a text touches are read and written, which is
+ * why it runs about 10× faster here than the same model on TensorFlow.js, whose optimizers update
+ * the whole table every step.
+ *
+ * Mean teacher (Tarvainen & Valpola 2017): the teacher's weights are an EMA of the student's after
+ * every step. Doing that densely would cost the whole table per step, so it is lazy and exact: a row
+ * the student did not touch for Δ steps was constant, so its EMA catches up in one go,
+ * T ← α^Δ·T + (1−α^Δ)·S, just before the student changes it (and for every row at evaluation).
+ */
+import { Random } from '../../core/random';
+import type { SparseRows } from '../featurize/text';
+import { logitGradient, type ClassifierModel, type Mode, type TrainBatch } from './types';
+
+export interface FastTextConfig {
+  dim: number;
+  classes: number;
+  buckets: number;
+  /** Initial learning rate; decays linearly to 0 over all steps. */
+  lr: number;
+  /** Probability of dropping each feature while training. */
+  tokenDropout: number;
+  /** Probability of dropping each feature in a stochastic (Π) pass. */
+  piDropout: number;
+  /** Teacher EMA decay per step; 0 = no teacher. */
+  teacherAlpha: number;
+  /** Embedding rows start uniform in ±initScale. */
+  initScale: number;
+  seed: number;
+}
+
+export class FastText implements ClassifierModel {
+  private readonly E: Float32Array;
+  private readonly W: Float32Array;
+  private readonly b: Float32Array;
+  private readonly tE?: Float32Array;
+  private readonly tW?: Float32Array;
+  private readonly tb?: Float32Array;
+  private readonly tLast?: Float64Array;
+  private step = 0;
+  private readonly lnAlpha: number;
+  private readonly rng: Random;
+  private readonly h: Float32Array;
+  private readonly dh: Float32Array;
+  private readonly kept: Uint32Array;
+
+  constructor(readonly cfg: FastTextConfig, private readonly x: SparseRows) {
+    const { dim, classes, buckets } = cfg;
+    this.rng = new Random(cfg.seed);
+    this.E = new Float32Array(buckets * dim);
+    for (let i = 0; i < this.E.length; i++) this.E[i] = (this.rng.next() * 2 - 1) * cfg.initScale;
+    this.W = new Float32Array(classes * dim);
+    this.b = new Float32Array(classes);
+    if (cfg.teacherAlpha > 0) {
+      this.tE = this.E.slice();
+      this.tW = this.W.slice();
+      this.tb = this.b.slice();
+      this.tLast = new Float64Array(buckets);
+    }
+    this.lnAlpha = Math.log(cfg.teacherAlpha || 1);
+    this.h = new Float32Array(dim);
+    this.dh = new Float32Array(dim);
+    let maxRow = 1;
+    for (let i = 0; i < x.rows; i++) maxRow = Math.max(maxRow, x.indptr[i + 1] - x.indptr[i]);
+    this.kept = new Uint32Array(maxRow);
+  }
+
+  /** Selects the features used for one pass; returns how many. */
+  private select(row: number, dropout: number): number {
+    const { indptr, indices } = this.x;
+    const s = indptr[row];
+    const e = indptr[row + 1];
+    let n = 0;
+    for (let i = s; i < e; i++) if (dropout === 0 || this.rng.next() >= dropout) this.kept[n++] = indices[i];
+    if (n === 0 && e > s) this.kept[n++] = indices[s + this.rng.int(e - s)];
+    return n;
+  }
+
+  /** h = mean of the selected embedding rows; p = softmax(W h + b + shift). */
+  private forward(n: number, E: Float32Array, W: Float32Array, b: Float32Array, p: Float32Array, shift?: Float32Array): void {
+    const { dim, classes } = this.cfg;
+    const h = this.h;
+    h.fill(0);
+    for (let j = 0; j < n; j++) {
+      const o = this.kept[j] * dim;
+      for (let d = 0; d < dim; d++) h[d] += E[o + d];
+    }
+    // Sum / √n rather than the mean: h keeps the same scale for a 5-word SMS and a 500-word review,
+    // so short and long texts learn at the same pace.
+    if (n > 0) { const inv = 1 / Math.sqrt(n); for (let d = 0; d < dim; d++) h[d] *= inv; }
+    let max = -Infinity;
+    for (let k = 0; k < classes; k++) {
+      let z = b[k] + (shift ? shift[k] : 0);
+      const o = k * dim;
+      for (let d = 0; d < dim; d++) z += W[o + d] * h[d];
+      p[k] = z;
+      if (z > max) max = z;
+    }
+    let sum = 0;
+    for (let k = 0; k < classes; k++) { p[k] = Math.exp(p[k] - max); sum += p[k]; }
+    for (let k = 0; k < classes; k++) p[k] /= sum;
+  }
+
+  /** Brings teacher row r up to the current step (the student row was constant since tLast[r]). */
+  private catchUp(r: number): void {
+    const last = this.tLast![r];
+    const delta = this.step - last;
+    if (delta <= 0) return;
+    const a = Math.exp(this.lnAlpha * delta);
+    const { dim } = this.cfg;
+    const o = r * dim;
+    const tE = this.tE!;
+    for (let d = 0; d < dim; d++) tE[o + d] = a * tE[o + d] + (1 - a) * this.E[o + d];
+    this.tLast![r] = this.step;
+  }
+
+  trainEpoch(batch: TrainBatch): number {
+    const { dim, classes } = this.cfg;
+    const p = new Float32Array(classes);
+    const g = new Float32Array(classes);
+    const teacher = this.tE !== undefined;
+    const alpha = this.cfg.teacherAlpha;
+    let loss = 0;
+    for (let t = 0; t < batch.order.length; t++) {
+      const pos = batch.order[t];
+      const row = batch.rows[pos];
+      const lr = this.cfg.lr * Math.max(1e-4, 1 - (batch.stepOffset + t) / batch.totalSteps);
+      const n = this.select(row, this.cfg.tokenDropout);
+      this.forward(n, this.E, this.W, this.b, p, batch.logitShift);
+      if (batch.observed) batch.observed.set(p, pos * classes);
+      const target = batch.targets.subarray(pos * classes, pos * classes + classes);
+      const cw = batch.classWeights ? batch.classWeights[batch.classOf[pos]] : 1;
+      const cons = batch.consistencyTarget?.subarray(pos * classes, pos * classes + classes);
+      loss += logitGradient(p, target, cw, batch.focalGamma, cons, batch.consistencyWeight, g);
+      // dh = Wᵀ g, before W changes.
+      const dh = this.dh;
+      dh.fill(0);
+      for (let k = 0; k < classes; k++) {
+        const gk = g[k];
+        if (gk === 0) continue;
+        const o = k * dim;
+        for (let d = 0; d < dim; d++) dh[d] += gk * this.W[o + d];
+      }
+      for (let k = 0; k < classes; k++) {
+        const gk = lr * g[k];
+        if (gk === 0) continue;
+        const o = k * dim;
+        for (let d = 0; d < dim; d++) this.W[o + d] -= gk * this.h[d];
+        this.b[k] -= gk;
+      }
+      if (n > 0) {
+        const scale = lr / Math.sqrt(n);
+        for (let j = 0; j < n; j++) {
+          const r = this.kept[j];
+          if (teacher) this.catchUp(r);
+          const o = r * dim;
+          for (let d = 0; d < dim; d++) this.E[o + d] -= scale * dh[d];
+        }
+      }
+      this.step++;
+      if (teacher) {
+        const tW = this.tW!, tb = this.tb!;
+        for (let i = 0; i < tW.length; i++) tW[i] = alpha * tW[i] + (1 - alpha) * this.W[i];
+        for (let k = 0; k < classes; k++) tb[k] = alpha * tb[k] + (1 - alpha) * this.b[k];
+      }
+    }
+    return loss / Math.max(1, batch.order.length);
+  }
+
+  get hasTeacher(): boolean { return this.tE !== undefined; }
+
+  predict(rows: ArrayLike<number>, mode: Mode, out: Float32Array): void {
+    const { classes } = this.cfg;
+    if (mode === 'teacher') {
+      if (!this.tE) throw new Error('no teacher');
+      for (let r = 0; r < this.cfg.buckets; r++) this.catchUp(r);
+    }
+    const p = new Float32Array(classes);
+    for (let i = 0; i < rows.length; i++) {
+      const n = this.select(rows[i], mode === 'stochastic' ? this.cfg.piDropout : 0);
+      if (mode === 'teacher') this.forward(n, this.tE!, this.tW!, this.tb!, p);
+      else this.forward(n, this.E, this.W, this.b, p);
+      out.set(p, i * classes);
+    }
+  }
+}

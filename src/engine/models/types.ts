@@ -1,0 +1,70 @@
+/** What a fold trainer needs of a model, whatever its kind (sparse text, tfjs MLP). */
+
+/** student: the trained weights, deterministic; teacher: the EMA of the weights; stochastic: a Π-model pass (dropout on). */
+export type Mode = 'student' | 'teacher' | 'stochastic';
+
+/** One epoch of training data, as positions into the fold's training rows. */
+export interface TrainBatch {
+  /** Dataset row of each training position. */
+  rows: Int32Array;
+  /** The order of positions for this epoch (shuffled). */
+  order: Int32Array;
+  /** Target distribution of each position (K each): one-hot, smoothed or a soft target. */
+  targets: Float32Array;
+  /** Given class of each position. */
+  classOf: Int32Array;
+  /** Per-class loss weights (class-weights remedy). */
+  classWeights?: Float32Array;
+  /** Focal loss γ (0 = plain cross-entropy). */
+  focalGamma: number;
+  /** Added to the logits while training only (logit adjustment, Menon et al. 2020: τ·log prior). */
+  logitShift?: Float32Array;
+  /** Consistency target of each position (K each), e.g. its temporal-ensemble prediction. */
+  consistencyTarget?: Float32Array;
+  /** Weight of the consistency loss this epoch (after ramp-up). */
+  consistencyWeight: number;
+  /** When given, the model writes its training-time prediction of each position here (K each). */
+  observed?: Float32Array;
+  /** Steps taken before this epoch and in all, for learning-rate schedules. */
+  stepOffset: number;
+  totalSteps: number;
+}
+
+export interface ClassifierModel {
+  /** Trains one epoch; returns the mean loss. */
+  trainEpoch(batch: TrainBatch): number | Promise<number>;
+  /** Writes K probabilities per row into `out`. */
+  predict(rows: ArrayLike<number>, mode: Mode, out: Float32Array): void | Promise<void>;
+  readonly hasTeacher: boolean;
+  dispose?(): void;
+}
+
+/**
+ * Gradient of the loss with respect to the logits for one row, in place in `g`:
+ * w·(p − t) for (weighted, focal) cross-entropy, plus the consistency term
+ * ∂/∂z of (λ/K)·Σ(p − c)², which is (2λ/K)·p_j·[(p_j − c_j) − Σ_k (p_k − c_k)·p_k].
+ * Focal loss uses (1 − p_t)^γ as a row weight with p_t = Σ t_k p_k, held constant (a common
+ * simplification that keeps soft targets working). Returns the row's cross-entropy.
+ */
+export function logitGradient(p: Float32Array, target: Float32Array, classWeight: number, focalGamma: number,
+  consistency: Float32Array | undefined, lambda: number, g: Float32Array): number {
+  const K = p.length;
+  let w = classWeight;
+  if (focalGamma > 0) {
+    let pt = 0;
+    for (let k = 0; k < K; k++) pt += target[k] * p[k];
+    w *= Math.pow(Math.max(0, 1 - pt), focalGamma);
+  }
+  let loss = 0;
+  for (let k = 0; k < K; k++) {
+    g[k] = w * (p[k] - target[k]);
+    if (target[k] > 0) loss -= target[k] * Math.log(p[k] + 1e-12);
+  }
+  if (consistency && lambda > 0) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += (p[k] - consistency[k]) * p[k];
+    const c = (2 * lambda) / K;
+    for (let k = 0; k < K; k++) g[k] += c * p[k] * (p[k] - consistency[k] - s);
+  }
+  return w * loss;
+}

@@ -1,0 +1,117 @@
+/**
+ * From a dataset to the inputs of cross-validation: features by data kind, training targets
+ * (one-hot, globally smoothed, or the sidecar's per-row soft targets) and label-name examples.
+ */
+import type { Dataset } from '../core/table/dataset';
+import type { Sidecar } from '../core/labels/sidecar';
+import type { TrainOptions } from '../protocol/engine';
+import { DEFAULT_TEXT_FEATURES, hashTexts, type SparseRows } from './featurize/text';
+import { TEXT_MODEL, type DenseRows, type FoldInput } from './trainFold';
+
+export class PrepareError extends Error {}
+
+/** Dense model settings (tuned on MNIST; see bench/). */
+export const DENSE_MODEL = { hidden: 256, dropout: 0.3, lr: 0.001, batch: 64, epochs: 12 };
+
+export interface Prepared {
+  base: Omit<FoldInput, 'fold'>;
+  kind: 'text' | 'pixels' | 'tabular';
+  /** Rows whose targets came from the sidecar. */
+  softTargets: number;
+}
+
+export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar): Prepared {
+  const kind = ds.kind;
+  if (kind === 'none') throw new PrepareError(`${ds.table.name}: nothing to learn from: expected a text column, pixel columns or numeric feature columns (see inspect)`);
+  if (ds.roles.label === undefined) throw new PrepareError(`${ds.table.name}: no label column; name it with --label`);
+  const K = ds.classes.length;
+  if (K < 2) throw new PrepareError(`${ds.table.name}: ${K} class${K === 1 ? '' : 'es'}: expected at least 2 to train a classifier`);
+  const N = ds.rowCount;
+  const labels = ds.labels.slice();
+  let labeled = 0;
+  for (let i = 0; i < N; i++) if (labels[i] >= 0) labeled++;
+  if (labeled < opts.folds * 2) throw new PrepareError(`${ds.table.name}: ${labeled} labeled rows: expected at least ${opts.folds * 2} for ${opts.folds}-fold cross-validation`);
+
+  const targets = new Float32Array(N * K);
+  const eps = opts.labelSmoothing;
+  const classIndex = new Map(ds.classes.map((c, k) => [c, k]));
+  let softTargets = 0;
+  for (let i = 0; i < N; i++) {
+    const y = labels[i];
+    if (y < 0) continue;
+    const soft = sidecar?.rows[ds.rowId(i)]?.soft;
+    if (soft) {
+      softTargets++;
+      for (const [c, v] of Object.entries(soft)) { const k = classIndex.get(c); if (k !== undefined) targets[i * K + k] = v; }
+      continue;
+    }
+    for (let k = 0; k < K; k++) targets[i * K + k] = eps / K + (k === y ? 1 - eps : 0);
+  }
+
+  const options: TrainOptions = { ...opts, epochs: opts.epochs || (kind === 'text' ? TEXT_MODEL.epochs : DENSE_MODEL.epochs) };
+  const base: Omit<FoldInput, 'fold'> = { classes: K, labels, foldOf: new Int8Array(0), targets, options };
+  if (kind === 'text') {
+    const col = ds.roles.text!;
+    const extraNames = opts.labelNames ? ds.classes : [];
+    const text: SparseRows = hashTexts((i) => (i < N ? (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col)) : extraNames[i - N].replace(/[_-]+/g, ' ')), N + extraNames.length, DEFAULT_TEXT_FEATURES);
+    base.text = text;
+    if (extraNames.length) {
+      base.extraRows = Int32Array.from(extraNames, (_, k) => N + k);
+      base.extraLabels = Int32Array.from(extraNames, (_, k) => k);
+    }
+  } else {
+    base.dense = kind === 'pixels' ? pixelRows(ds) : tabularRows(ds);
+  }
+  return { base, kind, softTargets };
+}
+
+function pixelRows(ds: Dataset): DenseRows {
+  const px = ds.roles.pixels!;
+  const D = px.columns.length;
+  const N = ds.rowCount;
+  const x = new Float32Array(N * D);
+  let max = 0;
+  for (let i = 0; i < N; i++) {
+    if (ds.table.index.damaged[i]) continue;
+    const cells = ds.table.row(i);
+    for (let d = 0; d < D; d++) {
+      const v = Number(cells[px.columns[d]]);
+      const f = Number.isFinite(v) ? v : 0;
+      x[i * D + d] = f;
+      if (f > max) max = f;
+    }
+  }
+  // Grey levels 0..255 or already 0..1.
+  if (max > 1) for (let i = 0; i < x.length; i++) x[i] /= 255;
+  return { x, dim: D, image: { width: px.width, height: px.height } };
+}
+
+function tabularRows(ds: Dataset): DenseRows {
+  const cols = ds.roles.features;
+  const D = cols.length;
+  const N = ds.rowCount;
+  const x = new Float32Array(N * D);
+  const present = new Uint8Array(N * D);
+  const sum = new Float64Array(D);
+  const sum2 = new Float64Array(D);
+  const count = new Float64Array(D);
+  for (let i = 0; i < N; i++) {
+    if (ds.table.index.damaged[i]) continue;
+    const cells = ds.table.row(i);
+    for (let d = 0; d < D; d++) {
+      const t = cells[cols[d]].trim();
+      const v = t === '' ? NaN : Number(t);
+      if (!Number.isFinite(v)) continue;
+      x[i * D + d] = v;
+      present[i * D + d] = 1;
+      sum[d] += v; sum2[d] += v * v; count[d]++;
+    }
+  }
+  // Standardize; a missing value becomes the column mean (0 after standardizing).
+  for (let d = 0; d < D; d++) {
+    const mean = count[d] ? sum[d] / count[d] : 0;
+    const sd = count[d] ? Math.sqrt(Math.max(1e-12, sum2[d] / count[d] - mean * mean)) : 1;
+    for (let i = 0; i < N; i++) x[i * D + d] = present[i * D + d] ? (x[i * D + d] - mean) / sd : 0;
+  }
+  return { x, dim: D };
+}

@@ -1,0 +1,205 @@
+/**
+ * One fold of K-fold cross-validation: train on the other folds, and after every epoch predict the
+ * held-out rows, so every labeled row gets out-of-fold signals from a model that never saw its label:
+ * - temporal ensemble (Laine & Aila 2016): Z ← αZ + (1−α)z after each epoch, bias-corrected by 1−α^t;
+ * - training dynamics: the probability of the given label at every epoch (its mean and variability,
+ *   and how often the predicted class flips);
+ * - Π-model: T stochastic passes (dropout on) at the end; how many disagree with the given label;
+ * - mean teacher (Tarvainen & Valpola 2017): the prediction of the EMA of the weights;
+ * - optional consistency loss towards each training row's own temporal ensemble, ramped up with
+ *   exp(−5(1−t)²) over the first half of training.
+ * Pure: the same inputs and seed give the same outputs, in a worker or in the main thread.
+ */
+import { Random } from '../core/random';
+import type { TrainOptions } from '../protocol/engine';
+import type { SparseRows } from './featurize/text';
+import type { ModelFactory } from './models/factories';
+import type { TrainBatch } from './models/types';
+
+export interface DenseRows {
+  x: Float32Array;
+  dim: number;
+  /** Image shape when the columns are pixels (for a CNN). */
+  image?: { width: number; height: number };
+}
+
+export interface FoldInput {
+  fold: number;
+  classes: number;
+  /** Class per row; < 0 = not trained on (unlabeled or damaged). */
+  labels: Int32Array;
+  /** Fold of each labeled row; −1 for the rest. */
+  foldOf: Int8Array;
+  /** Training target per row (K each). */
+  targets: Float32Array;
+  text?: SparseRows;
+  dense?: DenseRows;
+  options: TrainOptions;
+  /** Extra training rows for this fold only (label-name examples), already in `text`. */
+  extraRows?: Int32Array;
+  extraLabels?: Int32Array;
+}
+
+export interface FoldOutput {
+  fold: number;
+  held: Int32Array;
+  ema: Float32Array;
+  student: Float32Array;
+  teacher?: Float32Array;
+  pi?: Float32Array;
+  piDisagree: Uint8Array;
+  piSpread: Float32Array;
+  /** p(given label) of each held-out row at each epoch: epochs × held. */
+  history: Float32Array;
+  flips: Uint8Array;
+  /** Rows with no label, predicted by this fold's student. */
+  unlabeled: Int32Array;
+  unlabeledProbs: Float32Array;
+  epochLoss: number[];
+  epochAccuracy: number[];
+  backend: string;
+}
+
+export type FoldProgress = (p: { fold: number; epoch: number; epochs: number; loss: number; rowsPerSec: number }) => void;
+
+/** Text model settings (tuned on the shared datasets with injected noise; see bench/). */
+export const TEXT_MODEL = { dim: 32, lr: 0.02, tokenDropout: 0.5, piDropout: 0.5, epochs: 10, initScale: 0.1 };
+
+function argmax(p: Float32Array, o: number, K: number): number {
+  let best = 0;
+  for (let k = 1; k < K; k++) if (p[o + k] > p[o + best]) best = k;
+  return best;
+}
+
+export async function trainFold(input: FoldInput, makeModel: ModelFactory, onProgress?: FoldProgress, shouldStop?: () => boolean, backend = 'typescript'): Promise<FoldOutput> {
+  const { fold, classes: K, labels, foldOf, options } = input;
+  const n = labels.length;
+  const trainList: number[] = [];
+  const heldList: number[] = [];
+  const unlabeledList: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (labels[i] < 0) { if (labels[i] === -1) unlabeledList.push(i); continue; }
+    if (foldOf[i] === fold) heldList.push(i); else trainList.push(i);
+  }
+  const extra = input.extraRows ?? new Int32Array(0);
+  const rows = Int32Array.from([...trainList, ...extra]);
+  const held = Int32Array.from(heldList);
+  const P = rows.length;
+  const H = held.length;
+  const rng = new Random(options.seed * 1000 + fold + 1);
+
+  // Training targets and per-class statistics.
+  const targets = new Float32Array(P * K);
+  const classOf = new Int32Array(P);
+  const counts = new Float64Array(K);
+  for (let j = 0; j < P; j++) {
+    if (j < trainList.length) {
+      const r = rows[j];
+      classOf[j] = labels[r];
+      targets.set(input.targets.subarray(r * K, r * K + K), j * K);
+    } else {
+      const c = input.extraLabels![j - trainList.length];
+      classOf[j] = c;
+      targets[j * K + c] = 1;
+    }
+    counts[classOf[j]]++;
+  }
+  let classWeights: Float32Array | undefined;
+  let logitShift: Float32Array | undefined;
+  let focalGamma = 0;
+  if (options.imbalance === 'class-weights') {
+    classWeights = new Float32Array(K);
+    for (let k = 0; k < K; k++) classWeights[k] = counts[k] > 0 ? P / (K * counts[k]) : 0;
+  } else if (options.imbalance === 'logit-adjustment') {
+    logitShift = new Float32Array(K);
+    for (let k = 0; k < K; k++) logitShift[k] = Math.log((counts[k] + 1) / (P + K));
+  } else if (options.imbalance === 'focal') focalGamma = 2;
+
+  const model = await makeModel(input, P, options.seed * 7919 + fold);
+  const epochs = options.epochs;
+  const alpha = options.emaDecay;
+  const Z = new Float32Array(H * K);
+  const z = new Float32Array(H * K);
+  const history = new Float32Array(epochs * H);
+  const flips = new Uint8Array(H);
+  const lastArg = new Int32Array(H).fill(-1);
+  const trainZ = options.consistency > 0 ? new Float32Array(P * K) : undefined;
+  const observed = options.consistency > 0 ? new Float32Array(P * K) : undefined;
+  const epochLoss: number[] = [];
+  const epochAccuracy: number[] = [];
+  const order = new Int32Array(P);
+  for (let j = 0; j < P; j++) order[j] = j;
+
+  for (let e = 0; e < epochs; e++) {
+    if (shouldStop?.()) throw new Error('cancelled');
+    const t0 = performance.now();
+    rng.shuffle(order);
+    const ramp = Math.min(1, (e + 1) / Math.max(1, epochs / 2));
+    const corrected = trainZ && e > 0 ? biasCorrected(trainZ, alpha, e) : undefined;
+    const batch: TrainBatch = {
+      rows, order, targets, classOf, classWeights, focalGamma, logitShift,
+      consistencyTarget: corrected, consistencyWeight: corrected ? options.consistency * Math.exp(-5 * (1 - ramp) ** 2) : 0,
+      observed, stepOffset: e * P, totalSteps: epochs * P,
+    };
+    const loss = await model.trainEpoch(batch);
+    if (trainZ && observed) for (let i = 0; i < trainZ.length; i++) trainZ[i] = alpha * trainZ[i] + (1 - alpha) * observed[i];
+    await model.predict(held, 'student', z);
+    let correct = 0;
+    for (let i = 0; i < H; i++) {
+      const o = i * K;
+      for (let k = 0; k < K; k++) Z[o + k] = alpha * Z[o + k] + (1 - alpha) * z[o + k];
+      const y = labels[held[i]];
+      history[e * H + i] = z[o + y];
+      const a = argmax(z, o, K);
+      if (a === y) correct++;
+      if (lastArg[i] >= 0 && a !== lastArg[i]) flips[i]++;
+      lastArg[i] = a;
+    }
+    epochLoss.push(loss);
+    epochAccuracy.push(H ? correct / H : 0);
+    const secs = (performance.now() - t0) / 1000;
+    onProgress?.({ fold, epoch: e + 1, epochs, loss, rowsPerSec: P / Math.max(1e-6, secs) });
+  }
+  const ema = biasCorrected(Z, alpha, epochs);
+  const student = z;
+
+  let teacher: Float32Array | undefined;
+  if (model.hasTeacher) {
+    teacher = new Float32Array(H * K);
+    await model.predict(held, 'teacher', teacher);
+  }
+  const T = options.piPasses;
+  const piDisagree = new Uint8Array(H);
+  const piSpread = new Float32Array(H);
+  let pi: Float32Array | undefined;
+  if (T > 0) {
+    pi = new Float32Array(H * K);
+    const pass = new Float32Array(H * K);
+    const sumY = new Float64Array(H);
+    const sumY2 = new Float64Array(H);
+    for (let t = 0; t < T; t++) {
+      await model.predict(held, 'stochastic', pass);
+      for (let i = 0; i < H; i++) {
+        const o = i * K;
+        const y = labels[held[i]];
+        for (let k = 0; k < K; k++) pi[o + k] += pass[o + k] / T;
+        if (argmax(pass, o, K) !== y) piDisagree[i]++;
+        sumY[i] += pass[o + y];
+        sumY2[i] += pass[o + y] ** 2;
+      }
+    }
+    for (let i = 0; i < H; i++) piSpread[i] = Math.sqrt(Math.max(0, sumY2[i] / T - (sumY[i] / T) ** 2));
+  }
+  const unlabeled = Int32Array.from(unlabeledList);
+  const unlabeledProbs = new Float32Array(unlabeled.length * K);
+  if (unlabeled.length) await model.predict(unlabeled, 'student', unlabeledProbs);
+  model.dispose?.();
+  return { fold, held, ema, student, teacher, pi, piDisagree, piSpread, history, flips, unlabeled, unlabeledProbs, epochLoss, epochAccuracy, backend };
+}
+
+function biasCorrected(Z: Float32Array, alpha: number, t: number): Float32Array {
+  const c = 1 / (1 - Math.pow(alpha, t));
+  const out = new Float32Array(Z.length);
+  for (let i = 0; i < Z.length; i++) out[i] = Z[i] * c;
+  return out;
+}

@@ -38,6 +38,8 @@ export class EngineClient {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
     const child = fork(this.opts.enginePath, [], {
       execPath: this.opts.execPath,
+      // Not the parent's flags (a test runner's loader, Electron's switches): the engine is plain JS.
+      execArgv: [],
       env: this.opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',

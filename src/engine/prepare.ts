@@ -48,7 +48,7 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar): Pre
     for (let k = 0; k < K; k++) targets[i * K + k] = eps / K + (k === y ? 1 - eps : 0);
   }
 
-  const options: TrainOptions = { ...opts, epochs: opts.epochs || (kind === 'text' ? TEXT_MODEL.epochs : DENSE_MODEL.epochs) };
+  const options: TrainOptions = { ...opts, epochs: opts.epochs || (kind === 'text' ? textEpochs(labeled, K, opts.folds) : DENSE_MODEL.epochs) };
   const base: Omit<FoldInput, 'fold'> = { classes: K, labels, foldOf: new Int8Array(0), targets, options };
   if (kind === 'text') {
     const col = ds.roles.text!;
@@ -63,6 +63,17 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar): Pre
     base.dense = kind === 'pixels' ? pixelRows(ds) : tabularRows(ds);
   }
   return { base, kind, softTargets };
+}
+
+/**
+ * Epochs for the text model: per-row SGD needs about 10,000 steps per class to converge, so small
+ * data or many classes get more epochs (at most 20), large data the default 10. Measured on the
+ * shared datasets with injected noise: toutiao 6k rows × 15 classes AP 0.62 at 10 epochs, 0.78 at 20,
+ * 0.75 at 40; ag_news and sms_spam are best at 10.
+ */
+export function textEpochs(labeled: number, K: number, folds: number): number {
+  const perClass = (labeled * (folds - 1)) / folds / K;
+  return Math.min(20, Math.max(TEXT_MODEL.epochs, Math.round(10000 / perClass)));
 }
 
 function pixelRows(ds: Dataset): DenseRows {

@@ -11,6 +11,8 @@ export interface SparseRows {
   indices: Uint32Array;
   rows: number;
   buckets: number;
+  /** Inverse document frequency of each bucket, log((N + 1)/(df + 1)) + 1, when weighting is on. */
+  idf?: Float32Array;
 }
 
 export interface TextFeatureOptions {
@@ -23,9 +25,11 @@ export interface TextFeatureOptions {
   charNgrams: boolean;
   /** At most this many features per row (long documents are cut; keeps time per row bounded). */
   maxFeatures: number;
+  /** Weight features by inverse document frequency (computed without labels, on all rows). */
+  idf: boolean;
 }
 
-export const DEFAULT_TEXT_FEATURES: TextFeatureOptions = { buckets: 1 << 19, charNgrams: false, maxFeatures: 3000 };
+export const DEFAULT_TEXT_FEATURES: TextFeatureOptions = { buckets: 1 << 19, charNgrams: false, maxFeatures: 3000, idf: true };
 
 const FNV_PRIME = 0x01000193;
 const SEED_WORD = 0x9747b28c;
@@ -130,5 +134,21 @@ export function hashTexts(texts: (i: number) => string, rows: number, opts: Text
     textFeatures(texts(i), opts, push);
     indptr[i + 1] = nnz;
   }
-  return { indptr, indices: indices.slice(0, nnz), rows, buckets: opts.buckets };
+  const out: SparseRows = { indptr, indices: indices.slice(0, nnz), rows, buckets: opts.buckets };
+  if (opts.idf) out.idf = inverseDocumentFrequency(out);
+  return out;
+}
+
+export function inverseDocumentFrequency(x: SparseRows): Float32Array {
+  const df = new Float32Array(x.buckets);
+  const seen = new Int32Array(x.buckets).fill(-1);
+  for (let i = 0; i < x.rows; i++) {
+    for (let j = x.indptr[i]; j < x.indptr[i + 1]; j++) {
+      const b = x.indices[j];
+      if (seen[b] !== i) { seen[b] = i; df[b]++; }
+    }
+  }
+  const idf = new Float32Array(x.buckets);
+  for (let b = 0; b < x.buckets; b++) idf[b] = Math.log((x.rows + 1) / (df[b] + 1)) + 1;
+  return idf;
 }

@@ -40,11 +40,15 @@ export class FastText implements ClassifierModel {
   private readonly tb?: Float32Array;
   private readonly tLast?: Float64Array;
   private step = 0;
+  /** 1/‖weights‖ of the last forward pass. */
+  private norm = 0;
   private readonly lnAlpha: number;
   private readonly rng: Random;
   private readonly h: Float32Array;
   private readonly dh: Float32Array;
   private readonly kept: Uint32Array;
+  /** Weight of each bucket in the bag (inverse document frequency; 1 when absent). */
+  private readonly idf: Float32Array | undefined;
 
   constructor(readonly cfg: FastTextConfig, private readonly x: SparseRows) {
     const { dim, classes, buckets } = cfg;
@@ -65,6 +69,7 @@ export class FastText implements ClassifierModel {
     let maxRow = 1;
     for (let i = 0; i < x.rows; i++) maxRow = Math.max(maxRow, x.indptr[i + 1] - x.indptr[i]);
     this.kept = new Uint32Array(maxRow);
+    this.idf = x.idf;
   }
 
   /** Selects the features used for one pass; returns how many. */
@@ -83,13 +88,19 @@ export class FastText implements ClassifierModel {
     const { dim, classes } = this.cfg;
     const h = this.h;
     h.fill(0);
+    const idf = this.idf;
+    let norm = 0;
     for (let j = 0; j < n; j++) {
-      const o = this.kept[j] * dim;
-      for (let d = 0; d < dim; d++) h[d] += E[o + d];
+      const f = this.kept[j];
+      const w = idf ? idf[f] : 1;
+      norm += w * w;
+      const o = f * dim;
+      for (let d = 0; d < dim; d++) h[d] += w * E[o + d];
     }
-    // Sum / √n rather than the mean: h keeps the same scale for a 5-word SMS and a 500-word review,
-    // so short and long texts learn at the same pace.
-    if (n > 0) { const inv = 1 / Math.sqrt(n); for (let d = 0; d < dim; d++) h[d] *= inv; }
+    // A weighted sum over its L2 norm (√n when unweighted) rather than the mean: h keeps the same
+    // scale for a 5-word SMS and a 500-word review, so short and long texts learn at the same pace.
+    this.norm = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let d = 0; d < dim; d++) h[d] *= this.norm;
     let max = -Infinity;
     for (let k = 0; k < classes; k++) {
       let z = b[k] + (shift ? shift[k] : 0);
@@ -151,10 +162,11 @@ export class FastText implements ClassifierModel {
         this.b[k] -= gk;
       }
       if (n > 0) {
-        const scale = lr / Math.sqrt(n);
+        const idf = this.idf;
         for (let j = 0; j < n; j++) {
           const r = this.kept[j];
           if (teacher) this.catchUp(r);
+          const scale = lr * this.norm * (idf ? idf[r] : 1);
           const o = r * dim;
           for (let d = 0; d < dim; d++) this.E[o + d] -= scale * dh[d];
         }

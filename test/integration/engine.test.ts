@@ -1,0 +1,154 @@
+/**
+ * The engine child process on real data (built bundle, as the CLI and the extension run it):
+ * detection quality floors on shared datasets with injected noise of known truth, determinism,
+ * cancel, crash recovery, malformed messages, backend fallback.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineClient, EngineError } from '../../src/client/engineClient';
+import type { EngineMessage, TrainOptions } from '../../src/protocol/engine';
+import type { Summary } from '../../src/core/results';
+import { readArrays } from '../../src/core/results';
+import { openDataset } from '../../src/core/table/dataset';
+import { averagePrecision, auroc } from '../../src/core/signals/metrics';
+import { Table } from '../../src/core/table/table';
+import { patchLabels } from '../../src/core/labels/patch';
+import { ROOT, SHARED_PEER, dataset, tempDir } from '../helpers';
+
+const ENGINE = join(ROOT, 'dist/engine.js');
+
+function client(env: NodeJS.ProcessEnv = {}): EngineClient {
+  return new EngineClient({ enginePath: ENGINE, env: { ...process.env, ...env } });
+}
+
+async function analyze(c: EngineClient, file: string, outDir: string, options: Partial<TrainOptions> = {}): Promise<Summary> {
+  const res = await c.run({ type: 'analyze', dataset: { file }, options: { seed: 3, ...options }, outDir }).done;
+  return JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
+}
+
+/** The first `rows` rows of a shared dataset with the peer's noisy labels; truth by row. */
+function noisySubsample(dir: string, name: string, run: string, rows: number): { file: string; truth: Uint8Array } {
+  const src = openDataset(dataset(name));
+  const end = rows < src.rowCount ? src.table.index.start[rows] : src.table.bytes.length;
+  const head = new Table('sub.csv', src.table.bytes.subarray(0, end));
+  const noise = new Table('noise.csv', readFileSync(join(SHARED_PEER, 'noise', `${run}.csv`)));
+  const byId = new Map<string, [string, string]>();
+  for (let i = 0; i < noise.rowCount; i++) { const [id, noisy, err] = noise.row(i); byId.set(id, [noisy, err]); }
+  const changes = new Map<number, string>();
+  const truth = new Uint8Array(head.rowCount);
+  for (let i = 0; i < head.rowCount; i++) {
+    const [noisy, err] = byId.get(head.cell(i, 0))!;
+    if (err === '1') { changes.set(i, noisy); truth[i] = 1; }
+  }
+  const file = join(dir, `${run}-${rows}.csv`);
+  writeFileSync(file, patchLabels(head, 2, changes));
+  return { file, truth };
+}
+
+function ranking(summary: Summary, out: string): Float32Array {
+  return readArrays(join(out, 'arrays.bin'), summary.arrays).get('suspicion')!;
+}
+
+test('toutiao (Chinese, 15 classes) with 20% uniform noise: ranking well above chance', async (t) => {
+  const dir = tempDir(t);
+  const { file, truth } = noisySubsample(dir, 'toutiao_news_20k', 'toutiao20k-uniform20', 6000);
+  const c = client();
+  t.after(() => c.dispose());
+  const s = await analyze(c, file, join(dir, 'out'));
+  const score = ranking(s, join(dir, 'out'));
+  const ap = averagePrecision(score, truth);
+  const roc = auroc(score, truth);
+  t.diagnostic(`AP ${ap.toFixed(3)} AUROC ${roc.toFixed(3)} flagged ${s.flagged}`);
+  assert.ok(ap > 0.7, `AP ${ap}`); // chance is the noise rate, 0.2
+  assert.ok(roc > 0.9, `AUROC ${roc}`);
+  assert.equal(s.backend, 'typescript');
+  assert.equal(s.rows, 6000);
+  // Flagged rows are mostly real errors.
+  const rows = readFileSync(join(dir, 'out', 'rows.csv'), 'utf8').trim().split('\n');
+  assert.equal(rows.length, 6001);
+  assert.equal(rows[0], 'id,given_label,suggested_label,suspicion,flagged,self_confidence,normalized_margin,pi_disagreement,ema_confidence,teacher_confidence,soft_label');
+});
+
+test('the bundled sample: flipped rows rank first, and the same seed gives the same output', async (t) => {
+  const dir = tempDir(t);
+  const sample = join(ROOT, 'samples/sms_spam_noisy.csv');
+  const truthIds = new Set(readFileSync(join(ROOT, 'samples/sms_spam_noisy.truth.csv'), 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.split(',')[0]));
+  const c = client();
+  t.after(() => c.dispose());
+  const s1 = await analyze(c, sample, join(dir, 'a'));
+  const s2 = await analyze(c, sample, join(dir, 'b'));
+  const rowsA = readFileSync(join(dir, 'a', 'rows.csv'), 'utf8');
+  assert.equal(rowsA, readFileSync(join(dir, 'b', 'rows.csv'), 'utf8'), 'same seed, same rows.csv');
+  const ds = openDataset(sample);
+  const truth = Uint8Array.from({ length: ds.rowCount }, (_, i) => (truthIds.has(ds.rowId(i)) ? 1 : 0));
+  const ap = averagePrecision(ranking(s1, join(dir, 'a')), truth);
+  t.diagnostic(`sample AP ${ap.toFixed(3)}`);
+  assert.ok(ap > 0.8, `AP ${ap}`);
+  assert.ok(s1.topSuspects[0].reason.includes('stochastic passes disagree'));
+  assert.equal(s2.flagged, s1.flagged);
+  const other = await analyze(c, sample, join(dir, 'c'), { seed: 4 });
+  assert.notEqual(readFileSync(join(dir, 'c', 'rows.csv'), 'utf8'), rowsA, 'another seed, another run');
+  void other;
+});
+
+test('cancel stops a job within a second; a killed engine is reported and the next job works', async (t) => {
+  const dir = tempDir(t);
+  const c = client();
+  t.after(() => c.dispose());
+  const big = dataset('toutiao_news_20k');
+  let job = c.run({ type: 'analyze', dataset: { file: big }, options: { epochs: 50 }, outDir: join(dir, 'x') }, (p) => { if (p.phase === 'train' && !cancelledAt) { cancelledAt = Date.now(); c.cancel(); } });
+  let cancelledAt = 0;
+  await assert.rejects(job.done, (e: unknown) => e instanceof EngineError && e.code === 'cancelled');
+  const took = Date.now() - cancelledAt;
+  t.diagnostic(`cancel took ${took} ms`);
+  assert.ok(took < 1000, `cancel took ${took} ms`);
+
+  let killed = false;
+  job = c.run({ type: 'analyze', dataset: { file: big }, options: { epochs: 50 }, outDir: join(dir, 'y') }, (p) => { if (p.phase === 'train' && !killed) { killed = true; c.kill(); } });
+  await assert.rejects(job.done, (e: unknown) => e instanceof EngineError && e.code === 'crashed' && /killed/.test(e.message));
+  const s = await analyze(c, join(ROOT, 'samples/sms_spam_noisy.csv'), join(dir, 'z'), { epochs: 2, piPasses: 1 });
+  assert.equal(s.rows, 2000);
+});
+
+test('malformed messages are refused and the engine keeps serving', async (t) => {
+  const dir = tempDir(t);
+  const child = fork(ENGINE, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  t.after(() => child.kill());
+  const messages: EngineMessage[] = [];
+  const next = (pred: (m: EngineMessage) => boolean) => new Promise<EngineMessage>((resolve) => {
+    const on = (m: EngineMessage) => { messages.push(m); if (pred(m)) { child.off('message', on); resolve(m); } };
+    child.on('message', on);
+  });
+  await next((m) => m.type === 'ready');
+  for (const bad of [{ type: 'analyze' }, { jobId: 'q', type: 'analyze', dataset: { file: 'x' }, outDir: 'o', options: { folds: 0 } }, 'garbage', { type: 'explode', jobId: 'z' }]) {
+    const reply = next((m) => m.type === 'error');
+    child.send(bad as object);
+    const m = await reply;
+    assert.equal(m.type === 'error' && m.code, 'bad-request');
+  }
+  const done = next((m) => m.type === 'result' || (m.type === 'error' && m.jobId === 'ok'));
+  child.send({ type: 'analyze', jobId: 'ok', dataset: { file: join(ROOT, 'samples/sms_spam_noisy.csv') }, options: { epochs: 1, piPasses: 1 }, outDir: join(dir, 'o') });
+  assert.equal((await done).type, 'result');
+  const missing = next((m) => m.type === 'error' && m.jobId === 'missing');
+  child.send({ type: 'analyze', jobId: 'missing', dataset: { file: join(dir, 'nope.csv') }, options: {}, outDir: join(dir, 'o2') });
+  const err = await missing;
+  assert.equal(err.type === 'error' && err.code, 'data');
+});
+
+test('pixel data trains an MLP on wasm by default and on cpu when forced (tfjs-node absent)', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'mnist600.csv');
+  const src = readFileSync(dataset('mnist_test_labelerrors'), 'utf8').split('\r\n');
+  writeFileSync(file, src.slice(0, 601).join('\r\n') + '\r\n');
+  for (const [env, want] of [[{}, 'wasm'], [{ LABEL_LENS_BACKEND: 'cpu' }, 'cpu']] as const) {
+    const c = client(env);
+    t.after(() => c.dispose());
+    const s = await analyze(c, file, join(dir, want), { epochs: 3, piPasses: 2, folds: 3 });
+    assert.equal(s.backend, want);
+    assert.equal(s.dataKind, 'pixels');
+    assert.ok(s.oofAccuracy > 0.6, `${want}: accuracy ${s.oofAccuracy}`);
+  }
+});

@@ -25,11 +25,14 @@ export interface TextFeatureOptions {
   charNgrams: boolean;
   /** At most this many features per row (long documents are cut; keeps time per row bounded). */
   maxFeatures: number;
-  /** Weight features by inverse document frequency (computed without labels, on all rows). */
+  /**
+   * Weight features by inverse document frequency (computed without labels, on all rows). Off by
+   * default: it lowered detection AP on the shared datasets (iflytek 0.72 → 0.63, ag_news 0.87 → 0.85).
+   */
   idf: boolean;
 }
 
-export const DEFAULT_TEXT_FEATURES: TextFeatureOptions = { buckets: 1 << 19, charNgrams: false, maxFeatures: 3000, idf: true };
+export const DEFAULT_TEXT_FEATURES: TextFeatureOptions = { buckets: 1 << 19, charNgrams: false, maxFeatures: 3000, idf: false };
 
 const FNV_PRIME = 0x01000193;
 const SEED_WORD = 0x9747b28c;

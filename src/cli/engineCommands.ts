@@ -116,7 +116,7 @@ function formatSummary(s: Summary, outDir: string): string {
   return [
     `${s.rows} rows, ${s.classes.length} classes, ${s.dataKind} model on ${s.backend}; ${s.options.folds}-fold, ${s.epochs} epochs`,
     `out-of-fold accuracy against the given labels: ${pct(s.oofAccuracy)}`,
-    `flagged: ${s.flagged} rows (estimated noise rate ${pct(s.estimatedNoiseRate)}); ranked by ${s.ranking} (noise concentration ${s.noiseConcentration.toFixed(2)})`,
+    `flagged: ${s.flagged} rows (estimated noise rate ${pct(s.estimatedNoiseRate)}); ranked by ${s.ranking}`,
     `time: ${secs}`,
     `results: ${join(outDir, 'rows.csv')}, ${join(outDir, 'summary.json')}`,
   ].join('\n');

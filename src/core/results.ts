@@ -59,9 +59,8 @@ export interface Summary {
   seconds: Record<string, number>;
   options: Record<string, unknown>;
   softTargets: number;
-  /** How rows were ranked, and the noise concentration that chose it (see core/signals/score). */
+  /** How rows were ranked (see core/signals/score). */
   ranking: string;
-  noiseConcentration: number;
   epochs: number;
   piPasses: number;
   arrays: ArrayEntry[];

@@ -16,6 +16,7 @@ import { openDataset } from '../../src/core/table/dataset';
 import { averagePrecision, auroc } from '../../src/core/signals/metrics';
 import { Table } from '../../src/core/table/table';
 import { patchLabels } from '../../src/core/labels/patch';
+import { applyEdits } from '../../src/core/labels/edits';
 import { ROOT, SHARED_PEER, dataset, tempDir } from '../helpers';
 
 const ENGINE = join(ROOT, 'dist/engine.js');
@@ -151,4 +152,34 @@ test('pixel data trains an MLP on wasm by default and on cpu when forced (tfjs-n
     assert.equal(s.dataKind, 'pixels');
     assert.ok(s.oofAccuracy > 0.6, `${want}: accuracy ${s.oofAccuracy}`);
   }
+});
+
+test('retrain after fixing the flagged rows: soft targets and a remedy are used, before/after reported', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'sms.csv');
+  writeFileSync(file, readFileSync(join(ROOT, 'samples/sms_spam_noisy.csv')));
+  const out = join(dir, 'out');
+  const c = client();
+  t.after(() => c.dispose());
+  const before = await analyze(c, file, out);
+  // Accept the suggestion of every flagged row among the top suspects, smooth five other rows.
+  const flagged = before.topSuspects.filter((s) => s.flagged && s.suggested !== s.given);
+  const ds = openDataset(file);
+  const fixed = new Set(flagged.map((s) => s.id));
+  const smooth = Array.from({ length: ds.rowCount }, (_, i) => ({ id: ds.rowId(i) })).filter((s) => !fixed.has(s.id)).slice(0, 5);
+  const res = applyEdits(ds, [
+    ...flagged.map((s) => ({ kind: 'relabel' as const, id: s.id, to: s.suggested, reason: s.reason })),
+    ...smooth.map((s) => ({ kind: 'smooth' as const, id: s.id, epsilon: 0.3 })),
+  ]);
+  assert.equal(res.relabeled, flagged.length);
+  const r = await c.run({ type: 'retrain', dataset: { file }, options: { seed: 3, imbalance: 'class-weights' }, outDir: out }).done;
+  const after = JSON.parse(readFileSync(r.summaryPath, 'utf8')) as Summary;
+  assert.equal(after.kind, 'retrain');
+  assert.equal(after.softTargets, 5);
+  assert.equal(after.options.imbalance, 'class-weights');
+  assert.ok(after.before, 'the retrain carries the run it is compared with');
+  assert.equal(after.before!.oofAccuracy, before.oofAccuracy);
+  t.diagnostic(`held-out accuracy ${before.oofAccuracy.toFixed(3)} → ${after.oofAccuracy.toFixed(3)}; flagged ${before.flagged} → ${after.flagged}`);
+  assert.ok(after.oofAccuracy > before.oofAccuracy, 'fixing the flagged rows makes the labels easier to predict');
+  assert.ok(after.flagged < before.flagged);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { calibrateJoint, classThresholds, confidentClasses, confidentJoint, issuesPerClass } from '../../src/core/signals/confident';
-import { scoreRows, consensusOf, noiseConcentration } from '../../src/core/signals/score';
+import { scoreRows, consensusOf } from '../../src/core/signals/score';
 import { averagePrecision, auroc, precisionAtK, classMetrics } from '../../src/core/signals/metrics';
 import { reasonFor } from '../../src/core/signals/reason';
 
@@ -72,18 +72,12 @@ test('the reason names the ensemble, the given label and the passes', () => {
   assert.match(reasonFor({ classes: ['a', 'b'], given: 0, consensus: [0.7, 0.3], piPasses: 0 }), /^ensemble agrees: a 0.70 \(next b 0.30\)$/);
 });
 
-test('auto ranking: self-confidence for spread noise, margin for pair noise', () => {
-  // Three classes; errors of class 0 all look like class 1 (pair noise): concentration 1.
-  const pair = new Float64Array([8, 2, 0, 0, 10, 0, 0, 0, 10]);
-  close(noiseConcentration(pair, 3), 1);
-  const spread = new Float64Array([8, 1, 1, 1, 8, 1, 1, 1, 8]);
-  close(noiseConcentration(spread, 3), 0);
-  const y = Int32Array.from([0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2]);
-  const rows = [[0.9, 0.05, 0.05], [0.8, 0.1, 0.1], [0.85, 0.1, 0.05], [0.1, 0.85, 0.05], [0.1, 0.86, 0.04],
-    [0.05, 0.9, 0.05], [0.1, 0.8, 0.1], [0.05, 0.85, 0.1], [0.1, 0.85, 0.05], [0.05, 0.05, 0.9], [0.1, 0.1, 0.8], [0.05, 0.1, 0.85]];
-  const s = scoreRows({ K: 3, labels: y, student: f32(rows), piPasses: 0 });
-  assert.ok(s.concentration >= 0.35);
-  assert.equal(s.ranking, 'margin');
-  assert.deepEqual([...s.flagged].map((v, i) => (v ? i : -1)).filter((i) => i >= 0), [3, 4]);
-  close(s.suspicion[3], ((1 - (0.1 - 0.85)) / 2) * (1 - 1e-3));
+test('odds ranking: q / (p_y + q) with q the strongest other class', () => {
+  const y = Int32Array.from([0, 0, 1]);
+  const s = scoreRows({ K: 3, labels: y, student: f32([[0.2, 0.6, 0.2], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]), piPasses: 0 });
+  assert.equal(s.ranking, 'odds');
+  close(s.suspicion[0], (0.6 / 0.8) * (1 - 1e-3));
+  close(s.suspicion[1], (0.2 / 0.9) * (1 - 1e-3));
+  close(s.suspicion[2], (0.8 / 0.9) * (1 - 1e-3));
+  assert.equal(s.suggested[2], 2);
 });

@@ -5,14 +5,16 @@
  * temporal ensemble, the mean teacher and the Π-model mean — each a model that never trained on the
  * row's label. Averaging them is itself an ensemble over epochs, weights and dropout masks.
  *
- * Suspicion (in [0, 1], higher = more likely mislabeled), with y the given label, one of:
+ * Suspicion (in [0, 1], higher = more likely mislabeled), with y the given label and
+ * q = max_{j≠y} p̄_j the strongest other class:
+ *   odds (default)   s = q / (p̄_y + q): how much the best other class outweighs the given one
  *   self-confidence  s = 1 − p̄_y
- *   margin           s = (1 − m)/2,  m = p̄_y − max_{j≠y} p̄_j (the normalized margin, in [−1, 1])
+ *   margin           s = (1 − m)/2, m = p̄_y − q (the normalized margin, in [−1, 1])
  *   blend            s = ½(1 − p̄_y) + ¼(1 − m)
- * 'auto' (the default) picks from the data: self-confidence ranks uniform noise best (iflytek, 119
- * classes: AP 0.74 against 0.33 for the margin), the margin ranks pair noise best (toutiao, class a
- * labelled b: 0.74 against 0.50). Which one the noise is, the confident joint tells: see
- * noiseConcentration. With two classes both rank the same.
+ * Why odds: self-confidence ranks uniform noise best but pair noise (class a labelled b) worst, the
+ * margin the other way round, and on 119 classes the margin collapses (AP 0.33 against 0.74) because
+ * q, not p̄_y, dominates it. Odds compare p̄_y with q on a relative scale and stay within 2% of the
+ * better of the two on uniform noise while recovering a part of the pair-noise gap (bench/RESULTS.md).
  * Ties are broken by the Π-model: the share of stochastic passes that disagree with y, times 1e-3.
  */
 import { calibrateJoint, classThresholds, confidentClasses, confidentJoint, flagRows, issuesPerClass } from './confident';
@@ -29,7 +31,7 @@ export interface Signals {
   piPasses: number;
 }
 
-export type Ranking = 'auto' | 'blend' | 'self-confidence' | 'margin';
+export type Ranking = 'odds' | 'blend' | 'self-confidence' | 'margin';
 
 export interface Scores {
   consensus: Float32Array;
@@ -42,33 +44,8 @@ export interface Scores {
   /** Calibrated confident joint, K×K, [given][true]. */
   joint: Float64Array;
   perClass: Int32Array;
-  /** The ranking used ('auto' resolves to one of the others). */
-  ranking: Exclude<Ranking, 'auto'>;
-  /** Share of each class's off-diagonal confident joint in its largest cell (1 = pure pair noise). */
-  concentration: number;
+  ranking: Ranking;
 }
-
-/**
- * How structured the noise looks: for each given class, the share of its off-diagonal calibrated
- * joint in its largest cell, averaged with the classes' off-diagonal mass as weights, then rescaled
- * so that 0 is an even spread over the K−1 other classes (uniform noise) and 1 is every error in
- * one cell (pair noise: class a labelled b). Measured: ag_news uniform 0.17, toutiao pair 0.52.
- */
-export function noiseConcentration(joint: Float64Array, K: number): number {
-  let top = 0;
-  let all = 0;
-  for (let i = 0; i < K; i++) {
-    let m = 0;
-    for (let j = 0; j < K; j++) if (j !== i) { all += joint[i * K + j]; m = Math.max(m, joint[i * K + j]); }
-    top += m;
-  }
-  if (all <= 0 || K < 3) return 0;
-  const even = 1 / (K - 1);
-  return Math.max(0, (top / all - even) / (1 - even));
-}
-
-/** Above this concentration the margin ranks better than self-confidence (see bench/RESULTS.md). */
-export const PAIR_NOISE_CONCENTRATION = 0.35;
 
 /** Mean of the given distributions, renormalized per row. */
 export function consensusOf(parts: Float32Array[], K: number): Float32Array {
@@ -83,7 +60,7 @@ export function consensusOf(parts: Float32Array[], K: number): Float32Array {
   return out;
 }
 
-export function scoreRows(sig: Signals, requested: Ranking = 'auto', parts?: Float32Array[]): Scores {
+export function scoreRows(sig: Signals, ranking: Ranking = 'odds', parts?: Float32Array[]): Scores {
   const { K, labels } = sig;
   const n = labels.length;
   const p = consensusOf(parts ?? [sig.student, sig.ema, sig.teacher, sig.pi].filter((x): x is Float32Array => x !== undefined), K);
@@ -92,8 +69,6 @@ export function scoreRows(sig: Signals, requested: Ranking = 'auto', parts?: Flo
   const counts = new Float64Array(K);
   for (let i = 0; i < n; i++) if (labels[i] >= 0) counts[labels[i]]++;
   const joint = calibrateJoint(confidentJoint(labels, conf, K), counts, K);
-  const concentration = noiseConcentration(joint, K);
-  const ranking = requested !== 'auto' ? requested : K > 2 && concentration >= PAIR_NOISE_CONCENTRATION ? 'margin' : 'self-confidence';
   const selfConfidence = new Float32Array(n);
   const margin = new Float32Array(n);
   const suspicion = new Float32Array(n);
@@ -111,11 +86,12 @@ export function scoreRows(sig: Signals, requested: Ranking = 'auto', parts?: Flo
     const m = sc - (K > 1 ? other : 0);
     selfConfidence[i] = sc;
     margin[i] = m;
-    const base = ranking === 'self-confidence' ? 1 - sc : ranking === 'margin' ? (1 - m) / 2 : 0.5 * (1 - sc) + 0.25 * (1 - m);
+    const q = K > 1 ? other : 0;
+    const base = ranking === 'odds' ? q / (sc + q || 1) : ranking === 'self-confidence' ? 1 - sc : ranking === 'margin' ? (1 - m) / 2 : 0.5 * (1 - sc) + 0.25 * (1 - m);
     const tie = sig.piDisagree && sig.piPasses > 0 ? sig.piDisagree[i] / sig.piPasses : 0;
     suspicion[i] = Math.min(1, Math.max(0, base * (1 - 1e-3) + 1e-3 * tie));
   }
   const perClass = issuesPerClass(joint, K);
   const flagged = flagRows(labels, suspicion, p, K, thresholds, perClass);
-  return { consensus: p, selfConfidence, margin, suspicion, suggested, flagged, thresholds, joint, perClass, ranking, concentration };
+  return { consensus: p, selfConfidence, margin, suspicion, suggested, flagged, thresholds, joint, perClass, ranking };
 }

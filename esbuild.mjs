@@ -35,6 +35,11 @@ for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-
   copyFileSync(join(wasmDir, 'dist', f), join('dist', f));
 }
 
+// Codicons for the webview (served from dist/, inside localResourceRoots).
+const codicons = dirname(require.resolve('@vscode/codicons/package.json'));
+mkdirSync('dist/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join(codicons, 'dist', f), join('dist/codicons', f));
+
 const contexts = await Promise.all(entries.map(({ in: entry, out, ...opts }) => esbuild.context({ ...opts, entryPoints: [entry], outfile: out })));
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));

@@ -1,0 +1,225 @@
+/**
+ * "Open With… → Label Lens": the custom editor for .csv, .tsv and .jsonl. Undo, redo, dirty state,
+ * save, save as, revert and hot exit go through VS Code's own machinery; saving goes through the
+ * safe write path and never overwrites a file changed on disk without asking.
+ */
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { FileChangedError } from '../core/labels/atomicWrite';
+import type { Summary } from '../core/results';
+import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../protocol/webview';
+import { readConfig } from './config';
+import type { EngineHost } from './engineHost';
+import { LabelDocument } from './labelDocument';
+import { webviewStrings } from './strings';
+
+export const VIEW_TYPE = 'labelLens.review';
+
+export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDocument> {
+  private readonly _onDidChangeCustomDocument = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<LabelDocument>>();
+  readonly onDidChangeCustomDocument = this._onDidChangeCustomDocument.event;
+  private readonly panels = new Map<LabelDocument, Set<vscode.WebviewPanel>>();
+  /** The review the commands act on: the last one focused. */
+  active: LabelDocument | undefined;
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly engine: EngineHost) {}
+
+  async openCustomDocument(uri: vscode.Uri, open: vscode.CustomDocumentOpenContext): Promise<LabelDocument> {
+    const storage = this.context.storageUri ?? this.context.globalStorageUri;
+    let backup: string | undefined;
+    if (open.backupId) backup = readFileSync(vscode.Uri.parse(open.backupId).fsPath, 'utf8');
+    let doc: LabelDocument;
+    try {
+      doc = new LabelDocument(uri, storage, backup);
+    } catch (err) {
+      throw new Error(vscode.l10n.t('Label Lens cannot open {0}: {1}', uri.fsPath, (err as Error).message));
+    }
+    doc.onDidChange((e) => this._onDidChangeCustomDocument.fire(e));
+    doc.onDidRefresh(() => this.refresh(doc));
+    return doc;
+  }
+
+  async resolveCustomEditor(doc: LabelDocument, panel: vscode.WebviewPanel): Promise<void> {
+    const roots = [vscode.Uri.joinPath(this.context.extensionUri, 'dist'), vscode.Uri.joinPath(this.context.extensionUri, 'media')];
+    panel.webview.options = { enableScripts: true, localResourceRoots: roots };
+    panel.webview.html = this.html(panel.webview);
+    if (!this.panels.has(doc)) this.panels.set(doc, new Set());
+    this.panels.get(doc)!.add(panel);
+    this.active = doc;
+    void vscode.commands.executeCommand('setContext', 'labelLens.reviewActive', true);
+    panel.onDidChangeViewState(() => {
+      if (panel.active) this.active = doc;
+      void vscode.commands.executeCommand('setContext', 'labelLens.reviewActive', panel.active);
+    });
+    panel.onDidDispose(() => {
+      this.panels.get(doc)?.delete(panel);
+      if (this.active === doc && !this.panels.get(doc)?.size) this.active = undefined;
+    });
+    panel.webview.onDidReceiveMessage((raw: unknown) => {
+      const msg = parseWebviewMessage(raw, { rowCount: doc.state.dataset.rowCount, classCount: doc.model.classes.length });
+      if (typeof msg === 'string') {
+        this.engine.log.appendLine(`rejected a webview message: ${msg}`);
+        return;
+      }
+      void this.onMessage(doc, panel, msg).catch((err: Error) => this.post(panel, { type: 'notice', level: 'error', message: err.message }));
+    });
+  }
+
+  private post(panel: vscode.WebviewPanel, m: HostMessage): void {
+    void panel.webview.postMessage(m);
+  }
+
+  private broadcast(doc: LabelDocument, m: HostMessage): void {
+    for (const p of this.panels.get(doc) ?? []) this.post(p, m);
+  }
+
+  /** Tells every view of the document to redraw. */
+  refresh(doc: LabelDocument): void {
+    this.broadcast(doc, { type: 'changed', dirty: doc.state.dirty });
+    this.broadcast(doc, { type: 'classes', view: doc.model.classesView() });
+  }
+
+  private sendAll(doc: LabelDocument, panel: vscode.WebviewPanel): void {
+    const ds = doc.state.dataset;
+    this.post(panel, { type: 'init', data: { fileName: ds.table.name, classes: doc.model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: doc.model.hasAnalysis, strings: webviewStrings(), smoothingEpsilon: readConfig().smoothingEpsilon } });
+    this.post(panel, { type: 'classes', view: doc.model.classesView() });
+    this.post(panel, { type: 'runs', runs: doc.runs });
+  }
+
+  private async onMessage(doc: LabelDocument, panel: vscode.WebviewPanel, m: WebviewMessage): Promise<void> {
+    switch (m.type) {
+      case 'ready': this.sendAll(doc, panel); break;
+      case 'requestPage': { const p = doc.model.page(m.query); this.post(panel, { type: 'page', requestId: m.requestId, total: p.total, offset: m.query.offset, rows: p.rows }); break; }
+      case 'requestDetail': this.post(panel, { type: 'detail', detail: doc.model.detail(m.row) }); break;
+      case 'relabel': doc.edit(doc.model.relabel(m.rows, m.to)); break;
+      case 'applySuggestion': doc.edit(doc.model.applySuggestion(m.rows)); break;
+      case 'smooth': doc.edit(doc.model.smooth(m.rows, m.epsilon, m.mix)); break;
+      case 'accept': doc.edit(doc.model.accept(m.rows)); break;
+      case 'applyAbove': this.applyAbove(doc, m.threshold); break;
+      case 'undo': await vscode.commands.executeCommand('undo'); break;
+      case 'redo': await vscode.commands.executeCommand('redo'); break;
+      case 'run':
+        if (m.command === 'analyze') await this.analyze(doc);
+        else if (m.command === 'retrain') await this.retrain(doc);
+        else this.engine.cancel();
+        break;
+    }
+  }
+
+  applyAbove(doc: LabelDocument, threshold: number): number {
+    const batch = doc.model.applyAbove(threshold);
+    doc.edit(batch);
+    this.broadcast(doc, { type: 'notice', level: 'info', message: vscode.l10n.t('{0} rows relabeled to their suggestion (one undo step).', batch.changes.length) });
+    return batch.changes.length;
+  }
+
+  private progress(doc: LabelDocument) {
+    return (fraction: number, message: string) => this.broadcast(doc, { type: 'progress', busy: true, fraction, message });
+  }
+
+  async analyze(doc: LabelDocument): Promise<Summary | undefined> {
+    if (doc.state.dirty) {
+      const save = vscode.l10n.t('Save and Analyze');
+      const pick = await vscode.window.showWarningMessage(vscode.l10n.t('Analyze reads the file on disk. Save your edits first?'), save);
+      if (pick !== save) return undefined;
+      await vscode.commands.executeCommand('workbench.action.files.save');
+    }
+    try {
+      const res = await this.engine.run(vscode.l10n.t('Label Lens: analyzing {0}', doc.state.dataset.table.name),
+        { type: 'analyze', dataset: { file: doc.uri.fsPath }, options: readConfig().train, outDir: doc.outDir }, this.progress(doc));
+      if (!res) return undefined;
+      const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
+      doc.loadResults();
+      doc.recordRun(summary);
+      for (const p of this.panels.get(doc) ?? []) this.sendAll(doc, p);
+      this.broadcast(doc, { type: 'notice', level: 'info', message: vscode.l10n.t('{0} rows flagged of {1}; estimated noise rate {2}%.', summary.flagged, summary.labeled, (100 * summary.estimatedNoiseRate).toFixed(1)) });
+      return summary;
+    } finally {
+      this.broadcast(doc, { type: 'progress', busy: false });
+    }
+  }
+
+  async retrain(doc: LabelDocument): Promise<Summary | undefined> {
+    if (doc.state.dirty) {
+      const save = vscode.l10n.t('Save and Retrain');
+      const pick = await vscode.window.showWarningMessage(vscode.l10n.t('Retrain reads the corrected file on disk. Save your edits first?'), save);
+      if (pick !== save) return undefined;
+      await vscode.commands.executeCommand('workbench.action.files.save');
+    }
+    const fixed = doc.model.fixedSinceAnalysis();
+    try {
+      const res = await this.engine.run(vscode.l10n.t('Label Lens: retraining on {0}', doc.state.dataset.table.name),
+        { type: 'retrain', dataset: { file: doc.uri.fsPath }, options: readConfig().train, outDir: doc.outDir }, this.progress(doc));
+      if (!res) return undefined;
+      const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
+      doc.recordRun(summary, fixed);
+      this.broadcast(doc, { type: 'runs', runs: doc.runs });
+      const before = summary.before ? `${(100 * summary.before.oofAccuracy).toFixed(1)}% → ` : '';
+      this.broadcast(doc, { type: 'notice', level: 'info', message: vscode.l10n.t('Retrained: held-out accuracy {0}{1}%.', before, (100 * summary.oofAccuracy).toFixed(1)) });
+      return summary;
+    } finally {
+      this.broadcast(doc, { type: 'progress', busy: false });
+    }
+  }
+
+  async saveCustomDocument(doc: LabelDocument): Promise<void> {
+    try {
+      doc.state.save();
+    } catch (err) {
+      if (!(err instanceof FileChangedError)) throw err;
+      const reload = vscode.l10n.t('Reload (discard my edits)');
+      const keep = vscode.l10n.t('Keep my edits');
+      const pick = await vscode.window.showWarningMessage(vscode.l10n.t('{0} changed on disk since Label Lens read it. It was not overwritten.', doc.state.dataset.table.name), { modal: true }, reload, keep);
+      if (pick === reload) {
+        doc.state.reload();
+        doc.changed();
+        return;
+      }
+      throw err;
+    }
+    doc.changed();
+  }
+
+  async saveCustomDocumentAs(doc: LabelDocument, destination: vscode.Uri): Promise<void> {
+    doc.state.saveAs(destination.fsPath);
+  }
+
+  async revertCustomDocument(doc: LabelDocument): Promise<void> {
+    doc.state.reload();
+    doc.changed();
+  }
+
+  async backupCustomDocument(doc: LabelDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(context.destination, '..'));
+    await vscode.workspace.fs.writeFile(context.destination, Buffer.from(doc.state.toBackup(), 'utf8'));
+    return { id: context.destination.toString(), delete: () => { void vscode.workspace.fs.delete(context.destination).then(undefined, () => undefined); } };
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = randomBytes(16).toString('base64');
+    const uri = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...p)).toString();
+    const csp = [
+      "default-src 'none'",
+      `script-src 'nonce-${nonce}'`,
+      `style-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource} data:`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="${vscode.env.language}">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${uri('dist', 'codicons', 'codicon.css')}" id="vscode-codicon-stylesheet">
+<link rel="stylesheet" href="${uri('media', 'review.css')}">
+<title>Label Lens</title>
+</head>
+<body>
+<div id="app"></div>
+<script nonce="${nonce}" src="${uri('dist', 'webview.js')}"></script>
+</body>
+</html>`;
+  }
+}

@@ -1,0 +1,65 @@
+/** The keyboard map of the review table: every action reachable without a mouse. */
+export type KeyAction =
+  | { kind: 'move'; delta: number }
+  | { kind: 'page'; delta: number }
+  | { kind: 'applySuggestion' }
+  | { kind: 'relabelTop'; rank: number }
+  | { kind: 'pickClass' }
+  | { kind: 'smooth' }
+  | { kind: 'accept' }
+  | { kind: 'undo' }
+  | { kind: 'redo' }
+  | { kind: 'help' }
+  | { kind: 'search' }
+  | { kind: 'toggleSelect' }
+  | { kind: 'escape' };
+
+export interface KeyInput {
+  key: string;
+  ctrlKey?: boolean;
+  metaKey?: boolean;
+  altKey?: boolean;
+  shiftKey?: boolean;
+}
+
+/** The help overlay's lines, in order; the same table drives `keyAction`. */
+export const KEY_HELP: [string, string][] = [
+  ['j / ↓', 'next row'],
+  ['k / ↑', 'previous row'],
+  ['PageDown / PageUp', 'next / previous page'],
+  ['Enter', 'relabel to the suggestion'],
+  ['1–9', 'relabel to the k-th most likely class'],
+  ['c', 'pick any class'],
+  ['s', 'smooth the label'],
+  ['a', 'accept the label as correct'],
+  ['x / Space', 'select or unselect the row (actions apply to the selection)'],
+  ['u', 'undo'],
+  ['Shift+U', 'redo'],
+  ['/', 'search'],
+  ['?', 'this help'],
+  ['Esc', 'close help, clear selection'],
+];
+
+/** Maps a key press to an action; undefined for keys the table does not handle (typing in fields). */
+export function keyAction(e: KeyInput): KeyAction | undefined {
+  if (e.ctrlKey || e.metaKey || e.altKey) return undefined;
+  switch (e.key) {
+    case 'j': case 'ArrowDown': return { kind: 'move', delta: 1 };
+    case 'k': case 'ArrowUp': return { kind: 'move', delta: -1 };
+    case 'PageDown': return { kind: 'page', delta: 1 };
+    case 'PageUp': return { kind: 'page', delta: -1 };
+    case 'Enter': return { kind: 'applySuggestion' };
+    case 'c': return { kind: 'pickClass' };
+    case 's': return { kind: 'smooth' };
+    case 'a': return { kind: 'accept' };
+    case 'u': return { kind: 'undo' };
+    case 'U': return { kind: 'redo' };
+    case 'x': case ' ': return { kind: 'toggleSelect' };
+    case '/': return { kind: 'search' };
+    case '?': return { kind: 'help' };
+    case 'Escape': return { kind: 'escape' };
+    default:
+      if (/^[1-9]$/.test(e.key)) return { kind: 'relabelTop', rank: Number(e.key) - 1 };
+      return undefined;
+  }
+}

@@ -1,0 +1,16 @@
+/** English UI strings; the host sends the translated set (vscode.l10n) in the init message. */
+export const STRINGS: Record<string, string> = {
+  review: 'Review', classes: 'Classes', runs: 'Runs',
+  analyze: 'Analyze', retrain: 'Retrain', cancel: 'Cancel', applyAbove: 'Apply suggestions ≥', help: 'Keyboard help',
+  search: 'Search text or id', allClasses: 'All classes', show: 'Show', all: 'All rows', flagged: 'Flagged', edited: 'Edited',
+  accepted: 'Accepted', unreviewed: 'Not accepted', sort: 'Sort', bySuspicion: 'Most suspicious first', byRow: 'File order',
+  bySelfConfidence: 'Lowest self-confidence first', byMargin: 'Lowest margin first', id: 'id', line: 'line', text: 'text',
+  label: 'label', given: 'given', suggested: 'suggested', suspicion: 'suspicion', soft: 'soft label', target: 'smoothing target',
+  softVsHard: 'Soft vs hard label', history: 'p(given) per epoch', entropy: 'entropy', wasLabel: 'in file:', noAnalysis: 'No analysis yet: run Analyze to rank the rows.',
+  rows: 'rows', selected: 'selected', class: 'class', predicted: 'predicted', corrected: 'corrected', precision: 'precision', recall: 'recall',
+  matrix: 'Given × predicted', matrixTooBig: 'Too many classes for a matrix; use the table above.', imbalanceRatio: 'Imbalance ratio (largest/smallest)',
+  histogram: 'Histogram of given, predicted and corrected labels', noRuns: 'No runs yet.', analysis: 'Analysis', before: 'before', after: 'after',
+  accuracy: 'held-out accuracy', flaggedRows: 'flagged rows', fixed: 'flagged rows fixed', pickClass: 'Relabel to…', close: 'Close',
+  nothingSelected: 'No row selected', loading: 'Loading…', helpTitle: 'Keyboard', applySuggestion: 'Apply suggestion', smooth: 'Smooth', accept: 'Accept',
+  undo: 'Undo', redo: 'Redo', damaged: 'damaged row (skipped)', clearFilters: 'Clear filters',
+};

@@ -1,7 +1,7 @@
 // Bundles: dist/cli.js, dist/engine.js (+ its fold worker), dist/extension.js, dist/webview.js,
 // and the TensorFlow.js wasm binaries the engine loads from dist/.
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -29,6 +29,8 @@ const entries = [
   { in: 'webview/main.ts', out: 'dist/webview.js', bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: !production, minify: production, logLevel: 'warning' },
 ].filter((e) => existsSync(e.in));
 
+// A production build starts clean, so no stale source map or bundle is packaged.
+if (production) rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
 for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {

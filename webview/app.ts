@@ -29,6 +29,7 @@ export class ReviewApp {
 
   private readonly toolbar: HTMLElement;
   private readonly status: HTMLElement;
+  private readonly notice: HTMLElement;
   private readonly scroll: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly detailPane: HTMLElement;
@@ -53,7 +54,8 @@ export class ReviewApp {
     this.threshold = el('input', { type: 'number', min: 0, max: 1, step: 0.05, value: '0.9', class: 'threshold', 'aria-label': t('applyAbove'), 'data-testid': 'threshold' });
     this.progress = el('span', { class: 'progress', role: 'status', 'aria-live': 'polite', 'data-testid': 'progress' });
     this.toolbar = el('div', { class: 'toolbar', role: 'toolbar' });
-    this.status = el('div', { class: 'status', 'data-testid': 'status' });
+    this.status = el('span', { class: 'status', 'data-testid': 'status' });
+    this.notice = el('span', { class: 'notice', role: 'status', 'aria-live': 'polite', 'data-testid': 'notice' });
     this.spacer = el('div', { class: 'spacer' });
     this.scroll = el('div', { class: 'table-scroll', role: 'grid', tabindex: 0, 'aria-label': t('review'), 'data-testid': 'review-table' }, this.spacer);
     this.detailPane = el('div', { class: 'detail', role: 'region', 'aria-label': t('softVsHard'), 'data-testid': 'detail' });
@@ -63,7 +65,7 @@ export class ReviewApp {
     const reviewPanel = el('div', { class: 'review' },
       el('div', { class: 'filters' }, this.searchBox, this.classFilter, this.showFilter, this.sortSelect),
       el('div', { class: 'split' }, el('div', { class: 'table-wrap' }, this.header(), this.scroll), this.detailPane),
-      this.status);
+      el('div', { class: 'statusbar' }, this.status, this.notice));
     this.panels = [reviewPanel, this.classesPane, this.runsPane];
     this.tabs = ['review', 'classes', 'runs'].map((k, i) => el('button', { class: 'tab', role: 'tab', 'data-testid': `tab-${k}`, onclick: () => this.showTab(i) }, t(k)));
     root.append(this.toolbar, el('div', { class: 'tabs', role: 'tablist' }, ...this.tabs), ...this.panels, this.helpOverlay);
@@ -121,7 +123,7 @@ export class ReviewApp {
     replace(this.classFilter, el('option', { value: '' }, t('allClasses')), ...d.classes.map((c, k) => el('option', { value: k }, c)));
     replace(this.showFilter, ...[['all', t('all')], ['flagged', t('flagged')], ['edited', t('edited')], ['accepted', t('accepted')], ['unreviewed', t('unreviewed')]].map(([v, s]) => el('option', { value: v }, s)));
     replace(this.sortSelect, ...[['suspicion:desc', t('bySuspicion')], ['row:asc', t('byRow')], ['selfConfidence:asc', t('bySelfConfidence')], ['margin:asc', t('byMargin')]].map(([v, s]) => el('option', { value: v }, s)));
-    if (!d.hasResults) this.sortSelect.value = 'row:asc';
+    this.sortSelect.value = `${this.query.sort}:${this.query.descending ? 'desc' : 'asc'}`;
   }
 
   private showToFilter(v: string): RowFilter {
@@ -160,7 +162,8 @@ export class ReviewApp {
       case 'init':
         this.init = m.data;
         this.strings = { ...STRINGS, ...m.data.strings };
-        if (!m.data.hasResults) this.query = { ...this.query, sort: 'row', descending: false };
+        // Ranked by suspicion once there is an analysis; in file order before.
+        this.query = { ...this.query, sort: m.data.hasResults ? 'suspicion' : 'row', descending: m.data.hasResults };
         this.buildToolbar();
         this.fillFilters();
         this.reset();
@@ -196,8 +199,8 @@ export class ReviewApp {
         this.requestDetail();
         break;
       case 'notice':
-        this.status.textContent = m.message;
-        this.status.className = `status ${m.level}`;
+        this.notice.textContent = m.message;
+        this.notice.className = `notice ${m.level}`;
         break;
     }
   }

@@ -49,9 +49,9 @@ export function renderDetail(d: RowDetail, classes: string[], t: T): HTMLElement
   if (d.pixels) content.push(image(d.pixels));
   if (d.features) content.push(el('table', { class: 'features' }, ...d.features.map((f) => el('tr', {}, el('th', {}, f.name), el('td', {}, f.value)))));
   const facts = el('div', { class: 'facts' },
-    el('div', {}, el('span', { class: 'muted' }, `${t('id')} `), d.id, el('span', { class: 'muted' }, ` · ${t('line')} ${d.line}`)),
+    el('div', {}, el('span', { class: 'muted' }, `${t('id')} `), el('span', { 'data-testid': 'detail-id' }, d.id), el('span', { class: 'muted' }, ` · ${t('line')} ${d.line}`)),
     el('div', { 'data-testid': 'detail-given' }, el('span', { class: 'muted' }, `${t('given')}: `), d.label, d.label !== d.given ? el('span', { class: 'muted' }, ` (${t('wasLabel')} ${d.given})`) : undefined),
-    d.suggested !== undefined ? el('div', { 'data-testid': 'detail-suggested' }, el('span', { class: 'muted' }, `${t('suggested')}: `), d.suggested) : undefined,
+    d.suggested !== undefined ? el('div', {}, el('span', { class: 'muted' }, `${t('suggested')}: `), el('span', { 'data-testid': 'detail-suggested' }, d.suggested)) : undefined,
     d.suspicion !== undefined ? el('div', {}, el('span', { class: 'muted' }, `${t('suspicion')}: `), d.suspicion.toFixed(3), d.flagged ? el('span', { class: 'badge' }, t('flagged')) : undefined) : undefined,
     d.kl !== undefined ? el('div', {}, el('span', { class: 'muted' }, 'KL: '), d.kl.toFixed(3), el('span', { class: 'muted' }, ` · ${t('entropy')}: `), (d.entropy ?? 0).toFixed(3)) : undefined,
     d.reason ? el('div', { class: 'reason', 'data-testid': 'detail-reason' }, d.reason) : undefined);

@@ -26,6 +26,8 @@ function setAttrs(e: Element, attrs: Attrs): void {
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
     if (typeof v === 'function') e.addEventListener(k.replace(/^on/, '').toLowerCase(), v as EventListener);
+    // Through the CSSOM: the webview's CSP (no 'unsafe-inline') blocks style attributes, not this.
+    else if (k === 'style') (e as HTMLElement).style.cssText = String(v);
     else if (/^on/i.test(k)) throw new Error(`refusing inline handler attribute ${k}`);
     else e.setAttribute(k, v === true ? '' : String(v));
   }

@@ -81,7 +81,7 @@ before(async () => {
   writeFileSync(dirs.config, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
   writeFileSync(join(dirs.user, 'User', 'settings.json'), JSON.stringify({
     'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'workbench.startupEditor': 'none',
-    'chat.disableAIFeatures': true, 'update.mode': 'none', 'workbench.colorTheme': process.env.E2E_THEME ?? 'Default Dark Modern', 'security.workspace.trust.enabled': false,
+    'chat.disableAIFeatures': true, 'update.mode': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'workbench.colorTheme': process.env.E2E_THEME ?? 'Default Dark Modern', 'security.workspace.trust.enabled': false,
   }));
   dataFile = join(ws, 'sms.csv');
   copyFileSync(join(ROOT, 'samples/sms_spam_noisy.csv'), dataFile);
@@ -116,14 +116,14 @@ test('open a dataset for review, analyze, fix the top suspect, undo, redo, save'
   await shot('01-opened');
 
   await palette('Label Lens: Analyze');
-  await wv.locator('[data-testid="status"]', { hasText: 'flagged' }).waitFor({ timeout: 120_000 });
+  await wv.locator('[data-testid="notice"]', { hasText: 'flagged' }).waitFor({ timeout: 120_000 });
   await wv.locator('[data-testid="row-0"] .score-bar').waitFor();
   await shot('02-analyzed');
   const topId = await wv.locator('[data-testid="row-0"] .c-id').textContent();
   const given = await wv.locator('[data-testid="label-0"]').textContent();
   await wv.locator('[data-testid="row-0"]').click();
-  await wv.locator('[data-testid="detail-suggested"]').waitFor();
-  const suggested = (await wv.locator('[data-testid="detail-suggested"]').textContent())!.replace(/^.*?:\s*/, '');
+  await wv.locator('[data-testid="detail-id"]', { hasText: new RegExp(`^${topId}$`) }).waitFor();
+  const suggested = (await wv.locator('[data-testid="detail-suggested"]').textContent())!;
   assert.notEqual(suggested, given);
   assert.ok(await wv.locator('[data-testid="detail-reason"]').textContent());
   await shot('03-detail');
@@ -170,7 +170,7 @@ test('classes view: histograms, clicking a bar filters the table', { timeout: 60
 test('retrain from the palette; the Runs view shows before and after', { timeout: 180_000 }, async () => {
   await palette('Label Lens: Retrain');
   const wv = webview();
-  await wv.locator('[data-testid="status"]', { hasText: 'Retrained' }).waitFor({ timeout: 150_000 });
+  await wv.locator('[data-testid="notice"]', { hasText: 'Retrained' }).waitFor({ timeout: 150_000 });
   await wv.locator('[data-testid="tab-runs"]').click();
   await wv.locator('[data-testid="after-accuracy"]').waitFor();
   await shot('05-runs');

@@ -189,6 +189,8 @@ export class ReviewApp {
         replace(this.runsPane, renderRuns(m.runs, this.init?.classes ?? [], (k) => this.t(k)));
         break;
       case 'progress':
+        // A new job's progress replaces the last job's notice.
+        if (m.busy && !this.busy) this.notice.textContent = '';
         this.busy = m.busy;
         this.buildToolbar();
         this.progress.textContent = m.busy ? `${m.fraction !== undefined ? `${Math.round(100 * m.fraction)}% · ` : ''}${m.message ?? ''}` : (m.message ?? '');
@@ -302,7 +304,9 @@ export class ReviewApp {
         break;
       }
       case 'pickClass': this.showClassPicker(rows); break;
-      case 'smooth': if (rows.length) { this.post({ type: 'smooth', rows, epsilon: this.init?.smoothingEpsilon ?? 0.1, mix: false }); afterAction(); } break;
+      case 'smooth': case 'mix':
+        if (rows.length) { this.post({ type: 'smooth', rows, epsilon: this.init?.smoothingEpsilon ?? 0.1, mix: a.kind === 'mix' }); afterAction(); }
+        break;
       case 'accept': if (rows.length) { this.post({ type: 'accept', rows }); afterAction(); } break;
       case 'undo': this.post({ type: 'undo' }); break;
       case 'redo': this.post({ type: 'redo' }); break;

@@ -6,6 +6,7 @@ export type KeyAction =
   | { kind: 'relabelTop'; rank: number }
   | { kind: 'pickClass' }
   | { kind: 'smooth' }
+  | { kind: 'mix' }
   | { kind: 'accept' }
   | { kind: 'undo' }
   | { kind: 'redo' }
@@ -30,7 +31,8 @@ export const KEY_HELP: [string, string][] = [
   ['Enter', 'relabel to the suggestion'],
   ['1–9', 'relabel to the k-th most likely class'],
   ['c', 'pick any class'],
-  ['s', 'smooth the label'],
+  ['s', 'smooth the label: (1−ε)·given + ε/K'],
+  ['m', 'mix the given label with the soft label: (1−ε)·given + ε·soft'],
   ['a', 'accept the label as correct'],
   ['x / Space', 'select or unselect the row (actions apply to the selection)'],
   ['u', 'undo'],
@@ -51,6 +53,7 @@ export function keyAction(e: KeyInput): KeyAction | undefined {
     case 'Enter': return { kind: 'applySuggestion' };
     case 'c': return { kind: 'pickClass' };
     case 's': return { kind: 'smooth' };
+    case 'm': return { kind: 'mix' };
     case 'a': return { kind: 'accept' };
     case 'u': return { kind: 'undo' };
     case 'U': return { kind: 'redo' };

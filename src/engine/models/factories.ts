@@ -18,7 +18,7 @@ export const textModelFactory: ModelFactory = async (input, trainRows, seed) => 
   const text = input.text!;
   return new FastText({
     dim: TEXT_MODEL.dim, classes: input.classes, buckets: text.buckets, lr: TEXT_MODEL.lr,
-    tokenDropout: TEXT_MODEL.tokenDropout, piDropout: TEXT_MODEL.piDropout, initScale: TEXT_MODEL.initScale, teacherAlpha: teacherAlpha(input, trainRows), seed,
+    tokenDropout: TEXT_MODEL.tokenDropout, piDropout: TEXT_MODEL.piDropout, initScale: TEXT_MODEL.initScale, wideBuckets: TEXT_MODEL.wideBuckets, wideLr: TEXT_MODEL.wideLr, teacherAlpha: teacherAlpha(input, trainRows), seed,
   }, text);
 };
 

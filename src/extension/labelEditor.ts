@@ -118,13 +118,16 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     return (fraction: number, message: string) => this.broadcast(doc, { type: 'progress', busy: true, fraction, message });
   }
 
+  /** Jobs read the file on disk: unsaved edits are saved first, if the user agrees. */
+  private async savedFirst(doc: LabelDocument, action: string, question: string): Promise<boolean> {
+    if (!doc.state.dirty) return true;
+    if ((await vscode.window.showWarningMessage(question, action)) !== action) return false;
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    return !doc.state.dirty;
+  }
+
   async analyze(doc: LabelDocument): Promise<Summary | undefined> {
-    if (doc.state.dirty) {
-      const save = vscode.l10n.t('Save and Analyze');
-      const pick = await vscode.window.showWarningMessage(vscode.l10n.t('Analyze reads the file on disk. Save your edits first?'), save);
-      if (pick !== save) return undefined;
-      await vscode.commands.executeCommand('workbench.action.files.save');
-    }
+    if (!(await this.savedFirst(doc, vscode.l10n.t('Save and Analyze'), vscode.l10n.t('Analyze reads the file on disk. Save your edits first?')))) return undefined;
     try {
       const res = await this.engine.run(vscode.l10n.t('Label Lens: analyzing {0}', doc.state.dataset.table.name),
         { type: 'analyze', dataset: { file: doc.uri.fsPath }, options: readConfig().train, outDir: doc.outDir }, this.progress(doc));
@@ -141,12 +144,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
   }
 
   async retrain(doc: LabelDocument): Promise<Summary | undefined> {
-    if (doc.state.dirty) {
-      const save = vscode.l10n.t('Save and Retrain');
-      const pick = await vscode.window.showWarningMessage(vscode.l10n.t('Retrain reads the corrected file on disk. Save your edits first?'), save);
-      if (pick !== save) return undefined;
-      await vscode.commands.executeCommand('workbench.action.files.save');
-    }
+    if (!(await this.savedFirst(doc, vscode.l10n.t('Save and Retrain'), vscode.l10n.t('Retrain reads the corrected file on disk. Save your edits first?')))) return undefined;
     const fixed = doc.model.fixedSinceAnalysis();
     try {
       const res = await this.engine.run(vscode.l10n.t('Label Lens: retraining on {0}', doc.state.dataset.table.name),

@@ -136,20 +136,18 @@ async function cmdAnalyze(args: string[], io: Io): Promise<number> {
 async function cmdRetrain(args: string[], io: Io): Promise<number> {
   const r = await runJob('retrain', args, io);
   if (typeof r === 'number') return r;
-  const { summary: after, values, outDir } = r;
+  const { summary: after, values } = r;
   const before = after.before;
-  void outDir;
   if (values.json) { io.out(JSON.stringify({ ...after, arrays: undefined }, null, 1)); return EXIT_OK; }
   const lines = [`Retrain (${after.options.imbalance} imbalance remedy, ${after.softTargets} soft targets, label smoothing ${after.options.labelSmoothing})`];
   const col = (s?: Pick<Summary, 'oofAccuracy'>) => (s ? pct(s.oofAccuracy) : '—');
   lines.push(`  ${'held-out accuracy'.padEnd(24)} before ${col(before).padStart(7)}   after ${col(after).padStart(7)}`);
   lines.push(`  ${'flagged rows'.padEnd(24)} before ${String(before?.flagged ?? '—').padStart(7)}   after ${String(after.flagged).padStart(7)}`);
   lines.push('  recall per class:');
-  after.classStats.forEach((c, k) => {
+  for (const c of after.classStats) {
     const b = before?.classStats.find((x) => x.name === c.name);
     lines.push(`    ${padDisplay(c.name, 22)} before ${(b ? pct(b.recall) : '—').padStart(7)}   after ${pct(c.recall).padStart(7)}`);
-    void k;
-  });
+  }
   io.out(lines.join('\n'));
   return EXIT_OK;
 }

@@ -14,8 +14,7 @@ export interface Analysis {
   arrays: Map<string, Float32Array>;
 }
 
-export function loadAnalysis(summaryPath: string, arraysPath: string, summary: Summary): Analysis {
-  void summaryPath;
+export function loadAnalysis(arraysPath: string, summary: Summary): Analysis {
   return { summary, arrays: readArrays(arraysPath, summary.arrays) };
 }
 

@@ -39,7 +39,7 @@ export class LabelDocument implements vscode.CustomDocument {
     if (existsSync(summaryPath)) {
       try {
         const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary;
-        this.model.setAnalysis(loadAnalysis(summaryPath, join(this.outDir, 'arrays.bin'), summary));
+        this.model.setAnalysis(loadAnalysis(join(this.outDir, 'arrays.bin'), summary));
       } catch {
         this.model.setAnalysis(undefined);
       }

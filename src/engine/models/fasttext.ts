@@ -60,19 +60,22 @@ export class FastText implements ClassifierModel {
   private readonly h: Float32Array;
   private readonly dh: Float32Array;
   private readonly kept: Uint32Array;
+  private readonly ready: Uint8Array;
   /** Weight of each bucket in the bag (inverse document frequency; 1 when absent). */
   private readonly idf: Float32Array | undefined;
 
   constructor(readonly cfg: FastTextConfig, private readonly x: SparseRows) {
     const { dim, classes, buckets } = cfg;
     this.rng = new Random(cfg.seed);
+    // Rows are initialised on first use (see initRow): a table of 2^19 rows would otherwise cost
+    // 0.4 s per fold to fill, while a dataset touches a few percent of it.
     this.E = new Float32Array(buckets * dim);
-    for (let i = 0; i < this.E.length; i++) this.E[i] = (this.rng.next() * 2 - 1) * cfg.initScale;
+    this.ready = new Uint8Array(buckets);
     this.W = new Float32Array(classes * dim);
     this.b = new Float32Array(classes);
     if (cfg.wideBuckets > 0) this.V = new Float32Array(cfg.wideBuckets * classes);
     if (cfg.teacherAlpha > 0) {
-      this.tE = this.E.slice();
+      this.tE = new Float32Array(buckets * dim);
       this.tW = this.W.slice();
       this.tb = this.b.slice();
       this.tLast = new Float64Array(buckets);
@@ -87,6 +90,21 @@ export class FastText implements ClassifierModel {
   }
 
   /** Selects the features used for one pass; returns how many. */
+  /** Uniform ±initScale from a generator seeded by (seed, row): the same values whatever the order of first use. */
+  private initRow(r: number): void {
+    const { dim, initScale } = this.cfg;
+    let st = (Math.imul(r + 1, 0x9e3779b1) ^ this.cfg.seed) >>> 0;
+    const o = r * dim;
+    for (let d = 0; d < dim; d++) {
+      st = (st + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(st ^ (st >>> 15), st | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      this.E[o + d] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * initScale;
+    }
+    if (this.tE) { this.tE.set(this.E.subarray(o, o + dim), o); this.tLast![r] = this.step; }
+    this.ready[r] = 1;
+  }
+
   private select(row: number, dropout: number): number {
     const { indptr, indices } = this.x;
     const s = indptr[row];
@@ -94,6 +112,7 @@ export class FastText implements ClassifierModel {
     let n = 0;
     for (let i = s; i < e; i++) if (dropout === 0 || this.rng.next() >= dropout) this.kept[n++] = indices[i];
     if (n === 0 && e > s) this.kept[n++] = indices[s + this.rng.int(e - s)];
+    for (let j = 0; j < n; j++) if (!this.ready[this.kept[j]]) this.initRow(this.kept[j]);
     return n;
   }
 
@@ -223,7 +242,7 @@ export class FastText implements ClassifierModel {
     const { classes } = this.cfg;
     if (mode === 'teacher') {
       if (!this.tE) throw new Error('no teacher');
-      for (let r = 0; r < this.cfg.buckets; r++) this.catchUp(r);
+      for (let r = 0; r < this.cfg.buckets; r++) if (this.ready[r]) this.catchUp(r);
     }
     const p = new Float32Array(classes);
     for (let i = 0; i < rows.length; i++) {

@@ -128,7 +128,7 @@ test('applyEdits writes through the same path: relabel, smooth to sidecar, accep
   assert.deepEqual(side.rows['2'].soft, { a: 0.1, b: 0.9 });
   assert.equal(side.rows['3'].accepted, true);
   const journal = readFileSync(join(dir, '.label-lens', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(journal.map((j) => [j.kind, j.id, j.old, j.line]), [['relabel', '1', 'a', 2], ['smooth', '2', 'b', 3], ['accept', '3', 'a', 4]]);
+  assert.deepEqual(journal.map((j) => [j.kind, j.id, j.old, j.line]), [['relabel', '1', 'a', 2], ['smooth', '2', 'null', 3], ['accept', '3', 'a', 4]]);
   assert.equal(journal[0].new, 'b');
   assert.equal(journal[0].reason, 'looks like b');
   assert.equal(journal[0].file, 'd.csv');

@@ -1,13 +1,11 @@
 /**
- * Edits to labels and the one write path shared by the CLI and the editor: validate every edit,
- * patch the label bytes, save atomically, update the sidecar, append the journal.
+ * Edits to labels as the CLI takes them (`relabel`, `apply --edits`): parsed, validated, and written
+ * through the same ReviewState as the editor's (label bytes patched, atomic save, sidecar, journal).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import type { Dataset } from '../table/dataset';
-import { atomicWrite } from './atomicWrite';
-import { appendJournal, currentUser, type JournalEntry } from './journal';
-import { patchLabels } from './patch';
-import { readSidecar, sidecarPath, smoothTarget, writeSidecar } from './sidecar';
+import { optionsOf, type Dataset } from '../table/dataset';
+import { currentUser, journalPath, type JournalEntry } from './journal';
+import { ReviewState, type RowState } from './reviewState';
+import { smoothTarget } from './sidecar';
 
 export type Edit =
   | { kind: 'relabel'; id: string; to: string; reason?: string; score?: number }
@@ -88,54 +86,42 @@ function checkTarget(ds: Dataset, target: Record<string, number>, id: string): v
   if (Math.abs(sum - 1) > 1e-3) throw new EditError(`smooth target of ${id}: probabilities sum to ${sum.toFixed(4)}, expected 1`);
 }
 
-/** Applies the edits as one transaction: all are validated before anything is written. */
+/**
+ * Applies the edits as one transaction through the editor's own write path (ReviewState): all are
+ * validated before anything is written.
+ */
 export function applyEdits(ds: Dataset, edits: Edit[], opts: ApplyOptions = {}): ApplyResult {
-  const labelCol = ds.roles.label;
-  if (labelCol === undefined) throw new EditError(`${ds.table.name}: no label column; name it with --label`);
-  const path = ds.table.path;
-  const time = new Date().toISOString();
-  const who = opts.who ?? currentUser();
-  const via = opts.via ?? 'cli';
+  if (ds.roles.label === undefined) throw new EditError(`${ds.table.name}: no label column; name it with --label`);
+  const state = new ReviewState(ds.table.path, optionsOf(ds), ds);
   const result: ApplyResult = { relabeled: 0, smoothed: 0, accepted: 0, unchanged: 0 };
-  const changes = new Map<number, string>();
-  const sidecarBytes = existsSync(sidecarPath(path)) ? readFileSync(sidecarPath(path)) : undefined;
-  const sidecar = readSidecar(path);
-  const journal: Omit<JournalEntry, 'file'>[] = [];
-  const current = (row: number) => changes.get(row) ?? ds.labelName(row);
-
   for (const e of edits) {
     const row = resolveRow(ds, e.id);
-    const line = ds.table.index.line[row];
-    const old = current(row);
+    const s = state.state(row);
+    let next: RowState;
     if (e.kind === 'relabel') {
       const to = e.to.trim();
       if (to === '') throw new EditError(`relabel of ${e.id}: empty label (to mark a row unlabeled, edit the file)`);
       if (!ds.classes.includes(to) && !opts.allowNewClass) {
         throw new EditError(`relabel of ${e.id}: ${JSON.stringify(to)} is not a class of ${ds.table.name} (${ds.classes.slice(0, 12).join(', ')}${ds.classes.length > 12 ? ', …' : ''}); pass --new-class to add it`);
       }
-      if (to === old) { result.unchanged++; continue; }
-      changes.set(row, to);
+      if (to === s.label) { result.unchanged++; continue; }
+      next = { ...s, label: to };
       result.relabeled++;
-      journal.push({ time, id: e.id, line, kind: 'relabel', old, new: to, reason: e.reason, score: e.score, who, via });
     } else if (e.kind === 'smooth') {
       if (e.epsilon !== undefined && !(e.epsilon >= 0 && e.epsilon <= 1)) throw new EditError(`smooth of ${e.id}: epsilon must be in [0, 1]`);
-      if (old === '') throw new EditError(`smooth of ${e.id}: the row is unlabeled; relabel it first`);
-      const target = e.target ?? smoothTarget(ds.classes, old, e.epsilon ?? 0.1);
-      checkTarget(ds, target, e.id);
-      sidecar.rows[ds.rowId(row)] = { ...sidecar.rows[ds.rowId(row)], soft: target, softHow: e.target ? 'target' : `smooth ε=${e.epsilon ?? 0.1}`, time, reason: e.reason };
+      if (s.label === '') throw new EditError(`smooth of ${e.id}: the row is unlabeled; relabel it first`);
+      const soft = e.target ?? smoothTarget(ds.classes, s.label, e.epsilon ?? 0.1);
+      checkTarget(ds, soft, e.id);
+      next = { ...s, soft, softHow: e.target ? 'target' : `smooth ε=${e.epsilon ?? 0.1}` };
       result.smoothed++;
-      journal.push({ time, id: e.id, line, kind: 'smooth', old, new: JSON.stringify(target), reason: e.reason, score: e.score, who, via });
     } else {
-      sidecar.rows[ds.rowId(row)] = { ...sidecar.rows[ds.rowId(row)], accepted: true, time, reason: e.reason };
+      next = { ...s, accepted: true };
       result.accepted++;
-      journal.push({ time, id: e.id, line, kind: 'accept', old, new: old, reason: e.reason, score: e.score, who, via });
     }
+    state.apply(state.change(e.kind, [row], () => next, () => ({ reason: e.reason, score: e.score })));
   }
-  if (opts.dryRun) return result;
-  if (changes.size > 0) {
-    atomicWrite(path, patchLabels(ds.table, labelCol, changes), { expected: ds.table.bytes, keepOriginal: true });
-  }
-  if (result.smoothed + result.accepted > 0) writeSidecar(path, sidecar, sidecarBytes);
-  if (journal.length) result.journal = appendJournal(path, journal);
+  if (opts.dryRun || !state.dirty) return result;
+  state.save(opts.who ?? currentUser(), opts.via ?? 'cli');
+  result.journal = journalPath(ds.table.path);
   return result;
 }

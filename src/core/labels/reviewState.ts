@@ -114,7 +114,7 @@ export class ReviewState {
    * Writes the edits: the data file (only label bytes; refuses a file changed on disk), the sidecar,
    * the journal; then reads the file back as the new baseline.
    */
-  save(who = currentUser()): number {
+  save(who = currentUser(), via: JournalEntry['via'] = 'editor'): number {
     if (!this.dirty) return 0;
     const time = new Date().toISOString();
     const journal: Omit<JournalEntry, 'file'>[] = [];
@@ -127,12 +127,12 @@ export class ReviewState {
       const w = this.why.get(row) ?? {};
       if (s.label !== old.label) {
         labelChanges++;
-        journal.push({ time, id, line, kind: 'relabel', old: old.label, new: s.label, reason: w.reason, score: w.score, who, via: 'editor' });
+        journal.push({ time, id, line, kind: 'relabel', old: old.label, new: s.label, reason: w.reason, score: w.score, who, via });
       }
       if (JSON.stringify(s.soft ?? null) !== JSON.stringify(old.soft ?? null)) {
-        journal.push({ time, id, line, kind: 'smooth', old: JSON.stringify(old.soft ?? null), new: JSON.stringify(s.soft ?? null), reason: w.reason, score: w.score, who, via: 'editor' });
+        journal.push({ time, id, line, kind: 'smooth', old: JSON.stringify(old.soft ?? null), new: JSON.stringify(s.soft ?? null), reason: w.reason, score: w.score, who, via });
       }
-      if (s.accepted && !old.accepted) journal.push({ time, id, line, kind: 'accept', old: old.label, new: s.label, reason: w.reason, score: w.score, who, via: 'editor' });
+      if (s.accepted && !old.accepted) journal.push({ time, id, line, kind: 'accept', old: old.label, new: s.label, reason: w.reason, score: w.score, who, via });
       const entry = { ...(sidecar.rows[id] ?? { time }), time } as Sidecar['rows'][string];
       if (s.soft) { entry.soft = s.soft; entry.softHow = s.softHow; } else { delete entry.soft; delete entry.softHow; }
       if (s.accepted) entry.accepted = true; else delete entry.accepted;

@@ -3,7 +3,7 @@
  * Empty labels mean "unlabeled": kept, counted and shown, never trained on.
  */
 import type { EncodingName } from './encoding';
-import { formatProblem, type Problem } from './problems';
+import type { Problem } from './problems';
 import { dataKind, inferRoles, type RoleOverrides, type Roles } from './roles';
 import { openTable, Table, type Format } from './table';
 
@@ -123,6 +123,16 @@ export class Dataset {
   }
 }
 
+/** The options that re-open this dataset exactly as it is read now (roles, encoding, format). */
+export function optionsOf(ds: Dataset): DatasetOptions {
+  const h = ds.table.header;
+  const r = ds.roles;
+  return {
+    id: r.id !== undefined ? h[r.id] : undefined, label: r.label !== undefined ? h[r.label] : undefined, text: r.text !== undefined ? h[r.text] : undefined,
+    features: r.features.length && !r.pixels ? r.features.map((c) => h[c]).join(',') : undefined, encoding: ds.table.encoding.name, format: ds.table.format,
+  };
+}
+
 export function openDataset(path: string, opts: DatasetOptions = {}): Dataset {
   const table = openTable(path, { encoding: opts.encoding, format: opts.format });
   const sample: string[][] = [];
@@ -130,5 +140,3 @@ export function openDataset(path: string, opts: DatasetOptions = {}): Dataset {
   const roles = inferRoles(table.header, sample, opts);
   return new Dataset(table, roles);
 }
-
-export { formatProblem };

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { openDataset } from '../src/core/table/dataset';
 import { patchLabels } from '../src/core/labels/patch';
 import { Table } from '../src/core/table/table';
+import { SHARED } from '../test/helpers';
 
-export const SHARED = join(__dirname, '../../shared');
+export { SHARED };
 export const OUT = join(__dirname, 'out');
 
 export interface NoisyCopy {

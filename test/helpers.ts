@@ -1,11 +1,13 @@
 /** Test helpers: temp folders, the shared datasets by relative path, hostile file generators. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..');
-export const SHARED_DATA = resolve(ROOT, '../shared/data');
-export const SHARED_PEER = resolve(ROOT, '../shared/peer');
+/** The shared datasets and peer results: ../shared beside the checkout (as CI has it), or LABEL_LENS_SHARED. */
+export const SHARED = resolve(process.env.LABEL_LENS_SHARED ?? resolve(ROOT, '../shared'));
+export const SHARED_DATA = resolve(SHARED, 'data');
+export const SHARED_PEER = resolve(SHARED, 'peer');
 
 export const DATASETS = [
   'sms_spam', 'ag_news_test', 'clue_iflytek_fewclue', 'clue_tnews_fewclue', 'toutiao_news_20k', 'toutiao_news_38k',
@@ -13,7 +15,11 @@ export const DATASETS = [
 ] as const;
 
 export function dataset(name: string): string {
-  return join(SHARED_DATA, name, 'data.csv');
+  const path = join(SHARED_DATA, name, 'data.csv');
+  if (!existsSync(path)) {
+    throw new Error(`shared dataset ${name} not found at ${path}: the tests read ../shared/data beside the checkout; clone next to it or set LABEL_LENS_SHARED`);
+  }
+  return path;
 }
 
 export function tempDir(t: { after: (fn: () => void) => void }): string {

@@ -104,23 +104,31 @@ export class ReviewModel {
     const rows: number[] = [];
     for (let i = 0; i < n; i++) if (this.matches(i, q.filter, search)) rows.push(i);
     const sign = q.descending ? -1 : 1;
-    const numeric = (get: (r: number) => number | undefined) => (a: number, b: number) => {
-      const x = get(a), y = get(b);
-      // Rows without a value (unlabeled, damaged, no analysis) go last either way.
-      if (x === undefined || Number.isNaN(x)) return y === undefined || Number.isNaN(y) ? a - b : 1;
-      if (y === undefined || Number.isNaN(y)) return -1;
-      return sign * (x - y) || a - b;
+    // Each row's sort key is computed once, not once per comparison.
+    const numeric = (get: (r: number) => number | undefined) => {
+      const key = new Float64Array(n).fill(NaN);
+      for (const r of rows) key[r] = get(r) ?? NaN;
+      return (a: number, b: number) => {
+        const x = key[a], y = key[b];
+        // Rows without a value (unlabeled, damaged, no analysis) go last either way.
+        if (Number.isNaN(x)) return Number.isNaN(y) ? a - b : 1;
+        if (Number.isNaN(y)) return -1;
+        return sign * (x - y) || a - b;
+      };
     };
-    const text = (get: (r: number) => string) => (a: number, b: number) => sign * get(a).localeCompare(get(b)) || a - b;
-    const cmp: Record<PageQuery['sort'], (a: number, b: number) => number> = {
-      suspicion: numeric((r) => this.suspicion(r)),
-      row: (a, b) => sign * (a - b),
-      selfConfidence: numeric((r) => this.arr('selfConfidence')?.[r]),
-      margin: numeric((r) => this.arr('margin')?.[r]),
-      given: text((r) => this.state.state(r).label),
-      suggested: text((r) => this.suggested(r) ?? ''),
+    const text = (get: (r: number) => string) => {
+      const key = new Map(rows.map((r) => [r, get(r)]));
+      return (a: number, b: number) => sign * key.get(a)!.localeCompare(key.get(b)!) || a - b;
     };
-    rows.sort(cmp[q.sort]);
+    const cmp: Record<PageQuery['sort'], () => (a: number, b: number) => number> = {
+      suspicion: () => numeric((r) => this.suspicion(r)),
+      row: () => (a, b) => sign * (a - b),
+      selfConfidence: () => numeric((r) => this.arr('selfConfidence')?.[r]),
+      margin: () => numeric((r) => this.arr('margin')?.[r]),
+      given: () => text((r) => this.state.state(r).label),
+      suggested: () => text((r) => this.suggested(r) ?? ''),
+    };
+    rows.sort(cmp[q.sort]());
     const order = Int32Array.from(rows);
     this.cache = { key, order };
     return order;
@@ -143,11 +151,6 @@ export class ReviewModel {
     const rows: RowView[] = [];
     for (let i = q.offset; i < Math.min(order.length, q.offset + q.limit); i++) rows.push(this.rowView(order[i]));
     return { total: order.length, rows };
-  }
-
-  /** The row at a position of the current order (for "next suspect" after an action). */
-  rowAt(q: PageQuery, position: number): number | undefined {
-    return this.order(q)[position];
   }
 
   softOf(row: number): number[] | undefined {

@@ -2,7 +2,7 @@
  * The journal: one JSON line per applied edit in `.label-lens/journal.jsonl` beside the data file,
  * so a review can be audited, and any edit undone by hand from its `old` value.
  */
-import { appendFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 
@@ -44,10 +44,4 @@ export function appendJournal(dataFile: string, entries: Omit<JournalEntry, 'fil
   const file = basename(dataFile);
   appendFileSync(path, entries.map((e) => JSON.stringify({ ...e, file })).join('\n') + '\n', 'utf8');
   return path;
-}
-
-export function readJournal(dataFile: string): JournalEntry[] {
-  const path = journalPath(dataFile);
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as JournalEntry);
 }

@@ -26,6 +26,11 @@ export function sortClasses(names: Iterable<string>): string[] {
   return numeric ? list.sort((a, b) => Number(a) - Number(b)) : list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** The id of a row known only by its position: "row N", 1-based. */
+function positionId(i: number): string {
+  return `row ${i + 1}`;
+}
+
 export class Dataset {
   readonly classes: string[];
   /** Class index of each row, UNLABELED or SKIPPED. */
@@ -48,11 +53,16 @@ export class Dataset {
     let unlabeled = 0;
     let skipped = 0;
     for (let i = 0; i < n; i++) {
-      const damaged = table.index.damaged[i] === 1;
-      const cells = damaged ? undefined : table.row(i);
-      if (ids) ids[i] = cells ? cells[roles.id!].trim() : this.damagedId(i);
-      if (!cells) { raw[i] = ''; skipped++; continue; }
-      const v = labelCol === undefined ? '' : cells[labelCol].trim();
+      // Only the id and label cells are decoded here: opening never decodes the text of every row.
+      if (table.index.damaged[i]) {
+        // A damaged row's cells cannot be trusted; its position keeps it addressable.
+        if (ids) ids[i] = positionId(i);
+        raw[i] = '';
+        skipped++;
+        continue;
+      }
+      if (ids) ids[i] = table.cell(i, roles.id!).trim();
+      const v = labelCol === undefined ? '' : table.cell(i, labelCol).trim();
       raw[i] = v;
       if (v === '') unlabeled++; else seen.add(v);
     }
@@ -78,7 +88,7 @@ export class Dataset {
 
   /** The row's id: the id column's value, or "row N" (1-based data row) when there is none. */
   rowId(i: number): string {
-    return this.ids ? this.ids[i] : `row ${i + 1}`;
+    return this.ids ? this.ids[i] : positionId(i);
   }
 
   /** Row of an id (or of "row N" / a bare 1-based number when the file has no id column). */
@@ -104,11 +114,6 @@ export class Dataset {
   imbalanceRatio(): number {
     if (this.counts.length === 0) return 1;
     return Math.max(...this.counts) / Math.min(...this.counts);
-  }
-
-  private damagedId(i: number): string {
-    // A damaged row's cells cannot be trusted; fall back to its position so it stays addressable.
-    return `row ${i + 1}`;
   }
 
   private checkDuplicateIds(ids: string[]): void {

@@ -11,7 +11,6 @@
 import * as iconv from 'iconv-lite';
 
 export type EncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030';
-export const ENCODINGS: readonly EncodingName[] = ['utf-8', 'utf-16le', 'utf-16be', 'gb18030'];
 
 export interface EncodingInfo {
   name: EncodingName;

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EngineClient, EngineError } from '../client/engineClient';
-import type { DatasetSpec, ImbalanceRemedy, ProgressMessage, TrainOptions } from '../protocol/engine';
+import type { DatasetSpec, ImbalanceRemedy, PixelModel, ProgressMessage, TrainOptions } from '../protocol/engine';
 import { checkOptions } from '../protocol/engine';
 import type { Summary } from '../core/results';
 import { padDisplay } from '../core/report';
@@ -21,6 +21,7 @@ const trainOptions = {
   smoothing: { type: 'string' },
   imbalance: { type: 'string' },
   'label-names': { type: 'boolean' },
+  'pixel-model': { type: 'string' },
   top: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
@@ -45,8 +46,9 @@ function optionsOf(v: Record<string, unknown>): Partial<TrainOptions> {
   set('labelSmoothing', toNumber(v.smoothing, 'smoothing'));
   if (v.imbalance !== undefined) set('imbalance', v.imbalance as ImbalanceRemedy);
   if (v['label-names']) set('labelNames', true);
+  if (v['pixel-model'] !== undefined) set('pixelModel', v['pixel-model'] as PixelModel);
   const bad = checkOptions(o);
-  if (bad) throw new UsageError(bad.replace(/option "(\w+)"/, (_, k: string) => `--${({ piPasses: 'pi', teacherHorizon: 'teacher', labelSmoothing: 'smoothing', labelNames: 'label-names' } as Record<string, string>)[k] ?? k}`));
+  if (bad) throw new UsageError(bad.replace(/option "(\w+)"/, (_, k: string) => `--${({ piPasses: 'pi', teacherHorizon: 'teacher', labelSmoothing: 'smoothing', labelNames: 'label-names', pixelModel: 'pixel-model' } as Record<string, string>)[k] ?? k}`));
   return o;
 }
 
@@ -114,7 +116,7 @@ export function formatSuspects(s: Summary, top: number): string {
 function formatSummary(s: Summary, outDir: string): string {
   const secs = Object.entries(s.seconds).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ');
   return [
-    `${s.rows} rows, ${s.classes.length} classes, ${s.dataKind} model on ${s.backend}; ${s.options.folds}-fold, ${s.epochs} epochs`,
+    `${s.rows} rows, ${s.classes.length} classes, ${s.dataKind} data, ${s.model ?? 'model'} on ${s.backend}; ${s.options.folds}-fold, ${s.epochs} epochs`,
     `out-of-fold accuracy against the given labels: ${pct(s.oofAccuracy)}`,
     `flagged: ${s.flagged} rows (estimated noise rate ${pct(s.estimatedNoiseRate)}); ranked by ${s.ranking}`,
     `time: ${secs}`,

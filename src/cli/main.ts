@@ -38,6 +38,12 @@ Dataset options (all commands)
   --encoding utf-8|gb18030|gbk|utf-16le|utf-16be          override the detected encoding
   --json                                                   machine-readable output
 
+Training options (analyze, retrain)
+  --folds K (5)  --epochs E (0 = by data kind)  --seed S (1)  --workers N (cores)  --out DIR  --top N (20)
+  --pi T (5) stochastic passes   --teacher H (1) mean-teacher horizon in epochs   --consistency λ (0)
+  --smoothing ε (0)   --imbalance none|class-weights|logit-adjustment|focal   --label-names
+  --pixel-model auto|mlp|cnn (auto: CNN on tfjs-node, else MLP)   -q, --quiet
+
 Exit codes: 0 ok, 1 data problem, 2 usage.`;
 
 export const datasetOptions = {

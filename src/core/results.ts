@@ -55,6 +55,8 @@ export interface Summary {
   joint: number[];
   imbalanceRatio: number;
   backend: string;
+  /** The model trained (fasttext, mlp, cnn); absent in summaries written before it was recorded. */
+  model?: string;
   dataKind: string;
   seconds: Record<string, number>;
   options: Record<string, unknown>;

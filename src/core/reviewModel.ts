@@ -276,7 +276,7 @@ export class ReviewModel {
   /** Runs for the Runs view from summaries (analysis then retrains), newest last. */
   static runView(s: Summary, fixed?: number): RunView {
     return {
-      kind: s.kind, createdAt: s.createdAt, options: s.options, oofAccuracy: s.oofAccuracy, flagged: s.flagged, backend: s.backend,
+      kind: s.kind, createdAt: s.createdAt, options: s.options, oofAccuracy: s.oofAccuracy, flagged: s.flagged, backend: s.backend, model: s.model,
       seconds: Object.values(s.seconds).reduce((a, b) => a + b, 0), recall: s.classStats.map((c) => c.recall),
       before: s.before ? { oofAccuracy: s.before.oofAccuracy, flagged: s.before.flagged, recall: s.before.classStats.map((c) => c.recall) } : undefined,
       fixed,

@@ -35,6 +35,7 @@ export interface CrossValResult {
   foldLoss: number[][];
   foldAccuracy: number[][];
   backend: string;
+  model: string;
 }
 
 export type FoldRunner = (input: FoldInput) => Promise<FoldOutput>;
@@ -65,6 +66,7 @@ export async function crossValidate(base: Omit<FoldInput, 'fold'>, run: FoldRunn
     history: new Float32Array(E * N).fill(NaN),
     foldLoss: outputs.map((o) => o.epochLoss), foldAccuracy: outputs.map((o) => o.epochAccuracy),
     backend: outputs[0]?.backend ?? 'none',
+    model: outputs[0]?.model ?? 'none',
   };
   for (const o of outputs) {
     const H = o.held.length;

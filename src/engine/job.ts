@@ -129,7 +129,7 @@ function summarize(kind: Summary['kind'], tr: Trained): Omit<Summary, 'arrays'> 
     oofAccuracy: metrics.accuracy,
     classStats: ds.classes.map((name, k) => ({ name, given: ds.counts[k], predicted: predicted[k], corrected: corrected[k], precision: metrics.precision[k], recall: metrics.recall[k], threshold: scores.thresholds[k], flagged: flaggedPerClass[k] })),
     matrix: metrics.matrix, joint: Array.from(scores.joint), imbalanceRatio: ds.imbalanceRatio(),
-    backend: cv.backend, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
+    backend: cv.backend, model: cv.model, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
     ranking: scores.ranking,
     epochs: cv.epochs, piPasses: options.piPasses, topSuspects, createdAt: new Date().toISOString(),
   };

@@ -58,6 +58,8 @@ export interface FoldOutput {
   epochLoss: number[];
   epochAccuracy: number[];
   backend: string;
+  /** The model's name (fasttext, mlp, cnn). */
+  model: string;
 }
 
 export type FoldProgress = (p: { fold: number; epoch: number; epochs: number; loss: number; rowsPerSec: number }) => void;
@@ -194,7 +196,7 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
   const unlabeledProbs = new Float32Array(unlabeled.length * K);
   if (unlabeled.length) await model.predict(unlabeled, 'student', unlabeledProbs);
   model.dispose?.();
-  return { fold, held, ema, student, teacher, pi, piDisagree, piSpread, history, flips, unlabeled, unlabeledProbs, epochLoss, epochAccuracy, backend };
+  return { fold, held, ema, student, teacher, pi, piDisagree, piSpread, history, flips, unlabeled, unlabeledProbs, epochLoss, epochAccuracy, backend, model: model.name };
 }
 
 function biasCorrected(Z: Float32Array, alpha: number, t: number): Float32Array {

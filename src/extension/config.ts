@@ -1,6 +1,6 @@
 /** The single typed view of Label Lens's settings. */
 import * as vscode from 'vscode';
-import type { ImbalanceRemedy, TrainOptions } from '../protocol/engine';
+import type { ImbalanceRemedy, PixelModel, TrainOptions } from '../protocol/engine';
 
 export interface Config {
   train: Partial<TrainOptions>;
@@ -19,6 +19,7 @@ export function readConfig(): Config {
       labelSmoothing: c.get<number>('labelSmoothing', 0),
       consistency: c.get<number>('consistency', 0),
       labelNames: c.get<boolean>('labelNames', false),
+      pixelModel: c.get<PixelModel>('pixelModel', 'auto'),
     },
     smoothingEpsilon: c.get<number>('smoothingEpsilon', 0.1),
     applyThreshold: c.get<number>('applyThreshold', 0.9),

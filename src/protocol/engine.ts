@@ -5,6 +5,8 @@
 
 export type Backend = 'tensorflow' | 'wasm' | 'cpu' | 'typescript';
 export type ImbalanceRemedy = 'none' | 'class-weights' | 'logit-adjustment' | 'focal';
+/** Network for pixel images: auto = a CNN on the native tfjs-node backend, else the MLP. */
+export type PixelModel = 'auto' | 'mlp' | 'cnn';
 
 /** How a dataset is read: the same overrides as the CLI's. */
 export interface DatasetSpec {
@@ -35,6 +37,7 @@ export interface TrainOptions {
   labelNames: boolean;
   /** Parallel fold workers (default: cores). */
   workers: number;
+  pixelModel: PixelModel;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -49,6 +52,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   imbalance: 'none',
   labelNames: false,
   workers: 0,
+  pixelModel: 'auto',
 };
 
 export interface AnalyzeRequest {
@@ -119,6 +123,7 @@ export interface ReadyMessage {
 export type EngineMessage = ProgressMessage | ResultMessage | ErrorMessage | ReadyMessage;
 
 const REMEDIES: readonly ImbalanceRemedy[] = ['none', 'class-weights', 'logit-adjustment', 'focal'];
+const PIXEL_MODELS: readonly PixelModel[] = ['auto', 'mlp', 'cnn'];
 
 type Check = (v: unknown) => boolean;
 const isInt = (lo: number, hi: number): Check => (v) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
@@ -135,6 +140,7 @@ const OPTION_CHECKS: Record<keyof TrainOptions, Check> = {
   imbalance: (v) => REMEDIES.includes(v as ImbalanceRemedy),
   labelNames: (v) => typeof v === 'boolean',
   workers: isInt(0, 64),
+  pixelModel: (v) => PIXEL_MODELS.includes(v as PixelModel),
 };
 
 /** Checks train options; returns the first problem or undefined. */

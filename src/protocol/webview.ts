@@ -85,6 +85,7 @@ export interface RunView {
   oofAccuracy: number;
   flagged: number;
   backend: string;
+  model?: string;
   seconds: number;
   before?: { oofAccuracy: number; flagged: number; recall: number[] };
   recall: number[];

@@ -139,19 +139,43 @@ test('malformed messages are refused and the engine keeps serving', async (t) =>
   assert.equal(err.type === 'error' && err.code, 'data');
 });
 
-test('pixel data trains an MLP on wasm by default and on cpu when forced (tfjs-node absent)', async (t) => {
+/** Whether the native backend loads on this machine (its install downloads libtensorflow). */
+function tfjsNodeLoads(): boolean {
+  try { require('@tensorflow/tfjs-node'); return true; } catch { return false; }
+}
+
+test('pixel data: without tfjs-node, an MLP on wasm by default and on cpu when forced; a CNN when asked', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'mnist600.csv');
   const src = readFileSync(dataset('mnist_test_labelerrors'), 'utf8').split('\r\n');
   writeFileSync(file, src.slice(0, 601).join('\r\n') + '\r\n');
-  for (const [env, want] of [[{}, 'wasm'], [{ LABEL_LENS_BACKEND: 'cpu' }, 'cpu']] as const) {
-    const c = client(env);
+  const native = tfjsNodeLoads();
+  const runs = [
+    { env: {}, options: {}, backend: native ? 'tensorflow' : 'wasm', model: native ? 'cnn' : 'mlp', out: 'default' },
+    { env: { LABEL_LENS_BACKEND: 'cpu' }, options: {}, backend: 'cpu', model: 'mlp', out: 'cpu' },
+    { env: { LABEL_LENS_BACKEND: 'wasm' }, options: { pixelModel: 'cnn' as const }, backend: 'wasm', model: 'cnn', out: 'cnn' },
+  ];
+  for (const r of runs) {
+    const c = client(r.env);
     t.after(() => c.dispose());
-    const s = await analyze(c, file, join(dir, want), { epochs: 3, piPasses: 2, folds: 3 });
-    assert.equal(s.backend, want);
+    const s = await analyze(c, file, join(dir, r.out), { epochs: 3, piPasses: 2, folds: 3, ...r.options });
+    assert.equal(s.backend, r.backend);
+    assert.equal(s.model, r.model);
     assert.equal(s.dataKind, 'pixels');
-    assert.ok(s.oofAccuracy > 0.6, `${want}: accuracy ${s.oofAccuracy}`);
+    assert.ok(s.oofAccuracy > 0.6, `${r.out}: accuracy ${s.oofAccuracy}`);
   }
+});
+
+test('LABEL_LENS_BACKEND=tensorflow: the native backend, or a clear error naming @tensorflow/tfjs-node when it does not load', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'mnist90.csv');
+  const src = readFileSync(dataset('mnist_test_labelerrors'), 'utf8').split('\r\n');
+  writeFileSync(file, src.slice(0, 91).join('\r\n') + '\r\n');
+  const c = client({ LABEL_LENS_BACKEND: 'tensorflow' });
+  t.after(() => c.dispose());
+  const run = analyze(c, file, join(dir, 'out'), { epochs: 1, piPasses: 0, folds: 3 });
+  if (tfjsNodeLoads()) assert.equal((await run).backend, 'tensorflow');
+  else await assert.rejects(run, (err: Error) => err instanceof EngineError && /@tensorflow\/tfjs-node does not load/.test(err.message));
 });
 
 test('retrain after fixing the flagged rows: soft targets and a remedy are used, before/after reported', async (t) => {

@@ -3,8 +3,11 @@ import { initBackend } from '../backend';
 import type { FoldInput } from '../trainFold';
 import { TEXT_MODEL } from '../trainFold';
 import { DENSE_MODEL } from '../prepare';
+import type { PixelModel } from '../../protocol/engine';
 import { FastText } from './fasttext';
-import { Mlp } from './mlp';
+import { mlpNetwork } from './mlp';
+import { cnnNetwork } from './cnn';
+import { TfClassifier } from './tfClassifier';
 import type { ClassifierModel } from './types';
 
 export type ModelFactory = (input: FoldInput, trainRows: number, seed: number) => Promise<ClassifierModel>;
@@ -22,13 +25,27 @@ export const textModelFactory: ModelFactory = async (input, trainRows, seed) => 
   }, text);
 };
 
+/**
+ * The network for dense rows: for pixel images a CNN when asked, or by default when the native
+ * backend runs it (on wasm a CNN trains at about a tenth of the MLP's speed: measured 240 vs 2.5k
+ * rows/s), else the MLP.
+ */
+export function denseNetworkFor(hasImage: boolean, pixelModel: PixelModel, backend: string): 'mlp' | 'cnn' {
+  if (!hasImage || pixelModel === 'mlp') return 'mlp';
+  return pixelModel === 'cnn' || backend === 'tensorflow' ? 'cnn' : 'mlp';
+}
+
 export const denseModelFactory: ModelFactory = async (input, trainRows, seed) => {
-  const { tf } = await initBackend();
+  const { tf, name: backend } = await initBackend();
   const dense = input.dense!;
-  return new Mlp(tf, {
-    dim: dense.dim, hidden: DENSE_MODEL.hidden, classes: input.classes, dropout: DENSE_MODEL.dropout, inputDropout: 0.1,
-    lr: DENSE_MODEL.lr, batch: DENSE_MODEL.batch, teacherAlpha: teacherAlpha(input, Math.ceil(trainRows / DENSE_MODEL.batch)), seed,
-  }, dense.x);
+  const network = denseNetworkFor(dense.image !== undefined, input.options.pixelModel, backend);
+  const cfg = {
+    name: network, dim: dense.dim, classes: input.classes, lr: DENSE_MODEL.lr, batch: DENSE_MODEL.batch,
+    teacherAlpha: teacherAlpha(input, Math.ceil(trainRows / DENSE_MODEL.batch)), seed,
+  };
+  return new TfClassifier(tf, cfg, dense.x, (rng) => network === 'cnn'
+    ? cnnNetwork(tf, { width: dense.image!.width, height: dense.image!.height, classes: input.classes, dropout: DENSE_MODEL.dropout }, rng)
+    : mlpNetwork(tf, { dim: dense.dim, hidden: DENSE_MODEL.hidden, classes: input.classes, dropout: DENSE_MODEL.dropout, inputDropout: 0.1 }, rng));
 };
 
 export async function factoryFor(kind: 'text' | 'dense'): Promise<{ factory: ModelFactory; backend: string }> {

@@ -44,6 +44,7 @@ export interface FastTextConfig {
 }
 
 export class FastText implements ClassifierModel {
+  readonly name = 'fasttext';
   private readonly E: Float32Array;
   private readonly W: Float32Array;
   private readonly b: Float32Array;

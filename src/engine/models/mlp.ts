@@ -1,11 +1,10 @@
 /**
- * A multilayer perceptron on TensorFlow.js for numeric features, embeddings and pixels:
- * input dropout → dense(ReLU) → dropout → dense → softmax, trained with Adam on (soft) targets.
- * The mean teacher is an EMA of the weights after every batch (dense and small, so done eagerly).
+ * Multilayer perceptron for numeric features, embeddings and pixels (on the wasm/cpu backends,
+ * which lack conv2d gradients): input dropout → dense(ReLU) → dropout → dense → logits.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { Random } from '../../core/random';
-import type { ClassifierModel, Mode, TrainBatch } from './types';
+import type { Random } from '../../core/random';
+import { heNormal, type TfNetwork } from './tfClassifier';
 
 export interface MlpConfig {
   dim: number;
@@ -13,119 +12,16 @@ export interface MlpConfig {
   classes: number;
   dropout: number;
   inputDropout: number;
-  lr: number;
-  batch: number;
-  /** Teacher EMA decay per batch; 0 = no teacher. */
-  teacherAlpha: number;
-  seed: number;
 }
 
-export class Mlp implements ClassifierModel {
-  private readonly vars: TF.Variable[];
-  private readonly teacherVars?: TF.Variable[];
-  private readonly opt: TF.Optimizer;
-  private readonly rng: Random;
-  private seedCounter = 0;
-
-  constructor(private readonly tf: typeof TF, readonly cfg: MlpConfig, private readonly x: Float32Array) {
-    const { dim, hidden, classes } = cfg;
-    this.rng = new Random(cfg.seed);
-    const init = (rows: number, cols: number) => {
-      const a = new Float32Array(rows * cols);
-      const sd = Math.sqrt(2 / rows);
-      for (let i = 0; i < a.length; i++) a[i] = this.rng.normal() * sd;
-      return tf.tensor2d(a, [rows, cols]);
-    };
-    this.vars = [tf.variable(init(dim, hidden)), tf.variable(tf.zeros([hidden])), tf.variable(init(hidden, classes)), tf.variable(tf.zeros([classes]))];
-    if (cfg.teacherAlpha > 0) this.teacherVars = this.vars.map((v) => tf.variable(v.clone(), false));
-    this.opt = tf.train.adam(cfg.lr);
-  }
-
-  get hasTeacher(): boolean { return this.teacherVars !== undefined; }
-
-  private rows(rows: ArrayLike<number>, from: number, to: number): TF.Tensor2D {
-    const D = this.cfg.dim;
-    const out = new Float32Array((to - from) * D);
-    for (let i = from; i < to; i++) out.set(this.x.subarray(rows[i] * D, rows[i] * D + D), (i - from) * D);
-    return this.tf.tensor2d(out, [to - from, D]);
-  }
-
-  private logits(x: TF.Tensor2D, vars: TF.Variable[], stochastic: boolean): TF.Tensor2D {
-    const tf = this.tf;
-    const [w1, b1, w2, b2] = vars;
-    const drop = (t: TF.Tensor2D, rate: number) => (stochastic && rate > 0 ? (tf.dropout(t, rate, undefined, this.rng.int(2 ** 31) + this.seedCounter++) as TF.Tensor2D) : t);
-    const h = tf.relu(tf.add(tf.matMul(drop(x, this.cfg.inputDropout), w1), b1)) as TF.Tensor2D;
-    return tf.add(tf.matMul(drop(h, this.cfg.dropout), w2), b2) as TF.Tensor2D;
-  }
-
-  async trainEpoch(b: TrainBatch): Promise<number> {
-    const tf = this.tf;
-    const K = this.cfg.classes;
-    const B = this.cfg.batch;
-    const alpha = this.cfg.teacherAlpha;
-    const ordered = Int32Array.from(b.order, (pos) => b.rows[pos]);
-    let lossSum = 0;
-    let count = 0;
-    for (let s = 0; s < ordered.length; s += B) {
-      const e = Math.min(ordered.length, s + B);
-      const n = e - s;
-      const tgt = new Float32Array(n * K);
-      const w = new Float32Array(n).fill(1);
-      const cons = b.consistencyTarget && b.consistencyWeight > 0 ? new Float32Array(n * K) : undefined;
-      for (let i = 0; i < n; i++) {
-        const pos = b.order[s + i];
-        tgt.set(b.targets.subarray(pos * K, pos * K + K), i * K);
-        if (b.classWeights) w[i] = b.classWeights[b.classOf[pos]];
-        if (cons) cons.set(b.consistencyTarget!.subarray(pos * K, pos * K + K), i * K);
-      }
-      const loss = tf.tidy(() => {
-        const x = this.rows(ordered, s, e);
-        const t = tf.tensor2d(tgt, [n, K]);
-        let wt = tf.tensor1d(w);
-        if (b.focalGamma > 0 || b.observed) {
-          // Focal weights (1 − p_t)^γ from the current prediction, held constant for the gradient.
-          const p = tf.softmax(this.logits(x, this.vars, false));
-          if (b.observed) {
-            const pd = p.dataSync();
-            for (let i = 0; i < n; i++) b.observed.set(pd.subarray(i * K, i * K + K), b.order[s + i] * K);
-          }
-          if (b.focalGamma > 0) wt = tf.mul(wt, tf.pow(tf.relu(tf.sub(1, tf.sum(tf.mul(p, t), 1))), b.focalGamma));
-        }
-        const shift = b.logitShift ? tf.tensor1d(b.logitShift) : undefined;
-        const c = cons ? tf.tensor2d(cons, [n, K]) : undefined;
-        const value = this.opt.minimize(() => {
-          let z = this.logits(x, this.vars, true);
-          if (shift) z = tf.add(z, shift);
-          const logp = tf.logSoftmax(z);
-          let l = tf.mean(tf.mul(wt, tf.neg(tf.sum(tf.mul(t, logp), 1)))) as TF.Scalar;
-          if (c) l = tf.add(l, tf.mul(b.consistencyWeight / K, tf.mean(tf.sum(tf.square(tf.sub(tf.exp(logp), c)), 1)))) as TF.Scalar;
-          return l;
-        }, true, this.vars) as TF.Scalar;
-        return value.dataSync()[0];
-      });
-      if (this.teacherVars) {
-        tf.tidy(() => this.teacherVars!.forEach((tv, i) => tv.assign(tf.add(tf.mul(tv, alpha), tf.mul(this.vars[i], 1 - alpha)))));
-      }
-      lossSum += loss * n;
-      count += n;
-    }
-    return lossSum / Math.max(1, count);
-  }
-
-  predict(rows: ArrayLike<number>, mode: Mode, out: Float32Array): void {
-    const tf = this.tf;
-    const K = this.cfg.classes;
-    const vars = mode === 'teacher' ? this.teacherVars! : this.vars;
-    for (let s = 0; s < rows.length; s += 1024) {
-      const e = Math.min(rows.length, s + 1024);
-      const p = tf.tidy(() => tf.softmax(this.logits(this.rows(rows, s, e), vars, mode === 'stochastic')).dataSync());
-      out.set(p, s * K);
-    }
-  }
-
-  dispose(): void {
-    this.vars.forEach((v) => v.dispose());
-    this.teacherVars?.forEach((v) => v.dispose());
-    this.opt.dispose();
-  }
+export function mlpNetwork(tf: typeof TF, cfg: MlpConfig, rng: Random): TfNetwork {
+  const { dim, hidden, classes } = cfg;
+  const vars = [heNormal(tf, rng, [dim, hidden], dim), tf.variable(tf.zeros([hidden])), heNormal(tf, rng, [hidden, classes], hidden), tf.variable(tf.zeros([classes]))];
+  return {
+    vars,
+    logits(x, [w1, b1, w2, b2], drop) {
+      const h = tf.relu(tf.add(tf.matMul(drop(x, cfg.inputDropout) as TF.Tensor2D, w1 as TF.Tensor2D), b1)) as TF.Tensor2D;
+      return tf.add(tf.matMul(drop(h, cfg.dropout) as TF.Tensor2D, w2 as TF.Tensor2D), b2) as TF.Tensor2D;
+    },
+  };
 }

@@ -31,6 +31,8 @@ export interface TrainBatch {
 }
 
 export interface ClassifierModel {
+  /** What it is, for the summary: fasttext, mlp, cnn. */
+  readonly name: string;
   /** Trains one epoch; returns the mean loss. */
   trainEpoch(batch: TrainBatch): number | Promise<number>;
   /** Writes K probabilities per row into `out`. */

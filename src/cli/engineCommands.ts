@@ -11,6 +11,7 @@ import { datasetOptions, EXIT_DATA, EXIT_OK, fileArg, parse, UsageError, type Io
 const trainOptions = {
   ...datasetOptions,
   folds: { type: 'string' },
+  repeats: { type: 'string' },
   epochs: { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },
@@ -37,6 +38,7 @@ function optionsOf(v: Record<string, unknown>): Partial<TrainOptions> {
   const o: Partial<TrainOptions> = {};
   const set = <K extends keyof TrainOptions>(k: K, val: TrainOptions[K] | undefined) => { if (val !== undefined) o[k] = val; };
   set('folds', toNumber(v.folds, 'folds'));
+  set('repeats', toNumber(v.repeats, 'repeats'));
   set('epochs', toNumber(v.epochs, 'epochs'));
   set('seed', toNumber(v.seed, 'seed'));
   set('workers', toNumber(v.workers, 'workers'));

@@ -39,7 +39,7 @@ Dataset options (all commands)
   --json                                                   machine-readable output
 
 Training options (analyze, retrain)
-  --folds K (5)  --epochs E (0 = by data kind)  --seed S (1)  --workers N (cores)  --out DIR  --top N (20)
+  --folds K (5)  --repeats R (0 = by kind: text 2, else 1)  --epochs E (0 = by data kind)  --seed S (1)  --workers N (cores)  --out DIR  --top N (20)
   --pi T (5) stochastic passes   --teacher H (1) mean-teacher horizon in epochs   --consistency λ (0)
   --smoothing ε (0)   --imbalance none|class-weights|logit-adjustment|focal   --label-names
   --pixel-model auto|mlp|cnn (auto: CNN on tfjs-node, else MLP)   -q, --quiet

@@ -27,7 +27,9 @@ export interface CrossValResult {
   ema: Float32Array;
   teacher?: Float32Array;
   pi?: Float32Array;
+  /** Stochastic passes that disagree with the given label, out of `piPasses` (all repeats). */
   piDisagree: Uint8Array;
+  piPasses: number;
   piSpread: Float32Array;
   flips: Uint8Array;
   /** p(given) per epoch: epochs × N (NaN for rows never held out). */
@@ -40,21 +42,33 @@ export interface CrossValResult {
 
 export type FoldRunner = (input: FoldInput) => Promise<FoldOutput>;
 
-/** Runs every fold through `run`, at most `parallel` at once, and gathers the outputs. */
-export async function crossValidate(base: Omit<FoldInput, 'fold'>, run: FoldRunner, parallel: number): Promise<CrossValResult> {
+/** The fold split of repeat r: repeat 0 is the split of a run without repeats. */
+export function foldsOfRepeat(labels: Int32Array, K: number, folds: number, seed: number, repeat: number): Int8Array {
+  return stratifiedFolds(labels, K, folds, seed + repeat * 7919);
+}
+
+/**
+ * Runs every fold of every repeat through `run`, at most `parallel` at once (a lane moves on to the
+ * next repeat's folds without waiting), and gathers the outputs: each row's out-of-fold predictions
+ * averaged over the repeats, Π-model disagreements summed.
+ */
+export async function crossValidate(base: Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'>, run: FoldRunner, parallel: number): Promise<CrossValResult> {
   const { classes: K, labels, options } = base;
   const N = labels.length;
-  const folds = options.folds;
+  const { folds, repeats, seed } = options;
+  const splits = Array.from({ length: repeats }, (_, r) => foldsOfRepeat(labels, K, folds, seed, r));
   const outputs: FoldOutput[] = [];
+  const tasks = repeats * folds;
   let next = 0;
   const lane = async () => {
-    while (next < folds) {
-      const fold = next++;
-      outputs.push(await run({ ...base, fold }));
+    while (next < tasks) {
+      const t = next++;
+      const repeat = Math.floor(t / folds);
+      outputs.push(await run({ ...base, fold: t % folds, repeat, foldOf: splits[repeat] }));
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, folds)) }, lane));
-  outputs.sort((a, b) => a.fold - b.fold);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, tasks)) }, lane));
+  outputs.sort((a, b) => a.repeat - b.repeat || a.fold - b.fold);
 
   const E = options.epochs;
   const res: CrossValResult = {
@@ -62,36 +76,43 @@ export async function crossValidate(base: Omit<FoldInput, 'fold'>, run: FoldRunn
     student: new Float32Array(N * K), ema: new Float32Array(N * K),
     teacher: outputs.every((o) => o.teacher) ? new Float32Array(N * K) : undefined,
     pi: outputs.every((o) => o.pi) ? new Float32Array(N * K) : undefined,
-    piDisagree: new Uint8Array(N), piSpread: new Float32Array(N), flips: new Uint8Array(N),
+    piDisagree: new Uint8Array(N), piPasses: options.piPasses * repeats, piSpread: new Float32Array(N), flips: new Uint8Array(N),
     history: new Float32Array(E * N).fill(NaN),
     foldLoss: outputs.map((o) => o.epochLoss), foldAccuracy: outputs.map((o) => o.epochAccuracy),
     backend: outputs[0]?.backend ?? 'none',
     model: outputs[0]?.model ?? 'none',
   };
+  const flips = new Float32Array(N);
+  const w = 1 / repeats;
+  const add = (dst: Float32Array, src: Float32Array, from: number, to: number, scale: number) => {
+    for (let k = 0; k < K; k++) dst[to * K + k] += scale * src[from * K + k];
+  };
   for (const o of outputs) {
     const H = o.held.length;
     for (let i = 0; i < H; i++) {
       const r = o.held[i];
-      res.student.set(o.student.subarray(i * K, i * K + K), r * K);
-      res.ema.set(o.ema.subarray(i * K, i * K + K), r * K);
-      if (res.teacher) res.teacher.set(o.teacher!.subarray(i * K, i * K + K), r * K);
-      if (res.pi) res.pi.set(o.pi!.subarray(i * K, i * K + K), r * K);
-      res.piDisagree[r] = o.piDisagree[i];
-      res.piSpread[r] = o.piSpread[i];
-      res.flips[r] = o.flips[i];
-      for (let e = 0; e < E; e++) res.history[e * N + r] = o.history[e * H + i];
-    }
-    // Unlabeled rows: the mean of every fold's prediction.
-    for (let i = 0; i < o.unlabeled.length; i++) {
-      const r = o.unlabeled[i];
-      for (let k = 0; k < K; k++) {
-        const v = o.unlabeledProbs[i * K + k] / folds;
-        res.student[r * K + k] += v;
-        res.ema[r * K + k] += v;
-        if (res.teacher) res.teacher[r * K + k] += v;
-        if (res.pi) res.pi[r * K + k] += v;
+      add(res.student, o.student, i, r, w);
+      add(res.ema, o.ema, i, r, w);
+      if (res.teacher) add(res.teacher, o.teacher!, i, r, w);
+      if (res.pi) add(res.pi, o.pi!, i, r, w);
+      res.piDisagree[r] += o.piDisagree[i];
+      res.piSpread[r] += w * o.piSpread[i];
+      flips[r] += w * o.flips[i];
+      for (let e = 0; e < E; e++) {
+        const v = w * o.history[e * H + i];
+        res.history[e * N + r] = o.repeat === 0 ? v : res.history[e * N + r] + v;
       }
     }
+    // Unlabeled rows: the mean of every fold's prediction.
+    const u = w / folds;
+    for (let i = 0; i < o.unlabeled.length; i++) {
+      const r = o.unlabeled[i];
+      add(res.student, o.unlabeledProbs, i, r, u);
+      add(res.ema, o.unlabeledProbs, i, r, u);
+      if (res.teacher) add(res.teacher, o.unlabeledProbs, i, r, u);
+      if (res.pi) add(res.pi, o.unlabeledProbs, i, r, u);
+    }
   }
+  for (let i = 0; i < N; i++) res.flips[i] = Math.round(flips[i]);
   return res;
 }

@@ -5,7 +5,7 @@ import { trainFold, type FoldInput, type FoldOutput } from './trainFold';
 
 export type ToWorker = { type: 'train'; kind: 'text' | 'dense'; input: FoldInput };
 export type FromWorker =
-  | { type: 'progress'; fold: number; epoch: number; epochs: number; loss: number; rowsPerSec: number }
+  | { type: 'progress'; fold: number; repeat: number; epoch: number; epochs: number; loss: number; rowsPerSec: number }
   | { type: 'done'; output: FoldOutput }
   | { type: 'failed'; message: string; stack?: string };
 

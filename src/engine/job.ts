@@ -15,8 +15,9 @@ import { packArrays, type Summary, type Suspect } from '../core/results';
 import { quoteIfNeeded } from '../core/table/csv';
 import { DEFAULT_TRAIN_OPTIONS, type AnalyzeRequest, type ProgressMessage, type RetrainRequest, type TrainOptions } from '../protocol/engine';
 import { prepare } from './prepare';
-import { crossValidate, stratifiedFolds, type CrossValResult } from './crossval';
+import { crossValidate, type CrossValResult } from './crossval';
 import type { FoldRunner } from './crossval';
+import type { FoldProgress } from './trainFold';
 import type { Dataset } from '../core/table/dataset';
 
 export class CancelledError extends Error {
@@ -26,7 +27,7 @@ export class CancelledError extends Error {
 export type Emit = (p: Omit<ProgressMessage, 'type' | 'jobId'>) => void;
 
 /** Runs the folds of one job; implemented with worker threads by the engine, in-process by tests. */
-export type RunnerFactory = (kind: 'text' | 'dense', onProgress: (p: { fold: number; epoch: number; epochs: number; loss: number; rowsPerSec: number }) => void) => { run: FoldRunner; close: () => void };
+export type RunnerFactory = (kind: 'text' | 'dense', onProgress: FoldProgress) => { run: FoldRunner; close: () => void };
 
 export interface JobResult {
   summaryPath: string;
@@ -71,23 +72,22 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   check();
   emit({ phase: 'featurize', fraction: 0.02, message: `featurizing ${ds.rowCount} rows (${ds.kind})` });
   const prep = prepare(ds, options, sidecar);
-  prep.base.foldOf = stratifiedFolds(prep.base.labels, prep.base.classes, options.folds, options.seed);
   const opts = prep.base.options;
   lap('featurize');
   check();
 
-  const total = opts.folds * opts.epochs;
+  const total = opts.repeats * opts.folds * opts.epochs;
   const done = new Map<number, number>();
   const started = performance.now();
   const { run, close } = runners(prep.kind === 'text' ? 'text' : 'dense', (p) => {
-    done.set(p.fold, p.epoch);
+    done.set(p.repeat * opts.folds + p.fold, p.epoch);
     const steps = [...done.values()].reduce((a, b) => a + b, 0);
     const elapsed = (performance.now() - started) / 1000;
     const eta = steps ? (elapsed / steps) * (total - steps) : undefined;
     emit({
       phase: 'train', fraction: 0.05 + 0.9 * (steps / total), fold: p.fold + 1, folds: opts.folds, epoch: p.epoch, epochs: p.epochs,
       rowsPerSec: Math.round(p.rowsPerSec), loss: +p.loss.toFixed(4), etaSeconds: eta !== undefined ? Math.round(eta) : undefined,
-      message: `fold ${p.fold + 1}/${opts.folds}, epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}, ${Math.round(p.rowsPerSec)} rows/s`,
+      message: `${opts.repeats > 1 ? `repeat ${p.repeat + 1}/${opts.repeats}, ` : ''}fold ${p.fold + 1}/${opts.folds}, epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}, ${Math.round(p.rowsPerSec)} rows/s`,
     });
   });
   let cv: CrossValResult;
@@ -99,7 +99,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   check();
   lap('train');
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
-  const scores = scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: opts.piPasses });
+  const scores = scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses });
   lap('score');
   return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds };
 }
@@ -131,7 +131,7 @@ function summarize(kind: Summary['kind'], tr: Trained): Omit<Summary, 'arrays'> 
     matrix: metrics.matrix, joint: Array.from(scores.joint), imbalanceRatio: ds.imbalanceRatio(),
     backend: cv.backend, model: cv.model, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
     ranking: scores.ranking,
-    epochs: cv.epochs, piPasses: options.piPasses, topSuspects, createdAt: new Date().toISOString(),
+    epochs: cv.epochs, piPasses: cv.piPasses, topSuspects, createdAt: new Date().toISOString(),
   };
 }
 
@@ -141,14 +141,14 @@ export function suspectOf(tr: Pick<Trained, 'ds' | 'cv' | 'scores' | 'options'>,
   return {
     row: i, id: ds.rowId(i), line: ds.table.index.line[i], given: ds.labelName(i), suggested: ds.classes[scores.suggested[i]],
     suspicion: +scores.suspicion[i].toFixed(4), flagged: scores.flagged[i] === 1,
-    reason: reasonFor({ classes: ds.classes, given: ds.labels[i], consensus: scores.consensus.subarray(i * K, i * K + K), teacher: cv.teacher?.subarray(i * K, i * K + K), piDisagree: cv.piDisagree[i], piPasses: tr.options.piPasses, flips: cv.flips[i], epochs: cv.epochs }),
+    reason: reasonFor({ classes: ds.classes, given: ds.labels[i], consensus: scores.consensus.subarray(i * K, i * K + K), teacher: cv.teacher?.subarray(i * K, i * K + K), piDisagree: cv.piDisagree[i], piPasses: cv.piPasses, flips: cv.flips[i], epochs: cv.epochs }),
   };
 }
 
 const num = (x: number) => (Number.isFinite(x) ? String(+x.toFixed(4)) : '');
 
 function rowsCsv(tr: Trained): string {
-  const { ds, cv, scores, options } = tr;
+  const { ds, cv, scores } = tr;
   const K = cv.K;
   const lines = ['id,given_label,suggested_label,suspicion,flagged,self_confidence,normalized_margin,pi_disagreement,ema_confidence,teacher_confidence,soft_label'];
   for (let i = 0; i < ds.rowCount; i++) {
@@ -160,7 +160,7 @@ function rowsCsv(tr: Trained): string {
       q(ds.rowId(i)), q(ds.labelName(i)), y === -2 ? '' : q(ds.classes[scores.suggested[i]]),
       y >= 0 ? num(scores.suspicion[i]) : '', y >= 0 ? String(scores.flagged[i]) : '',
       y >= 0 ? num(scores.selfConfidence[i]) : '', y >= 0 ? num(scores.margin[i]) : '',
-      y >= 0 && options.piPasses ? num(cv.piDisagree[i] / options.piPasses) : '',
+      y >= 0 && cv.piPasses ? num(cv.piDisagree[i] / cv.piPasses) : '',
       y >= 0 ? num(cv.ema[i * K + y]) : '', y >= 0 && cv.teacher ? num(cv.teacher[i * K + y]) : '',
       y === -2 ? '' : q(JSON.stringify(soft)),
     ].join(','));

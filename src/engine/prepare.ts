@@ -10,11 +10,14 @@ import { TEXT_MODEL, type DenseRows, type FoldInput } from './trainFold';
 
 export class PrepareError extends Error {}
 
-/** Dense model settings (tuned on MNIST; see bench/). */
-export const DENSE_MODEL = { hidden: 256, dropout: 0.3, lr: 0.001, batch: 64, epochs: 12 };
+/**
+ * Dense model settings (tuned on MNIST; see bench/). One K-fold pass: a second would double
+ * minutes of training.
+ */
+export const DENSE_MODEL = { hidden: 256, dropout: 0.3, lr: 0.001, batch: 64, epochs: 12, repeats: 1 };
 
 export interface Prepared {
-  base: Omit<FoldInput, 'fold'>;
+  base: Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'>;
   kind: 'text' | 'pixels' | 'tabular';
   /** Rows whose targets came from the sidecar. */
   softTargets: number;
@@ -48,8 +51,12 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar): Pre
     for (let k = 0; k < K; k++) targets[i * K + k] = eps / K + (k === y ? 1 - eps : 0);
   }
 
-  const options: TrainOptions = { ...opts, epochs: opts.epochs || (kind === 'text' ? textEpochs(labeled, K, opts.folds) : DENSE_MODEL.epochs) };
-  const base: Omit<FoldInput, 'fold'> = { classes: K, labels, foldOf: new Int8Array(0), targets, options };
+  const options: TrainOptions = {
+    ...opts,
+    epochs: opts.epochs || (kind === 'text' ? textEpochs(labeled, K, opts.folds) : DENSE_MODEL.epochs),
+    repeats: opts.repeats || (kind === 'text' ? TEXT_MODEL.repeats : DENSE_MODEL.repeats),
+  };
+  const base: Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'> = { classes: K, labels, targets, options };
   if (kind === 'text') {
     const col = ds.roles.text!;
     const extraNames = opts.labelNames ? ds.classes : [];

@@ -13,6 +13,7 @@ export function readConfig(): Config {
   return {
     train: {
       folds: c.get<number>('folds', 5),
+      repeats: c.get<number>('repeats', 0),
       epochs: c.get<number>('epochs', 0),
       seed: c.get<number>('seed', 1),
       imbalance: c.get<ImbalanceRemedy>('imbalance', 'none'),

@@ -20,6 +20,11 @@ export interface DatasetSpec {
 
 export interface TrainOptions {
   folds: number;
+  /**
+   * K-fold repeats with different splits and seeds, averaged: every row gets `repeats` out-of-fold
+   * predictions (a bagged ensemble; costs `repeats` times the training). 0 = by data kind.
+   */
+  repeats: number;
   epochs: number;
   seed: number;
   /** Stochastic passes at the end of training for the Π-model signal. */
@@ -42,6 +47,7 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   folds: 5,
+  repeats: 0, // 0 = chosen per data kind
   epochs: 0, // 0 = chosen per data kind
   seed: 1,
   piPasses: 5,
@@ -130,6 +136,7 @@ const isInt = (lo: number, hi: number): Check => (v) => typeof v === 'number' &&
 const isNum = (lo: number, hi: number): Check => (v) => typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
 const OPTION_CHECKS: Record<keyof TrainOptions, Check> = {
   folds: isInt(2, 20),
+  repeats: isInt(0, 5),
   epochs: isInt(0, 500),
   seed: isInt(0, 2 ** 31),
   piPasses: isInt(0, 50),

@@ -25,11 +25,13 @@ test('analyze prints the top suspects and writes rows.csv and summary.json; same
   assert.match(lines[0], /^Top 20 suspects \(of 2000 labeled rows; \d+ flagged\)$/);
   assert.equal(lines.filter((l) => /^\s+\d+\s/.test(l)).length, 20);
   assert.match(a.out, /text data, fasttext on typescript; 3-fold, 4 epochs/);
-  assert.match(a.err, /train: fold \d\/3, epoch \d\/4/, 'progress on stderr');
+  assert.match(a.err, /train: repeat \d\/2, fold \d\/3, epoch \d\/4/, 'progress on stderr');
   const rows = readFileSync(join(dir, 'a', 'rows.csv'), 'utf8').trim().split('\n');
   assert.equal(rows.length, 2001);
   const summary = JSON.parse(readFileSync(join(dir, 'a', 'summary.json'), 'utf8')) as Summary;
   assert.equal(summary.options.folds, 3);
+  assert.equal(summary.options.repeats, 2, 'text data: two K-fold repeats by default');
+  assert.equal(summary.piPasses, 10, '5 stochastic passes per repeat');
   assert.equal(summary.model, 'fasttext');
   const b = cli('analyze', file, '--folds', '3', '--epochs', '4', '--out', join(dir, 'b'), '--quiet');
   assert.equal(b.code, 0, b.err);

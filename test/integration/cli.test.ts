@@ -24,7 +24,7 @@ test('analyze prints the top suspects and writes rows.csv and summary.json; same
   const lines = a.out.split('\n');
   assert.match(lines[0], /^Top 20 suspects \(of 2000 labeled rows; \d+ flagged\)$/);
   assert.equal(lines.filter((l) => /^\s+\d+\s/.test(l)).length, 20);
-  assert.match(a.out, /text data, fasttext on typescript; 3-fold, 4 epochs/);
+  assert.match(a.out, /text data, fasttext on typescript; 3-fold × 2 repeats, 4 epochs/);
   assert.match(a.err, /train: repeat \d\/2, fold \d\/3, epoch \d\/4/, 'progress on stderr');
   const rows = readFileSync(join(dir, 'a', 'rows.csv'), 'utf8').trim().split('\n');
   assert.equal(rows.length, 2001);

@@ -2,7 +2,7 @@
  * Detection quality and speed beside the peer (scikit-learn + cleanlab, ../shared/peer/RESULTS.md):
  * the same datasets, the same noisy labels, the same metrics, through the real engine child process.
  * Then an ablation of the consistency signals on one dataset.
- * `npm run bench -- quality [run ...]` runs a subset.
+ * `npm run bench -- quality [run ... | ablation | label-names | prune]` runs a subset.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -92,6 +92,25 @@ async function main(): Promise<void> {
   }
   if (only.length === 0 || only.includes('ablation')) await ablation();
   if (only.length === 0 || only.includes('label-names')) await labelNames();
+  if (only.length === 0 || only.includes('prune')) await prune();
+}
+
+/** The prune option: a second pass without the rows the first flagged. */
+async function prune(): Promise<void> {
+  console.log('\n## Second pass without the flagged rows (--prune): AP / seconds, default → prune\n');
+  console.log('| run | AP default | AP prune | seconds default | seconds prune |');
+  console.log('|---|---|---|---|---|');
+  for (const [name, run] of [['toutiao_news_20k', 'toutiao20k-asym20'], ['toutiao_news_20k', 'toutiao20k-uniform20'], ['ag_news_test', 'ag_news-uniform20']]) {
+    const nc = noisyCopy(name, run);
+    const cells: string[] = [];
+    const secs: string[] = [];
+    for (const on of [false, true]) {
+      const { arrays, seconds } = await analyze(nc.path, `${run}-prune-${on}`, { prune: on });
+      cells.push(f3(averagePrecision(arrays.get('suspicion')!, nc.truth)));
+      secs.push(seconds.toFixed(1));
+    }
+    console.log(`| ${run} | ${cells[0]} | ${cells[1]} | ${secs[0]} | ${secs[1]} |`);
+  }
 }
 
 /** Label-name augmentation: each class's name as one extra training example of that class. */

@@ -22,6 +22,7 @@ const trainOptions = {
   smoothing: { type: 'string' },
   imbalance: { type: 'string' },
   'label-names': { type: 'boolean' },
+  prune: { type: 'boolean' },
   'pixel-model': { type: 'string' },
   top: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
@@ -48,6 +49,7 @@ function optionsOf(v: Record<string, unknown>): Partial<TrainOptions> {
   set('labelSmoothing', toNumber(v.smoothing, 'smoothing'));
   if (v.imbalance !== undefined) set('imbalance', v.imbalance as ImbalanceRemedy);
   if (v['label-names']) set('labelNames', true);
+  if (v.prune) set('prune', true);
   if (v['pixel-model'] !== undefined) set('pixelModel', v['pixel-model'] as PixelModel);
   const bad = checkOptions(o);
   if (bad) throw new UsageError(bad.replace(/option "(\w+)"/, (_, k: string) => `--${({ piPasses: 'pi', teacherHorizon: 'teacher', labelSmoothing: 'smoothing', labelNames: 'label-names', pixelModel: 'pixel-model' } as Record<string, string>)[k] ?? k}`));
@@ -120,7 +122,7 @@ function formatSummary(s: Summary, outDir: string): string {
   return [
     `${s.rows} rows, ${s.classes.length} classes, ${s.dataKind} data, ${s.model ?? 'model'} on ${s.backend}; ${s.options.folds}-fold${Number(s.options.repeats) > 1 ? ` × ${String(s.options.repeats)} repeats` : ''}, ${s.epochs} epochs`,
     `out-of-fold accuracy against the given labels: ${pct(s.oofAccuracy)}`,
-    `flagged: ${s.flagged} rows (estimated noise rate ${pct(s.estimatedNoiseRate)}); ranked by ${s.ranking}`,
+    `flagged: ${s.flagged} rows (estimated noise rate ${pct(s.estimatedNoiseRate)}); ranked by ${s.ranking}${s.pruned !== undefined ? `; second pass trained without the ${s.pruned} rows the first flagged` : ''}`,
     `time: ${secs}`,
     `results: ${join(outDir, 'rows.csv')}, ${join(outDir, 'summary.json')}`,
   ].join('\n');

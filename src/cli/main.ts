@@ -42,6 +42,7 @@ Training options (analyze, retrain)
   --folds K (5)  --repeats R (0 = by kind: text 2, else 1)  --epochs E (0 = by data kind)  --seed S (1)  --workers N (cores)  --out DIR  --top N (20)
   --pi T (5) stochastic passes   --teacher H (1) mean-teacher horizon in epochs   --consistency λ (0)
   --smoothing ε (0)   --imbalance none|class-weights|logit-adjustment|focal   --label-names
+  --prune   train a second pass without the rows the first flagged (systematic noise; 2× time)
   --pixel-model auto|mlp|cnn (auto: CNN on tfjs-node, else MLP)   -q, --quiet
 
 Exit codes: 0 ok, 1 data problem, 2 usage.`;

@@ -57,6 +57,8 @@ export interface Summary {
   backend: string;
   /** The model trained (fasttext, mlp, cnn); absent in summaries written before it was recorded. */
   model?: string;
+  /** With the prune option: rows the first pass flagged, left out of the second pass's training. */
+  pruned?: number;
   dataKind: string;
   seconds: Record<string, number>;
   options: Record<string, unknown>;

@@ -56,6 +56,8 @@ interface Trained {
   kind: string;
   softTargets: number;
   seconds: Record<string, number>;
+  /** Rows left out of the second pass's training (prune). */
+  pruned?: number;
 }
 
 async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory, useSidecar: boolean): Promise<Trained> {
@@ -76,32 +78,45 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   lap('featurize');
   check();
 
-  const total = opts.repeats * opts.folds * opts.epochs;
+  const passes = opts.prune ? 2 : 1;
+  const total = passes * opts.repeats * opts.folds * opts.epochs;
   const done = new Map<number, number>();
   const started = performance.now();
+  let pass = 0;
   const { run, close } = runners(prep.kind === 'text' ? 'text' : 'dense', (p) => {
-    done.set(p.repeat * opts.folds + p.fold, p.epoch);
+    done.set((pass * opts.repeats + p.repeat) * opts.folds + p.fold, p.epoch);
     const steps = [...done.values()].reduce((a, b) => a + b, 0);
     const elapsed = (performance.now() - started) / 1000;
     const eta = steps ? (elapsed / steps) * (total - steps) : undefined;
     emit({
       phase: 'train', fraction: 0.05 + 0.9 * (steps / total), fold: p.fold + 1, folds: opts.folds, epoch: p.epoch, epochs: p.epochs,
       rowsPerSec: Math.round(p.rowsPerSec), loss: +p.loss.toFixed(4), etaSeconds: eta !== undefined ? Math.round(eta) : undefined,
-      message: `${opts.repeats > 1 ? `repeat ${p.repeat + 1}/${opts.repeats}, ` : ''}fold ${p.fold + 1}/${opts.folds}, epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}, ${Math.round(p.rowsPerSec)} rows/s`,
+      message: `${passes > 1 ? `pass ${pass + 1}/2, ` : ''}${opts.repeats > 1 ? `repeat ${p.repeat + 1}/${opts.repeats}, ` : ''}fold ${p.fold + 1}/${opts.folds}, epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}, ${Math.round(p.rowsPerSec)} rows/s`,
     });
   });
+  const score = (cv: CrossValResult) => scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses });
+  const runChecked = async (input: Parameters<FoldRunner>[0]) => { check(); return run(input); };
   let cv: CrossValResult;
+  let pruned: number | undefined;
   try {
-    cv = await crossValidate(prep.base, async (input) => { check(); return run(input); }, opts.workers);
+    cv = await crossValidate(prep.base, runChecked, opts.workers);
+    if (opts.prune) {
+      // Pass 2: a model that never trains on the rows pass 1 flagged cannot have learned their
+      // (systematic) errors; it predicts every row again, held out as before.
+      pass = 1;
+      const exclude = Uint8Array.from(score(cv).flagged);
+      pruned = exclude.reduce((a, b) => a + b, 0);
+      cv = await crossValidate({ ...prep.base, exclude }, runChecked, opts.workers);
+    }
   } finally {
     close();
   }
   check();
   lap('train');
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
-  const scores = scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses });
+  const scores = score(cv);
   lap('score');
-  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds };
+  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned };
 }
 
 function summarize(kind: Summary['kind'], tr: Trained): Omit<Summary, 'arrays'> {
@@ -129,7 +144,7 @@ function summarize(kind: Summary['kind'], tr: Trained): Omit<Summary, 'arrays'> 
     oofAccuracy: metrics.accuracy,
     classStats: ds.classes.map((name, k) => ({ name, given: ds.counts[k], predicted: predicted[k], corrected: corrected[k], precision: metrics.precision[k], recall: metrics.recall[k], threshold: scores.thresholds[k], flagged: flaggedPerClass[k] })),
     matrix: metrics.matrix, joint: Array.from(scores.joint), imbalanceRatio: ds.imbalanceRatio(),
-    backend: cv.backend, model: cv.model, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
+    backend: cv.backend, model: cv.model, pruned: tr.pruned, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
     ranking: scores.ranking,
     epochs: cv.epochs, piPasses: cv.piPasses, topSuspects, createdAt: new Date().toISOString(),
   };

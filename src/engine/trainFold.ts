@@ -32,6 +32,8 @@ export interface FoldInput {
   labels: Int32Array;
   /** Fold of each labeled row; −1 for the rest. */
   foldOf: Int8Array;
+  /** 1 = left out of training (still predicted when held out): the rows a first pass flagged. */
+  exclude?: Uint8Array;
   /** Training target per row (K each). */
   targets: Float32Array;
   text?: SparseRows;
@@ -89,7 +91,7 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
   const unlabeledList: number[] = [];
   for (let i = 0; i < n; i++) {
     if (labels[i] < 0) { if (labels[i] === -1) unlabeledList.push(i); continue; }
-    if (foldOf[i] === fold) heldList.push(i); else trainList.push(i);
+    if (foldOf[i] === fold) heldList.push(i); else if (!input.exclude?.[i]) trainList.push(i);
   }
   const extra = input.extraRows ?? new Int32Array(0);
   const rows = Int32Array.from([...trainList, ...extra]);

@@ -20,6 +20,7 @@ export function readConfig(): Config {
       labelSmoothing: c.get<number>('labelSmoothing', 0),
       consistency: c.get<number>('consistency', 0),
       labelNames: c.get<boolean>('labelNames', false),
+      prune: c.get<boolean>('prune', false),
       pixelModel: c.get<PixelModel>('pixelModel', 'auto'),
     },
     smoothingEpsilon: c.get<number>('smoothingEpsilon', 0.1),

@@ -42,6 +42,11 @@ export interface TrainOptions {
   labelNames: boolean;
   /** Parallel fold workers (default: cores). */
   workers: number;
+  /**
+   * Train twice: the second K-fold pass leaves out of training the rows the first flagged, and its
+   * predictions rank the rows. For systematic (class-to-class) noise, which a model otherwise learns.
+   */
+  prune: boolean;
   pixelModel: PixelModel;
 }
 
@@ -58,6 +63,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   imbalance: 'none',
   labelNames: false,
   workers: 0,
+  prune: false,
   pixelModel: 'auto',
 };
 
@@ -147,6 +153,7 @@ const OPTION_CHECKS: Record<keyof TrainOptions, Check> = {
   imbalance: (v) => REMEDIES.includes(v as ImbalanceRemedy),
   labelNames: (v) => typeof v === 'boolean',
   workers: isInt(0, 64),
+  prune: (v) => typeof v === 'boolean',
   pixelModel: (v) => PIXEL_MODELS.includes(v as PixelModel),
 };
 

@@ -207,3 +207,18 @@ test('retrain after fixing the flagged rows: soft targets and a remedy are used,
   assert.ok(after.oofAccuracy > before.oofAccuracy, 'fixing the flagged rows makes the labels easier to predict');
   assert.ok(after.flagged < before.flagged);
 });
+
+test('prune: a second pass without the flagged rows finds systematic (pair) noise the first pass learned', async (t) => {
+  const dir = tempDir(t);
+  const { file, truth } = noisySubsample(dir, 'toutiao_news_20k', 'toutiao20k-asym20', 6000);
+  const c = client();
+  t.after(() => c.dispose());
+  const plain = await analyze(c, file, join(dir, 'plain'));
+  const pruned = await analyze(c, file, join(dir, 'pruned'), { prune: true });
+  const apPlain = averagePrecision(ranking(plain, join(dir, 'plain')), truth);
+  const apPruned = averagePrecision(ranking(pruned, join(dir, 'pruned')), truth);
+  t.diagnostic(`pair noise AP ${apPlain.toFixed(3)} → ${apPruned.toFixed(3)} with prune (${pruned.pruned} rows left out)`);
+  assert.equal(plain.pruned, undefined);
+  assert.equal(pruned.pruned, plain.flagged, 'the second pass leaves out exactly the rows the first flagged');
+  assert.ok(apPruned > apPlain + 0.05, `AP ${apPlain} → ${apPruned}`);
+});

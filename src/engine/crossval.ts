@@ -98,6 +98,7 @@ export async function crossValidate(base: Omit<FoldInput, 'fold' | 'repeat' | 'f
       res.piDisagree[r] += o.piDisagree[i];
       res.piSpread[r] += w * o.piSpread[i];
       flips[r] += w * o.flips[i];
+      // Outputs are sorted by repeat: repeat 0 replaces the NaN placeholder, later ones add to it.
       for (let e = 0; e < E; e++) {
         const v = w * o.history[e * H + i];
         res.history[e * N + r] = o.repeat === 0 ? v : res.history[e * N + r] + v;

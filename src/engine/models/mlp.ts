@@ -1,6 +1,6 @@
 /**
- * Multilayer perceptron for numeric features, embeddings and pixels (on the wasm/cpu backends,
- * which lack conv2d gradients): input dropout → dense(ReLU) → dropout → dense → logits.
+ * Multilayer perceptron for numeric features and embeddings, and for pixels unless the CNN is chosen
+ * (see denseNetworkFor): input dropout → dense(ReLU) → dropout → dense → logits.
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Random } from '../../core/random';

@@ -1,0 +1,73 @@
+/**
+ * The one base class for errors a user can act on (bad input, a file that cannot be written, a
+ * wrong option). Anything else that reaches the top is a bug and is reported as such.
+ *
+ * The CLI maps `code` to an exit status in one place (src/cli), the engine maps it to its error
+ * codes in one place (src/engine); neither prints a stack trace for a UserError.
+ */
+
+export type UserErrorCode =
+  /** A wrong command line or option value. */
+  | 'usage'
+  /** The data cannot be read or edited as asked (damaged row, unknown id, ambiguous id…). */
+  | 'data'
+  /** The file changed on disk since it was read. */
+  | 'file-changed'
+  /** A file or folder that does not exist, or a folder given where a file was expected. */
+  | 'not-found'
+  /** The file, or its folder, may not be written (read-only, permission denied). */
+  | 'not-writable'
+  /** The disk is full (or over quota). */
+  | 'disk-full'
+  /** A path that would lead outside the dataset's folder or through a symlink inside .label-lens/. */
+  | 'unsafe-path'
+  /** The user cancelled. */
+  | 'cancelled';
+
+export interface ErrorPlace {
+  file: string;
+  /** 1-based. */
+  line?: number;
+  /** 1-based. */
+  column?: number;
+}
+
+export class UserError extends Error {
+  constructor(
+    readonly code: UserErrorCode,
+    message: string,
+    readonly place?: ErrorPlace,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+export function isUserError(err: unknown): err is UserError {
+  return err instanceof UserError;
+}
+
+/**
+ * Turns the errors node:fs throws into UserErrors that name the file and say what to do,
+ * so "EACCES: permission denied, open '/x/.y.tmp'" never reaches a user for a write.
+ */
+export function fsUserError(err: unknown, file: string, doing: 'read' | 'write'): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return new UserError('not-found', `${file}: no such file or folder`, { file });
+    case 'EISDIR':
+      return new UserError('not-found', `${file}: is a folder, expected a data file`, { file });
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new UserError('not-writable', doing === 'write'
+        ? `${file}: cannot write here (permission denied or read-only file system); nothing was changed`
+        : `${file}: cannot read (permission denied)`, { file });
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new UserError('disk-full', `${file}: the disk is full; nothing was changed (free some space and save again)`, { file });
+    default:
+      return err;
+  }
+}

@@ -24,6 +24,8 @@ const trainOptions = {
   'label-names': { type: 'boolean' },
   prune: { type: 'boolean' },
   'pixel-model': { type: 'string' },
+  jaccard: { type: 'string' },
+  'split-duplicates': { type: 'boolean' },
   top: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
@@ -51,8 +53,10 @@ function optionsOf(v: Record<string, unknown>): Partial<TrainOptions> {
   if (v['label-names']) set('labelNames', true);
   if (v.prune) set('prune', true);
   if (v['pixel-model'] !== undefined) set('pixelModel', v['pixel-model'] as PixelModel);
+  set('jaccard', toNumber(v.jaccard, 'jaccard'));
+  if (v['split-duplicates']) set('groupFolds', false);
   const bad = checkOptions(o);
-  if (bad) throw new UsageError(bad.replace(/option "(\w+)"/, (_, k: string) => `--${({ piPasses: 'pi', teacherHorizon: 'teacher', labelSmoothing: 'smoothing', labelNames: 'label-names', pixelModel: 'pixel-model' } as Record<string, string>)[k] ?? k}`));
+  if (bad) throw new UsageError(bad.replace(/option "(\w+)"/, (_, k: string) => `--${({ piPasses: 'pi', teacherHorizon: 'teacher', labelSmoothing: 'smoothing', labelNames: 'label-names', pixelModel: 'pixel-model', groupFolds: 'split-duplicates' } as Record<string, string>)[k] ?? k}`));
   return o;
 }
 
@@ -112,9 +116,16 @@ export function formatSuspects(s: Summary, top: number): string {
   const out = [`Top ${rows.length} suspects (of ${s.labeled} labeled rows; ${s.flagged} flagged)`];
   out.push(`  ${'#'.padStart(3)}  ${padDisplay('id', w('id'))}  ${'line'.padStart(6)}  ${padDisplay('given', w('given'))}  ${padDisplay('suggested', w('suggested'))}  score  flag  reason`);
   rows.forEach((r, i) => {
-    out.push(`  ${String(i + 1).padStart(3)}  ${padDisplay(r.id, w('id'))}  ${String(r.line).padStart(6)}  ${padDisplay(r.given, w('given'))}  ${padDisplay(r.suggested, w('suggested'))}  ${r.suspicion.toFixed(3)}  ${r.flagged ? ' yes' : '  no'}  ${r.reason}`);
+    out.push(`  ${String(i + 1).padStart(3)}  ${padDisplay(r.id, w('id'))}  ${String(r.line).padStart(6)}  ${padDisplay(r.given, w('given'))}  ${padDisplay(r.suggested, w('suggested'))}  ${r.suspicion.toFixed(3)}  ${r.kind === 'conflict' ? ' dup' : r.flagged ? ' yes' : '  no'}  ${r.reason}`);
   });
   return out.join('\n');
+}
+
+export function duplicatesLine(d: NonNullable<Summary['duplicates']>): string {
+  const near = d.jaccard < 1 ? `, ${d.nearPairs} near pairs at Jaccard ≥ ${d.jaccard}` : '';
+  const outliers = d.outliers !== undefined ? `; ${d.outliers} outliers` : '';
+  const folds = d.groups ? (d.groupFolds ? '; each group kept in one fold' : '; groups split across folds (--split-duplicates)') : '';
+  return `duplicates: ${d.groups} groups (${d.rowsInGroups} rows; ${d.exactRepeats} exact repeats${near}); ${d.conflicts} label conflicts (${d.conflictRows} rows)${outliers}${folds}`;
 }
 
 function formatSummary(s: Summary, outDir: string): string {
@@ -123,6 +134,7 @@ function formatSummary(s: Summary, outDir: string): string {
     `${s.rows} rows, ${s.classes.length} classes, ${s.dataKind} data, ${s.model ?? 'model'} on ${s.backend}; ${s.options.folds}-fold${Number(s.options.repeats) > 1 ? ` × ${String(s.options.repeats)} repeats` : ''}, ${s.epochs} epochs`,
     `out-of-fold accuracy against the given labels: ${pct(s.oofAccuracy)}`,
     `flagged: ${s.flagged} rows (estimated noise rate ${pct(s.estimatedNoiseRate)}); ranked by ${s.ranking}${s.pruned !== undefined ? `; second pass trained without the ${s.pruned} rows the first flagged` : ''}`,
+    ...(s.duplicates ? [duplicatesLine(s.duplicates)] : []),
     `time: ${secs}`,
     `results: ${join(outDir, 'rows.csv')}, ${join(outDir, 'summary.json')}`,
   ].join('\n');

@@ -44,6 +44,8 @@ Training options (analyze, retrain)
   --smoothing ε (0)   --imbalance none|class-weights|logit-adjustment|focal   --label-names
   --prune   train a second pass without the rows the first flagged (systematic noise; 2× time)
   --pixel-model auto|mlp|cnn (auto: CNN on tfjs-node, else MLP)   -q, --quiet
+  --jaccard T (0.5) near-duplicate texts from this n-gram Jaccard similarity (1 = exact copies only)
+  --split-duplicates  let copies fall in different folds (off: each duplicate group stays in one fold)
 
 Exit codes: 0 ok, 1 data problem, 2 usage.`;
 

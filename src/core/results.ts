@@ -24,7 +24,12 @@ export interface ClassStat {
   flagged: number;
 }
 
+/** What kind of finding a row is: a label the model doubts, or a copy whose group disagrees on the label. */
+export type FindingKind = 'label' | 'conflict';
+
 export interface Suspect {
+  /** Absent in summaries written before duplicate groups: 'label'. */
+  kind?: FindingKind;
   row: number;
   id: string;
   line: number;
@@ -33,6 +38,38 @@ export interface Suspect {
   suspicion: number;
   flagged: boolean;
   reason: string;
+}
+
+/** Duplicate groups, label conflicts and outliers of one run (see engine/findings). */
+export interface DuplicateSummary {
+  /** Groups of two or more rows that are copies (exact after normalisation, or near). */
+  groups: number;
+  rowsInGroups: number;
+  /** Rows that repeat an earlier row exactly (after normalisation). */
+  exactRepeats: number;
+  /** Near-duplicate pairs that joined two groups. */
+  nearPairs: number;
+  /** Groups whose labeled members carry more than one label, and their rows. */
+  conflicts: number;
+  conflictRows: number;
+  /** Jaccard threshold of near-duplicate texts (1 = exact copies only). */
+  jaccard: number;
+  /** Whether the folds kept each group whole. */
+  groupFolds: boolean;
+  seconds: number;
+  /** Rows flagged as outliers, and the score at or above which they are. */
+  outliers?: number;
+  outlierThreshold?: number;
+}
+
+/** One label conflict: a duplicate group whose members disagree. */
+export interface ConflictSummary {
+  /** Group number, 1-based as in rows.csv. */
+  group: number;
+  reason: string;
+  /** The group's suggested label (model-weighted vote); absent on a tie. */
+  suggested?: string;
+  members: { row: number; id: string; line: number; given: string }[];
 }
 
 export interface Summary {
@@ -69,6 +106,10 @@ export interface Summary {
   piPasses: number;
   arrays: ArrayEntry[];
   topSuspects: Suspect[];
+  /** Duplicate groups, conflicts and outliers; absent in summaries written before them. */
+  duplicates?: DuplicateSummary;
+  /** The first 100 label conflicts, most members first. */
+  topConflicts?: ConflictSummary[];
   createdAt: string;
   /** For a retrain: the run it is compared with. */
   before?: Pick<Summary, 'oofAccuracy' | 'flagged' | 'classStats' | 'createdAt' | 'options'>;

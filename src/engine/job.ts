@@ -14,11 +14,13 @@ import { reasonFor } from '../core/signals/reason';
 import { packArrays, type Summary, type Suspect } from '../core/results';
 import { quoteIfNeeded } from '../core/table/csv';
 import { DEFAULT_TRAIN_OPTIONS, type AnalyzeRequest, type ProgressMessage, type RetrainRequest, type TrainOptions } from '../protocol/engine';
-import { prepare } from './prepare';
+import { prepare, textEpochs } from './prepare';
+import { redundantCopies } from './duplicates';
 import { crossValidate, type CrossValResult } from './crossval';
 import type { FoldRunner } from './crossval';
 import type { FoldProgress } from './trainFold';
 import type { Dataset } from '../core/table/dataset';
+import { conflictRows, conflictsOf, duplicateSummary, findDuplicates, findOutliers, type ConflictFinding, type DuplicateFinding, type Outliers } from './findings';
 
 export class CancelledError extends Error {
   constructor() { super('cancelled'); this.name = 'CancelledError'; }
@@ -58,6 +60,11 @@ interface Trained {
   seconds: Record<string, number>;
   /** Rows left out of the second pass's training (prune). */
   pruned?: number;
+  duplicates: DuplicateFinding;
+  conflicts: ConflictFinding[];
+  /** 1 where the row's duplicate group has conflicting labels. */
+  conflict: Uint8Array;
+  outliers: Outliers;
 }
 
 async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory, useSidecar: boolean): Promise<Trained> {
@@ -76,6 +83,25 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const prep = prepare(ds, options, sidecar);
   const opts = prep.base.options;
   lap('featurize');
+  check();
+  emit({ phase: 'featurize', fraction: 0.03, message: `finding duplicates among ${ds.rowCount} rows` });
+  const duplicates = findDuplicates(ds, prep.base.dense, { jaccard: opts.jaccard, cosine: 0.99, seed: opts.seed });
+  const group = opts.groupFolds ? duplicates.groups.group : undefined;
+  if (opts.groupFolds) {
+    const redundant = redundantCopies(duplicates.copyOf, prep.base.labels);
+    let n = 0;
+    for (const v of redundant) n += v;
+    if (n > 0) {
+      prep.base.exclude = redundant;
+      // Epochs by the rows trained on: the copies left out would otherwise cut the epochs as they grow.
+      if (!options.epochs && prep.kind === 'text') {
+        let labeled = 0;
+        for (let i = 0; i < ds.rowCount; i++) if (prep.base.labels[i] >= 0 && !redundant[i]) labeled++;
+        opts.epochs = textEpochs(labeled, ds.classes.length, opts.folds);
+      }
+    }
+  }
+  lap('duplicates');
   check();
 
   const passes = opts.prune ? 2 : 1;
@@ -99,14 +125,16 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   let cv: CrossValResult;
   let pruned: number | undefined;
   try {
-    cv = await crossValidate(prep.base, runChecked, opts.workers);
+    cv = await crossValidate(prep.base, runChecked, opts.workers, group);
     if (opts.prune) {
       // Pass 2: a model that never trains on the rows pass 1 flagged cannot have learned their
       // (systematic) errors; it predicts every row again, held out as before.
       pass = 1;
       const exclude = Uint8Array.from(score(cv).flagged);
       pruned = exclude.reduce((a, b) => a + b, 0);
-      cv = await crossValidate({ ...prep.base, exclude }, runChecked, opts.workers);
+      const redundant = prep.base.exclude;
+      if (redundant) for (let i = 0; i < exclude.length; i++) exclude[i] |= redundant[i];
+      cv = await crossValidate({ ...prep.base, exclude }, runChecked, opts.workers, group);
     }
   } finally {
     close();
@@ -115,8 +143,11 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   lap('train');
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
   const scores = score(cv);
+  const conflicts = conflictsOf(duplicates.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
+  const conflict = conflictRows(duplicates.groups, conflicts);
+  const outliers = findOutliers(prep.base.text, prep.base.dense, ds.rowCount, opts.seed);
   lap('score');
-  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned };
+  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, duplicates, conflicts, conflict, outliers };
 }
 
 function summarize(kind: Summary['kind'], tr: Trained): Omit<Summary, 'arrays'> {
@@ -137,7 +168,15 @@ function summarize(kind: Summary['kind'], tr: Trained): Omit<Summary, 'arrays'> 
     if (scores.flagged[i]) { flagged++; flaggedPerClass[labels[i]]++; corrected[scores.suggested[i]]++; } else corrected[labels[i]]++;
   }
   const order = Array.from({ length: N }, (_, i) => i).filter((i) => labels[i] >= 0).sort((a, b) => scores.suspicion[b] - scores.suspicion[a] || a - b);
-  const topSuspects = order.slice(0, 100).map((i) => suspectOf(tr, i));
+  // Label conflicts rank first: a copy whose group votes for another label is the most convincing
+  // error to show. Then the rest by suspicion.
+  const conflicting = conflictSuspects(tr);
+  const seen = new Set(conflicting.map((s) => s.row));
+  const topSuspects = [...conflicting, ...order.filter((i) => !seen.has(i)).slice(0, 100).map((i) => suspectOf(tr, i))].slice(0, 100);
+  const topConflicts = [...tr.conflicts].sort((a, b) => b.size - a.size || a.group - b.group).slice(0, 100).map((c) => ({
+    group: c.group + 1, reason: c.reason, suggested: c.suggested >= 0 ? ds.classes[c.suggested] : undefined,
+    members: [...tr.duplicates.groups.members(c.group)].map((r) => ({ row: r, id: ds.rowId(r), line: ds.table.index.line[r], given: ds.labelName(r) })),
+  }));
   return {
     kind, file: ds.table.path, rows: N, labeled, unlabeled: ds.unlabeled, skipped: ds.skipped,
     classes: ds.classes, counts: ds.counts, flagged, estimatedNoiseRate: labeled ? flagged / labeled : 0,
@@ -146,15 +185,31 @@ function summarize(kind: Summary['kind'], tr: Trained): Omit<Summary, 'arrays'> 
     matrix: metrics.matrix, joint: Array.from(scores.joint), imbalanceRatio: ds.imbalanceRatio(),
     backend: cv.backend, model: cv.model, pruned: tr.pruned, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
     ranking: scores.ranking,
-    epochs: cv.epochs, piPasses: cv.piPasses, topSuspects, createdAt: new Date().toISOString(),
+    epochs: cv.epochs, piPasses: cv.piPasses, topSuspects,
+    duplicates: duplicateSummary(tr.duplicates, tr.conflicts, { jaccard: options.jaccard, groupFolds: options.groupFolds }, tr.outliers), topConflicts,
+    createdAt: new Date().toISOString(),
   };
+}
+
+/** Rows of conflicting groups whose label is not the group's suggestion, largest groups first. */
+function conflictSuspects(tr: Trained): Suspect[] {
+  const { ds, scores } = tr;
+  const out: Suspect[] = [];
+  for (const c of [...tr.conflicts].sort((a, b) => b.size - a.size || a.group - b.group)) {
+    if (c.suggested < 0) continue;
+    for (const r of tr.duplicates.groups.members(c.group)) {
+      if (ds.labels[r] < 0 || ds.labels[r] === c.suggested) continue;
+      out.push({ kind: 'conflict', row: r, id: ds.rowId(r), line: ds.table.index.line[r], given: ds.labelName(r), suggested: ds.classes[c.suggested], suspicion: +scores.suspicion[r].toFixed(4), flagged: scores.flagged[r] === 1, reason: c.reason });
+    }
+  }
+  return out;
 }
 
 export function suspectOf(tr: Pick<Trained, 'ds' | 'cv' | 'scores' | 'options'>, i: number): Suspect {
   const { ds, cv, scores } = tr;
   const K = cv.K;
   return {
-    row: i, id: ds.rowId(i), line: ds.table.index.line[i], given: ds.labelName(i), suggested: ds.classes[scores.suggested[i]],
+    kind: 'label', row: i, id: ds.rowId(i), line: ds.table.index.line[i], given: ds.labelName(i), suggested: ds.classes[scores.suggested[i]],
     suspicion: +scores.suspicion[i].toFixed(4), flagged: scores.flagged[i] === 1,
     reason: reasonFor({ classes: ds.classes, given: ds.labels[i], consensus: scores.consensus.subarray(i * K, i * K + K), teacher: cv.teacher?.subarray(i * K, i * K + K), piDisagree: cv.piDisagree[i], piPasses: cv.piPasses, flips: cv.flips[i], epochs: cv.epochs }),
   };
@@ -165,7 +220,8 @@ const num = (x: number) => (Number.isFinite(x) ? String(+x.toFixed(4)) : '');
 function rowsCsv(tr: Trained): string {
   const { ds, cv, scores } = tr;
   const K = cv.K;
-  const lines = ['id,given_label,suggested_label,suspicion,flagged,self_confidence,normalized_margin,pi_disagreement,ema_confidence,teacher_confidence,soft_label'];
+  const { group, first } = tr.duplicates.groups;
+  const lines = ['id,given_label,suggested_label,suspicion,flagged,self_confidence,normalized_margin,pi_disagreement,ema_confidence,teacher_confidence,soft_label,duplicate_group,duplicate_of,conflict,outlier_score'];
   for (let i = 0; i < ds.rowCount; i++) {
     const y = ds.labels[i];
     const soft: Record<string, number> = {};
@@ -178,6 +234,8 @@ function rowsCsv(tr: Trained): string {
       y >= 0 && cv.piPasses ? num(cv.piDisagree[i] / cv.piPasses) : '',
       y >= 0 ? num(cv.ema[i * K + y]) : '', y >= 0 && cv.teacher ? num(cv.teacher[i * K + y]) : '',
       y === -2 ? '' : q(JSON.stringify(soft)),
+      group[i] >= 0 ? String(group[i] + 1) : '', first[i] >= 0 && first[i] !== i ? q(ds.rowId(first[i])) : '',
+      String(tr.conflict[i]), num(tr.outliers.score[i]),
     ].join(','));
   }
   return lines.join('\n') + '\n';
@@ -204,6 +262,13 @@ function writeResults(outDir: string, kind: Summary['kind'], tr: Trained, before
     { name: 'piSpread', data: cv.piSpread, shape: [N] },
     { name: 'flips', data: cv.flips, shape: [N] },
     { name: 'history', data: cv.history, shape: [cv.epochs, N] },
+    // Group numbers are exact in Float32 up to 2^24 groups.
+    { name: 'duplicateGroup', data: tr.duplicates.groups.group, shape: [N] },
+    { name: 'duplicateFirst', data: tr.duplicates.groups.first, shape: [N] },
+    { name: 'duplicateKind', data: tr.duplicates.groups.kind, shape: [N] },
+    { name: 'conflict', data: tr.conflict, shape: [N] },
+    { name: 'outlier', data: tr.outliers.score, shape: [N] },
+    { name: 'outlierFlagged', data: tr.outliers.flagged, shape: [N] },
   ];
   const { buffer, entries } = packArrays(arrays);
   const prefix = kind === 'analysis' ? '' : 'retrain-';

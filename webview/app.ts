@@ -120,16 +120,29 @@ export class ReviewApp {
 
   private listen(): void {
     this.ipc.on(Init, (d) => {
+      const before = this.init;
       this.init = d;
       this.strings = { ...STRINGS, ...d.strings };
       this.threshold.value = String(d.applyThreshold);
-      // Ranked by suspicion once there is an analysis; in file order before.
-      this.query = { ...this.query, sort: d.hasResults ? 'suspicion' : 'row', descending: d.hasResults, filter: {} };
-      this.searchBox.value = '';
+      // The file was read again (reload, merge) with the same kind of results: the user's view and
+      // place are kept. Otherwise ranked by suspicion once there is an analysis, in file order before.
+      const keep = before !== undefined && before.hasResults === d.hasResults;
+      const known = (c: string | undefined) => (c !== undefined && d.classes.includes(c) ? c : undefined);
+      const cursor = this.cursor;
+      if (keep) this.query = { ...this.query, filter: { ...this.query.filter, given: known(this.query.filter.given), suggested: known(this.query.filter.suggested) } };
+      else {
+        this.query = { ...this.query, sort: d.hasResults ? 'suspicion' : 'row', descending: d.hasResults, filter: {} };
+        this.searchBox.value = '';
+      }
+      const show = this.showFilter.value;
       this.buildToolbar();
       this.buildHeader();
       this.fillFilters();
-      this.reset();
+      if (keep) {
+        this.showFilter.value = show || 'all';
+        this.classFilter.value = this.query.filter.given ?? '';
+      }
+      this.reset(keep ? cursor : 0);
     });
     this.ipc.on(Classes, (p) => { this.classesView = p.view; this.renderClasses(); });
     this.ipc.on(Runs, (p) => replace(this.runsPane, renderRuns(p.runs, this.init?.classes ?? [], (k) => this.t(k))));
@@ -208,15 +221,16 @@ export class ReviewApp {
   }
 
   /** New order (a new snapshot): new cache, back to the top. */
-  private reset(): void {
+  private reset(at = 0): void {
     this.query = { ...this.query, snapshot: this.query.snapshot + 1 };
     this.cache = new PageCache(JSON.stringify(this.query));
-    this.cursor = 0;
+    const scrolled = this.scroll.scrollTop;
+    this.cursor = at;
     this.stale = false;
     this.selected.clear();
     this.queue.length = 0;
-    this.scroll.scrollTop = 0;
-    this.fetch([0]);
+    this.scroll.scrollTop = at ? scrolled : 0;
+    this.fetch(at ? [Math.floor(at / PAGE_SIZE)] : [0]);
   }
 
   private fetch(pages: number[]): void {
@@ -227,6 +241,7 @@ export class ReviewApp {
         cache.put(r.offset, r.rows, r.total);
         this.stale = r.stale;
         this.spacer.style.height = `${r.total * ROW_HEIGHT}px`;
+        if (this.cursor >= r.total && r.total > 0) this.cursor = r.total - 1;
         this.render();
         this.requestDetail();
       });

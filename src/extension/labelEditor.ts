@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { FileChangedError } from '../core/labels/atomicWrite';
 import type { Summary } from '../core/results';
 import {
-  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, Smooth, Undo,
+  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
   notify, parseWebviewMessage, type HostWire, type IpcNotification,
 } from '../protocol/webview';
 import { optionsOf } from '../core/table/dataset';
@@ -78,7 +78,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     });
     const handlers = this.handlers(doc, panel);
     panel.webview.onDidReceiveMessage((raw: unknown) => {
-      const msg = parseWebviewMessage(raw, { rowCount: doc.state.dataset.rowCount, classes: doc.model.classes });
+      const msg = parseWebviewMessage(raw, { rowCount: doc.state.dataset.rowCount, classes: doc.model.classes, extraColumns: doc.model.extraColumns().map((c) => c.index) });
       if (typeof msg === 'string') {
         this.engine.log.appendLine(`rejected a webview message: ${msg}`);
         return;
@@ -101,11 +101,17 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
       .onCommand(ApplyAbove, (p) => this.applyAbove(doc, p.threshold))
       .onCommand(Undo, () => vscode.commands.executeCommand('undo'))
       .onCommand(Redo, () => vscode.commands.executeCommand('redo'))
+      .onCommand(SaveLayout, (p) => this.context.workspaceState.update(this.layoutKey(doc), p.widths))
       .onCommand(Run, async (p) => {
         if (p.job === 'analyze') await this.analyze(doc);
         else if (p.job === 'retrain') await this.retrain(doc);
         else this.engine.cancel();
       });
+  }
+
+  /** Column widths are remembered per file. */
+  private layoutKey(doc: LabelDocument): string {
+    return `labelLens.layout:${doc.uri.toString()}`;
   }
 
   private postWire(panel: vscode.WebviewPanel, m: HostWire): void {
@@ -133,6 +139,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     this.post(panel, Init, {
       fileName: ds.table.name, classes: doc.model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: doc.model.hasAnalysis, strings: webviewStrings(),
       smoothingEpsilon: config.smoothingEpsilon, applyThreshold: config.applyThreshold, columns: { id: names.id, text: names.text, label: names.label },
+      extraColumns: doc.model.extraColumns(), widths: this.context.workspaceState.get<Record<string, number>>(this.layoutKey(doc)),
     });
     this.post(panel, Classes, { view: doc.model.classesView() });
     this.post(panel, Runs, { runs: doc.runs });

@@ -17,8 +17,8 @@ const node = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  // tfjs-node is optional: required at run time when the user has it, never bundled.
-  external: ['vscode', '@tensorflow/tfjs-node'],
+  // tfjs-node and sharp are optional native packages: required at run time when the user has them, never bundled.
+  external: ['vscode', '@tensorflow/tfjs-node', 'sharp'],
 };
 
 const entries = [

@@ -7,6 +7,7 @@ import type { Sidecar } from '../core/labels/sidecar';
 import type { TrainOptions } from '../protocol/engine';
 import { DEFAULT_TEXT_FEATURES, hashTexts, type SparseRows } from './featurize/text';
 import { TEXT_MODEL, type DenseRows, type FoldInput } from './trainFold';
+import type { DecodedImages } from './images';
 
 export class PrepareError extends Error {}
 
@@ -23,7 +24,8 @@ export interface Prepared {
   softTargets: number;
 }
 
-export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar): Prepared {
+/** `images`: the decoded image files of an image dataset (folder or path column); rows that failed are not trained on. */
+export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, images?: DecodedImages): Prepared {
   const kind = ds.kind;
   if (kind === 'none') throw new PrepareError(`${ds.table.name}: nothing to learn from: expected a text column, pixel columns or numeric feature columns (see inspect)`);
   if (ds.roles.label === undefined) throw new PrepareError(`${ds.table.name}: no label column; name it with --label`);
@@ -31,6 +33,7 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar): Pre
   if (K < 2) throw new PrepareError(`${ds.table.name}: ${K} class${K === 1 ? '' : 'es'}: expected at least 2 to train a classifier`);
   const N = ds.rowCount;
   const labels = ds.labels.slice();
+  if (images) for (let i = 0; i < N; i++) if (!images.ok[i] && labels[i] >= 0) labels[i] = -2;
   let labeled = 0;
   for (let i = 0; i < N; i++) if (labels[i] >= 0) labeled++;
   if (labeled < opts.folds * 2) throw new PrepareError(`${ds.table.name}: ${labeled} labeled rows: expected at least ${opts.folds * 2} for ${opts.folds}-fold cross-validation`);
@@ -67,7 +70,8 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar): Pre
       base.extraLabels = Int32Array.from(extraNames, (_, k) => k);
     }
   } else {
-    base.dense = kind === 'pixels' ? pixelRows(ds) : tabularRows(ds);
+    if (kind === 'pixels' && ds.roles.images && !images) throw new PrepareError(`${ds.table.name}: the images were not decoded`);
+    base.dense = images ? imageRows(images) : kind === 'pixels' ? pixelRows(ds) : tabularRows(ds);
   }
   return { base, kind, softTargets };
 }
@@ -104,6 +108,12 @@ function pixelRows(ds: Dataset): DenseRows {
   // Grey levels 0..255 or already 0..1.
   if (max > 1) for (let i = 0; i < x.length; i++) x[i] /= 255;
   return { x, dim: D, image: { width: px.width, height: px.height } };
+}
+
+function imageRows(img: DecodedImages): DenseRows {
+  const x = new Float32Array(img.pixels.length);
+  for (let i = 0; i < x.length; i++) x[i] = img.pixels[i] / 255;
+  return { x, dim: img.width * img.height, image: { width: img.width, height: img.height } };
 }
 
 function tabularRows(ds: Dataset): DenseRows {

@@ -7,10 +7,19 @@ import type { RoleOverrides, Roles } from '../table/roles';
 import type { FormatTable } from './formatTable';
 import { isParquetPath } from './parquetFile';
 import { openParquet } from './parquetTable';
+import { ImageFolderTable } from './imageFolder';
+import { folderRoles } from './images';
 
 export function openFormatTable(path: string): FormatTable | undefined {
   if (isParquetPath(path)) return openParquet(path);
+  if (isFolder(path)) return new ImageFolderTable(path);
   return undefined;
+}
+
+/** Roles of a format table: fixed for an image folder, inferred (as for CSV) for Parquet. */
+export function formatRoles(table: FormatTable, infer: () => Roles, overrides: RoleOverrides): Roles {
+  if (table instanceof ImageFolderTable) return folderRoles(table);
+  return finishRoles(table, infer(), overrides);
 }
 
 /** A row as role inference should see it: vector columns blank, so they are never taken for text, ids or labels. */

@@ -81,7 +81,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
     images = await decodeImages(ds, (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `decoding images: ${done} of ${total}` }), check);
     if (images.failed.length) emit({ phase: 'featurize', fraction: 0.05, message: `${images.failed.length} images could not be decoded and are skipped: ${images.failed.slice(0, 3).map((f) => `${f.id} (${f.message})`).join('; ')}${images.failed.length > 3 ? '; …' : ''}` });
   }
-  const prep = prepare(ds, options, sidecar, images);
+  const prep = prepare(ds, options, sidecar, undefined, images);
   const opts = prep.base.options;
   lap('featurize');
   check();

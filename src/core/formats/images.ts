@@ -39,7 +39,7 @@ export function folderRoles(t: ImageFolderTable): Roles {
     why: {
       id: 'an image\'s id is its path relative to the folder', label: 'the class is the sub-folder each image is in',
       text: 'an image folder has no text', features: 'pixels are decoded from the image files',
-      pixels: `images decoded and resized to ${width}×${height} grey levels for the model`,
+      pixels: `images decoded and resized to ${width}×${height} grey levels for the model`, embedding: 'an image folder has no embedding column',
     },
   };
 }

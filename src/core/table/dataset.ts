@@ -6,7 +6,7 @@ import type { EncodingName } from './encoding';
 import type { Problem } from './problems';
 import { dataKind, inferRoles, type RoleOverrides, type Roles } from './roles';
 import { openTable, Table, type Format } from './table';
-import { formatRoles, openFormatTable, sampleRow } from '../formats/open';
+import { formatRoles, openFormatTable } from '../formats/open';
 import { withPathColumnImages } from '../formats/images';
 import type { FormatTable } from '../formats/formatTable';
 
@@ -155,10 +155,10 @@ export function openDataset(path: string, opts: DatasetOptions = {}): Dataset {
   if (format) {
     const infer = () => {
       const sample: string[][] = [];
-      for (let i = 0; i < format.rowCount && sample.length < ROLE_SAMPLE; i++) if (!format.index.damaged[i]) sample.push(sampleRow(format, i));
+      for (let i = 0; i < format.rowCount && sample.length < ROLE_SAMPLE; i++) if (!format.index.damaged[i]) sample.push(format.row(i));
       return inferRoles(format.header, sample, opts);
     };
-    return new Dataset(format, formatRoles(format, infer, opts));
+    return new Dataset(format, formatRoles(format, infer));
   }
   const table = openTable(path, { encoding: opts.encoding, format: opts.format });
   const sample: string[][] = [];

@@ -5,6 +5,7 @@ import { EngineClient, EngineError } from '../client/engineClient';
 import type { DatasetSpec, ImbalanceRemedy, PixelModel, ProgressMessage, TrainOptions } from '../protocol/engine';
 import { checkOptions } from '../protocol/engine';
 import type { Summary } from '../core/results';
+import { isDatasetFolder, stateDir } from '../core/formats/stateDir';
 import { padDisplay } from '../core/report';
 import { datasetOptions, EXIT_DATA, EXIT_OK, fileArg, parse, UsageError, type Io } from './main';
 
@@ -61,7 +62,7 @@ function specOf(file: string, v: Record<string, unknown>): DatasetSpec {
 }
 
 export function defaultOutDir(file: string): string {
-  return join(dirname(resolve(file)), '.label-lens', 'results', basename(file));
+  return isDatasetFolder(file) ? join(stateDir(resolve(file)), 'results') : join(dirname(resolve(file)), '.label-lens', 'results', basename(file));
 }
 
 function progressPrinter(io: Io, quiet: boolean): (p: ProgressMessage) => void {

@@ -2,7 +2,7 @@
  * Which format adapter reads a path: a .parquet file, or a folder of images (root/<class>/<file>).
  * Anything else is a delimited text or JSON Lines file, read by Table.
  */
-import { statSync } from 'node:fs';
+import { isDatasetFolder } from './stateDir';
 import type { Roles } from '../table/roles';
 import type { FormatTable } from './formatTable';
 import { isParquetPath } from './parquetFile';
@@ -12,7 +12,7 @@ import { folderRoles } from './images';
 
 export function openFormatTable(path: string): FormatTable | undefined {
   if (isParquetPath(path)) return openParquet(path);
-  if (isFolder(path)) return new ImageFolderTable(path);
+  if (isDatasetFolder(path)) return new ImageFolderTable(path);
   return undefined;
 }
 
@@ -24,10 +24,3 @@ export function formatRoles(table: FormatTable, infer: () => Roles): Roles {
   return table instanceof ImageFolderTable ? folderRoles(table) : infer();
 }
 
-export function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}

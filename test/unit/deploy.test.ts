@@ -51,7 +51,7 @@ test('every manifest in deploy/k8s validates against the Kubernetes API schema',
 test('the validator used here rejects what the API server rejects (a wrong type, an unknown enum value)', () => {
   const job = jobOf('analyze-job.yaml');
   assert.throws(() => new Job({ ...job, spec: { ...job.spec!, completions: '10' as unknown as number } }).validate(), /completions must be integer/);
-  assert.throws(() => new Job({ ...job, spec: { ...job.spec!, completionMode: 'Indexd' } }).validate(), /completionMode/);
+  assert.throws(() => new Job({ ...job, spec: { ...job.spec!, completionMode: 'Indexd' as 'Indexed' } }).validate(), /completionMode/);
 });
 
 test('the fold job is an Indexed Job running `fold PLAN_DIR` with the index from Kubernetes, the plan volume mounted', () => {

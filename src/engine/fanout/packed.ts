@@ -72,7 +72,7 @@ export function unpack<M>(bytes: Uint8Array, where: string): Unpacked<M> {
   for (const e of header.arrays) {
     const C = TYPES[e.type];
     if (!C || e.offset + e.length * C.BYTES_PER_ELEMENT > header.bytes) throw bad(`array ${e.name} out of bounds`);
-    arrays.set(e.name, new C(base.buffer, base.byteOffset + start + e.offset, e.length));
+    arrays.set(e.name, new C(base.buffer as ArrayBuffer, base.byteOffset + start + e.offset, e.length));
   }
   return { meta: header.meta, arrays };
 }

@@ -57,6 +57,8 @@ export interface Plan {
   inputs: string;
   /** The fold assignment of every repeat (Int8 per row, −1 = not held out anywhere). */
   foldAssignment: { file: string; function: string; folds: number; repeats: number };
+  /** Time of the plan's own phases (load, featurize), for the merged summary. */
+  seconds: Record<string, number>;
   jobs: number;
   jobSpecs: JobSpec[];
 }

@@ -13,7 +13,7 @@ const TYPES = {
   int8: Int8Array, uint8: Uint8Array, int32: Int32Array, uint32: Uint32Array, float32: Float32Array, float64: Float64Array,
 } as const;
 type TypeName = keyof typeof TYPES;
-export type Typed = InstanceType<(typeof TYPES)[TypeName]>;
+export type Typed = Int8Array | Uint8Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
 interface Entry { name: string; type: TypeName; offset: number; length: number }
 interface Header<M> { meta: M; arrays: Entry[]; bytes: number }

@@ -107,24 +107,39 @@ function pixelRows(ds: Dataset): DenseRows {
 }
 
 function tabularRows(ds: Dataset): DenseRows {
-  const cols = ds.roles.features;
-  const D = cols.length;
+  const t = ds.table;
+  // A vector column (an embedding in a Parquet file) gives one feature per element.
+  const slots = ds.roles.features.map((col) => {
+    const dim = 'vectorDim' in t ? t.vectorDim?.(col) : undefined;
+    return { col, vector: dim !== undefined, dim: dim ?? 1 };
+  });
+  const D = slots.reduce((a, s) => a + s.dim, 0);
+  const anyScalar = slots.some((s) => !s.vector);
   const N = ds.rowCount;
   const x = new Float32Array(N * D);
   const present = new Uint8Array(N * D);
   const sum = new Float64Array(D);
   const sum2 = new Float64Array(D);
   const count = new Float64Array(D);
+  const put = (i: number, d: number, v: number) => {
+    if (!Number.isFinite(v)) return;
+    x[i * D + d] = v;
+    present[i * D + d] = 1;
+    sum[d] += v; sum2[d] += v * v; count[d]++;
+  };
   for (let i = 0; i < N; i++) {
-    if (ds.table.index.damaged[i]) continue;
-    const cells = ds.table.row(i);
-    for (let d = 0; d < D; d++) {
-      const t = cells[cols[d]].trim();
-      const v = t === '' ? NaN : Number(t);
-      if (!Number.isFinite(v)) continue;
-      x[i * D + d] = v;
-      present[i * D + d] = 1;
-      sum[d] += v; sum2[d] += v * v; count[d]++;
+    if (t.index.damaged[i]) continue;
+    const cells = anyScalar ? t.row(i) : [];
+    let d = 0;
+    for (const s of slots) {
+      if (s.vector) {
+        const v = 'vector' in t ? t.vector?.(i, s.col) : undefined;
+        if (v) for (let k = 0; k < Math.min(s.dim, v.length); k++) put(i, d + k, v[k]);
+      } else {
+        const c = cells[s.col].trim();
+        put(i, d, c === '' ? NaN : Number(c));
+      }
+      d += s.dim;
     }
   }
   // Standardize; a missing value becomes the column mean (0 after standardizing).

@@ -7,7 +7,7 @@ import { EngineHost } from './engineHost';
 import { LabelEditorProvider, VIEW_TYPE } from './labelEditor';
 import type { LabelDocument } from './labelDocument';
 
-const DATASET = /\.(csv|tsv|tab|jsonl|ndjson)$/i;
+const DATASET = /\.(csv|tsv|tab|jsonl|ndjson|parquet)$/i;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Label Lens');
@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     'labelLens.openForReview': async (arg?: unknown) => {
       let uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
       if (!uri || !DATASET.test(uri.fsPath)) {
-        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { [vscode.l10n.t('Datasets')]: ['csv', 'tsv', 'jsonl', 'ndjson'] }, openLabel: vscode.l10n.t('Open for Review') });
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { [vscode.l10n.t('Datasets')]: ['csv', 'tsv', 'jsonl', 'ndjson', 'parquet'] }, openLabel: vscode.l10n.t('Open for Review') });
         uri = picked?.[0];
       }
       if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);

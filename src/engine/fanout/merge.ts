@@ -17,7 +17,7 @@ import type { FoldOutput } from '../trainFold';
 import { writeResults, type JobResult } from '../writeResults';
 import { readFolds, readJobOutput } from './planFiles';
 import { readPlanForThisBuild } from './foldJob';
-import { sha256 } from './version';
+import { dataSha256, sha256 } from './version';
 
 /** Jobs that merge cannot use yet: run these again (`label-lens fold PLAN_DIR --job I`). */
 export class JobsNotDoneError extends UserError {
@@ -66,7 +66,7 @@ export async function mergePlan(store: BlobStore, o: MergeOptions): Promise<JobR
   // The rows are named (ids, lines, given labels) from the data file: it must be the file planned.
   const file = o.dataFile ?? plan.dataset.file;
   const ds = openDataset(file, plan.dataset.spec);
-  if (sha256(ds.table.bytes) !== plan.dataset.sha256) {
+  if (dataSha256(ds.table.path, 'bytes' in ds.table ? ds.table.bytes : undefined) !== plan.dataset.sha256) {
     throw new UserError('data', `${file} is not the file this plan was made from (its bytes changed since, sha256 differs): make the plan again`, { file });
   }
   const side = sidecarPath(file);

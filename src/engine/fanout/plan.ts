@@ -4,7 +4,7 @@
  * xargs -P, the local runner). The inputs, the fold assignment and the options are those `analyze`
  * would use for the same file, options and seed, so the merged result is the same bit for bit.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { UserError } from '../../core/errors';
 import type { BlobStore } from '../../core/storage';
 import { readSidecar, sidecarPath } from '../../core/labels/sidecar';
@@ -15,7 +15,7 @@ import { foldAssignment } from '../crossval';
 import { datasetOptionsOf, resolveOptions } from '../job';
 import { prepare } from '../prepare';
 import { packFolds, packInputs, writePlan } from './planFiles';
-import { canonicalJson, codeVersion, sha256 } from './version';
+import { canonicalJson, codeVersion, dataSha256, sha256 } from './version';
 
 export interface PlanRequest {
   dataset: DatasetSpec;
@@ -43,7 +43,7 @@ export async function makePlan(req: PlanRequest, store: BlobStore, log: (line: s
   const tFeaturize = performance.now();
 
   const { workers: _workers, ...decisive } = opts;
-  const datasetSha256 = sha256(ds.table.bytes);
+  const datasetSha256 = dataSha256(ds.table.path, 'bytes' in ds.table ? ds.table.bytes : undefined);
   const roles = { ...optionsOf(ds), kind: prep.kind };
   const version = codeVersion();
   const fingerprint = sha256(canonicalJson({ version, datasetSha256, sidecarSha256, spec, roles, options: decisive, seed: opts.seed }));
@@ -59,7 +59,7 @@ export async function makePlan(req: PlanRequest, store: BlobStore, log: (line: s
   }
   const plan: Plan = {
     format: PLAN_FORMAT, version: PLAN_VERSION, fingerprint, codeVersion: version, createdAt: new Date().toISOString(),
-    dataset: { file, sha256: datasetSha256, bytes: ds.table.bytes.length, spec, sidecarSha256, rows: ds.rowCount, kind: prep.kind, classes: ds.classes },
+    dataset: { file, sha256: datasetSha256, bytes: 'bytes' in ds.table ? ds.table.bytes.length : statSync(ds.table.path).size, spec, sidecarSha256, rows: ds.rowCount, kind: prep.kind, classes: ds.classes },
     roles, options: opts, seed: opts.seed, softTargets: prep.softTargets,
     inputs: INPUTS_FILE,
     foldAssignment: { file: FOLDS_FILE, function: 'crossval.foldAssignment', folds: opts.folds, repeats: opts.repeats },

@@ -54,7 +54,8 @@ interface InputsMeta {
 
 export function packInputs(fingerprint: string, base: FoldBase): Uint8Array {
   const meta: InputsMeta = {
-    fingerprint, classes: base.classes, options: base.options,
+    // A job trains its one fold in its own process: the planning machine's worker count means nothing there.
+    fingerprint, classes: base.classes, options: { ...base.options, workers: 1 },
     text: base.text && { rows: base.text.rows, buckets: base.text.buckets },
     dense: base.dense && { dim: base.dense.dim, image: base.dense.image },
   };

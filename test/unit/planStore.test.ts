@@ -5,7 +5,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DirStore } from '../../src/core/storage';
 import { UserError } from '../../src/core/errors';
-import { need, pack, unpack } from '../../src/engine/fanout/packed';
+import { pack, packTree, unpack, unpackTree } from '../../src/engine/fanout/packed';
 import { checkPlan, jobOutputKey } from '../../src/protocol/plan';
 import { tempDir } from '../helpers';
 
@@ -43,22 +43,22 @@ test('DirStore: a writer killed before its rename leaves the old object (or none
 
 test('packed files keep every typed array bit for bit, and refuse a cut or foreign file', () => {
   const f32 = Float32Array.from([0.1, NaN, -0, 1e-30, Infinity]);
-  const i8 = Int8Array.from([-1, 0, 4]);
-  const u32 = Uint32Array.from([0, 2 ** 32 - 1]);
-  const bytes = pack({ fingerprint: 'abc', n: 3 }, { f32, i8, u32, none: undefined });
+  const tree = { fingerprint: 'abc', n: 3, loss: [0.5, NaN, -Infinity], text: { indptr: Uint32Array.from([0, 2 ** 32 - 1]), idf: f32 }, foldOf: Int8Array.from([-1, 0, 4]), none: undefined };
+  const bytes = packTree(tree);
   // Read back from an odd offset (as a slice of a larger buffer may be).
   const shifted = new Uint8Array(bytes.length + 1);
   shifted.set(bytes, 1);
-  const u = unpack<{ fingerprint: string; n: number }>(shifted.subarray(1), 'x.bin');
-  assert.deepEqual(u.meta, { fingerprint: 'abc', n: 3 });
-  const back = need(u, 'f32', Float32Array, 'x.bin');
-  assert.deepEqual(Buffer.from(back.buffer, back.byteOffset, back.byteLength), Buffer.from(f32.buffer), 'NaN, −0 and denormals bit for bit');
-  assert.deepEqual([...need(u, 'i8', Int8Array, 'x.bin')], [-1, 0, 4]);
-  assert.deepEqual([...need(u, 'u32', Uint32Array, 'x.bin')], [0, 2 ** 32 - 1]);
-  assert.equal(u.arrays.has('none'), false);
-  assert.throws(() => need(u, 'i8', Float32Array, 'x.bin'), /array "i8" missing or of the wrong type/);
+  const back = unpackTree<typeof tree>(shifted.subarray(1), 'x.bin');
+  assert.equal(back.fingerprint, 'abc');
+  assert.deepEqual(back.loss, [0.5, NaN, -Infinity]);
+  assert.ok(back.text.idf instanceof Float32Array && back.foldOf instanceof Int8Array && back.text.indptr instanceof Uint32Array);
+  assert.ok(Buffer.from(back.text.idf.buffer, back.text.idf.byteOffset, back.text.idf.byteLength).equals(Buffer.from(f32.buffer)), 'NaN, −0 and denormals bit for bit');
+  assert.deepEqual([...back.foldOf], [-1, 0, 4]);
+  assert.deepEqual([...back.text.indptr], [0, 2 ** 32 - 1]);
+  assert.equal('none' in back, false);
   assert.throws(() => unpack(bytes.subarray(0, bytes.length - 1), 'x.bin'), /x\.bin: not a complete Label Lens plan file/);
-  assert.throws(() => unpack(Buffer.from('id,label\n1,a\n'), 'data.csv'), /no LLPACK1 header/);
+  assert.throws(() => unpackTree(Buffer.from('id,label\n1,a\n'), 'data.csv'), /no LLPACK1 header/);
+  assert.throws(() => unpackTree(pack({ a: { $array: 'gone' } }, {}), 'y.bin'), /y\.bin: array gone missing/);
 });
 
 test('checkPlan names what is wrong in a plan.json', () => {

@@ -77,9 +77,46 @@ export function unpack<M>(bytes: Uint8Array, where: string): Unpacked<M> {
   return { meta: header.meta, arrays };
 }
 
-/** An array that must be there, of the type asked for. */
-export function need<C extends (typeof TYPES)[TypeName]>(u: Unpacked<unknown>, name: string, type: C, where: string): InstanceType<C> {
-  const a = u.arrays.get(name);
-  if (!(a instanceof type)) throw new UserError('data', `${where}: array "${name}" missing or of the wrong type; run the step that writes it again`, { file: where });
-  return a as InstanceType<C>;
+const ARRAY_REF = '$array';
+const NUMBER_REF = '$number';
+
+/**
+ * Packs an object tree: its typed arrays as arrays (named by their path), everything else as JSON
+ * in the header, non-finite numbers included. New fields of FoldInput or FoldOutput travel without
+ * a change here, so a job never silently loses an input that `analyze` would have used.
+ */
+export function packTree(tree: object): Uint8Array {
+  const arrays: Record<string, Typed> = {};
+  const walk = (v: unknown, path: string): unknown => {
+    if (ArrayBuffer.isView(v)) {
+      if (v instanceof DataView) throw new Error(`${path}: DataView is not packed`);
+      arrays[path] = v as Typed;
+      return { [ARRAY_REF]: path };
+    }
+    if (typeof v === 'number' && !Number.isFinite(v)) return { [NUMBER_REF]: String(v) };
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, walk(x, path ? `${path}.${k}` : k)]));
+    return v;
+  };
+  const meta = walk(tree, '');
+  return pack(meta, arrays);
+}
+
+export function unpackTree<T>(bytes: Uint8Array, where: string): T {
+  const u = unpack<unknown>(bytes, where);
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o[ARRAY_REF] === 'string') {
+        const a = u.arrays.get(o[ARRAY_REF] as string);
+        if (!a) throw new UserError('data', `${where}: array ${String(o[ARRAY_REF])} missing; run the step that writes it again`, { file: where });
+        return a;
+      }
+      if (typeof o[NUMBER_REF] === 'string') return Number(o[NUMBER_REF]);
+      return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return walk(u.meta) as T;
 }

@@ -9,9 +9,8 @@
 import { UserError } from '../../core/errors';
 import type { BlobStore } from '../../core/storage';
 import { checkPlan, PLAN_FILE, type JobSpec, type Plan } from '../../protocol/plan';
-import type { TrainOptions } from '../../protocol/engine';
 import type { FoldInput, FoldOutput } from '../trainFold';
-import { need, pack, unpack, type Unpacked } from './packed';
+import { packTree, unpackTree } from './packed';
 
 /** What every fold of the plan shares: FoldInput without fold, repeat and foldOf. */
 export type FoldBase = Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'>;
@@ -35,132 +34,85 @@ export async function writePlan(store: BlobStore, plan: Plan): Promise<void> {
   await store.write(PLAN_FILE, JSON.stringify(plan, null, 1) + '\n');
 }
 
-async function readPacked<M extends { fingerprint: string }>(store: BlobStore, key: string, plan: Plan, what: string): Promise<Unpacked<M>> {
+/** A packed tree of this plan: refused when it carries another plan's fingerprint. */
+async function readTree<T extends { fingerprint: string }>(store: BlobStore, key: string, plan: Plan, what: string): Promise<T> {
   const where = store.describe(key);
   const bytes = await store.read(key);
   if (!bytes) throw new UserError('not-found', `${where}: missing (${what}); make the plan again`, { file: where });
-  const u = unpack<M>(bytes, where);
-  if (u.meta?.fingerprint !== plan.fingerprint) throw new UserError('data', `${where} belongs to another plan (fingerprint ${String(u.meta?.fingerprint).slice(0, 12)}, plan.json has ${plan.fingerprint.slice(0, 12)}); make the plan again`, { file: where });
-  return u;
+  const t = unpackTree<T>(bytes, where);
+  if (t?.fingerprint !== plan.fingerprint) throw new UserError('data', `${where} belongs to another plan (fingerprint ${String(t?.fingerprint).slice(0, 12)}, plan.json has ${plan.fingerprint.slice(0, 12)}); make the plan again`, { file: where });
+  return t;
 }
 
-interface InputsMeta {
-  fingerprint: string;
-  classes: number;
-  options: TrainOptions;
-  text?: { rows: number; buckets: number };
-  dense?: { dim: number; image?: { width: number; height: number } };
-}
-
+/** Every field of the fold inputs, whatever they are (typed arrays as arrays, the rest as JSON). */
 export function packInputs(fingerprint: string, base: FoldBase): Uint8Array {
-  const meta: InputsMeta = {
-    // A job trains its one fold in its own process: the planning machine's worker count means nothing there.
-    fingerprint, classes: base.classes, options: { ...base.options, workers: 1 },
-    text: base.text && { rows: base.text.rows, buckets: base.text.buckets },
-    dense: base.dense && { dim: base.dense.dim, image: base.dense.image },
-  };
-  return pack(meta, {
-    labels: base.labels, targets: base.targets, exclude: base.exclude,
-    textIndptr: base.text?.indptr, textIndices: base.text?.indices, textIdf: base.text?.idf,
-    denseX: base.dense?.x, extraRows: base.extraRows, extraLabels: base.extraLabels,
-  });
+  // A job trains its one fold in its own process: the planning machine's worker count means nothing there.
+  return packTree({ fingerprint, base: { ...base, options: { ...base.options, workers: 1 } } });
 }
 
 export async function readInputs(store: BlobStore, plan: Plan): Promise<FoldBase> {
   const where = store.describe(plan.inputs);
-  const u = await readPacked<InputsMeta>(store, plan.inputs, plan, 'the featurized inputs');
-  const m = u.meta;
-  const base: FoldBase = {
-    classes: m.classes, options: m.options,
-    labels: need(u, 'labels', Int32Array, where), targets: need(u, 'targets', Float32Array, where),
-  };
-  if (u.arrays.has('exclude')) base.exclude = need(u, 'exclude', Uint8Array, where);
-  if (m.text) {
-    base.text = { rows: m.text.rows, buckets: m.text.buckets, indptr: need(u, 'textIndptr', Uint32Array, where), indices: need(u, 'textIndices', Uint32Array, where) };
-    if (u.arrays.has('textIdf')) base.text.idf = need(u, 'textIdf', Float32Array, where);
-  }
-  if (m.dense) base.dense = { dim: m.dense.dim, image: m.dense.image, x: need(u, 'denseX', Float32Array, where) };
-  if (u.arrays.has('extraRows')) {
-    base.extraRows = need(u, 'extraRows', Int32Array, where);
-    base.extraLabels = need(u, 'extraLabels', Int32Array, where);
+  const { base } = await readTree<{ fingerprint: string; base: FoldBase }>(store, plan.inputs, plan, 'the featurized inputs');
+  const N = plan.dataset.rows;
+  const K = plan.dataset.classes.length;
+  if (!(base?.labels instanceof Int32Array) || base.labels.length !== N || !(base.targets instanceof Float32Array) || base.targets.length !== N * K) {
+    throw new UserError('data', `${where}: does not hold ${N} rows × ${K} classes of inputs; make the plan again`, { file: where });
   }
   return base;
 }
 
 export function packFolds(fingerprint: string, labels: Int32Array, splits: Int8Array[]): Uint8Array {
-  return pack({ fingerprint, repeats: splits.length }, { labels, ...Object.fromEntries(splits.map((s, r) => [`repeat${r}`, s])) });
+  return packTree({ fingerprint, labels, splits });
 }
 
-/** The labels and the fold of each row in every repeat. */
+/** The labels and the fold of each row in every repeat (small: what merge needs of the inputs). */
 export async function readFolds(store: BlobStore, plan: Plan): Promise<{ labels: Int32Array; splits: Int8Array[] }> {
   const key = plan.foldAssignment.file;
   const where = store.describe(key);
-  const u = await readPacked<{ fingerprint: string; repeats: number }>(store, key, plan, 'the fold assignment');
-  const splits = Array.from({ length: plan.foldAssignment.repeats }, (_, r) => need(u, `repeat${r}`, Int8Array, where));
-  return { labels: need(u, 'labels', Int32Array, where), splits };
+  const t = await readTree<{ fingerprint: string; labels: Int32Array; splits: Int8Array[] }>(store, key, plan, 'the fold assignment');
+  const N = plan.dataset.rows;
+  if (!(t.labels instanceof Int32Array) || t.labels.length !== N || !Array.isArray(t.splits) || t.splits.length !== plan.foldAssignment.repeats || !t.splits.every((s) => s instanceof Int8Array && s.length === N)) {
+    throw new UserError('data', `${where}: does not hold the ${plan.foldAssignment.repeats} fold assignments of ${N} rows; make the plan again`, { file: where });
+  }
+  return { labels: t.labels, splits: t.splits };
 }
 
-export interface JobMeta {
+interface JobFile {
   fingerprint: string;
   codeVersion: string;
   index: number;
-  repeat: number;
-  fold: number;
-  epochLoss: number[];
-  epochAccuracy: number[];
-  backend: string;
-  model: string;
   /** Wall time of this job's training. */
   seconds: number;
+  output: FoldOutput;
 }
 
-export function packJobOutput(plan: Plan, job: JobSpec, out: FoldOutput, seconds: number): Uint8Array {
-  const meta: JobMeta = {
-    fingerprint: plan.fingerprint, codeVersion: plan.codeVersion, index: job.index, repeat: out.repeat, fold: out.fold,
-    epochLoss: out.epochLoss, epochAccuracy: out.epochAccuracy, backend: out.backend, model: out.model, seconds,
-  };
-  return pack(meta, {
-    held: out.held, ema: out.ema, student: out.student, teacher: out.teacher, pi: out.pi, piDisagree: out.piDisagree,
-    piSpread: out.piSpread, history: out.history, flips: out.flips, unlabeled: out.unlabeled, unlabeledProbs: out.unlabeledProbs,
-  });
+export function packJobOutput(plan: Plan, job: JobSpec, output: FoldOutput, seconds: number): Uint8Array {
+  return packTree({ fingerprint: plan.fingerprint, codeVersion: plan.codeVersion, index: job.index, seconds, output } satisfies JobFile);
 }
 
 export type JobState =
   | { state: 'done'; output: FoldOutput; seconds: number }
   | { state: 'missing' }
-  /** From another plan, or not what this job should hold. */
-  | { state: 'stale'; why: string }
-  | { state: 'damaged'; why: string };
+  /** From another plan, or not what this job should hold; or a file that is not a complete job output. */
+  | { state: 'stale'; why: string };
 
 /** Job `job`'s output as merge sees it: complete and this plan's, or why not. */
 export async function readJobOutput(store: BlobStore, plan: Plan, job: JobSpec): Promise<JobState> {
   const where = store.describe(job.output);
   const bytes = await store.read(job.output);
   if (!bytes) return { state: 'missing' };
-  let u: Unpacked<JobMeta>;
+  let f: JobFile;
   try {
-    u = unpack<JobMeta>(bytes, where);
+    f = unpackTree<JobFile>(bytes, where);
   } catch (err) {
-    return { state: 'damaged', why: (err as Error).message };
+    return { state: 'stale', why: (err as Error).message };
   }
-  const m = u.meta;
-  if (m?.fingerprint !== plan.fingerprint) return { state: 'stale', why: `made for another plan (fingerprint ${String(m?.fingerprint).slice(0, 12)})` };
-  if (m.index !== job.index || m.repeat !== job.repeat || m.fold !== job.fold) return { state: 'stale', why: `holds job ${m.index} (repeat ${m.repeat}, fold ${m.fold})` };
-  try {
-    const opt = (name: string) => (u.arrays.has(name) ? need(u, name, Float32Array, where) : undefined);
-    const held = need(u, 'held', Int32Array, where);
-    if (held.length !== job.held) return { state: 'stale', why: `holds out ${held.length} rows, the plan says ${job.held}` };
-    const output: FoldOutput = {
-      fold: m.fold, repeat: m.repeat, held,
-      ema: need(u, 'ema', Float32Array, where), student: need(u, 'student', Float32Array, where),
-      teacher: opt('teacher'), pi: opt('pi'),
-      piDisagree: need(u, 'piDisagree', Uint8Array, where), piSpread: need(u, 'piSpread', Float32Array, where),
-      history: need(u, 'history', Float32Array, where), flips: need(u, 'flips', Uint8Array, where),
-      unlabeled: need(u, 'unlabeled', Int32Array, where), unlabeledProbs: need(u, 'unlabeledProbs', Float32Array, where),
-      epochLoss: m.epochLoss, epochAccuracy: m.epochAccuracy, backend: m.backend, model: m.model,
-    };
-    return { state: 'done', output, seconds: m.seconds };
-  } catch (err) {
-    return { state: 'damaged', why: (err as Error).message };
+  if (f?.fingerprint !== plan.fingerprint) return { state: 'stale', why: `made for another plan (fingerprint ${String(f?.fingerprint).slice(0, 12)})` };
+  const o = f.output;
+  if (f.index !== job.index || o?.repeat !== job.repeat || o.fold !== job.fold) return { state: 'stale', why: `holds job ${f.index} (repeat ${o?.repeat}, fold ${o?.fold})` };
+  const K = plan.dataset.classes.length;
+  if (!(o.held instanceof Int32Array) || o.held.length !== job.held || !(o.student instanceof Float32Array) || o.student.length !== job.held * K) {
+    return { state: 'stale', why: `does not hold the ${job.held} rows this job holds out` };
   }
+  return { state: 'done', output: o, seconds: f.seconds };
 }

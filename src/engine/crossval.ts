@@ -94,22 +94,15 @@ export function foldsOfRepeat(labels: Int32Array, K: number, folds: number, seed
 }
 
 /**
- * The fold split of every repeat for these inputs: the one assignment that `analyze` and the jobs of
- * a plan (src/engine/fanout) both use.
- */
-export function foldAssignment(base: Pick<FoldInput, 'classes' | 'labels' | 'options'>, group?: Int32Array): Int8Array[] {
-  const { folds, repeats, seed } = base.options;
-  return Array.from({ length: repeats }, (_, r) => foldsOfRepeat(base.labels, base.classes, folds, seed, r, group));
-}
-
-/**
  * Runs every fold of every repeat through `run`, at most `parallel` at once (a lane moves on to the
  * next repeat's folds without waiting), and gathers the outputs: each row's out-of-fold predictions
  * averaged over the repeats, Π-model disagreements summed.
  */
 export async function crossValidate(base: Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'>, run: FoldRunner, parallel: number, group?: Int32Array): Promise<CrossValResult> {
-  const { folds, repeats } = base.options;
-  const splits = foldAssignment(base, group);
+  const { classes: K, labels, options } = base;
+  const N = labels.length;
+  const { folds, repeats, seed } = options;
+  const splits = Array.from({ length: repeats }, (_, r) => foldsOfRepeat(labels, K, folds, seed, r, group));
   const outputs: FoldOutput[] = [];
   const tasks = repeats * folds;
   let next = 0;
@@ -121,18 +114,7 @@ export async function crossValidate(base: Omit<FoldInput, 'fold' | 'repeat' | 'f
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, tasks)) }, lane));
-  return gatherFolds(base, outputs);
-}
-
-/**
- * Gathers the outputs of every fold of every repeat (in any order; they are sorted here) into per-row
- * arrays: shared by crossValidate and by the merge of a plan's jobs, so both add in the same order.
- */
-export function gatherFolds(base: Pick<FoldInput, 'classes' | 'labels' | 'options'>, unsorted: FoldOutput[]): CrossValResult {
-  const { classes: K, labels, options } = base;
-  const N = labels.length;
-  const { folds, repeats } = options;
-  const outputs = [...unsorted].sort((a, b) => a.repeat - b.repeat || a.fold - b.fold);
+  outputs.sort((a, b) => a.repeat - b.repeat || a.fold - b.fold);
 
   const E = options.epochs;
   const res: CrossValResult = {

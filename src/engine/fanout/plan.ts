@@ -11,7 +11,7 @@ import { readSidecar, sidecarPath } from '../../core/labels/sidecar';
 import { openDataset, optionsOf } from '../../core/table/dataset';
 import type { DatasetSpec, TrainOptions } from '../../protocol/engine';
 import { FOLDS_FILE, INPUTS_FILE, jobOutputKey, PLAN_FORMAT, PLAN_VERSION, type JobSpec, type Plan } from '../../protocol/plan';
-import { foldAssignment } from '../crossval';
+import { foldsOfRepeat } from '../crossval';
 import { datasetOptionsOf, resolveOptions } from '../job';
 import { prepare } from '../prepare';
 import { packFolds, packInputs, writePlan } from './planFiles';
@@ -39,7 +39,8 @@ export async function makePlan(req: PlanRequest, store: BlobStore, log: (line: s
   const prep = prepare(ds, options, readSidecar(file));
   const base = prep.base;
   const opts = base.options;
-  const splits = foldAssignment(base);
+  // As crossValidate splits (a unit test holds the two together).
+  const splits = Array.from({ length: opts.repeats }, (_, r) => foldsOfRepeat(base.labels, base.classes, opts.folds, opts.seed, r));
   const tFeaturize = performance.now();
 
   const { workers: _workers, ...decisive } = opts;
@@ -62,7 +63,7 @@ export async function makePlan(req: PlanRequest, store: BlobStore, log: (line: s
     dataset: { file, sha256: datasetSha256, bytes: 'bytes' in ds.table ? ds.table.bytes.length : statSync(ds.table.path).size, spec, sidecarSha256, rows: ds.rowCount, kind: prep.kind, classes: ds.classes },
     roles, options: opts, seed: opts.seed, softTargets: prep.softTargets,
     inputs: INPUTS_FILE,
-    foldAssignment: { file: FOLDS_FILE, function: 'crossval.foldAssignment', folds: opts.folds, repeats: opts.repeats },
+    foldAssignment: { file: FOLDS_FILE, function: 'crossval.foldsOfRepeat', folds: opts.folds, repeats: opts.repeats },
     seconds: { load: secs(tLoad - t0), featurize: secs(tFeaturize - tLoad) },
     jobs: jobSpecs.length, jobSpecs,
   };

@@ -32,6 +32,7 @@ export function exactDuplicates(ds: Dataset): ExactDuplicates | null {
     examples: conflicts.slice(0, 20).map((c) => ({ reason: conflictReason(c, ds.classes), ids: [...groups.members(c.group)].slice(0, 10).map((r) => ds.rowId(r)) })),
   };
 }
+import { Table } from './table/table';
 
 export interface InspectReport {
   file: string;
@@ -69,10 +70,11 @@ export function inspect(ds: Dataset): InspectReport {
   return {
     file: t.path,
     format: t.format,
-    encoding: t.encoding.name,
-    encodingWhy: t.encoding.why,
-    bom: t.encoding.bomLength > 0,
-    lineEnding: t.lineEnding === '\r\n' ? 'CRLF' : t.lineEnding === '\n' ? 'LF' : 'CR',
+    // Parquet and image folders have no text encoding of their own.
+    encoding: t instanceof Table ? t.encoding.name : 'binary',
+    encodingWhy: t instanceof Table ? t.encoding.why : `${t.format} format`,
+    bom: t instanceof Table && t.encoding.bomLength > 0,
+    lineEnding: !(t instanceof Table) ? 'none' : t.lineEnding === '\r\n' ? 'CRLF' : t.lineEnding === '\n' ? 'LF' : 'CR',
     rows: ds.rowCount,
     columns: t.header,
     kind: ds.kind,

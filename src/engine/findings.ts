@@ -15,12 +15,12 @@ export interface DuplicateFinding extends DuplicateResult {
   seconds: number;
 }
 
-/** Duplicate groups of the dataset's model input (text cells, or the dense rows prepared for training). */
-export function findDuplicates(ds: Dataset, dense: DenseRows | undefined, opts: { jaccard: number; cosine: number; seed: number }): DuplicateFinding {
+/** Duplicate groups of the model's input: text cells, or the dense rows (features, pixels, embeddings) prepared for training. */
+export function findDuplicates(ds: Dataset, kind: string, dense: DenseRows | undefined, opts: { jaccard: number; cosine: number; seed: number }): DuplicateFinding {
   const t0 = performance.now();
   const N = ds.rowCount;
   let r: DuplicateResult;
-  if (ds.kind === 'text') {
+  if (kind === 'text') {
     const col = ds.roles.text!;
     r = textDuplicates(N, (i) => (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col)), opts);
   } else {

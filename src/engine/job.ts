@@ -16,6 +16,7 @@ import { quoteIfNeeded } from '../core/table/csv';
 import { DEFAULT_TRAIN_OPTIONS, type AnalyzeRequest, type ProgressMessage, type RetrainRequest, type TrainOptions } from '../protocol/engine';
 import { prepare, textEpochs } from './prepare';
 import { redundantCopies } from './duplicates';
+import { decodeImages, type DecodedImages } from './images';
 import { crossValidate, type CrossValResult } from './crossval';
 import type { FoldRunner } from './crossval';
 import type { FoldProgress } from './trainFold';
@@ -65,6 +66,8 @@ interface Trained {
   /** 1 where the row's duplicate group has conflicting labels. */
   conflict: Uint8Array;
   outliers: Outliers;
+  /** The decoded images of an image dataset (for thumbnails and the unreadable list). */
+  images?: DecodedImages;
 }
 
 async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory, useSidecar: boolean): Promise<Trained> {
@@ -80,12 +83,17 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   lap('load');
   check();
   emit({ phase: 'featurize', fraction: 0.02, message: `featurizing ${ds.rowCount} rows (${ds.kind})` });
-  const prep = prepare(ds, options, sidecar);
+  let images: DecodedImages | undefined;
+  if (ds.roles.images) {
+    images = await decodeImages(ds, (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `decoding images: ${done} of ${total}` }), check);
+    if (images.failed.length) emit({ phase: 'featurize', fraction: 0.05, message: `${images.failed.length} images could not be decoded and are skipped: ${images.failed.slice(0, 3).map((f) => `${f.id} (${f.message})`).join('; ')}${images.failed.length > 3 ? '; …' : ''}` });
+  }
+  const prep = prepare(ds, options, sidecar, undefined, images);
   const opts = prep.base.options;
   lap('featurize');
   check();
   emit({ phase: 'featurize', fraction: 0.03, message: `finding duplicates among ${ds.rowCount} rows` });
-  const duplicates = findDuplicates(ds, prep.base.dense, { jaccard: opts.jaccard, cosine: 0.99, seed: opts.seed });
+  const duplicates = findDuplicates(ds, prep.kind, prep.base.dense, { jaccard: opts.jaccard, cosine: 0.99, seed: opts.seed });
   const group = opts.groupFolds ? duplicates.groups.group : undefined;
   if (opts.groupFolds) {
     const redundant = redundantCopies(duplicates.copyOf, prep.base.labels);
@@ -147,7 +155,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const conflict = conflictRows(duplicates.groups, conflicts);
   const outliers = findOutliers(prep.base.text, prep.base.dense, ds.rowCount, opts.seed);
   lap('score');
-  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, duplicates, conflicts, conflict, outliers };
+  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images, duplicates, conflicts, conflict, outliers };
 }
 
 function summarize(kind: Summary['kind'], tr: Trained): Omit<Summary, 'arrays'> {
@@ -278,6 +286,14 @@ function writeResults(outDir: string, kind: Summary['kind'], tr: Trained, before
   writeFileSync(arraysPath, buffer);
   writeFileSync(rowsCsvPath, rowsCsv(tr));
   const summary: Summary = { ...summarize(kind, tr), arrays: entries, before };
+  if (tr.images) {
+    // Thumbnails from the training decode, for the review editor (and WebP, which it cannot decode itself).
+    writeFileSync(join(outDir, `${prefix}thumbs.bin`), tr.images.pixels);
+    summary.images = {
+      width: tr.images.width, height: tr.images.height, thumbnails: `${prefix}thumbs.bin`, decoder: tr.images.decoder,
+      unreadable: tr.images.failed.length, unreadableList: tr.images.failed.slice(0, 1000).map(({ id, message }) => ({ id, message })),
+    };
+  }
   writeFileSync(summaryPath, JSON.stringify(summary, null, 1));
   return { summaryPath, arraysPath, rowsCsvPath, summary };
 }

@@ -120,6 +120,8 @@ export interface Summary {
   piPasses: number;
   arrays: ArrayEntry[];
   topSuspects: Suspect[];
+  /** Rows left out because the review excluded them (sidecar); absent when none. */
+  excluded?: number;
   /** Duplicate groups, conflicts and outliers; absent in summaries written before them. */
   duplicates?: DuplicateSummary;
   /** The first 100 label conflicts, most members first. */

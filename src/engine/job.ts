@@ -61,6 +61,7 @@ interface Trained {
   seconds: Record<string, number>;
   /** Rows left out of the second pass's training (prune). */
   pruned?: number;
+  excluded: number;
   duplicates: DuplicateFinding;
   conflicts: ConflictFinding[];
   /** 1 where the row's duplicate group has conflicting labels. */
@@ -155,7 +156,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const conflict = conflictRows(duplicates.groups, conflicts);
   const outliers = findOutliers(prep.base.text, prep.base.dense, ds.rowCount, opts.seed);
   lap('score');
-  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images, duplicates, conflicts, conflict, outliers };
+  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images, excluded: prep.excluded, duplicates, conflicts, conflict, outliers };
 }
 
 function summarize(kind: Summary['kind'], tr: Trained): Omit<Summary, 'arrays'> {
@@ -194,6 +195,7 @@ function summarize(kind: Summary['kind'], tr: Trained): Omit<Summary, 'arrays'> 
     backend: cv.backend, model: cv.model, pruned: tr.pruned, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
     ranking: scores.ranking,
     epochs: cv.epochs, piPasses: cv.piPasses, topSuspects,
+    excluded: tr.excluded || undefined,
     duplicates: duplicateSummary(tr.duplicates, tr.conflicts, { jaccard: options.jaccard, groupFolds: options.groupFolds }, tr.outliers), topConflicts,
     createdAt: new Date().toISOString(),
   };

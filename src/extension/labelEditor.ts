@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { FileChangedError } from '../core/labels/atomicWrite';
 import type { Summary } from '../core/results';
 import {
-  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
+  Accept, ApplyAbove, Exclude, RelabelGroup, RequestGroups, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
   notify, parseWebviewMessage, type HostWire, type IpcNotification,
 } from '../protocol/webview';
 import { optionsOf } from '../core/table/dataset';
@@ -98,6 +98,9 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
       .onCommand(ApplySuggestion, (p) => doc.edit(doc.model.applySuggestion(p.rows)))
       .onCommand(Smooth, (p) => doc.edit(doc.model.smooth(p.rows, p.epsilon, p.mix)))
       .onCommand(Accept, (p) => doc.edit(doc.model.accept(p.rows)))
+      .onCommand(Exclude, (p) => doc.edit(doc.model.exclude(p.rows, p.exclude)))
+      .onCommand(RelabelGroup, (p) => doc.edit(doc.model.relabelGroup(p.group, p.to)))
+      .onRequest(RequestGroups, (p) => doc.model.groups(p.offset, p.limit))
       .onCommand(ApplyAbove, (p) => this.applyAbove(doc, p.threshold))
       .onCommand(Undo, () => vscode.commands.executeCommand('undo'))
       .onCommand(Redo, () => vscode.commands.executeCommand('redo'))

@@ -13,6 +13,8 @@ import { openDataset } from '../../src/core/table/dataset';
 import { quoteIfNeeded } from '../../src/core/table/csv';
 import { Table } from '../../src/core/table/table';
 import type { Summary } from '../../src/core/results';
+import { ReviewState } from '../../src/core/labels/reviewState';
+import { ReviewModel, loadAnalysis } from '../../src/core/reviewModel';
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/label-lens.js'), ...args], { encoding: 'utf8' });
@@ -81,6 +83,51 @@ test('inspect and analyze report copies with conflicting labels first, with reas
     const s = Number(rows.cell(r, col('outlier_score')));
     assert.ok(s >= 0 && s <= 1);
   }
+
+  // The review on that analysis: the conflict filter, the Duplicates view, one key for a whole group
+  // (one undo step), the copies in the detail pane, and `exclude` honoured by the next analysis.
+  const state = new ReviewState(file);
+  const model = new ReviewModel(state);
+  assert.ok(model.setAnalysis(loadAnalysis(join(dir, 'out', 'arrays.bin'), summary)));
+  const q = { offset: 0, limit: 500, sort: 'suspicion' as const, descending: true, snapshot: 1 };
+  const conflictRows = model.page({ ...q, filter: { issue: 'conflict' } });
+  const conflictCol = col('conflict');
+  const expected = [...Array(rows.rowCount).keys()].filter((r) => rows.cell(r, conflictCol) === '1').length;
+  assert.equal(conflictRows.total, expected);
+  assert.ok(conflictRows.rows.every((r) => r.conflict && r.duplicateGroup !== undefined));
+  assert.ok(model.page({ ...q, filter: { issue: 'duplicate' } }).total >= summary.duplicates!.rowsInGroups);
+  const copyRow = src.rowCount; // the first copy, appended after the original rows
+  const g = model.groups(0, 1000);
+  assert.equal(g.total, summary.duplicates!.groups);
+  const firstPlain = g.groups.findIndex((x) => !x.conflict);
+  assert.ok(g.groups.slice(0, firstPlain).every((x) => x.conflict) && g.groups.slice(firstPlain).every((x) => !x.conflict), 'conflicts first');
+  const mine = g.groups.find((x) => x.members.some((m) => m.row === copyRow))!;
+  assert.equal(mine.suggested, 'ham');
+  assert.deepEqual(mine.members.map((m) => m.label).sort(), ['ham', 'spam']);
+  const detail = model.detail(copyRow);
+  assert.deepEqual(detail.duplicates!.map((m) => m.row), [picked[0]]);
+  assert.equal(detail.conflictReason, '2 identical texts: ham ×1, spam ×1');
+  const batch = model.relabelGroup(mine.group, 'ham');
+  state.apply(batch);
+  assert.equal(state.state(copyRow).label, 'ham');
+  assert.equal(model.groupView(mine.group - 1).conflict, false);
+  state.undo(batch);
+  assert.equal(state.state(copyRow).label, 'spam', 'one undo step restores the group');
+  const ex = model.exclude([copyRow, picked[1]], true);
+  state.apply(ex);
+  assert.equal(model.rowView(copyRow).excluded, true);
+  state.save();
+  const side = JSON.parse(readFileSync(`${file}.labels.json`, 'utf8'));
+  assert.equal(side.rows[`copy-${src.rowId(picked[0])}`].excluded, true);
+  const again = cli('analyze', file, '--folds', '3', '--epochs', '4', '--out', join(dir, 'again'), '-q');
+  assert.equal(again.code, 0, again.err);
+  const s2 = JSON.parse(readFileSync(join(dir, 'again', 'summary.json'), 'utf8')) as Summary;
+  assert.equal(s2.excluded, 2);
+  assert.equal(s2.labeled, summary.labeled, 'excluded rows keep their label in the file');
+  const rows2 = new Table('rows.csv', readFileSync(join(dir, 'again', 'rows.csv')));
+  const r2 = [...Array(rows2.rowCount).keys()].find((r) => rows2.cell(r, 0) === `copy-${src.rowId(picked[0])}`)!;
+  assert.equal(rows2.cell(r2, rows2.header.indexOf('suspicion')), '', 'an excluded row is not scored');
+  assert.ok(!s2.topSuspects.some((x) => x.id === `copy-${src.rowId(picked[0])}`));
 });
 
 test('group folds: ag_news with 20% noise repeated 13 times scores like the original; split folds hide the noise', async (t) => {

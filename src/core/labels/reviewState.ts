@@ -21,6 +21,8 @@ export interface RowState {
   soft?: Record<string, number>;
   softHow?: string;
   accepted: boolean;
+  /** Left out of later analyses and retrains (sidecar mark). */
+  excluded?: boolean;
 }
 
 export interface RowChange {
@@ -37,7 +39,7 @@ export interface EditBatch {
 }
 
 const same = (a: RowState, b: RowState) =>
-  a.label === b.label && a.accepted === b.accepted && JSON.stringify(a.soft ?? null) === JSON.stringify(b.soft ?? null);
+  a.label === b.label && a.accepted === b.accepted && (a.excluded ?? false) === (b.excluded ?? false) && JSON.stringify(a.soft ?? null) === JSON.stringify(b.soft ?? null);
 
 export class ReviewState {
   private ds: Dataset;
@@ -61,7 +63,7 @@ export class ReviewState {
   /** The row as saved (file + sidecar). */
   saved(row: number): RowState {
     const side = this.sidecar.rows[this.ds.rowId(row)];
-    return { label: this.ds.labelName(row), soft: side?.soft, softHow: side?.softHow, accepted: side?.accepted === true };
+    return { label: this.ds.labelName(row), soft: side?.soft, softHow: side?.softHow, accepted: side?.accepted === true, ...(side?.excluded ? { excluded: true } : {}) };
   }
 
   state(row: number): RowState {
@@ -152,7 +154,8 @@ export class ReviewState {
       const entry = { ...(sidecar.rows[id] ?? { time }), time } as Sidecar['rows'][string];
       if (s.soft) { entry.soft = s.soft; entry.softHow = s.softHow; } else { delete entry.soft; delete entry.softHow; }
       if (s.accepted) entry.accepted = true; else delete entry.accepted;
-      if (entry.soft || entry.accepted) sidecar.rows[id] = entry; else delete sidecar.rows[id];
+      if (s.excluded) entry.excluded = true; else delete entry.excluded;
+      if (entry.soft || entry.accepted || entry.excluded) sidecar.rows[id] = entry; else delete sidecar.rows[id];
     }
     if (labelChanges > 0) this.writeLabels();
     if (JSON.stringify(sidecar.rows) !== JSON.stringify(this.sidecar.rows)) writeSidecar(this.path, sidecar, this.sidecarBytes);
@@ -192,7 +195,7 @@ export class ReviewState {
     for (const r of b.rows) {
       const row = this.ds.rowOf(r.id) ?? r.row;
       if (row < 0 || row >= this.ds.rowCount) continue;
-      this.set(row, { label: r.label, soft: r.soft, softHow: r.softHow, accepted: r.accepted });
+      this.set(row, { label: r.label, soft: r.soft, softHow: r.softHow, accepted: r.accepted, ...(r.excluded ? { excluded: true } : {}) });
     }
   }
 }

@@ -89,6 +89,16 @@ for (const codec of ['SNAPPY', 'ZSTD'] as const) {
   });
 }
 
+test('Parquet: one large row group: the first rows come from a partial decode, later rows from the whole group, both as written', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'big.parquet');
+  const cols = writeAgNewsParquet(file, { rows: 20_000, codec: 'SNAPPY', rowGroupSize: 20_000, extra: false });
+  const ds = openDataset(file);
+  const text = ds.roles.text!;
+  for (const i of [0, 1, 4095, 9000, 19_999]) assert.equal(ds.table.cell(i, text), cols.text[i], `row ${i}`);
+  assert.equal(ds.labelName(19_999), cols.label[19_999]);
+});
+
 test('Parquet: analyze runs on a Parquet file (text model on the text column), and the suspects name its ids', (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'ag.parquet');

@@ -13,7 +13,7 @@ import {
   Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
   type ApplyPreview, type ClassesView, type HostWire, type InitData, type PageQuery, type RowDetail, type RowFilter, type RowView, type SortKey, type WebviewWire,
 } from '../src/protocol/webview';
-import { renderClasses, renderRuns } from './charts';
+import { renderClasses, renderRuns, type ClassesLayout } from './charts';
 import { renderDetail } from './detail';
 import { clear, el, replace } from './dom';
 import { WebviewIpc } from './ipc';
@@ -46,6 +46,7 @@ export class ReviewApp {
   private progressCount: { reviewed: number; flagged: number } | undefined;
   private readonly recent: string[] = [];
   private classesView: ClassesView | undefined;
+  private classesLayout: ClassesLayout = { scale: 'linear', sort: 'given', descending: true };
   private busy = false;
 
   private readonly toolbar: HTMLElement;
@@ -332,7 +333,7 @@ export class ReviewApp {
   private renderClasses(): void {
     const v = this.classesView;
     if (!v) { replace(this.classesPane, el('p', { class: 'muted' }, this.t('noAnalysis'))); return; }
-    replace(this.classesPane, renderClasses(v, (k) => this.t(k),
+    replace(this.classesPane, renderClasses(v, (k) => this.t(k), this.classesLayout, (l) => { this.classesLayout = l; this.renderClasses(); },
       (k) => { this.classFilter.value = v.classes[k]; this.showTab(0); this.setFilter({ ...this.query.filter, given: v.classes[k], suggested: undefined }); },
       (i, j) => { this.classFilter.value = v.classes[i]; this.showTab(0); this.setFilter({ ...this.query.filter, given: v.classes[i], suggested: v.classes[j] }); }));
   }

@@ -90,7 +90,7 @@ export async function harness(t: Parameters<typeof tempDir>[0], file: string, tr
   const handlers = new IpcHandlers()
     .onCommand(Ready, () => toWebview.push(notify(Init, {
       fileName: 'data.csv', classes: model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: true, strings: {}, smoothingEpsilon: 0.1, applyThreshold: 0.9,
-      columns: { id: names.id, text: names.text, label: names.label }, extraColumns: model.extraColumns(), widths: layout,
+      columns: { id: names.id, text: names.text, label: names.label }, extraColumns: model.extraColumns(), widths: layout, images: model.hasImages,
     }), notify(Classes, { view: model.classesView() })))
     .onRequest(RequestPage, (q) => model.page(q))
     .onRequest(RequestDetail, (p) => model.detail(p.row))

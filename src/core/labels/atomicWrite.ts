@@ -1,2 +1,2 @@
-/** Kept for the modules that import FileChangedError from here; the write protocol is writeProtocol.ts. */
-export { FileChangedError, originalCopyPath } from './writeProtocol';
+/** Kept for the modules that import from here; the write protocol is writeProtocol.ts. */
+export { atomicWrite, FileChangedError, originalCopyPath } from './writeProtocol';

@@ -41,11 +41,12 @@ export function currentUser(): string {
   }
 }
 
-export type EditStatus = 'committed' | 'aborted' | 'pending';
+export type EditStatus = 'committed' | 'aborted' | 'pending' | 'unknown';
 
 /**
  * The journal's edits of one data file with the status of their write: 'committed' edits are in the
- * file, 'aborted' ones are not, 'pending' ones await reconciliation on the next open. Lines written
+ * file, 'aborted' ones are not, 'pending' ones await reconciliation on the next open, 'unknown' ones
+ * were a format adapter's write on a folder that a crash interrupted. Lines written
  * before writes were framed count as committed.
  */
 export function readJournal(dataFile: string): (JournalEntry & { status: EditStatus })[] {
@@ -55,6 +56,7 @@ export function readJournal(dataFile: string): (JournalEntry & { status: EditSta
   for (const r of records) {
     if (r.type === 'commit') status.set(r.txn as string, 'committed');
     else if (r.type === 'abort') status.set(r.txn as string, 'aborted');
+    else if (r.type === 'unknown') status.set(r.txn as string, 'unknown');
   }
   return records
     .filter((r) => r.type === undefined && r.file === file && typeof r.kind === 'string')

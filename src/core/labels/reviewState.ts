@@ -7,10 +7,11 @@
  */
 import type { Dataset } from '../table/dataset';
 import { openDataset, type DatasetOptions } from '../table/dataset';
+import { Table } from '../table/table';
 import { currentUser, type JournalEntry } from './journal';
 import { patchLabels } from './patch';
 import { readSidecar, sidecarBytes, sidecarPath, type Sidecar } from './sidecar';
-import { commitWrite, readOwnFile, recover, writeUserFile, type Recovery } from './writeProtocol';
+import { commitWrite, journaledWrite, readOwnFile, recover, writeUserFile, type Recovery } from './writeProtocol';
 
 export interface RowState {
   /** Label text ('' = unlabeled). */
@@ -141,13 +142,35 @@ export class ReviewState {
     }
   }
 
-  /** The file's bytes with every label edit applied (for save and save-as). */
-  patchedBytes(): Buffer {
+  /** Each edited row's new label. */
+  private labelChanges(): { labelCol: number; changes: Map<number, string> } {
     const labelCol = this.ds.roles.label;
     if (labelCol === undefined) throw new Error(`${this.ds.table.name}: no label column`);
     const changes = new Map<number, string>();
     for (const [row, s] of this.current) if (s.label !== this.ds.labelName(row)) changes.set(row, s.label);
-    return patchLabels(this.ds.table, labelCol, changes);
+    return { labelCol, changes };
+  }
+
+  /** The file's bytes with every label edit applied (for save and save-as of text formats). */
+  patchedBytes(): Buffer {
+    const { labelCol, changes } = this.labelChanges();
+    const t = this.ds.table;
+    if (!(t instanceof Table)) throw new Error(`${t.name}: a ${t.format} dataset is written by its format, not patched`);
+    return patchLabels(t, labelCol, changes);
+  }
+
+  /**
+   * Writes the label edits with their journal lines: patched bytes for text formats, through the
+   * write protocol; the format's own safe write otherwise (Parquet, image folders), framed in the
+   * journal the same way. Returns the write's txn.
+   */
+  private writeLabels(edits: object[]): string {
+    const t = this.ds.table;
+    if (t instanceof Table) {
+      return commitWrite({ dataFile: this.path, target: 'data', bytes: this.patchedBytes(), expected: t.bytes, edits, keepOriginal: true });
+    }
+    const { labelCol, changes } = this.labelChanges();
+    return journaledWrite(this.path, edits, () => t.writeLabels(labelCol, changes));
   }
 
   /**
@@ -191,8 +214,7 @@ export class ReviewState {
       steps.set(e.row, st);
     });
     if (dataEdits.length > 0) {
-      const txn = commitWrite({ dataFile: this.path, target: 'data', bytes: this.patchedBytes(), expected: this.ds.table.bytes, edits: dataEdits.map((e) => e.line), keepOriginal: true });
-      remember(txn, dataEdits);
+      remember(this.writeLabels(dataEdits.map((e) => e.line)), dataEdits);
     }
     if (JSON.stringify(sidecar.rows) !== JSON.stringify(this.sidecar.rows)) {
       const txn = commitWrite({ dataFile: this.path, target: 'sidecar', bytes: sidecarBytes(sidecar), expected: this.sidecarBytes ?? null, edits: sideEdits.map((e) => e.line) });
@@ -210,7 +232,11 @@ export class ReviewState {
 
   /** Writes the edited file to another path (the original stays as it is); sidecar and journal are not written. */
   saveAs(target: string): void {
-    writeUserFile(target, this.patchedBytes());
+    const t = this.ds.table;
+    if (t instanceof Table) { writeUserFile(target, this.patchedBytes()); return; }
+    if (!t.writeLabelsTo) throw new Error(`${t.name}: a ${t.format} dataset cannot be saved under another name; use Export corrected labels`);
+    const { labelCol, changes } = this.labelChanges();
+    t.writeLabelsTo(target, labelCol, changes);
   }
 
   /** Drops every unsaved edit and reads the file and sidecar again. */

@@ -274,13 +274,14 @@ export interface BeginRecord {
   target: WriteTarget;
   /** Number of edit lines that follow with this txn. */
   edits: number;
-  /** The bytes before (null: the file did not exist) and after the write. */
+  /** The bytes before (null: the file did not exist) and after the write (null: written by a format adapter, not known ahead). */
   before: Fingerprint | null;
-  after: Fingerprint;
+  after: Fingerprint | null;
 }
 
 export interface OutcomeRecord {
-  type: 'commit' | 'abort';
+  /** unknown: the write was a format adapter's, on a folder, and the files cannot tell whether it finished. */
+  type: 'commit' | 'abort' | 'unknown';
   txn: string;
   time: string;
   file: string;
@@ -414,32 +415,85 @@ export function commitWrite(req: WriteRequest): string {
   appendRecords(req.dataFile, [begin, ...req.edits.map((e, i) => ({ ...e, file, txn, ref: `${txn}/${i + 1}` }))]);
   fault('journal-begun', path);
 
-  let done = false;
   try {
-    if (req.keepOriginal && req.expected) keepOriginal(req.dataFile, req.expected);
-    const temp = writeTemp(path, req.bytes, mode);
-    try {
-      fault('temp-written', temp);
-      // Last check right before the swap: a writer that came in while we wrote must not be lost.
-      if (req.expected && !sameBytes(readFileSync(path), req.expected)) throw new FileChangedError(path);
-      fault('before-rename', temp);
-      renameSync(temp, path);
-    } catch (err) {
-      removeQuietly(temp);
-      throw err instanceof UserError ? err : fsUserError(err, path, 'write');
-    }
-    done = true;
-    fsyncDir(dirname(path));
-    fault('renamed', path);
+    replaceChecked(req, path, mode);
   } catch (err) {
-    if (!done) {
-      // The file was not touched: say so now rather than leave it to the next open.
-      try { appendRecords(req.dataFile, [outcome('abort', begin, 'written', (err as Error).message)]); } catch { /* reconciled later */ }
-    }
-    throw err;
+    // Before the rename the file was not touched, after it the file holds the new bytes: say which
+    // now rather than leave it to the next open.
+    const replaced = err instanceof ReplacedError;
+    try { appendRecords(req.dataFile, [outcome(replaced ? 'commit' : 'abort', begin, 'written', replaced ? undefined : (err as Error).message)]); } catch { /* reconciled later */ }
+    throw replaced ? err.cause : err;
   }
   appendRecords(req.dataFile, [outcome('commit', begin, 'written')]);
   fault('committed', path);
+  return txn;
+}
+
+/** Marks a failure that came after the rename (the file holds the new bytes). */
+class ReplacedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('failed after the rename');
+  }
+}
+
+/** Steps 3 and 4: the original kept, the new bytes swapped in, checked against a concurrent writer. */
+function replaceChecked(req: Pick<WriteRequest, 'dataFile' | 'bytes' | 'expected' | 'keepOriginal'>, path: string, mode: number): void {
+  if (req.keepOriginal && req.expected) keepOriginal(req.dataFile, req.expected);
+  const temp = writeTemp(path, req.bytes, mode);
+  try {
+    fault('temp-written', temp);
+    // Last check right before the swap: a writer that came in while we wrote must not be lost.
+    if (req.expected && !sameBytes(readFileSync(path), req.expected)) throw new FileChangedError(path);
+    if (req.expected === null && lstatOrUndefined(path)) throw new FileChangedError(path);
+    fault('before-rename', temp);
+    renameSync(temp, path);
+  } catch (err) {
+    removeQuietly(temp);
+    throw err instanceof UserError ? err : fsUserError(err, path, 'write');
+  }
+  try {
+    fsyncDir(dirname(path));
+    fault('renamed', path);
+  } catch (err) {
+    throw new ReplacedError(err);
+  }
+}
+
+/**
+ * The protocol's file steps without a journal, for files that are not a dataset's edits: another
+ * format's rewrite of its file, predictions, caches. `expected`: the bytes read (refused when the file
+ * differs); `keepOriginal`: keep the first version in originals/ as a data file write does.
+ */
+export function atomicWrite(path: string, data: Uint8Array, opts: { expected?: Uint8Array; keepOriginal?: boolean } = {}): void {
+  const real = writtenPath(path, 'data');
+  const req = { dataFile: path, bytes: data, expected: opts.expected, keepOriginal: opts.keepOriginal };
+  const { mode } = preflight({ ...req, target: 'data', edits: [] }, real);
+  try {
+    replaceChecked(req, real, mode);
+  } catch (err) {
+    throw err instanceof ReplacedError ? err.cause : err;
+  }
+}
+
+/**
+ * Journals a label write that a format adapter makes its own way (a Parquet rewrite, image files
+ * moved): `begin` with the file's fingerprint before, the adapter's write, `commit`. The next open
+ * reconciles by the fingerprint: unchanged means aborted; changed means the adapter finished;
+ * a folder (no fingerprint) cannot be told and is marked unknown.
+ */
+export function journaledWrite(dataFile: string, edits: object[], write: () => void): string {
+  const file = basename(dataFile);
+  const txn = newTxn();
+  const before = existingFingerprint(writtenPath(dataFile, 'data'));
+  const begin: BeginRecord = { type: 'begin', txn, time: new Date().toISOString(), file, target: 'data', edits: edits.length, before, after: null };
+  appendRecords(dataFile, [begin, ...edits.map((e, i) => ({ ...e, file, txn, ref: `${txn}/${i + 1}` }))]);
+  try {
+    write();
+  } catch (err) {
+    try { appendRecords(dataFile, [outcome('abort', begin, 'written', (err as Error).message)]); } catch { /* reconciled later */ }
+    throw err;
+  }
+  appendRecords(dataFile, [outcome('commit', begin, 'written')]);
   return txn;
 }
 
@@ -451,7 +505,7 @@ function existingFingerprint(path: string): Fingerprint | null {
   }
 }
 
-function outcome(type: 'commit' | 'abort', b: BeginRecord, how: OutcomeRecord['how'], why?: string): OutcomeRecord {
+function outcome(type: OutcomeRecord['type'], b: BeginRecord, how: OutcomeRecord['how'], why?: string): OutcomeRecord {
   return { type, txn: b.txn, time: new Date().toISOString(), file: b.file, target: b.target, how, ...(why ? { why } : {}) };
 }
 
@@ -462,7 +516,7 @@ export interface Recovery {
   /** Temp files of writers that died, removed. */
   removedTemps: string[];
   /** Writes left without an outcome, and what the bytes on disk said. */
-  reconciled: { txn: string; target: WriteTarget; outcome: 'commit' | 'abort'; why: string }[];
+  reconciled: { txn: string; target: WriteTarget; outcome: OutcomeRecord['type']; why: string }[];
 }
 
 function pidAlive(pid: number): boolean {
@@ -505,7 +559,7 @@ export function recover(dataFile: string): Recovery {
   removeDeadTemps(dirname(originalCopyPath(dataFile)), bases, res.removedTemps);
 
   const records = readJournalRecords(dataFile);
-  const closed = new Set(records.filter((r) => r.type === 'commit' || r.type === 'abort').map((r) => r.txn));
+  const closed = new Set(records.filter((r) => r.type === 'commit' || r.type === 'abort' || r.type === 'unknown').map((r) => r.txn));
   const open = records.filter((r): r is BeginRecord => r.type === 'begin' && r.file === base && !closed.has(r.txn));
   if (open.length === 0) return res;
   const out: OutcomeRecord[] = [];
@@ -515,7 +569,11 @@ export function recover(dataFile: string): Recovery {
     const is = (f: Fingerprint | null) => (f === null ? now === null : now !== null && now.sha256 === f.sha256 && now.size === f.size);
     let o: OutcomeRecord;
     if (edits < b.edits) o = outcome('abort', b, 'reconciled', `the journal holds ${edits} of the ${b.edits} edits: the writer stopped before it touched the file`);
-    else if (is(b.after)) o = outcome('commit', b, 'reconciled', 'the file holds the new bytes: the writer stopped after the rename');
+    else if (b.after === null) {
+      o = b.before === null ? outcome('unknown', b, 'reconciled', 'written by the format\'s own writer on a folder: the files cannot tell whether it finished; check these rows')
+        : is(b.before) ? outcome('abort', b, 'reconciled', 'the file holds the old bytes: the format\'s writer stopped before replacing it')
+          : outcome('commit', b, 'reconciled', 'the file was replaced: the format\'s writer finished');
+    } else if (is(b.after)) o = outcome('commit', b, 'reconciled', 'the file holds the new bytes: the writer stopped after the rename');
     else if (is(b.before)) o = outcome('abort', b, 'reconciled', 'the file holds the old bytes: the writer stopped before the rename');
     else o = outcome('abort', b, 'reconciled', 'the file holds neither the bytes before nor after this write: it was changed by another program, so none of these edits is known to be in it');
     out.push(o);

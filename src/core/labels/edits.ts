@@ -116,8 +116,9 @@ export function resolveRow(ds: Dataset, e: RowRef): number {
     if (!ds.hasIds) {
       throw new EditError(`${t.name} has no id column (${ds.roles.why.id}): address the row by its line with --line N (or "line" in an edits file), or name the id column with --id-column`, t.name);
     }
+    if (id.trim() === '') throw new EditError(`${t.name}: a blank id names no row: use --line N`, t.name);
     const rows = ds.rowsOf(id);
-    if (rows.length === 0) throw new EditError(`no row with id ${JSON.stringify(id)} in ${t.name}${id.trim() === '' ? ' (a blank id names no row: use --line N)' : ''}`, t.name);
+    if (rows.length === 0) throw new EditError(`no row with id ${JSON.stringify(id)} in ${t.name}`, t.name);
     if (rows.length > 1) {
       const lines = rows.map((r) => t.index.line[r]);
       throw new EditError(`id ${JSON.stringify(id)} is ambiguous in ${t.name}: the rows on lines ${lines.join(', ')} have it; nothing was changed. Address one with --line N`, t.name, lines[0]);

@@ -3,19 +3,26 @@
  * filtered, the detail of one row (soft vs hard label), class statistics; and the edit batches
  * behind each one-click action. Free of VS Code; the webview never holds the whole file.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ApplyPreview, ClassesView, PageQuery, PageResult, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
 import type { EditBatch, ReviewState, RowState } from './labels/reviewState';
 import { smoothTarget } from './labels/sidecar';
 import { readArrays, type Summary } from './results';
 import { reasonFor } from './signals/reason';
+import { imageSourceOf, thumbnail } from './formats/images';
 
 export interface Analysis {
   summary: Summary;
   arrays: Map<string, Float32Array>;
+  /** Image datasets: the engine's decode of every image at the model's input size (N × w × h grey levels). */
+  thumbs?: Uint8Array;
 }
 
 export function loadAnalysis(arraysPath: string, summary: Summary): Analysis {
-  return { summary, arrays: readArrays(arraysPath, summary.arrays) };
+  const thumbsPath = summary.images ? join(dirname(arraysPath), summary.images.thumbnails) : undefined;
+  const thumbs = thumbsPath && existsSync(thumbsPath) ? new Uint8Array(readFileSync(thumbsPath)) : undefined;
+  return { summary, arrays: readArrays(arraysPath, summary.arrays), thumbs };
 }
 
 const PREVIEW = 240;
@@ -188,6 +195,22 @@ export class ReviewModel {
     return Array.from(c.subarray(row * K, row * K + K));
   }
 
+  /**
+   * The image of a row of an image dataset, as grey levels: decoded here (up to 64×64, cached), or
+   * the engine's decode at the model's size when this host cannot decode it (WebP).
+   */
+  private imageThumbnail(row: number): RowDetail['pixels'] {
+    const ds = this.state.dataset;
+    const src = imageSourceOf(ds.table, ds.roles);
+    const t = src ? thumbnail(src.imagePath(row)) : 'no image';
+    if (typeof t !== 'string') return { width: t.width, height: t.height, values: Array.from(t.data) };
+    const im = this.analysis?.summary.images;
+    const all = this.analysis?.thumbs;
+    if (!im || !all) return undefined;
+    const D = im.width * im.height;
+    return { width: im.width, height: im.height, values: Array.from(all.subarray(row * D, row * D + D)) };
+  }
+
   detail(row: number): RowDetail {
     const ds = this.state.dataset;
     const base = this.rowView(row);
@@ -196,6 +219,8 @@ export class ReviewModel {
     if (ds.roles.text !== undefined && !base.damaged) {
       const t = ds.table.cell(row, ds.roles.text);
       d.fullText = t.length > DETAIL_TEXT ? `${t.slice(0, DETAIL_TEXT)}…` : t;
+    } else if (ds.roles.images && !base.damaged) {
+      d.pixels = this.imageThumbnail(row);
     } else if (ds.roles.pixels && !base.damaged) {
       const cells = ds.table.row(row);
       d.pixels = { width: ds.roles.pixels.width, height: ds.roles.pixels.height, values: ds.roles.pixels.columns.map((c) => Math.max(0, Math.min(255, Number(cells[c]) || 0))) };

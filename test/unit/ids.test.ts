@@ -84,7 +84,7 @@ test('an edit of a damaged row by its id says the row is damaged and why', async
   writeFileSync(file, text);
   const r = await cli(['relabel', file, '--id', '2', '--to', 'ham']);
   assert.equal(r.code, 1);
-  assert.match(r.err, /the row on line 3 of damaged\.csv is damaged \(expected 3 fields as in the header, found 5.*\) and is left untouched/);
+  assert.match(r.err, /the row on line 3 of damaged\.csv \(id "2"\) is damaged \(expected 3 fields as in the header, found 5.*\) and is left untouched/);
   assert.equal(readFileSync(file, 'utf8'), text);
 });
 

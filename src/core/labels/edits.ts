@@ -4,6 +4,7 @@
  */
 import { UserError } from '../errors';
 import { optionsOf, type Dataset } from '../table/dataset';
+import { Table } from '../table/table';
 import { currentUser, journalPath, type JournalEntry } from './journal';
 import { ReviewState, type RowState } from './reviewState';
 import { smoothTarget } from './sidecar';
@@ -114,6 +115,9 @@ export function resolveRow(ds: Dataset, e: RowRef): number {
   } else {
     const id = e.id ?? '';
     if (!ds.hasIds) {
+      // "row N" is the name shown for a row of a file without ids: explicit, so not a silent position.
+      const named = /^row \d+$/.test(id) ? ds.rowOf(id) : undefined;
+      if (named !== undefined) return checkDamaged(ds, named);
       throw new EditError(`${t.name} has no id column (${ds.roles.why.id}): address the row by its line with --line N (or "line" in an edits file), or name the id column with --id-column`, t.name);
     }
     if (id.trim() === '') throw new EditError(`${t.name}: a blank id names no row: use --line N`, t.name);
@@ -125,8 +129,15 @@ export function resolveRow(ds: Dataset, e: RowRef): number {
     }
     row = rows[0];
   }
+  return checkDamaged(ds, row);
+}
+
+function checkDamaged(ds: Dataset, row: number): number {
+  const t = ds.table;
   if (t.index.damaged[row]) {
-    throw new EditError(`the row on line ${t.index.line[row]} of ${t.name} is damaged (${ds.damageOf(row)}) and is left untouched; fix it in a text editor first`, t.name, t.index.line[row]);
+    const id = ds.hasIds && ds.rowId(row) !== '' ? ` (id ${JSON.stringify(ds.rowId(row))})` : '';
+    const fix = t instanceof Table ? 'fix it in a text editor first' : 'fix or replace it first';
+    throw new EditError(`the row on line ${t.index.line[row]} of ${t.name}${id} is damaged (${ds.damageOf(row)}) and is left untouched; ${fix}`, t.name, t.index.line[row]);
   }
   return row;
 }

@@ -31,6 +31,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fsUserError, UserError } from '../errors';
+import { isDatasetFolder, stateDir } from '../formats/stateDir';
 
 export class FileChangedError extends UserError {
   constructor(readonly path: string) {
@@ -54,10 +55,15 @@ const fault = (step: WriteStep, path: string) => writeFaults.at?.(step, path);
 // ---------------------------------------------------------------------------------------------
 // Where things live.
 
-/** The folder Label Lens keeps its own files in, beside the data file. */
-export function stateDir(dataFile: string): string {
-  return join(dirname(resolve(dataFile)), '.label-lens');
+/**
+ * The dataset's own folder, the one place besides extension storage Label Lens writes in: the data
+ * file's folder, or an image folder itself.
+ */
+export function datasetRoot(dataPath: string): string {
+  return isDatasetFolder(dataPath) ? resolve(dataPath) : dirname(resolve(dataPath));
 }
+
+export { stateDir };
 
 export function journalPath(dataFile: string): string {
   return join(stateDir(dataFile), 'journal.jsonl');
@@ -69,7 +75,8 @@ export function originalCopyPath(dataFile: string): string {
 }
 
 export function sidecarPath(dataFile: string): string {
-  return `${dataFile}.labels.json`;
+  // An image folder keeps it inside, in its .label-lens folder.
+  return isDatasetFolder(dataFile) ? join(stateDir(dataFile), 'labels.json') : `${dataFile}.labels.json`;
 }
 
 const TEMP = /^\.(.+)\.label-lens-(\d+)(?:-[0-9a-f]+)?\.tmp$/;
@@ -191,7 +198,7 @@ export function writeOwnFile(dest: string, data: Uint8Array, mode = 0o644): void
  * (--out) is theirs and is only created.
  */
 export function prepareResultsDir(dataFile: string, outDir: string): void {
-  const root = dirname(resolve(dataFile));
+  const root = datasetRoot(dataFile);
   const rel = relative(root, resolve(outDir));
   if (!rel.startsWith('..') && !isAbsolute(rel)) ensureOwnDir(outDir, root);
   else {
@@ -313,7 +320,7 @@ function newTxn(): string {
 }
 
 function appendRecords(dataFile: string, records: object[]): void {
-  ensureOwnDir(stateDir(dataFile), dirname(resolve(dataFile)));
+  ensureOwnDir(stateDir(dataFile), datasetRoot(dataFile));
   appendOwn(journalPath(dataFile), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
 
@@ -370,7 +377,7 @@ function preflight(req: WriteRequest, path: string): { mode: number; st?: Stats 
 /** Keeps the bytes as first read in originals/, complete or not at all. */
 function keepOriginal(dataFile: string, original: Uint8Array): void {
   const copy = originalCopyPath(dataFile);
-  ensureOwnDir(dirname(copy), dirname(resolve(dataFile)));
+  ensureOwnDir(dirname(copy), datasetRoot(dataFile));
   const st = lstatOrUndefined(copy);
   if (st) {
     if (st.isSymbolicLink()) throw unsafe(copy, 'is a symbolic link');

@@ -473,7 +473,10 @@ function replaceChecked(req: Pick<WriteRequest, 'dataFile' | 'bytes' | 'expected
  */
 export function atomicWrite(path: string, data: Uint8Array, opts: { expected?: Uint8Array; keepOriginal?: boolean } = {}): void {
   const real = writtenPath(path, 'data');
-  const req = { dataFile: path, bytes: data, expected: opts.expected, keepOriginal: opts.keepOriginal };
+  // Keeping the original without the bytes read: the file as it is now is the original, and the same
+  // bytes serve the last check before the rename.
+  const expected = opts.expected ?? (opts.keepOriginal ? readExisting(real) : undefined);
+  const req = { dataFile: path, bytes: data, expected, keepOriginal: opts.keepOriginal };
   const { mode } = preflight({ ...req, target: 'data', edits: [] }, real);
   try {
     replaceChecked(req, real, mode);
@@ -502,6 +505,15 @@ export function journaledWrite(dataFile: string, edits: object[], write: () => v
   }
   appendRecords(dataFile, [outcome('commit', begin, 'written')]);
   return txn;
+}
+
+function readExisting(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fsUserError(err, path, 'read');
+  }
 }
 
 function existingFingerprint(path: string): Fingerprint | null {

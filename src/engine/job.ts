@@ -2,12 +2,13 @@
  * One analysis or retrain, start to finish: read the dataset, featurize, K-fold train, score,
  * write the results files. Reports progress through `emit`; stops when `cancelled()` turns true.
  */
-import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { openDataset, type DatasetOptions } from '../core/table/dataset';
 import { parseEncodingName } from '../core/table/encoding';
 import { readSidecar } from '../core/labels/sidecar';
+import { prepareResultsDir, writeResultFile } from '../core/labels/writeProtocol';
 import { scoreRows, type Scores } from '../core/signals/score';
 import { classMetrics } from '../core/signals/metrics';
 import { reasonFor } from '../core/signals/reason';
@@ -252,8 +253,8 @@ function rowsCsv(tr: Trained): string {
 }
 
 function writeResults(outDir: string, kind: Summary['kind'], tr: Trained, before?: Summary['before']): JobResult {
-  mkdirSync(outDir, { recursive: true });
   const { cv, scores, ds } = tr;
+  prepareResultsDir(ds.table.path, outDir);
   const N = ds.rowCount;
   const K = cv.K;
   const arrays = [
@@ -285,18 +286,18 @@ function writeResults(outDir: string, kind: Summary['kind'], tr: Trained, before
   const arraysPath = join(outDir, `${prefix}arrays.bin`);
   const summaryPath = join(outDir, `${prefix}summary.json`);
   const rowsCsvPath = join(outDir, `${prefix}rows.csv`);
-  writeFileSync(arraysPath, buffer);
-  writeFileSync(rowsCsvPath, rowsCsv(tr));
+  writeResultFile(arraysPath, buffer);
+  writeResultFile(rowsCsvPath, rowsCsv(tr));
   const summary: Summary = { ...summarize(kind, tr), arrays: entries, before };
   if (tr.images) {
     // Thumbnails from the training decode, for the review editor (and WebP, which it cannot decode itself).
-    writeFileSync(join(outDir, `${prefix}thumbs.bin`), tr.images.pixels);
+    writeResultFile(join(outDir, `${prefix}thumbs.bin`), tr.images.pixels);
     summary.images = {
       width: tr.images.width, height: tr.images.height, thumbnails: `${prefix}thumbs.bin`, decoder: tr.images.decoder,
       unreadable: tr.images.failed.length, unreadableList: tr.images.failed.slice(0, 1000).map(({ id, message }) => ({ id, message })),
     };
   }
-  writeFileSync(summaryPath, JSON.stringify(summary, null, 1));
+  writeResultFile(summaryPath, JSON.stringify(summary, null, 1));
   return { summaryPath, arraysPath, rowsCsvPath, summary };
 }
 

@@ -6,12 +6,13 @@
 import type { ClassesView, PageQuery, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
 import type { EditBatch, ReviewState, RowState } from './labels/reviewState';
 import { smoothTarget } from './labels/sidecar';
-import { readArrays, type Summary } from './results';
+import { readArrays, type ResultArrays, type RunRecord, type Summary } from './results';
+import { SKIPPED } from './table/dataset';
 import { reasonFor } from './signals/reason';
 
 export interface Analysis {
   summary: Summary;
-  arrays: Map<string, Float32Array>;
+  arrays: ResultArrays;
 }
 
 export function loadAnalysis(arraysPath: string, summary: Summary): Analysis {
@@ -49,8 +50,8 @@ export class ReviewModel {
     this.cache = undefined;
   }
 
-  private arr(name: string): Float32Array | undefined {
-    return this.analysis?.arrays.get(name);
+  private get arrays(): ResultArrays | undefined {
+    return this.analysis?.arrays;
   }
 
   private classIndex(label: string): number {
@@ -58,7 +59,7 @@ export class ReviewModel {
   }
 
   suspicion(row: number): number | undefined {
-    const s = this.arr('suspicion');
+    const s = this.arrays?.suspicion;
     if (!s) return undefined;
     const st = this.state.state(row);
     // A row relabeled to the suggestion, or accepted, is no longer suspect for this review.
@@ -68,13 +69,13 @@ export class ReviewModel {
   }
 
   suggested(row: number): string | undefined {
-    const s = this.arr('suggested');
-    if (!s || this.state.dataset.labels[row] === -2) return undefined;
+    const s = this.arrays?.suggested;
+    if (!s || this.state.dataset.labels[row] === SKIPPED) return undefined;
     return this.classes[s[row]];
   }
 
   private flagged(row: number): boolean {
-    return (this.arr('flagged')?.[row] ?? 0) === 1;
+    return (this.arrays?.flagged[row] ?? 0) === 1;
   }
 
   private text(row: number): string {
@@ -123,8 +124,8 @@ export class ReviewModel {
     const cmp: Record<PageQuery['sort'], () => (a: number, b: number) => number> = {
       suspicion: () => numeric((r) => this.suspicion(r)),
       row: () => (a, b) => sign * (a - b),
-      selfConfidence: () => numeric((r) => this.arr('selfConfidence')?.[r]),
-      margin: () => numeric((r) => this.arr('margin')?.[r]),
+      selfConfidence: () => numeric((r) => this.arrays?.selfConfidence[r]),
+      margin: () => numeric((r) => this.arrays?.margin[r]),
       given: () => text((r) => this.state.state(r).label),
       suggested: () => text((r) => this.suggested(r) ?? ''),
     };
@@ -154,7 +155,7 @@ export class ReviewModel {
   }
 
   softOf(row: number): number[] | undefined {
-    const c = this.arr('consensus');
+    const c = this.arrays?.consensus;
     if (!c) return undefined;
     const K = this.classes.length;
     return Array.from(c.subarray(row * K, row * K + K));
@@ -185,9 +186,9 @@ export class ReviewModel {
       d.entropy = -soft.reduce((s, p) => s + (p > 0 ? p * Math.log(p) : 0), 0);
       d.topClasses = soft.map((p, k) => [p, k] as const).sort((a, b) => b[0] - a[0]).slice(0, 9).map(([, k]) => k);
       const s = this.analysis!.summary;
-      const teacher = this.arr('teacher');
-      d.reason = y >= 0 ? reasonFor({ classes: this.classes, given: y, consensus: soft, teacher: teacher?.subarray(row * K, row * K + K), piDisagree: this.arr('piDisagree')?.[row], piPasses: s.piPasses, flips: this.arr('flips')?.[row], epochs: s.epochs }) : undefined;
-      const h = this.arr('history');
+      const teacher = this.arrays?.teacher;
+      d.reason = y >= 0 ? reasonFor({ classes: this.classes, given: y, consensus: soft, teacher: teacher?.subarray(row * K, row * K + K), piDisagree: this.arrays?.piDisagree[row], piPasses: s.piPasses, flips: this.arrays?.flips[row], epochs: s.epochs }) : undefined;
+      const h = this.arrays?.history;
       if (h && s.epochs > 0) {
         const n = ds.rowCount;
         d.history = Array.from({ length: s.epochs }, (_, e) => h[e * n + row]).filter((v) => !Number.isNaN(v));
@@ -221,7 +222,7 @@ export class ReviewModel {
   // ---- one-click actions, each one undo step ----
 
   private why(row: number, what: string): { reason?: string; score?: number } {
-    const score = this.arr('suspicion')?.[row];
+    const score = this.arrays?.suspicion[row];
     return { reason: what, score: score !== undefined && !Number.isNaN(score) ? +score.toFixed(4) : undefined };
   }
 
@@ -257,7 +258,7 @@ export class ReviewModel {
 
   /** Every flagged row with suspicion ≥ threshold, relabeled to its suggestion: one undo step. */
   applyAbove(threshold: number): EditBatch {
-    const s = this.arr('suspicion');
+    const s = this.arrays?.suspicion;
     const rows: number[] = [];
     if (s) for (let i = 0; i < s.length; i++) if (this.flagged(i) && s[i] >= threshold) rows.push(i);
     return this.applySuggestion(rows, `Apply ${rows.length} suggestions ≥ ${threshold}`);
@@ -265,8 +266,8 @@ export class ReviewModel {
 
   /** Rows the analysis flagged whose label now differs from the label it analysed. */
   fixedSinceAnalysis(): number {
-    const flagged = this.arr('flagged');
-    const label = this.arr('label');
+    const flagged = this.arrays?.flagged;
+    const label = this.arrays?.label;
     if (!flagged || !label) return 0;
     let n = 0;
     for (let i = 0; i < flagged.length; i++) if (flagged[i] && label[i] >= 0 && this.state.state(i).label !== this.classes[label[i]]) n++;
@@ -274,7 +275,7 @@ export class ReviewModel {
   }
 
   /** Runs for the Runs view from summaries (analysis then retrains), newest last. */
-  static runView(s: Summary, fixed?: number): RunView {
+  static runView(s: RunRecord, fixed = s.fixed): RunView {
     return {
       kind: s.kind, createdAt: s.createdAt, options: s.options, oofAccuracy: s.oofAccuracy, flagged: s.flagged, backend: s.backend, model: s.model,
       seconds: Object.values(s.seconds).reduce((a, b) => a + b, 0), recall: s.classStats.map((c) => c.recall),

@@ -4,12 +4,9 @@
  * engine's; this object only reads result files and patches labels.
  */
 import * as vscode from 'vscode';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ReviewState, type EditBatch } from '../core/labels/reviewState';
-import { ReviewModel, loadAnalysis } from '../core/reviewModel';
-import type { Summary } from '../core/results';
+import { ReviewModel } from '../core/reviewModel';
+import { readRun, readRuns, resultsDirFor } from '../core/results';
 import type { RunView } from '../protocol/webview';
 
 export class LabelDocument implements vscode.CustomDocument {
@@ -25,38 +22,27 @@ export class LabelDocument implements vscode.CustomDocument {
   /** The document's content changed (edit, undo, revert, new analysis): views redraw. */
   readonly onDidRefresh = this._onDidRefresh.event;
 
-  constructor(readonly uri: vscode.Uri, storage: vscode.Uri, backup?: string) {
+  constructor(readonly uri: vscode.Uri, backup?: string) {
     this.state = new ReviewState(uri.fsPath);
     if (backup) this.state.restoreBackup(backup);
     this.model = new ReviewModel(this.state);
-    this.outDir = join(storage.fsPath, 'results', createHash('sha1').update(uri.fsPath).digest('hex').slice(0, 16));
+    // The CLI's results folder: an analysis run from a terminal shows here, and the other way round.
+    this.outDir = resultsDirFor(uri.fsPath);
     this.loadResults();
   }
 
-  /** Reads the latest analysis and the run history from the results folder, if they fit the file. */
+  /**
+   * Reads the latest analysis and the run history from the results folder, if they fit the file.
+   * The engine records every run (CLI or editor) in that history.
+   */
   loadResults(): void {
-    const summaryPath = join(this.outDir, 'summary.json');
-    if (existsSync(summaryPath)) {
-      try {
-        const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary;
-        this.model.setAnalysis(loadAnalysis(join(this.outDir, 'arrays.bin'), summary));
-      } catch {
-        this.model.setAnalysis(undefined);
-      }
+    try {
+      const run = readRun(this.outDir, 'analysis');
+      this.model.setAnalysis(run);
+    } catch {
+      this.model.setAnalysis(undefined);
     }
-    const runsDir = join(this.outDir, 'runs');
-    this.runs = existsSync(runsDir)
-      ? readdirSync(runsDir).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(join(runsDir, f), 'utf8')) as RunView)
-      : [];
-  }
-
-  /** Records a finished run (its summary) in the history. */
-  recordRun(summary: Summary, fixed?: number): void {
-    const runsDir = join(this.outDir, 'runs');
-    mkdirSync(runsDir, { recursive: true });
-    const view = ReviewModel.runView(summary, fixed);
-    writeFileSync(join(runsDir, `${summary.createdAt.replace(/[:.]/g, '-')}-${summary.kind}.json`), JSON.stringify(view));
-    this.runs.push(view);
+    this.runs = readRuns(this.outDir).map((r) => ReviewModel.runView(r));
   }
 
   /** Applies a batch and puts it on VS Code's undo stack. */

@@ -26,12 +26,11 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
   constructor(private readonly context: vscode.ExtensionContext, private readonly engine: EngineHost) {}
 
   async openCustomDocument(uri: vscode.Uri, open: vscode.CustomDocumentOpenContext): Promise<LabelDocument> {
-    const storage = this.context.storageUri ?? this.context.globalStorageUri;
     let backup: string | undefined;
     if (open.backupId) backup = readFileSync(vscode.Uri.parse(open.backupId).fsPath, 'utf8');
     let doc: LabelDocument;
     try {
-      doc = new LabelDocument(uri, storage, backup);
+      doc = new LabelDocument(uri, backup);
     } catch (err) {
       throw new Error(vscode.l10n.t('Label Lens cannot open {0}: {1}', uri.fsPath, (err as Error).message));
     }
@@ -134,7 +133,6 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
       if (!res) return undefined;
       const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
       doc.loadResults();
-      doc.recordRun(summary);
       for (const p of this.panels.get(doc) ?? []) this.sendAll(doc, p);
       this.broadcast(doc, { type: 'notice', level: 'info', message: vscode.l10n.t('{0} rows flagged of {1}; estimated noise rate {2}%.', summary.flagged, summary.labeled, (100 * summary.estimatedNoiseRate).toFixed(1)) });
       return summary;
@@ -145,13 +143,12 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
 
   async retrain(doc: LabelDocument): Promise<Summary | undefined> {
     if (!(await this.savedFirst(doc, vscode.l10n.t('Save and Retrain'), vscode.l10n.t('Retrain reads the corrected file on disk. Save your edits first?')))) return undefined;
-    const fixed = doc.model.fixedSinceAnalysis();
     try {
       const res = await this.engine.run(vscode.l10n.t('Label Lens: retraining on {0}', doc.state.dataset.table.name),
         { type: 'retrain', dataset: { file: doc.uri.fsPath }, options: readConfig().train, outDir: doc.outDir }, this.progress(doc));
       if (!res) return undefined;
       const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
-      doc.recordRun(summary, fixed);
+      doc.loadResults();
       this.broadcast(doc, { type: 'runs', runs: doc.runs });
       const before = summary.before ? `${(100 * summary.before.oofAccuracy).toFixed(1)}% → ` : '';
       this.broadcast(doc, { type: 'notice', level: 'info', message: vscode.l10n.t('Retrained: held-out accuracy {0}{1}%.', before, (100 * summary.oofAccuracy).toFixed(1)) });

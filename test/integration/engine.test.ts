@@ -50,7 +50,7 @@ function noisySubsample(dir: string, name: string, run: string, rows: number): {
 }
 
 function ranking(summary: Summary, out: string): Float32Array {
-  return readArrays(join(out, 'arrays.bin'), summary.arrays).get('suspicion')!;
+  return readArrays(join(out, 'arrays.bin'), summary.arrays).suspicion;
 }
 
 test('toutiao (Chinese, 15 classes) with 20% uniform noise: ranking well above chance', async (t) => {

@@ -5,6 +5,7 @@
 import { UserError } from '../core/errors';
 import type { Dataset } from '../core/table/dataset';
 import type { Sidecar } from '../core/labels/sidecar';
+import { embeddingColumn, type EmbeddingRows } from '../core/embeddings';
 import type { TrainOptions } from '../protocol/engine';
 import { DEFAULT_TEXT_FEATURES, hashTexts, type SparseRows } from './featurize/text';
 import { DENSE_MODEL, TEXT_MODEL } from './models/settings';
@@ -20,13 +21,17 @@ export class PrepareError extends UserError {
 
 export interface Prepared {
   base: Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'>;
-  kind: 'text' | 'pixels' | 'tabular';
+  kind: 'embedding' | 'text' | 'pixels' | 'tabular';
   /** Rows whose targets came from the sidecar. */
   softTargets: number;
 }
 
-export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar): Prepared {
-  const kind = ds.kind;
+/**
+ * `embeddings`: vectors the user brought (a .npy file, an encoder's output); an embedding column
+ * of the dataset is read here. Either way the dense model learns from them instead of the text.
+ */
+export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embeddings?: EmbeddingRows): Prepared {
+  const kind = embeddings ? 'embedding' : ds.kind;
   if (kind === 'none') throw new PrepareError(`${ds.table.name}: nothing to learn from: expected a text column, pixel columns or numeric feature columns (see inspect)`);
   if (ds.roles.label === undefined) throw new PrepareError(`${ds.table.name}: no label column; name it with --label`);
   const K = ds.classes.length;
@@ -68,6 +73,9 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar): Pre
       base.extraRows = Int32Array.from(extraNames, (_, k) => N + k);
       base.extraLabels = Int32Array.from(extraNames, (_, k) => k);
     }
+  } else if (kind === 'embedding') {
+    const e = embeddings ?? embeddingColumn(N, (i) => ds.table.cell(i, ds.roles.embedding!), (i) => ds.table.index.line[i], (i) => ds.table.index.damaged[i] === 1, ds.table.header[ds.roles.embedding!], ds.table.path);
+    base.dense = { x: standardize(e.x.slice(), N, e.dim), dim: e.dim };
   } else {
     base.dense = kind === 'pixels' ? pixelRows(ds) : tabularRows(ds);
   }
@@ -108,25 +116,53 @@ function pixelRows(ds: Dataset): DenseRows {
   return { x, dim: D, image: { width: px.width, height: px.height } };
 }
 
+/** Each column to mean 0 and standard deviation 1, in place. */
+function standardize(x: Float32Array, N: number, D: number): Float32Array {
+  const sum = new Float64Array(D);
+  const sum2 = new Float64Array(D);
+  for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) { const v = x[i * D + d]; sum[d] += v; sum2[d] += v * v; }
+  for (let d = 0; d < D; d++) {
+    const mean = sum[d] / N;
+    const sd = Math.sqrt(Math.max(1e-12, sum2[d] / N - mean * mean));
+    for (let i = 0; i < N; i++) x[i * D + d] = (x[i * D + d] - mean) / sd;
+  }
+  return x;
+}
+
 function tabularRows(ds: Dataset): DenseRows {
-  const cols = ds.roles.features;
-  const D = cols.length;
+  const t = ds.table;
+  // A vector column (an embedding in a Parquet file) gives one feature per element.
+  const slots = ds.roles.features.map((col) => {
+    const dim = 'vectorDim' in t ? t.vectorDim?.(col) : undefined;
+    return { col, vector: dim !== undefined, dim: dim ?? 1 };
+  });
+  const D = slots.reduce((a, s) => a + s.dim, 0);
+  const anyScalar = slots.some((s) => !s.vector);
   const N = ds.rowCount;
   const x = new Float32Array(N * D);
   const present = new Uint8Array(N * D);
   const sum = new Float64Array(D);
   const sum2 = new Float64Array(D);
   const count = new Float64Array(D);
+  const put = (i: number, d: number, v: number) => {
+    if (!Number.isFinite(v)) return;
+    x[i * D + d] = v;
+    present[i * D + d] = 1;
+    sum[d] += v; sum2[d] += v * v; count[d]++;
+  };
   for (let i = 0; i < N; i++) {
-    if (ds.table.index.damaged[i]) continue;
-    const cells = ds.table.row(i);
-    for (let d = 0; d < D; d++) {
-      const t = cells[cols[d]].trim();
-      const v = t === '' ? NaN : Number(t);
-      if (!Number.isFinite(v)) continue;
-      x[i * D + d] = v;
-      present[i * D + d] = 1;
-      sum[d] += v; sum2[d] += v * v; count[d]++;
+    if (t.index.damaged[i]) continue;
+    const cells = anyScalar ? t.row(i) : [];
+    let d = 0;
+    for (const s of slots) {
+      if (s.vector) {
+        const v = 'vector' in t ? t.vector?.(i, s.col) : undefined;
+        if (v) for (let k = 0; k < Math.min(s.dim, v.length); k++) put(i, d + k, v[k]);
+      } else {
+        const c = cells[s.col].trim();
+        put(i, d, c === '' ? NaN : Number(c));
+      }
+      d += s.dim;
     }
   }
   // Standardize; a missing value becomes the column mean (0 after standardizing).

@@ -7,7 +7,7 @@ import { EngineHost } from './engineHost';
 import { LabelEditorProvider, VIEW_TYPE } from './labelEditor';
 import type { LabelDocument } from './labelDocument';
 
-const DATASET = /\.(csv|tsv|tab|jsonl|ndjson)$/i;
+const DATASET = /\.(csv|tsv|tab|jsonl|ndjson|parquet)$/i;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Label Lens');
@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     'labelLens.openForReview': async (arg?: unknown) => {
       let uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
       if (!uri || !DATASET.test(uri.fsPath)) {
-        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { [vscode.l10n.t('Datasets')]: ['csv', 'tsv', 'jsonl', 'ndjson'] }, openLabel: vscode.l10n.t('Open for Review') });
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { [vscode.l10n.t('Datasets')]: ['csv', 'tsv', 'jsonl', 'ndjson', 'parquet'] }, openLabel: vscode.l10n.t('Open for Review') });
         uri = picked?.[0];
       }
       if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
@@ -47,11 +47,17 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!d) return;
       if (!d.model.hasAnalysis) { void vscode.window.showInformationMessage(vscode.l10n.t('Run "Label Lens: Analyze" first.')); return; }
       const value = await vscode.window.showInputBox({
-        prompt: vscode.l10n.t('Relabel every flagged row whose suspicion is at least this to its suggestion (one undo step)'),
+        prompt: vscode.l10n.t('Relabel every flagged row to its suggested class when the ensemble gives that class at least this probability (one undo step)'),
         value: String(readConfig().applyThreshold),
         validateInput: (v) => (Number.isFinite(Number(v)) && Number(v) >= 0 && Number(v) <= 1 ? undefined : vscode.l10n.t('A number from 0 to 1')),
       });
-      if (value !== undefined) editor.applyAbove(d, Number(value));
+      if (value === undefined) return;
+      const preview = d.model.previewAbove(Number(value));
+      if (preview.rows === 0) { void vscode.window.showInformationMessage(vscode.l10n.t('No flagged row has a suggested class with probability ≥ {0}.', value)); return; }
+      const pairs = preview.pairs.slice(0, 8).map((p) => `${p.from} → ${p.to}: ${p.count}`).join('\n');
+      const apply = vscode.l10n.t('Apply to {0} rows', preview.rows);
+      const pick = await vscode.window.showWarningMessage(vscode.l10n.t('Relabel {0} rows to their suggestion (one undo step)?', preview.rows), { modal: true, detail: pairs + (preview.pairs.length > 8 ? `\n…` : '') }, apply);
+      if (pick === apply) editor.applyAbove(d, Number(value));
     },
     'labelLens.exportSoftLabels': async () => {
       const d = await review();

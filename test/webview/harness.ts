@@ -8,7 +8,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReviewState } from '../../src/core/labels/reviewState';
 import { ReviewModel, type Analysis } from '../../src/core/reviewModel';
-import type { Summary } from '../../src/core/results';
+import type { ResultArrays, Summary } from '../../src/core/results';
 import { Random } from '../../src/core/random';
 import {
   Accept, ApplyAbove, ApplySuggestion, Changed, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Smooth, Undo,
@@ -41,9 +41,14 @@ export function seededAnalysis(st: ReviewState, seed = 7): Analysis {
   }
   const summary = {
     rows: n, classes, epochs: 0, piPasses: 0, matrix: new Array(K * K).fill(0),
-    classStats: classes.map((name) => ({ name, given: 0, predicted: 0, corrected: 0, precision: 0.5, recall: 0.5, threshold: 0.5, flagged: 0 })),
+    classStats: classes.map((name) => ({ name, given: 0, predicted: 0, ifSuggestionsApplied: 0, precision: 0.5, recall: 0.5, threshold: 0.5, flagged: 0 })),
   } as unknown as Summary;
-  return { summary, arrays: new Map([['consensus', consensus], ['suspicion', suspicion], ['suggested', suggested], ['flagged', flagged], ['label', label]]) };
+  const none = new Float32Array(n);
+  const arrays: ResultArrays = {
+    consensus, student: consensus, ema: consensus, suspicion, suggested, flagged, label,
+    selfConfidence: none, margin: none, piDisagree: none, piSpread: none, flips: none, history: new Float32Array(0),
+  };
+  return { summary, arrays };
 }
 
 export interface Harness {

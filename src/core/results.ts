@@ -3,13 +3,16 @@
  * and the editor both use `dir/.label-lens/results/f.csv/`:
  *   summary.json, arrays.bin, rows.csv                   the last analysis
  *   retrain-summary.json, retrain-arrays.bin, retrain-rows.csv   the last retrain
+ *   thumbs.bin, retrain-thumbs.bin                        image datasets: the decoded images
  *   runs/<time>-<kind>.json                               every run (the summary without arrays)
+ * (for an image folder, `folder/.label-lens/results/`).
  * `arrays.bin` holds Float32 arrays (N×K, N, epochs×N) described by the summary's `arrays` table;
  * they are read back as a typed `ResultArrays`, never by string key. Large arrays never cross IPC.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Phase } from '../protocol/engine';
+import { isDatasetFolder, stateDir } from './formats/stateDir';
 import type { ClassStat } from './signals/classStats';
 
 export type { ClassStat } from './signals/classStats';
@@ -33,6 +36,18 @@ export interface Suspect {
   reason: string;
 }
 
+/** An image dataset's decode: the model's input size, the thumbnails file, the images that failed. */
+export interface ImageResults {
+  width: number;
+  height: number;
+  /** File beside summary.json: N × width × height grey levels (uint8), the model's input. */
+  thumbnails: string;
+  decoder: string;
+  unreadable: number;
+  /** At most 1000 of them, by id (path). */
+  unreadableList: { id: string; message: string }[];
+}
+
 export interface Summary {
   kind: 'analysis' | 'retrain';
   file: string;
@@ -53,6 +68,8 @@ export interface Summary {
   joint: number[];
   imbalanceRatio: number;
   backend: string;
+  /** Image datasets: how the images were decoded and which could not be. */
+  images?: ImageResults;
   /** The model trained (fasttext, mlp, cnn); absent in summaries written before it was recorded. */
   model?: string;
   /** With the prune option: rows the first pass flagged, left out of the second pass's training. */
@@ -145,34 +162,47 @@ export function readArrays(path: string, entries: ArrayEntry[]): ResultArrays {
 
 export type RunKind = Summary['kind'];
 
-/** The results folder of a data file: `.label-lens/results/<file name>/` beside it. */
-export function resultsDirFor(dataFile: string): string {
-  const abs = resolve(dataFile);
-  return join(dirname(abs), '.label-lens', 'results', basename(abs));
+/**
+ * The results folder of a dataset: `.label-lens/results/<file name>/` beside a data file, or
+ * `.label-lens/results/` inside an image folder (nothing is written outside it).
+ */
+export function resultsDirFor(dataPath: string): string {
+  const abs = resolve(dataPath);
+  return isDatasetFolder(abs) ? join(stateDir(abs), 'results') : join(dirname(abs), '.label-lens', 'results', basename(abs));
 }
 
 export interface ResultFiles {
   summary: string;
   arrays: string;
   rowsCsv: string;
+  /** Image datasets: N × width × height grey levels (uint8), the model's input. */
+  thumbs: string;
 }
 
 /** The files of the last run of a kind in a results folder. */
 export function resultFiles(dir: string, kind: RunKind): ResultFiles {
   const prefix = kind === 'analysis' ? '' : 'retrain-';
-  return { summary: join(dir, `${prefix}summary.json`), arrays: join(dir, `${prefix}arrays.bin`), rowsCsv: join(dir, `${prefix}rows.csv`) };
+  return { summary: join(dir, `${prefix}summary.json`), arrays: join(dir, `${prefix}arrays.bin`), rowsCsv: join(dir, `${prefix}rows.csv`), thumbs: join(dir, `${prefix}thumbs.bin`) };
 }
 
 export function readSummary(path: string): Summary {
   return JSON.parse(readFileSync(path, 'utf8')) as Summary;
 }
 
+export interface Run {
+  summary: Summary;
+  arrays: ResultArrays;
+  /** Image datasets: the engine's decode of every image at the model's input size. */
+  thumbs?: Uint8Array;
+}
+
 /** The last run of a kind in a results folder with its arrays, or undefined when there is none. */
-export function readRun(dir: string, kind: RunKind): { summary: Summary; arrays: ResultArrays } | undefined {
+export function readRun(dir: string, kind: RunKind): Run | undefined {
   const f = resultFiles(dir, kind);
   if (!existsSync(f.summary) || !existsSync(f.arrays)) return undefined;
   const summary = readSummary(f.summary);
-  return { summary, arrays: readArrays(f.arrays, summary.arrays) };
+  const thumbs = summary.images ? join(dir, basename(summary.images.thumbnails)) : undefined;
+  return { summary, arrays: readArrays(f.arrays, summary.arrays), thumbs: thumbs && existsSync(thumbs) ? new Uint8Array(readFileSync(thumbs)) : undefined };
 }
 
 /** A run in the history: its summary without the arrays table and the suspects. */

@@ -6,18 +6,13 @@
 import type { ApplyPreview, ClassesView, PageQuery, PageResult, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
 import type { EditBatch, ReviewState, RowState } from './labels/reviewState';
 import { smoothTarget } from './labels/sidecar';
-import { readArrays, type ResultArrays, type RunRecord, type Summary } from './results';
+import type { ResultArrays, Run, RunRecord, Summary } from './results';
 import { SKIPPED } from './table/dataset';
 import { reasonFor } from './signals/reason';
+import { imageSourceOf, thumbnail } from './formats/images';
 
-export interface Analysis {
-  summary: Summary;
-  arrays: ResultArrays;
-}
-
-export function loadAnalysis(arraysPath: string, summary: Summary): Analysis {
-  return { summary, arrays: readArrays(arraysPath, summary.arrays) };
-}
+/** An analysis as the review uses it: the run read from the results folder (core/results). */
+export type Analysis = Run;
 
 const PREVIEW = 240;
 const DETAIL_TEXT = 20_000;
@@ -189,6 +184,22 @@ export class ReviewModel {
     return Array.from(c.subarray(row * K, row * K + K));
   }
 
+  /**
+   * The image of a row of an image dataset, as grey levels: decoded here (up to 64×64, cached), or
+   * the engine's decode at the model's size when this host cannot decode it (WebP).
+   */
+  private imageThumbnail(row: number): RowDetail['pixels'] {
+    const ds = this.state.dataset;
+    const src = imageSourceOf(ds.table, ds.roles);
+    const t = src ? thumbnail(src.imagePath(row)) : 'no image';
+    if (typeof t !== 'string') return { width: t.width, height: t.height, values: Array.from(t.data) };
+    const im = this.analysis?.summary.images;
+    const all = this.analysis?.thumbs;
+    if (!im || !all) return undefined;
+    const D = im.width * im.height;
+    return { width: im.width, height: im.height, values: Array.from(all.subarray(row * D, row * D + D)) };
+  }
+
   detail(row: number): RowDetail {
     const ds = this.state.dataset;
     const base = this.rowView(row);
@@ -197,6 +208,8 @@ export class ReviewModel {
     if (ds.roles.text !== undefined && !base.damaged) {
       const t = ds.table.cell(row, ds.roles.text);
       d.fullText = t.length > DETAIL_TEXT ? `${t.slice(0, DETAIL_TEXT)}…` : t;
+    } else if (ds.roles.images && !base.damaged) {
+      d.pixels = this.imageThumbnail(row);
     } else if (ds.roles.pixels && !base.damaged) {
       const cells = ds.table.row(row);
       d.pixels = { width: ds.roles.pixels.width, height: ds.roles.pixels.height, values: ds.roles.pixels.columns.map((c) => Math.max(0, Math.min(255, Number(cells[c]) || 0))) };

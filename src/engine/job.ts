@@ -41,7 +41,8 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   lap('load');
   check();
   emit({ phase: 'featurize', fraction: 0.02, message: `featurizing ${ds.rowCount} rows (${ds.kind})` });
-  const prep = featurize(loaded);
+  const { prep, images } = await featurize(loaded, (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `decoding images: ${done} of ${total}` }), check);
+  if (images?.failed.length) emit({ phase: 'featurize', fraction: 0.05, message: `${images.failed.length} images could not be decoded and are skipped: ${images.failed.slice(0, 3).map((f) => `${f.id} (${f.message})`).join('; ')}${images.failed.length > 3 ? '; …' : ''}` });
   const opts = prep.base.options;
   lap('featurize');
   check();
@@ -83,7 +84,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
   const scores = score(prep, cv);
   lap('score');
-  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned };
+  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images };
 }
 
 export async function runAnalyze(req: AnalyzeRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory): Promise<JobResult> {

@@ -9,6 +9,7 @@ import { scoreRows, type Scores } from '../core/signals/score';
 import { openDataset, type Dataset } from '../core/table/dataset';
 import { DEFAULT_TRAIN_OPTIONS, type DatasetSpec, type TrainOptions } from '../protocol/engine';
 import { crossValidate, type CrossValResult, type FoldRunner } from './crossval';
+import { decodeImages, type DecodedImages } from './images';
 import { prepare, type Prepared } from './prepare';
 
 export interface Loaded {
@@ -32,9 +33,19 @@ export function load(dataset: DatasetSpec, options: Partial<TrainOptions>, useSi
   return { ds, options: resolveOptions(options), sidecar: useSidecar ? readSidecar(file) : undefined };
 }
 
-/** Featurize: features by data kind, training targets, the options resolved for the data kind. */
-export function featurize(l: Loaded): Prepared {
-  return prepare(l.ds, l.options, l.sidecar);
+export interface Featurized {
+  prep: Prepared;
+  /** An image dataset's decode (the model's input, and the thumbnails the editor shows). */
+  images?: DecodedImages;
+}
+
+/**
+ * Featurize: features by data kind (images decoded first, reporting `onImages` and calling `check`
+ * between batches), training targets, the options resolved for the data kind.
+ */
+export async function featurize(l: Loaded, onImages: (done: number, total: number) => void = () => {}, check: () => void = () => {}): Promise<Featurized> {
+  const images = l.ds.roles.images ? await decodeImages(l.ds, onImages, check) : undefined;
+  return { prep: prepare(l.ds, l.options, l.sidecar, undefined, images), images };
 }
 
 /** Train folds: every fold of every repeat through `run`; `exclude` = rows left out of training. */

@@ -3,6 +3,7 @@
  * — arrays.bin, rows.csv, summary.json — and a record in the folder's run history.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { packArrays, recordRun, resultFiles, type ResultArrays, type RunKind, type Summary, type Suspect } from '../core/results';
 import { rowsCsv } from '../core/report/rowsCsv';
 import { classStats } from '../core/signals/classStats';
@@ -11,6 +12,7 @@ import type { Scores } from '../core/signals/score';
 import type { Dataset } from '../core/table/dataset';
 import type { Phase, TrainOptions } from '../protocol/engine';
 import type { CrossValResult } from './crossval';
+import type { DecodedImages } from './images';
 
 /** A run, trained and scored, ready to be written. */
 export interface Trained {
@@ -24,6 +26,8 @@ export interface Trained {
   seconds: Partial<Record<Phase, number>>;
   /** Rows left out of the second pass's training (prune). */
   pruned?: number;
+  /** The decoded images of an image dataset (for thumbnails and the unreadable list). */
+  images?: DecodedImages;
 }
 
 export interface JobResult {
@@ -85,8 +89,17 @@ export function writeResults(outDir: string, kind: RunKind, tr: Trained, extra: 
   const { buffer, entries } = packArrays(resultArraysOf(tr), { rows: tr.ds.rowCount, classes: tr.cv.K, epochs: tr.cv.epochs });
   writeFileSync(files.arrays, buffer);
   writeFileSync(files.rowsCsv, rowsCsv(tr.ds, resultArraysOf(tr), tr.cv.piPasses));
+  let images: Summary['images'];
+  if (tr.images) {
+    // Thumbnails from the training decode, for the review editor (and WebP, which it cannot decode itself).
+    writeFileSync(files.thumbs, tr.images.pixels);
+    images = {
+      width: tr.images.width, height: tr.images.height, thumbnails: basename(files.thumbs), decoder: tr.images.decoder,
+      unreadable: tr.images.failed.length, unreadableList: tr.images.failed.slice(0, 1000).map(({ id, message }) => ({ id, message })),
+    };
+  }
   tr.seconds.write = +((performance.now() - t0) / 1000).toFixed(3);
-  const summary: Summary = { ...summarize(kind, tr), arrays: entries, ...extra };
+  const summary: Summary = { ...summarize(kind, tr), arrays: entries, ...extra, ...(images ? { images } : {}) };
   writeFileSync(files.summary, JSON.stringify(summary, null, 1));
   recordRun(outDir, summary);
   return { summaryPath: files.summary, arraysPath: files.arrays, rowsCsvPath: files.rowsCsv, summary };

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { writeFileSync } from 'node:fs';
 import { softLabelsCsv, softOf } from '../core/report/softLabels';
+import { correctedLabelsCsv } from '../core/formats/exportLabels';
 import { readConfig } from './config';
 import { EngineHost } from './engineHost';
 import { LabelEditorProvider, VIEW_TYPE } from './labelEditor';
@@ -74,6 +75,20 @@ export function activate(context: vscode.ExtensionContext): void {
       });
       writeFileSync(target.fsPath, csv);
       void vscode.window.showInformationMessage(vscode.l10n.t('Soft labels written to {0}', target.fsPath));
+    },
+    'labelLens.openImageFolder': async (arg?: unknown) => {
+      const uri = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: vscode.l10n.t('Open Image Folder') }))?.[0];
+      if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    },
+    'labelLens.exportCorrectedLabels': async () => {
+      const d = await review();
+      if (!d) return;
+      const base = d.uri.fsPath.replace(/[\\/]+$/, '');
+      const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${base.replace(/\.\w+$/, '')}.corrected.csv`), filters: { CSV: ['csv'] } });
+      if (!target) return;
+      const ds = d.state.dataset;
+      writeFileSync(target.fsPath, correctedLabelsCsv(ds.rowCount, (i) => ds.rowId(i), (i) => d.state.state(i).label, (i) => ds.labelName(i)));
+      void vscode.window.showInformationMessage(vscode.l10n.t('Corrected labels written to {0}', target.fsPath));
     },
     'labelLens.showLog': () => log.show(),
     'labelLens.restartEngine': () => { engine.restart(); void vscode.window.showInformationMessage(vscode.l10n.t('Label Lens engine restarted.')); },

@@ -15,7 +15,7 @@ import { compressors } from 'hyparquet-compressors';
 import { openDataset } from '../../src/core/table/dataset';
 import { ReviewState } from '../../src/core/labels/reviewState';
 import { ParquetFile } from '../../src/core/formats/parquetFile';
-import { journalPath } from '../../src/core/labels/journal';
+import { readJournal } from '../../src/core/labels/journal';
 import { originalCopyPath } from '../../src/core/labels/atomicWrite';
 import { UserError } from '../../src/core/errors';
 import type { Summary } from '../../src/core/results';
@@ -77,7 +77,7 @@ for (const codec of ['SNAPPY', 'ZSTD'] as const) {
     assert.deepEqual(metaAfter.schema, metaBefore.schema, 'schema kept');
     assert.ok(metaAfter.row_groups.every((g) => g.columns.filter((c) => c.meta_data!.path_in_schema[0] !== 'label').every((c, k) => c.meta_data!.codec === metaBefore.row_groups[0].columns.filter((x) => x.meta_data!.path_in_schema[0] !== 'label')[k].meta_data!.codec)));
     assert.ok(existsSync(originalCopyPath(file)), 'the original is kept');
-    const journal = readFileSync(journalPath(file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; old: string; new: string });
+    const journal = readJournal(file).filter((e) => e.status === 'committed');
     assert.deepEqual(journal.map((j) => [j.id, j.old, j.new]), picks.map((i, k) => [String(before[i].id), before[i].label, to[k]]));
 
     // Undo through the review state (as the editor's undo + save does): the labels are back.

@@ -4,7 +4,7 @@
  * control: messages wait in queues until `flush()`, so a test can press keys while replies are on
  * their way (the races a user meets in a busy extension host).
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReviewState } from '../../src/core/labels/reviewState';
 import { ReviewModel, type Analysis } from '../../src/core/reviewModel';
@@ -72,7 +72,8 @@ export interface Harness {
 export async function harness(t: Parameters<typeof tempDir>[0], file: string, transform?: (csv: string) => string): Promise<Harness> {
   const { ReviewApp } = await import('../../webview/app');
   const path = join(tempDir(t), 'data.csv');
-  copyFileSync(file, path);
+  // A writable copy: the shared data are read-only, and a save refuses a read-only file.
+  writeFileSync(path, readFileSync(file));
   if (transform) writeFileSync(path, transform(readFileSync(path, 'utf8')));
   const state = new ReviewState(path);
   const model = new ReviewModel(state);

@@ -82,8 +82,7 @@ export function parquetWithLabels(table: ParquetFile, labelCol: number, changes:
     if (!byGroup.has(group)) byGroup.set(group, []);
     byGroup.get(group)!.push([offset, label]);
   }
-  const src = table.bytes;
-  const w = new ByteWriter(src.length + 1024);
+  const w = new ByteWriter(table.source.size + 1024);
   w.appendUint32(MAGIC);
   const rowGroups: RowGroup[] = table.metadata.row_groups.map((rg, g) => {
     const groupStart = w.offset;
@@ -105,7 +104,7 @@ export function parquetWithLabels(table: ParquetFile, labelCol: number, changes:
       // Any other column: its bytes as they are, at a new offset.
       const { start, end } = chunkRange(c);
       const shift = BigInt(w.offset - start);
-      w.appendBytes(src.subarray(start, end));
+      w.appendBytes(table.source.read(start, end));
       return {
         ...c,
         file_offset: c.file_offset ? c.file_offset + shift : c.file_offset,
@@ -150,7 +149,7 @@ export function verifyParquet(original: ParquetFile, bytes: Uint8Array, labelCol
   original.metadata.row_groups.forEach((rg, g) => rg.columns.forEach((c, k) => {
     if (c.meta_data!.path_in_schema.length === 1 && c.meta_data!.path_in_schema[0] === label) return;
     const a = chunkRange(c), b = chunkRange(back.metadata.row_groups[g].columns[k]);
-    if (Buffer.compare(original.bytes.subarray(a.start, a.end), bytes.subarray(b.start, b.end)) !== 0) fail(`column ${c.meta_data!.path_in_schema.join('.')} of row group ${g + 1} changed`);
+    if (Buffer.compare(original.source.read(a.start, a.end), bytes.subarray(b.start, b.end)) !== 0) fail(`column ${c.meta_data!.path_in_schema.join('.')} of row group ${g + 1} changed`);
   }));
   const top = original.topOf(labelCol);
   for (let g = 0; g < original.groups.length; g++) {
@@ -166,7 +165,10 @@ export function verifyParquet(original: ParquetFile, bytes: Uint8Array, labelCol
 
 /** Writes `target` with the label changes, verified, atomically (refusing a source changed on disk). */
 export function writeParquetLabels(table: ParquetFile, target: string, labelCol: number, changes: ReadonlyMap<number, string>, inPlace: boolean): void {
+  // Every read of the original checks it is unchanged on disk (size, mtime), and the write path
+  // checks again right before the rename: a file changed meanwhile is never overwritten.
   const bytes = parquetWithLabels(table, labelCol, changes);
   verifyParquet(table, bytes, labelCol, changes);
-  atomicWrite(target, bytes, inPlace ? { expected: table.bytes, keepOriginal: true } : {});
+  table.source.read(0, 4);
+  atomicWrite(target, bytes, inPlace ? { keepOriginal: true } : {});
 }

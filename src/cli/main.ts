@@ -21,8 +21,10 @@ Commands
   analyze FILE                 train in K folds and rank the rows most likely mislabeled
   retrain FILE                 retrain on the current labels and soft targets; held-out metrics before/after
   export FILE [--out SOFT.csv] the soft labels of the last analysis (sidecar targets win), as CSV
-  relabel FILE --id ID --to LABEL [--reason TEXT] [--new-class]
-  apply FILE --edits EDITS.jsonl   apply {"id","kind":"relabel"|"smooth"|"accept",...} lines
+  relabel FILE (--id ID | --line N) --to LABEL [--reason TEXT] [--new-class]
+                               --id names the row by its id (refused when several rows share it);
+                               --line N by the line of the file it starts on
+  apply FILE --edits EDITS.jsonl   apply {"id" or "line","kind":"relabel"|"smooth"|"accept",...} lines
 
 ${DATASET_HELP}
 
@@ -49,18 +51,26 @@ function runEdits(file: string, values: Record<string, unknown>, edits: Edit[], 
   const res = applyEdits(ds, edits, { allowNewClass: values['new-class'] === true, via: 'cli' });
   if (values.json) io.out(JSON.stringify(res));
   else {
+    // Net changes written, not edits asked for.
     io.out(`${file}: ${res.relabeled} relabeled, ${res.smoothed} smoothed, ${res.accepted} accepted${res.unchanged ? `, ${res.unchanged} already had that label` : ''}`);
+    if (!res.written) io.out(`nothing written: the ${res.requested === 1 ? 'edit leaves' : `${res.requested} edits leave`} every row as it was`);
     if (res.journal) io.out(`journal: ${res.journal}`);
   }
   return EXIT_OK;
 }
 
 function cmdRelabel(args: string[], io: Io): number {
-  const { values, positionals } = parse(args, { ...datasetOptions, to: { type: 'string' }, reason: { type: 'string' }, 'new-class': { type: 'boolean' }, 'id-column': { type: 'string' } });
+  const { values, positionals } = parse(args, { ...datasetOptions, to: { type: 'string' }, reason: { type: 'string' }, 'new-class': { type: 'boolean' }, 'id-column': { type: 'string' }, line: { type: 'string' } });
   const file = fileArg(positionals, 'relabel');
   // In `relabel`, --id names the row; the id column, if it must be overridden, is --id-column.
-  if (typeof values.id !== 'string' || typeof values.to !== 'string') throw new UsageError('relabel needs --id ID and --to LABEL');
-  const edit: Edit = { kind: 'relabel', id: values.id, to: values.to, reason: values.reason };
+  const byLine = typeof values.line === 'string';
+  if (byLine === (typeof values.id === 'string') || typeof values.to !== 'string') throw new UsageError('relabel needs --to LABEL and one of --id ID or --line N');
+  let line: number | undefined;
+  if (byLine) {
+    line = Number(values.line);
+    if (!Number.isInteger(line) || line < 1) throw new UsageError(`--line ${values.line}: expected the line number a row starts on (1, 2, …)`);
+  }
+  const edit: Edit = byLine ? { kind: 'relabel', line, to: values.to, reason: values.reason } : { kind: 'relabel', id: values.id, to: values.to, reason: values.reason };
   return runEdits(file, { ...values, id: values['id-column'] }, [edit], io);
 }
 

@@ -9,10 +9,11 @@
  * `arrays.bin` holds Float32 arrays (N×K, N, epochs×N) described by the summary's `arrays` table;
  * they are read back as a typed `ResultArrays`, never by string key. Large arrays never cross IPC.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Phase } from '../protocol/engine';
 import { isDatasetFolder, stateDir } from './formats/stateDir';
+import { prepareResultsDir, writeResultFile } from './labels/writeProtocol';
 import type { ClassStat } from './signals/classStats';
 
 export type { ClassStat } from './signals/classStats';
@@ -214,10 +215,10 @@ function runsDir(dir: string): string {
 
 /** Adds a finished run to the history of the results folder. */
 export function recordRun(dir: string, summary: Summary): string {
-  mkdirSync(runsDir(dir), { recursive: true });
+  prepareResultsDir(summary.file, runsDir(dir));
   const { arrays: _a, topSuspects: _t, ...rec } = summary;
   const path = join(runsDir(dir), `${summary.createdAt.replace(/[:.]/g, '-')}-${summary.kind}.json`);
-  writeFileSync(path, JSON.stringify(rec));
+  writeResultFile(path, JSON.stringify(rec));
   return path;
 }
 

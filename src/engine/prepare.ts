@@ -52,7 +52,7 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
   for (let i = 0; i < N; i++) {
     const y = labels[i];
     if (y < 0) continue;
-    const soft = sidecar?.rows[ds.rowId(i)]?.soft;
+    const soft = sidecar?.rows[ds.rowKey(i)]?.soft;
     if (soft) {
       softTargets++;
       for (const [c, v] of Object.entries(soft)) { const k = classIndex.get(c); if (k !== undefined) targets[i * K + k] = v; }

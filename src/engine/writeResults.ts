@@ -2,8 +2,8 @@
  * The write phase: a trained run as the files of its results folder (layout: src/core/results.ts)
  * — arrays.bin, rows.csv, summary.json — and a record in the folder's run history.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { prepareResultsDir, writeResultFile } from '../core/labels/writeProtocol';
 import { packArrays, recordRun, resultFiles, type ResultArrays, type RunKind, type Summary, type Suspect } from '../core/results';
 import { rowsCsv } from '../core/report/rowsCsv';
 import { classStats } from '../core/signals/classStats';
@@ -84,15 +84,16 @@ export function summarize(kind: RunKind, tr: Trained): Omit<Summary, 'arrays'> {
  */
 export function writeResults(outDir: string, kind: RunKind, tr: Trained, extra: RetrainExtra = {}): JobResult {
   const t0 = performance.now();
-  mkdirSync(outDir, { recursive: true });
+  // Never through a link planted in the dataset's .label-lens/ (see core/labels/writeProtocol).
+  prepareResultsDir(tr.ds.table.path, outDir);
   const files = resultFiles(outDir, kind);
   const { buffer, entries } = packArrays(resultArraysOf(tr), { rows: tr.ds.rowCount, classes: tr.cv.K, epochs: tr.cv.epochs });
-  writeFileSync(files.arrays, buffer);
-  writeFileSync(files.rowsCsv, rowsCsv(tr.ds, resultArraysOf(tr), tr.cv.piPasses));
+  writeResultFile(files.arrays, buffer);
+  writeResultFile(files.rowsCsv, rowsCsv(tr.ds, resultArraysOf(tr), tr.cv.piPasses));
   let images: Summary['images'];
   if (tr.images) {
     // Thumbnails from the training decode, for the review editor (and WebP, which it cannot decode itself).
-    writeFileSync(files.thumbs, tr.images.pixels);
+    writeResultFile(files.thumbs, tr.images.pixels);
     images = {
       width: tr.images.width, height: tr.images.height, thumbnails: basename(files.thumbs), decoder: tr.images.decoder,
       unreadable: tr.images.failed.length, unreadableList: tr.images.failed.slice(0, 1000).map(({ id, message }) => ({ id, message })),
@@ -100,7 +101,7 @@ export function writeResults(outDir: string, kind: RunKind, tr: Trained, extra: 
   }
   tr.seconds.write = +((performance.now() - t0) / 1000).toFixed(3);
   const summary: Summary = { ...summarize(kind, tr), arrays: entries, ...extra, ...(images ? { images } : {}) };
-  writeFileSync(files.summary, JSON.stringify(summary, null, 1));
+  writeResultFile(files.summary, JSON.stringify(summary, null, 1));
   recordRun(outDir, summary);
   return { summaryPath: files.summary, arraysPath: files.arrays, rowsCsvPath: files.rowsCsv, summary };
 }

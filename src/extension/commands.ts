@@ -13,6 +13,12 @@ import type { LabelDocument } from './labelDocument';
 
 export const DATASET = /\.(csv|tsv|tab|jsonl|ndjson|parquet)$/i;
 
+/** The file of the active editor: a text editor's, or the tab's (a .parquet file opens in the binary editor, which has no text document). */
+function activeUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: unknown } | undefined;
+  return vscode.window.activeTextEditor?.document.uri ?? (input?.uri instanceof vscode.Uri ? input.uri : undefined);
+}
+
 export interface CommandContext {
   context: vscode.ExtensionContext;
   editor: LabelEditorProvider;
@@ -24,7 +30,7 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
   /** The review to act on, or a helpful message when there is none. */
   const review = async (): Promise<LabelDocument | undefined> => {
     if (editor.active) return editor.active;
-    const uri = vscode.window.activeTextEditor?.document.uri;
+    const uri = activeUri();
     if (uri && DATASET.test(uri.fsPath)) {
       await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
       return editor.active;
@@ -35,7 +41,7 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
 
   const commands: Record<string, (...args: unknown[]) => unknown> = {
     'labelLens.openForReview': async (arg?: unknown) => {
-      let uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+      let uri = arg instanceof vscode.Uri ? arg : activeUri();
       if (!uri || !DATASET.test(uri.fsPath)) {
         const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { [vscode.l10n.t('Datasets')]: ['csv', 'tsv', 'jsonl', 'ndjson', 'parquet'] }, openLabel: vscode.l10n.t('Open for Review') });
         uri = picked?.[0];

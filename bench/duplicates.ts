@@ -83,9 +83,9 @@ async function analyze(file: string, out: string, groupFolds: boolean): Promise<
   const c = new EngineClient({ enginePath: join(__dirname, '../dist/engine.js') });
   try {
     const t0 = performance.now();
-    const res = await c.run({ type: 'analyze', dataset: { file }, options: { groupFolds }, outDir: join(OUT, out) }).done;
+    const res = await c.run({ type: 'analyze', dataset: { file }, options: { splitDuplicates: !groupFolds }, outDir: join(OUT, out) }).done;
     const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
-    return { summary, suspicion: readArrays(res.arraysPath, summary.arrays).get('suspicion')!, seconds: (performance.now() - t0) / 1000 };
+    return { summary, suspicion: readArrays(res.arraysPath, summary.arrays).suspicion, seconds: (performance.now() - t0) / 1000 };
   } finally {
     c.dispose();
   }

@@ -14,7 +14,8 @@ import { quoteIfNeeded } from '../../src/core/table/csv';
 import { Table } from '../../src/core/table/table';
 import type { Summary } from '../../src/core/results';
 import { ReviewState } from '../../src/core/labels/reviewState';
-import { ReviewModel, loadAnalysis } from '../../src/core/reviewModel';
+import { ReviewModel } from '../../src/core/reviewModel';
+import { readRun } from '../../src/core/results';
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/label-lens.js'), ...args], { encoding: 'utf8' });
@@ -88,7 +89,7 @@ test('inspect and analyze report copies with conflicting labels first, with reas
   // (one undo step), the copies in the detail pane, and `exclude` honoured by the next analysis.
   const state = new ReviewState(file);
   const model = new ReviewModel(state);
-  assert.ok(model.setAnalysis(loadAnalysis(join(dir, 'out', 'arrays.bin'), summary)));
+  assert.ok(model.setAnalysis(readRun(join(dir, 'out'), 'analysis')));
   const q = { offset: 0, limit: 500, sort: 'suspicion' as const, descending: true, snapshot: 1 };
   const conflictRows = model.page({ ...q, filter: { issue: 'conflict' } });
   const conflictCol = col('conflict');
@@ -156,9 +157,9 @@ test('group folds: ag_news with 20% noise repeated 13 times scores like the orig
   const analyze = async (file: string, out: string, groupFolds: boolean) => {
     const c = new EngineClient({ enginePath: join(ROOT, 'dist/engine.js') });
     try {
-      const res = await c.run({ type: 'analyze', dataset: { file }, options: { repeats: 1, groupFolds }, outDir: join(dir, out) }).done;
+      const res = await c.run({ type: 'analyze', dataset: { file }, options: { repeats: 1, splitDuplicates: !groupFolds }, outDir: join(dir, out) }).done;
       const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
-      return { summary, suspicion: readArrays(res.arraysPath, summary.arrays).get('suspicion')! };
+      return { summary, suspicion: readArrays(res.arraysPath, summary.arrays).suspicion };
     } finally { c.dispose(); }
   };
   const truth13 = Array.from({ length: 13 * rows.length }, (_, i) => flipped[i % rows.length]);

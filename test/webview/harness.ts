@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReviewState } from '../../src/core/labels/reviewState';
 import { ReviewModel, type Analysis } from '../../src/core/reviewModel';
-import type { Summary } from '../../src/core/results';
+import type { ResultArrays, Summary } from '../../src/core/results';
 import { Random } from '../../src/core/random';
 import {
   Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, SaveLayout, Smooth, Undo,
@@ -44,9 +44,14 @@ export function seededAnalysis(st: ReviewState, seed = 7): Analysis {
   for (let i = 0; i < n; i++) if (ds.labels[i] >= 0) { matrix[ds.labels[i] * K + suggested[i]]++; predicted[suggested[i]]++; }
   const summary = {
     rows: n, classes, epochs: 0, piPasses: 0, matrix,
-    classStats: classes.map((name, k) => ({ name, given: 0, predicted: predicted[k], corrected: 0, precision: matrix[k * K + k] / Math.max(1, predicted[k]), recall: 0.5, threshold: 0.5, flagged: 0 })),
+    classStats: classes.map((name, k) => ({ name, given: 0, predicted: predicted[k], ifSuggestionsApplied: 0, precision: matrix[k * K + k] / Math.max(1, predicted[k]), recall: 0.5, threshold: 0.5, flagged: 0 })),
   } as unknown as Summary;
-  return { summary, arrays: new Map([['consensus', consensus], ['suspicion', suspicion], ['suggested', suggested], ['flagged', flagged], ['label', label]]) };
+  const none = new Float32Array(n);
+  const arrays: ResultArrays = {
+    consensus, student: consensus, ema: consensus, suspicion, suggested, flagged, label,
+    selfConfidence: none, margin: none, piDisagree: none, piSpread: none, flips: none, history: new Float32Array(0),
+  };
+  return { summary, arrays };
 }
 
 export interface Harness {

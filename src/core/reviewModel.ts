@@ -27,6 +27,8 @@ export function loadAnalysis(arraysPath: string, summary: Summary): Analysis {
 }
 
 const PREVIEW = 240;
+/** Largest side of a row's thumbnail in the table and the grid. */
+const THUMB = 32;
 const DETAIL_TEXT = 20_000;
 
 export class ReviewModel {
@@ -259,7 +261,34 @@ export class ReviewModel {
       flagged: this.flagged(row), edited: this.state.edited(row), accepted: st.accepted, smoothed: st.soft !== undefined,
       damaged: ds.table.index.damaged[row] === 1,
       ...(show !== undefined && !ds.table.index.damaged[row] ? { extra: ds.table.cell(row, show).slice(0, PREVIEW) } : {}),
+      ...(this.hasImages && !ds.table.index.damaged[row] ? { thumb: this.thumb(row) } : {}),
     };
+  }
+
+  /** Rows are images: pixel columns (MNIST as CSV) or image files. */
+  get hasImages(): boolean {
+    const r = this.state.dataset.roles;
+    return r.pixels !== undefined || r.images !== undefined;
+  }
+
+  /** Grey levels of a row's image, at most THUMB×THUMB (nearest neighbour), as base64 bytes. */
+  private thumb(row: number): RowView['thumb'] {
+    const p = this.pixels(row);
+    if (!p) return undefined;
+    const scale = Math.max(1, Math.ceil(Math.max(p.width, p.height) / THUMB));
+    const w = Math.max(1, Math.floor(p.width / scale)), h = Math.max(1, Math.floor(p.height / scale));
+    const out = Buffer.alloc(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = p.values[y * scale * p.width + x * scale];
+    return { width: w, height: h, data: out.toString('base64') };
+  }
+
+  /** The row's image as grey levels, full size (pixel columns) or the decoded file's thumbnail. */
+  private pixels(row: number): RowDetail['pixels'] {
+    const ds = this.state.dataset;
+    if (ds.roles.images) return this.imageThumbnail(row);
+    if (!ds.roles.pixels) return undefined;
+    const cells = ds.table.row(row);
+    return { width: ds.roles.pixels.width, height: ds.roles.pixels.height, values: ds.roles.pixels.columns.map((c) => Math.max(0, Math.min(255, Number(cells[c]) || 0))) };
   }
 
   page(q: PageQuery): PageResult {
@@ -300,11 +329,8 @@ export class ReviewModel {
     if (ds.roles.text !== undefined && !base.damaged) {
       const t = ds.table.cell(row, ds.roles.text);
       d.fullText = t.length > DETAIL_TEXT ? `${t.slice(0, DETAIL_TEXT)}…` : t;
-    } else if (ds.roles.images && !base.damaged) {
-      d.pixels = this.imageThumbnail(row);
-    } else if (ds.roles.pixels && !base.damaged) {
-      const cells = ds.table.row(row);
-      d.pixels = { width: ds.roles.pixels.width, height: ds.roles.pixels.height, values: ds.roles.pixels.columns.map((c) => Math.max(0, Math.min(255, Number(cells[c]) || 0))) };
+    } else if ((ds.roles.images || ds.roles.pixels) && !base.damaged) {
+      d.pixels = this.pixels(row);
     } else if (!base.damaged) {
       const cells = ds.table.row(row);
       d.features = ds.roles.features.map((c) => ({ name: ds.table.header[c], value: cells[c] }));

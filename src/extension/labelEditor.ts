@@ -139,7 +139,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     this.post(panel, Init, {
       fileName: ds.table.name, classes: doc.model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: doc.model.hasAnalysis, strings: webviewStrings(),
       smoothingEpsilon: config.smoothingEpsilon, applyThreshold: config.applyThreshold, columns: { id: names.id, text: names.text, label: names.label },
-      extraColumns: doc.model.extraColumns(), widths: this.context.workspaceState.get<Record<string, number>>(this.layoutKey(doc)),
+      extraColumns: doc.model.extraColumns(), widths: this.context.workspaceState.get<Record<string, number>>(this.layoutKey(doc)), images: doc.model.hasImages,
     });
     this.post(panel, Classes, { view: doc.model.classesView() });
     this.post(panel, Runs, { runs: doc.runs });

@@ -71,6 +71,8 @@ export interface RowView {
   damaged: boolean;
   /** The value of the column the query shows (PageQuery.show). */
   extra?: string;
+  /** Image rows: a small grey thumbnail, row-major bytes in base64. */
+  thumb?: { width: number; height: number; data: string };
 }
 
 export interface RowDetail extends RowView {
@@ -137,6 +139,8 @@ export interface InitData {
   extraColumns?: ExtraColumn[];
   /** Column widths in px the user set for this file. */
   widths?: Record<string, number>;
+  /** Rows are images (pixel columns or image files): thumbnails in rows and the grid. */
+  images?: boolean;
 }
 
 export interface ExtraColumn {

@@ -11,7 +11,7 @@ import { ReviewModel, type Analysis } from '../../src/core/reviewModel';
 import type { Summary } from '../../src/core/results';
 import { Random } from '../../src/core/random';
 import {
-  Accept, ApplyAbove, ApplySuggestion, Changed, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, SaveLayout, Smooth, Undo,
+  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, SaveLayout, Smooth, Undo,
   type HostWire, type WebviewWire,
 } from '../../src/protocol/webview';
 import type { EditBatch } from '../../src/core/labels/reviewState';
@@ -39,9 +39,12 @@ export function seededAnalysis(st: ReviewState, seed = 7): Analysis {
     suspicion[i] = y >= 0 ? 1 - consensus[i * K + y] : Number.NaN;
     flagged[i] = wrong && y >= 0 ? 1 : 0;
   }
+  const matrix = new Array<number>(K * K).fill(0);
+  const predicted = new Array<number>(K).fill(0);
+  for (let i = 0; i < n; i++) if (ds.labels[i] >= 0) { matrix[ds.labels[i] * K + suggested[i]]++; predicted[suggested[i]]++; }
   const summary = {
-    rows: n, classes, epochs: 0, piPasses: 0, matrix: new Array(K * K).fill(0),
-    classStats: classes.map((name) => ({ name, given: 0, predicted: 0, corrected: 0, precision: 0.5, recall: 0.5, threshold: 0.5, flagged: 0 })),
+    rows: n, classes, epochs: 0, piPasses: 0, matrix,
+    classStats: classes.map((name, k) => ({ name, given: 0, predicted: predicted[k], corrected: 0, precision: matrix[k * K + k] / Math.max(1, predicted[k]), recall: 0.5, threshold: 0.5, flagged: 0 })),
   } as unknown as Summary;
   return { summary, arrays: new Map([['consensus', consensus], ['suspicion', suspicion], ['suggested', suggested], ['flagged', flagged], ['label', label]]) };
 }
@@ -82,14 +85,14 @@ export async function harness(t: Parameters<typeof tempDir>[0], file: string, tr
   const app = new ReviewApp(root, (m) => { sent.push(m); toHost.push(m); });
   /** The webview that receives the host's messages (a reopened one after `reopen`). */
   let app2: App = app;
-  const edit = (b: EditBatch) => { state.apply(b); model.edited(); toWebview.push(notify(Changed, { dirty: state.dirty })); };
+  const edit = (b: EditBatch) => { state.apply(b); model.edited(); toWebview.push(notify(Changed, { dirty: state.dirty }), notify(Classes, { view: model.classesView() })); };
   const ds = state.dataset;
   const names = optionsOf(ds);
   const handlers = new IpcHandlers()
     .onCommand(Ready, () => toWebview.push(notify(Init, {
       fileName: 'data.csv', classes: model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: true, strings: {}, smoothingEpsilon: 0.1, applyThreshold: 0.9,
-      columns: { id: names.id, text: names.text, label: names.label }, extraColumns: model.extraColumns(), widths: layout,
-    })))
+      columns: { id: names.id, text: names.text, label: names.label }, extraColumns: model.extraColumns(), widths: layout, images: model.hasImages,
+    }), notify(Classes, { view: model.classesView() })))
     .onRequest(RequestPage, (q) => model.page(q))
     .onRequest(RequestDetail, (p) => model.detail(p.row))
     .onRequest(RequestApplyPreview, (p) => model.previewAbove(p.threshold))

@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
+import { loadAnalysis } from '../core/reviewModel';
 import type { Summary } from '../core/results';
 import { optionsOf } from '../core/table/dataset';
 import type { DatasetSpec } from '../protocol/engine';
@@ -65,7 +66,10 @@ export class JobRunner {
         this.views.analysisLoaded(doc);
         this.views.notice(doc, vscode.l10n.t('{0} rows flagged of {1}; estimated noise rate {2}%.', summary.flagged, summary.labeled, (100 * summary.estimatedNoiseRate).toFixed(1)));
       } else {
-        doc.recordRun(summary, fixed);
+        // Measured on the rows the user reviewed, not only against the labels just edited.
+        let trusted;
+        try { trusted = doc.model.trustedAgreement(loadAnalysis(res.arraysPath, summary)); } catch { trusted = undefined; }
+        doc.recordRun(summary, fixed, trusted);
         this.views.runsChanged(doc);
         const before = summary.before ? `${(100 * summary.before.oofAccuracy).toFixed(1)}% → ` : '';
         this.views.notice(doc, vscode.l10n.t('Retrained: held-out accuracy {0}{1}%.', before, (100 * summary.oofAccuracy).toFixed(1)));

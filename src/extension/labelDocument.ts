@@ -96,10 +96,10 @@ export class LabelDocument implements vscode.CustomDocument {
   }
 
   /** Records a finished run (its summary) in the history. */
-  recordRun(summary: Summary, fixed?: number): void {
+  recordRun(summary: Summary, fixed?: number, trusted?: RunView['trusted']): void {
     const runsDir = join(this.outDir, 'runs');
     mkdirSync(runsDir, { recursive: true });
-    const view = ReviewModel.runView(summary, fixed);
+    const view = ReviewModel.runView(summary, fixed, trusted);
     writeFileSync(join(runsDir, `${summary.createdAt.replace(/[:.]/g, '-')}-${summary.kind}.json`), JSON.stringify(view));
     this.runs.push(view);
   }

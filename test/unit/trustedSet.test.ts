@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { ReviewState } from '../../src/core/labels/reviewState';
 import { ReviewModel } from '../../src/core/reviewModel';
 import { dataset } from '../helpers';
-import { seededAnalysis } from '../webview/harness';
+import { seededAnalysis } from '../seededAnalysis';
 
 test('the trusted set is the reviewed rows; agreement is counted on them, with its standard error', () => {
   const st = new ReviewState(dataset('toutiao_news_20k'));

@@ -1,7 +1,7 @@
 /** A seeded stand-in for an analysis, for tests of the review's views that need an analysis but not a model. */
 import type { ReviewState } from '../src/core/labels/reviewState';
 import type { Analysis } from '../src/core/reviewModel';
-import type { Summary } from '../src/core/results';
+import type { ResultArrays, Summary } from '../src/core/results';
 import { Random } from '../src/core/random';
 
 /** A seeded stand-in for an analysis of the file: a soft label per row, about a fifth flagged. */
@@ -28,8 +28,13 @@ export function seededAnalysis(st: ReviewState, seed = 7): Analysis {
   for (let i = 0; i < n; i++) if (ds.labels[i] >= 0) { matrix[ds.labels[i] * K + suggested[i]]++; predicted[suggested[i]]++; }
   const summary = {
     rows: n, classes, epochs: 0, piPasses: 0, matrix,
-    classStats: classes.map((name, k) => ({ name, given: 0, predicted: predicted[k], corrected: 0, precision: matrix[k * K + k] / Math.max(1, predicted[k]), recall: 0.5, threshold: 0.5, flagged: 0 })),
+    classStats: classes.map((name, k) => ({ name, given: 0, predicted: predicted[k], ifSuggestionsApplied: 0, precision: matrix[k * K + k] / Math.max(1, predicted[k]), recall: 0.5, threshold: 0.5, flagged: 0 })),
   } as unknown as Summary;
-  return { summary, arrays: new Map([['consensus', consensus], ['suspicion', suspicion], ['suggested', suggested], ['flagged', flagged], ['label', label]]) };
+  const none = new Float32Array(n);
+  const arrays: ResultArrays = {
+    consensus, student: consensus, ema: consensus, suspicion, suggested, flagged, label,
+    selfConfidence: none, margin: none, piDisagree: none, piSpread: none, flips: none, history: new Float32Array(0),
+  };
+  return { summary, arrays };
 }
 

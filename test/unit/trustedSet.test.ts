@@ -23,7 +23,7 @@ test('the trusted set is the reviewed rows; agreement is counted on them, with i
   // A retrain whose predictions agree with every reviewed label, and the analysis agrees only with the relabeled ones.
   const K = model.classes.length;
   const after = seededAnalysis(st, 8);
-  const c = after.arrays.get('consensus')!;
+  const c = after.arrays.consensus;
   trusted.rows.forEach((r, j) => { for (let k = 0; k < K; k++) c[r * K + k] = k === trusted.labels[j] ? 0.9 : 0.1 / (K - 1); });
   const m = model.trustedAgreement(after)!;
   assert.equal(m.rows, 40);

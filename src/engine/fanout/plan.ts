@@ -12,7 +12,7 @@ import { openDataset, optionsOf } from '../../core/table/dataset';
 import type { DatasetSpec, TrainOptions } from '../../protocol/engine';
 import { FOLDS_FILE, INPUTS_FILE, jobOutputKey, PLAN_FORMAT, PLAN_VERSION, type JobSpec, type Plan } from '../../protocol/plan';
 import { foldsOfRepeat } from '../crossval';
-import { datasetOptionsOf, resolveOptions } from '../job';
+import { resolveOptions } from '../phases';
 import { prepare } from '../prepare';
 import { packFolds, packInputs, writePlan } from './planFiles';
 import { canonicalJson, codeVersion, dataSha256, sha256 } from './version';
@@ -25,7 +25,7 @@ export interface PlanRequest {
 export async function makePlan(req: PlanRequest, store: BlobStore, log: (line: string) => void = () => {}): Promise<Plan> {
   const t0 = performance.now();
   const { file, ...spec } = req.dataset;
-  const ds = openDataset(file, datasetOptionsOf(req.dataset));
+  const ds = openDataset(file, spec);
   const options = resolveOptions(req.options);
   if (options.prune) {
     // Its second pass trains without the rows the first pass flagged: the jobs of pass 2 would

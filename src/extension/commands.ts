@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { writeFileSync } from 'node:fs';
 import { correctedLabelsCsv } from '../core/formats/exportLabels';
-import { quoteIfNeeded } from '../core/table/csv';
+import { softLabelsCsv, softOf } from '../core/report/softLabels';
 import { readConfig } from './config';
 import type { EngineHost } from './engineHost';
 import { VIEW_TYPE, type LabelEditorProvider } from './labelEditor';
@@ -75,16 +75,13 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
       const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(d.uri.fsPath.replace(/(\.\w+)?$/, '.soft.csv')), filters: { CSV: ['csv'] } });
       if (!target) return;
       const ds = d.state.dataset;
-      const lines = ['id,label,soft_label'];
-      for (let i = 0; i < ds.rowCount; i++) {
-        const soft = d.model.softOf(i);
+      // The same formatter as `label-lens export`: the row's own target when smoothed, else the analysis's.
+      const csv = softLabelsCsv(ds.rowCount, (i) => {
         const st = d.state.state(i);
-        const obj: Record<string, number> = {};
-        const source = st.soft ?? (soft ? Object.fromEntries(d.model.classes.map((c, k) => [c, soft[k]])) : {});
-        for (const [c, p] of Object.entries(source)) if (p >= 0.001) obj[c] = +p.toFixed(4);
-        lines.push([quoteIfNeeded(ds.rowId(i), ',', false), quoteIfNeeded(st.label, ',', false), quoteIfNeeded(JSON.stringify(obj), ',', false)].join(','));
-      }
-      writeFileSync(target.fsPath, lines.join('\n') + '\n');
+        const soft = d.model.softOf(i);
+        return { id: ds.rowId(i), label: st.label, soft: st.soft ?? (soft ? softOf(d.model.classes, soft, 0) : undefined) };
+      });
+      writeFileSync(target.fsPath, csv);
       void vscode.window.showInformationMessage(vscode.l10n.t('Soft labels written to {0}', target.fsPath));
     },
     'labelLens.openImageFolder': async (arg?: unknown) => {

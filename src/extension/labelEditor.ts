@@ -44,12 +44,11 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
   }
 
   async openCustomDocument(uri: vscode.Uri, open: vscode.CustomDocumentOpenContext): Promise<LabelDocument> {
-    const storage = this.context.storageUri ?? this.context.globalStorageUri;
     let backup: string | undefined;
     if (open.backupId) backup = readFileSync(vscode.Uri.parse(open.backupId).fsPath, 'utf8');
     let doc: LabelDocument;
     try {
-      doc = new LabelDocument(uri, storage, backup);
+      doc = new LabelDocument(uri, backup);
     } catch (err) {
       throw new Error(vscode.l10n.t('Label Lens cannot open {0}: {1}', uri.fsPath, (err as Error).message));
     }

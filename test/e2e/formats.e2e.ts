@@ -114,15 +114,17 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-test('a Parquet file opens for review; a relabel saved from the keyboard is in the file, every other column unchanged', { timeout: 180_000 }, async () => {
+test('a Parquet file opens for review; a relabel saved from the keyboard is in the file, every other column unchanged', { timeout: 300_000 }, async () => {
   const file = join(ws, 'ag.parquet');
   const before = await readParquet(file);
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').fill('ag.parquet');
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ag.parquet' }).first().click();
+  // No editor open: the command asks for the file (code-server's own file dialog).
   await palette('Label Lens: Open for Review');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(file);
+  await page.locator('.quick-input-widget .monaco-button', { hasText: /Open for Review|OK/ }).first().click();
   const wv = webview();
-  await wv.locator('[data-testid="row-0"]').waitFor({ timeout: 60_000 });
+  await wv.locator('[data-testid="row-0"]').waitFor({ timeout: 150_000 }).catch(async (err: unknown) => { await shot('00-parquet-not-opened'); throw err; });
   await wv.locator('[data-testid="row-0"]').click();
   const id = (await wv.locator('[data-testid="detail-id"]').textContent())!;
   const row = before.findIndex((r) => String(r.id) === id);
@@ -144,7 +146,7 @@ test('a Parquet file opens for review; a relabel saved from the keyboard is in t
   }
 });
 
-test('an image folder opens from "Open Image Folder…", shows the digit, and a relabel moves the file', { timeout: 180_000 }, async () => {
+test('an image folder opens from "Open Image Folder…", shows the digit, and a relabel moves the file', { timeout: 300_000 }, async () => {
   const root = join(ws, 'digits');
   await palette('Label Lens: Open Image Folder');
   // code-server's own file dialog: type the folder's path and confirm.
@@ -153,7 +155,7 @@ test('an image folder opens from "Open Image Folder…", shows the digit, and a 
   await input.fill(`${root}/`);
   await page.locator('.quick-input-widget .monaco-button', { hasText: /Open Image Folder|OK/ }).first().click();
   const wv = webview();
-  await wv.locator('[data-testid="row-0"]').waitFor({ timeout: 60_000 });
+  await wv.locator('[data-testid="row-0"]').waitFor({ timeout: 150_000 });
   await wv.locator('[data-testid="row-0"]').click();
   await wv.locator('[data-testid="detail-image"]').waitFor();
   const id = (await wv.locator('[data-testid="detail-id"]').textContent())!;

@@ -14,7 +14,7 @@
  */
 import { basename } from 'node:path';
 import { parquetMetadata, parquetSchema, type ColumnChunk, type DecodedArray, type FileMetaData, type SchemaTree } from 'hyparquet';
-import { readColumn } from 'hyparquet/src/column.js';
+import { parquetHeader, readColumn } from 'hyparquet/src/column.js';
 import { assembleNested } from 'hyparquet/src/assemble.js';
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { getTreePath, isListLike, isMapLike } from 'hyparquet/src/schema.js';
@@ -29,6 +29,8 @@ import { reportProblem, valueText, type FormatIndex, type FormatTable } from './
 const READABLE_CODECS = new Set(['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW', 'LZO']);
 /** Decoded (row group, top-level column) pairs kept: a few groups of every column. */
 const CACHE_ENTRIES = 48;
+/** Rows decoded from the start of a large row group before the whole group is. */
+const PREFIX_ROWS = 4096;
 
 /** A column as the table shows it: a top-level Parquet column, or one field of a struct. */
 interface ViewColumn {
@@ -101,6 +103,8 @@ export class ParquetFile implements Omit<FormatTable, 'writeLabels'> {
   readonly groups: RowGroupInfo[];
   private readonly columns: ViewColumn[];
   private readonly cache = new Map<number, unknown[]>();
+  /** First rows of large row groups (null: the column is not flat, decode it whole). */
+  private readonly prefixes = new Map<number, unknown[] | null>();
   /** The last (row group, column) read: rows are mostly read in order, one column at a time. */
   private last: { key: number; values: unknown[] } | undefined;
   /** Size and mtime when read: a file changed since is never overwritten. */
@@ -183,7 +187,7 @@ export class ParquetFile implements Omit<FormatTable, 'writeLabels'> {
   value(i: number, col: number): unknown {
     const c = this.columns[col];
     const { group, offset } = this.locate(i);
-    let v: unknown = this.decoded(group, c.top)[offset];
+    let v: unknown = this.decodedFor(group, c.top, offset)[offset];
     for (const f of c.field) v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[f];
     return v;
   }
@@ -196,6 +200,61 @@ export class ParquetFile implements Omit<FormatTable, 'writeLabels'> {
   }
 
   report(p: Problem): void { reportProblem(this, p); }
+
+  /**
+   * Values of column `top` in row group `group` that include row `offset` of the group: the first
+   * rows only, while only they are asked for and the group is large (role sampling and the first
+   * page of the table need a few thousand rows, not a million-row group's every text), else all.
+   */
+  private decodedFor(group: number, top: number, offset: number): unknown[] {
+    const key = group * this.schema.children.length + top;
+    if (this.last?.key === key && offset < this.last.values.length) return this.last.values;
+    const full = this.cache.get(key);
+    if (full) return this.decoded(group, top);
+    if (offset < PREFIX_ROWS && this.groups[group].rows > 4 * PREFIX_ROWS) {
+      let prefix = this.prefixes.get(key);
+      if (prefix === undefined) {
+        prefix = this.decodePrefix(group, top) ?? null;
+        this.prefixes.set(key, prefix);
+        if (this.prefixes.size > CACHE_ENTRIES) this.prefixes.delete(this.prefixes.keys().next().value!);
+      }
+      if (prefix && offset < prefix.length) return prefix;
+    }
+    return this.decoded(group, top);
+  }
+
+  /** The first PREFIX_ROWS (or a few more: whole pages) values of a flat column, or undefined when it is not flat. */
+  private decodePrefix(group: number, top: number): unknown[] | undefined {
+    const child = this.schema.children[top];
+    if (child.children.length || child.element.repetition_type === 'REPEATED') return undefined;
+    const chunk = this.chunksOf(group, top)[0];
+    const md = chunk.meta_data!;
+    const start = Number(md.dictionary_page_offset || md.data_page_offset);
+    const end = start + Number(md.total_compressed_size);
+    // Read page headers until the pages hold PREFIX_ROWS rows; read more bytes when a page runs past what was read.
+    let want = Math.min(end - start, 1 << 16);
+    for (;;) {
+      const bytes = this.source.read(start, start + want);
+      const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+      let rows = 0;
+      let short = false;
+      while (rows < PREFIX_ROWS && reader.offset < bytes.length - 1) {
+        let header;
+        try { header = parquetHeader(reader); } catch { short = true; break; }
+        const pageEnd = reader.offset + header.compressed_page_size;
+        if (pageEnd > bytes.length) { short = true; want = Math.max(want * 2, pageEnd + (1 << 16)); break; }
+        rows += header.data_page_header?.num_values ?? header.data_page_header_v2?.num_rows ?? 0;
+        reader.offset = pageEnd;
+      }
+      if (!short || want >= end - start) {
+        if (short) return undefined;
+        const used = reader.offset;
+        const r = { view: new DataView(bytes.buffer, bytes.byteOffset, used), offset: 0 };
+        return Array.from(this.decodeLeaf(md, group, r, Math.min(rows, this.groups[group].rows)) as ArrayLike<unknown>);
+      }
+      want = Math.min(end - start, Math.max(want, want * 2));
+    }
+  }
 
   /** Every value of top-level column `top` in row group `group`, assembled (structs as objects, lists as arrays). */
   decoded(group: number, top: number): unknown[] {
@@ -228,15 +287,18 @@ export class ParquetFile implements Omit<FormatTable, 'writeLabels'> {
   /** Reads and decodes one column chunk synchronously, as hyparquet's readRowGroup does. */
   private leaf(chunk: ColumnChunk, group: number): DecodedArray {
     const md = chunk.meta_data!;
-    const schemaPath = getTreePath(this.schema, md.path_in_schema);
     const start = Number(md.dictionary_page_offset || md.data_page_offset);
     const end = start + Number(md.total_compressed_size);
     if (end > this.source.size) throw new UserError('data', `${this.name}: column ${md.path_in_schema.join('.')} of row group ${group + 1} runs past the end of the file (truncated?)`, { file: this.name });
     const bytes = this.source.read(start, end);
-    const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
-    const rows = this.groups[group].rows;
+    return this.decodeLeaf(md, group, { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 }, this.groups[group].rows);
+  }
+
+  /** Decodes the first `rows` rows of a column chunk from `reader` (the chunk's bytes from its first page). */
+  private decodeLeaf(md: NonNullable<ColumnChunk['meta_data']>, group: number, reader: { view: DataView; offset: number }, rows: number): DecodedArray {
+    const schemaPath = getTreePath(this.schema, md.path_in_schema);
     try {
-      const { data } = readColumn(reader, { groupStart: this.groups[group].start, selectStart: 0, selectEnd: rows, groupRows: rows }, {
+      const { data } = readColumn(reader, { groupStart: this.groups[group].start, selectStart: 0, selectEnd: rows, groupRows: this.groups[group].rows }, {
         pathInSchema: md.path_in_schema, type: md.type, element: schemaPath[schemaPath.length - 1].element, schemaPath,
         codec: md.codec, parsers: DEFAULT_PARSERS, compressors, utf8: true,
       });

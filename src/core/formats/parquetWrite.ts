@@ -26,10 +26,34 @@ type WriterColumn = Parameters<typeof writeColumn>[0]['column'];
 
 const MAGIC = 0x31524150; // "PAR1"
 
-/** Codecs the label column can be written with; another codec's label chunk is written with SNAPPY. */
+/**
+ * A Zstandard frame of raw (stored) blocks: what any zstd reader decodes, written without a zstd
+ * library (Node 20 has none). The label column is small next to the rest, so storing it costs little.
+ */
+export function zstdStored(input: Uint8Array): Uint8Array {
+  const BLOCK = 128 * 1024;
+  const blocks = Math.max(1, Math.ceil(input.length / BLOCK));
+  const out = new Uint8Array(4 + 1 + 8 + blocks * 3 + input.length);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, 0xfd2fb528, true);
+  out[4] = 0xe0; // frame content size in 8 bytes, single segment, no checksum, no dictionary
+  v.setBigUint64(5, BigInt(input.length), true);
+  let at = 13;
+  for (let b = 0; b < blocks; b++) {
+    const size = Math.min(BLOCK, input.length - b * BLOCK);
+    const header = (size << 3) | (0 << 1) | (b === blocks - 1 ? 1 : 0); // raw block
+    out[at] = header & 0xff; out[at + 1] = (header >> 8) & 0xff; out[at + 2] = (header >> 16) & 0xff;
+    out.set(input.subarray(b * BLOCK, b * BLOCK + size), at + 3);
+    at += 3 + size;
+  }
+  return out;
+}
+
+/** Codecs the label column can be written with; another codec's label chunk (BROTLI, LZ4) is written with SNAPPY. */
 const WRITE_COMPRESSORS: Partial<Record<CompressionCodec, (b: Uint8Array) => Uint8Array>> = {
   SNAPPY: snappyCompress,
   GZIP: (b) => new Uint8Array(gzipSync(b)),
+  ZSTD: zstdStored,
 };
 
 /** The new label as the column's physical type holds it. */

@@ -8,6 +8,7 @@ import { formatInspect, inspect } from '../core/report/inspect';
 import { openDataset } from '../core/table/dataset';
 import { DATASET_HELP, datasetOptions, datasetOpts, fileArg, parse, trainHelp, UsageError } from './args';
 import { commands as engineCommands } from './engineCommands';
+import { analyzeWithJobsDir, commands as planCommands, PLAN_HELP } from './planCommands';
 import { EXIT_DATA, EXIT_OK, EXIT_USAGE, reportError, type Io } from './exit';
 import { terminalSafe } from '../core/report/terminal';
 
@@ -32,6 +33,8 @@ ${trainHelp()}
   --out DIR                        results folder (default: .label-lens/results/FILE beside FILE)
   --top N                          suspects to print (default 20)
   -q, --quiet                      no progress on stderr
+
+${PLAN_HELP}
 
 Exit codes: 0 ok, 1 data problem, 2 usage, 70 internal error, 130 cancelled.`;
 
@@ -88,7 +91,7 @@ export async function main(argv: string[], raw: Io = STDIO): Promise<number> {
   // reaches the terminal as visible text, never as a control sequence.
   const io: Io = { out: (s) => raw.out(terminalSafe(s)), err: (s) => raw.err(terminalSafe(s)) };
   const [command, ...rest] = argv;
-  const commands: Record<string, Command> = { inspect: cmdInspect, relabel: cmdRelabel, apply: cmdApply, ...engineCommands };
+  const commands: Record<string, Command> = { inspect: cmdInspect, relabel: cmdRelabel, apply: cmdApply, ...engineCommands, ...planCommands, analyze: analyzeWithJobsDir(engineCommands.analyze) };
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out(USAGE);
     return command ? EXIT_OK : EXIT_USAGE;

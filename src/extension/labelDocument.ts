@@ -22,6 +22,8 @@ export class LabelDocument implements vscode.CustomDocument {
   readonly model: ReviewModel;
   readonly outDir: string;
   runs: RunView[] = [];
+  /** Agreement with the reviewed rows of each retrain run in this session, by the run's time. */
+  readonly trusted = new Map<string, NonNullable<RunView['trusted']>>();
 
   private readonly disposables: vscode.Disposable[] = [];
   private readonly _onDidChange = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<LabelDocument>>();
@@ -88,7 +90,7 @@ export class LabelDocument implements vscode.CustomDocument {
     } catch {
       this.model.setAnalysis(undefined);
     }
-    this.runs = readRuns(this.outDir).map((r) => ReviewModel.runView(r));
+    this.runs = readRuns(this.outDir).map((r) => ReviewModel.runView(r, r.fixed, this.trusted.get(r.createdAt)));
   }
 
   /** Applies a batch and puts it on VS Code's undo stack. */

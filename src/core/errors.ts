@@ -67,6 +67,10 @@ export function fsUserError(err: unknown, file: string, doing: 'read' | 'write')
     case 'ENOSPC':
     case 'EDQUOT':
       return new UserError('disk-full', `${file}: the disk is full; nothing was changed (free some space and save again)`, { file });
+    case 'ENOTDIR':
+      return new UserError('not-found', `${file}: a part of this path is a file, not a folder`, { file });
+    case 'ENAMETOOLONG':
+      return new UserError('not-found', `${file}: the path is too long`, { file });
     default:
       return err;
   }

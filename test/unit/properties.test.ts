@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { ReviewState, type EditBatch } from '../../src/core/labels/reviewState';
+import { DocumentState, type EditBatch } from '../../src/core/labels/documentState';
 import { readSidecar } from '../../src/core/labels/sidecar';
 import { openDataset, type DatasetOptions } from '../../src/core/table/dataset';
 import { encode, type EncodingName } from '../../src/core/table/encoding';
@@ -146,7 +146,7 @@ test('any sequence of relabel / smooth / accept / undo / redo / save: re-reading
   fc.assert(fc.property(specArb, fc.array(opArb, { minLength: 1, maxLength: 25 }), (spec, ops) => withFile(spec, (path) => {
     const OPTIONS = optionsFor(spec);
     const outside = outsideLabels(path, spec);
-    const state = new ReviewState(path, OPTIONS);
+    const state = new DocumentState(path, OPTIONS);
     const n = spec.rows.length;
     // The model: what each row should be, kept beside the real undo/redo stacks the editor keeps.
     const model: Expect[] = spec.rows.map((r) => ({ label: spec.classes[r.label], accepted: false }));

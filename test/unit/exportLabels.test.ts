@@ -1,7 +1,8 @@
 /** Export corrected labels: one CSV line per row, edits included, and no cell a spreadsheet would run. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { correctedLabelsCsv, csvCell } from '../../src/core/formats/exportLabels';
+import { correctedLabelsCsv } from '../../src/core/formats/exportLabels';
+import { csvCell } from '../../src/core/report/csvForPeople';
 import { Table } from '../../src/core/table/table';
 
 test('corrected labels CSV: ids and labels as they are, formulas disarmed, numbers kept, changed rows marked', () => {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspect } from '../../src/core/report';
+import { inspect } from '../../src/core/report/inspect';
 import { openDataset } from '../../src/core/table/dataset';
 import { runCli, tempDir } from '../helpers';
 

@@ -92,6 +92,12 @@ export function renderClasses(v: ClassesView, t: T, layout: ClassesLayout, onLay
     el('h3', {}, t('matrix')), matrix);
 }
 
+/** A difference of two proportions in percentage points, signed, coloured by direction. */
+function delta(d: number): HTMLElement {
+  const pts = 100 * d;
+  return el('td', { class: `delta ${pts > 0.05 ? 'up' : pts < -0.05 ? 'down' : ''}` }, `${pts >= 0 ? '+' : '−'}${Math.abs(pts).toFixed(1)} pts`);
+}
+
 export function renderRuns(runs: RunView[], classes: string[], t: T): HTMLElement {
   if (runs.length === 0) return el('p', { class: 'muted' }, t('noRuns'));
   return el('div', { class: 'runs-view' }, ...runs.slice().reverse().map((r, i) => el('section', { class: 'run', 'data-testid': `run-${runs.length - 1 - i}` },
@@ -99,10 +105,13 @@ export function renderRuns(runs: RunView[], classes: string[], t: T): HTMLElemen
     el('div', { class: 'muted' }, `${r.model ? `${r.model} on ` : ''}${r.backend} · ${r.seconds.toFixed(1)} s · ${Object.entries(r.options).filter(([k]) => ['folds', 'repeats', 'epochs', 'seed', 'imbalance', 'labelSmoothing', 'consistency', 'prune', 'pixelModel'].includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`),
     r.before
       ? el('table', { class: 'before-after' },
-        el('tr', {}, el('th', {}), el('th', {}, t('before')), el('th', {}, t('after'))),
-        el('tr', {}, el('td', {}, t('accuracy')), el('td', {}, pct(r.before.oofAccuracy)), el('td', { 'data-testid': 'after-accuracy' }, pct(r.oofAccuracy))),
-        el('tr', {}, el('td', {}, t('flaggedRows')), el('td', {}, r.before.flagged), el('td', {}, r.flagged)),
-        r.fixed !== undefined ? el('tr', {}, el('td', {}, t('fixed')), el('td', {}), el('td', {}, r.fixed)) : undefined,
-        ...classes.map((c, k) => el('tr', {}, el('td', {}, `${t('recall')} · ${c}`), el('td', {}, pct(r.before!.recall[k] ?? 0)), el('td', {}, pct(r.recall[k] ?? 0)))))
+        el('tr', {}, el('th', {}), el('th', {}, t('before')), el('th', {}, t('after')), el('th', {}, 'Δ')),
+        r.trusted ? el('tr', { class: 'trusted', 'data-testid': 'trusted' }, el('td', {}, `${t('trustedSet')} (${r.trusted.rows} ${t('rows')})`),
+          el('td', {}, `${pct(r.trusted.before)} ± ${pct(1.96 * r.trusted.seBefore)}`), el('td', {}, `${pct(r.trusted.after)} ± ${pct(1.96 * r.trusted.seAfter)}`), delta(r.trusted.after - r.trusted.before))
+          : el('tr', {}, el('td', { class: 'muted', colspan: 4 }, t('noTrusted'))),
+        el('tr', {}, el('td', {}, t('accuracy')), el('td', {}, pct(r.before.oofAccuracy)), el('td', { 'data-testid': 'after-accuracy' }, pct(r.oofAccuracy)), delta(r.oofAccuracy - r.before.oofAccuracy)),
+        el('tr', {}, el('td', {}, t('flaggedRows')), el('td', {}, r.before.flagged), el('td', {}, r.flagged), el('td', {}, String(r.flagged - r.before.flagged))),
+        r.fixed !== undefined ? el('tr', {}, el('td', {}, t('fixed')), el('td', {}), el('td', {}, r.fixed), el('td', {})) : undefined,
+        ...classes.map((c, k) => el('tr', {}, el('td', { title: c }, `${t('recall')} · ${c}`), el('td', {}, pct(r.before!.recall[k] ?? 0)), el('td', {}, pct(r.recall[k] ?? 0)), delta((r.recall[k] ?? 0) - (r.before!.recall[k] ?? 0)))))
       : el('div', {}, `${t('accuracy')}: ${pct(r.oofAccuracy)} · ${t('flaggedRows')}: ${r.flagged}`))));
 }

@@ -10,7 +10,7 @@ import { openDataset, SKIPPED } from '../core/table/dataset';
 import type { ProgressMessage } from '../protocol/engine';
 import { datasetOptions, datasetOpts, fileArg, parse, toNumber, trainFlags, trainOptionsOf, UsageError } from './args';
 import { EXIT_DATA, EXIT_OK, type Io } from './exit';
-import { UserError } from '../core/errors';
+import { fsUserError, UserError } from '../core/errors';
 
 const jobOptions = {
   ...datasetOptions,
@@ -135,7 +135,12 @@ async function cmdExport(args: string[], io: Io): Promise<number> {
   }));
   const out = typeof values.out === 'string' ? values.out : file.replace(/(\.\w+)?$/, '.soft.csv');
   if (resolve(out) === resolve(file)) throw new UsageError('export --out must not be the data file itself');
-  writeFileSync(out, csv);
+  try {
+    writeFileSync(out, csv);
+  } catch (err) {
+    // write(2) errors carry no path: name the file the user asked for.
+    throw fsUserError(err, out, 'write');
+  }
   if (values.json) io.out(JSON.stringify({ file: resolve(out), rows: ds.rowCount }));
   else io.out(`soft labels of ${ds.rowCount} rows written to ${out}`);
   return EXIT_OK;

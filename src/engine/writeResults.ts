@@ -9,7 +9,7 @@ import { rowsCsv } from '../core/report/rowsCsv';
 import { classStats } from '../core/signals/classStats';
 import { reasonFor } from '../core/signals/reason';
 import type { Scores } from '../core/signals/score';
-import type { Dataset } from '../core/table/dataset';
+import { optionsOf, type Dataset } from '../core/table/dataset';
 import type { Phase, TrainOptions } from '../protocol/engine';
 import type { CrossValResult } from './crossval';
 import type { DecodedImages } from './images';
@@ -105,7 +105,7 @@ export function summarize(kind: RunKind, tr: Trained): Omit<Summary, 'arrays'> {
     members: [...tr.duplicates!.groups.members(c.group)].map((r) => ({ row: r, id: ds.rowId(r), line: ds.table.index.line[r], given: ds.labelName(r) })),
   })) : undefined;
   return {
-    kind, file: ds.table.path, rows: N, labeled: stats.labeled, unlabeled: ds.unlabeled, skipped: ds.skipped,
+    kind, file: ds.table.path, readAs: optionsOf(ds), rows: N, labeled: stats.labeled, unlabeled: ds.unlabeled, skipped: ds.skipped,
     classes: ds.classes, counts: ds.counts, flagged: stats.flagged, estimatedNoiseRate: stats.labeled ? stats.flagged / stats.labeled : 0,
     oofAccuracy: stats.accuracy, classStats: stats.classStats,
     matrix: stats.matrix, joint: Array.from(scores.joint), imbalanceRatio: ds.imbalanceRatio(),

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
-import type { Summary } from '../core/results';
+import { readRun, type Summary } from '../core/results';
 import { optionsOf } from '../core/table/dataset';
 import type { DatasetSpec } from '../protocol/engine';
 import { readConfig } from './config';
@@ -63,6 +63,10 @@ export class JobRunner {
         this.views.analysisLoaded(doc);
         this.views.notice(doc, vscode.l10n.t('{0} rows flagged of {1}; estimated noise rate {2}%.', summary.flagged, summary.labeled, (100 * summary.estimatedNoiseRate).toFixed(1)));
       } else {
+        // Measured on the rows the user reviewed, not only against the labels just edited.
+        let trusted;
+        try { trusted = doc.queries.trustedAgreement(readRun(doc.outDir, 'retrain')); } catch { trusted = undefined; }
+        if (trusted) doc.trusted.set(summary.createdAt, trusted);
         // The engine recorded the run (and how many flagged rows were fixed) in the results folder.
         doc.loadResults();
         this.views.runsChanged(doc);

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FileChangedError } from '../core/labels/atomicWrite';
+import { DatasetProblems } from './problems';
 import type { Summary } from '../core/results';
 import {
   Accept, ApplyAbove, Exclude, RelabelGroup, RequestGroups, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
@@ -33,10 +34,13 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
 
   private readonly jobs: JobRunner;
   private readonly outside: OutsideChanges;
+  /** Repeated or blank ids, damaged rows… of open reviews, in the Problems panel. */
+  private readonly problems = new DatasetProblems();
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly engine: EngineHost, edits: EditsContent) {
     this.jobs = new JobRunner(engine, this.views);
     this.outside = new OutsideChanges(edits, (doc, m) => this.views.info(doc, m));
+    context.subscriptions.push(this.problems);
   }
 
   async openCustomDocument(uri: vscode.Uri, open: vscode.CustomDocumentOpenContext): Promise<LabelDocument> {
@@ -48,9 +52,12 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     } catch (err) {
       throw new Error(vscode.l10n.t('Label Lens cannot open {0}: {1}', uri.fsPath, (err as Error).message));
     }
+    this.problems.show(uri, doc.state.dataset.problems);
     doc.track(
+      { dispose: () => this.problems.clear(uri) },
       doc.onDidChange((e) => this._onDidChangeCustomDocument.fire(e)),
       doc.onDidRefresh((e) => {
+        if (e.reloaded) this.problems.show(uri, doc.state.dataset.problems);
         if (e.reloaded) for (const p of this.panels.get(doc) ?? []) this.sendAll(doc, p);
         else this.refresh(doc);
       }),
@@ -77,7 +84,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     });
     const handlers = this.handlers(doc, panel);
     panel.webview.onDidReceiveMessage((raw: unknown) => {
-      const msg = parseWebviewMessage(raw, { rowCount: doc.state.dataset.rowCount, classes: doc.model.classes, extraColumns: doc.model.extraColumns().map((c) => c.index) });
+      const msg = parseWebviewMessage(raw, { rowCount: doc.state.dataset.rowCount, classes: doc.queries.classes, extraColumns: doc.queries.extraColumns().map((c) => c.index) });
       if (typeof msg === 'string') {
         this.engine.log.appendLine(`rejected a webview message: ${msg}`);
         return;
@@ -90,16 +97,16 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
   private handlers(doc: LabelDocument, panel: vscode.WebviewPanel): IpcHandlers {
     return new IpcHandlers()
       .onCommand(Ready, () => this.sendAll(doc, panel))
-      .onRequest(RequestPage, (q) => doc.model.page(q))
-      .onRequest(RequestDetail, (p) => doc.model.detail(p.row))
-      .onRequest(RequestApplyPreview, (p) => doc.model.previewAbove(p.threshold))
-      .onCommand(Relabel, (p) => doc.edit(doc.model.relabel(p.rows, p.to)))
-      .onCommand(ApplySuggestion, (p) => doc.edit(doc.model.applySuggestion(p.rows)))
-      .onCommand(Smooth, (p) => doc.edit(doc.model.smooth(p.rows, p.epsilon, p.mix)))
-      .onCommand(Accept, (p) => doc.edit(doc.model.accept(p.rows)))
-      .onCommand(Exclude, (p) => doc.edit(doc.model.exclude(p.rows, p.exclude)))
-      .onCommand(RelabelGroup, (p) => doc.edit(doc.model.relabelGroup(p.group, p.to)))
-      .onRequest(RequestGroups, (p) => doc.model.groups(p.offset, p.limit))
+      .onRequest(RequestPage, (q) => doc.queries.page(q))
+      .onRequest(RequestDetail, (p) => doc.queries.detail(p.row))
+      .onRequest(RequestApplyPreview, (p) => doc.queries.previewAbove(p.threshold))
+      .onCommand(Relabel, (p) => doc.edit(doc.queries.relabel(p.rows, p.to)))
+      .onCommand(ApplySuggestion, (p) => doc.edit(doc.queries.applySuggestion(p.rows)))
+      .onCommand(Smooth, (p) => doc.edit(doc.queries.smooth(p.rows, p.epsilon, p.mix)))
+      .onCommand(Accept, (p) => doc.edit(doc.queries.accept(p.rows)))
+      .onCommand(Exclude, (p) => doc.edit(doc.queries.exclude(p.rows, p.exclude)))
+      .onCommand(RelabelGroup, (p) => doc.edit(doc.queries.relabelGroup(p.group, p.to)))
+      .onRequest(RequestGroups, (p) => doc.queries.groups(p.offset, p.limit))
       .onCommand(ApplyAbove, (p) => this.applyAbove(doc, p.threshold))
       .onCommand(Undo, () => vscode.commands.executeCommand('undo'))
       .onCommand(Redo, () => vscode.commands.executeCommand('redo'))
@@ -131,7 +138,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
   /** Tells every view of the document to redraw. */
   refresh(doc: LabelDocument): void {
     this.broadcast(doc, Changed, { dirty: doc.state.dirty });
-    this.broadcast(doc, Classes, { view: doc.model.classesView() });
+    this.broadcast(doc, Classes, { view: doc.queries.classesView() });
   }
 
   private sendAll(doc: LabelDocument, panel: vscode.WebviewPanel): void {
@@ -139,16 +146,16 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     const names = optionsOf(ds);
     const config = readConfig();
     this.post(panel, Init, {
-      fileName: ds.table.name, classes: doc.model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: doc.model.hasAnalysis, strings: webviewStrings(),
+      fileName: ds.table.name, classes: doc.queries.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: doc.queries.hasAnalysis, strings: webviewStrings(),
       smoothingEpsilon: config.smoothingEpsilon, applyThreshold: config.applyThreshold, columns: { id: names.id, text: names.text, label: names.label },
-      extraColumns: doc.model.extraColumns(), widths: this.context.workspaceState.get<Record<string, number>>(this.layoutKey(doc)), images: doc.model.hasImages,
+      extraColumns: doc.queries.extraColumns(), widths: this.context.workspaceState.get<Record<string, number>>(this.layoutKey(doc)), images: doc.queries.hasImages,
     });
-    this.post(panel, Classes, { view: doc.model.classesView() });
+    this.post(panel, Classes, { view: doc.queries.classesView() });
     this.post(panel, Runs, { runs: doc.runs });
   }
 
   applyAbove(doc: LabelDocument, threshold: number): number {
-    const batch = doc.model.applyAbove(threshold);
+    const batch = doc.queries.applyAbove(threshold);
     doc.edit(batch);
     this.broadcast(doc, Notice, { level: 'info', message: vscode.l10n.t('{0} rows relabeled to their suggestion (one undo step).', batch.changes.length) });
     return batch.changes.length;

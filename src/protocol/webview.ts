@@ -173,6 +173,12 @@ export interface RunView {
   recall: number[];
   /** Flagged rows of the previous analysis that were fixed (relabeled) before this retrain. */
   fixed?: number;
+  /**
+   * The rows the user reviewed (relabeled or accepted: the trusted set): how often the out-of-fold
+   * prediction agrees with their reviewed label, before (the analysis) and after (this retrain),
+   * with the binomial standard error of each.
+   */
+  trusted?: { rows: number; before: number; after: number; seBefore: number; seAfter: number };
 }
 
 export interface InitData {

@@ -13,8 +13,8 @@ import { openDataset } from '../../src/core/table/dataset';
 import { quoteIfNeeded } from '../../src/core/table/csv';
 import { Table } from '../../src/core/table/table';
 import type { Summary } from '../../src/core/results';
-import { ReviewState } from '../../src/core/labels/reviewState';
-import { ReviewModel } from '../../src/core/reviewModel';
+import { DocumentState } from '../../src/core/labels/documentState';
+import { ReviewQueries } from '../../src/core/reviewQueries';
 import { readRun } from '../../src/core/results';
 
 function cli(...args: string[]) {
@@ -87,8 +87,8 @@ test('inspect and analyze report copies with conflicting labels first, with reas
 
   // The review on that analysis: the conflict filter, the Duplicates view, one key for a whole group
   // (one undo step), the copies in the detail pane, and `exclude` honoured by the next analysis.
-  const state = new ReviewState(file);
-  const model = new ReviewModel(state);
+  const state = new DocumentState(file);
+  const model = new ReviewQueries(state);
   assert.ok(model.setAnalysis(readRun(join(dir, 'out'), 'analysis')));
   const q = { offset: 0, limit: 500, sort: 'suspicion' as const, descending: true, snapshot: 1 };
   const conflictRows = model.page({ ...q, filter: { issue: 'conflict' } });

@@ -1,64 +1,31 @@
 /**
- * The review webview wired to the real host-side model (ReviewState + ReviewModel over a real file
+ * The review webview wired to the real host-side model (DocumentState + ReviewQueries over a real file
  * from ../shared/data) through the real protocol, with the message channel under the test's
  * control: messages wait in queues until `flush()`, so a test can press keys while replies are on
  * their way (the races a user meets in a busy extension host).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ReviewState } from '../../src/core/labels/reviewState';
-import { ReviewModel, type Analysis } from '../../src/core/reviewModel';
-import type { ResultArrays, Summary } from '../../src/core/results';
-import { Random } from '../../src/core/random';
+import { DocumentState } from '../../src/core/labels/documentState';
+import { ReviewQueries } from '../../src/core/reviewQueries';
 import {
   Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, SaveLayout, Smooth, Undo,
   type HostWire, type WebviewWire,
 } from '../../src/protocol/webview';
-import type { EditBatch } from '../../src/core/labels/reviewState';
+import type { EditBatch } from '../../src/core/labels/documentState';
 import { optionsOf } from '../../src/core/table/dataset';
 import { tempDir } from '../helpers';
+import { seededAnalysis } from '../seededAnalysis';
+
+export { seededAnalysis };
 
 type App = import('../../webview/app').ReviewApp;
-
-/** A seeded stand-in for an analysis of the file: a soft label per row, about a fifth flagged. */
-export function seededAnalysis(st: ReviewState, seed = 7): Analysis {
-  const ds = st.dataset;
-  const classes = ds.classes;
-  const K = classes.length, n = ds.rowCount;
-  const rnd = new Random(seed);
-  const consensus = new Float32Array(n * K), suspicion = new Float32Array(n), suggested = new Float32Array(n), flagged = new Float32Array(n), label = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const y = ds.labels[i];
-    label[i] = y;
-    const other = (Math.max(0, y) + 1 + rnd.int(K - 1)) % K;
-    const wrong = rnd.next() < 0.2;
-    const top = wrong ? other : Math.max(0, y);
-    const p = 0.35 + 0.6 * rnd.next();
-    for (let k = 0; k < K; k++) consensus[i * K + k] = k === top ? p : (1 - p) / (K - 1);
-    suggested[i] = top;
-    suspicion[i] = y >= 0 ? 1 - consensus[i * K + y] : Number.NaN;
-    flagged[i] = wrong && y >= 0 ? 1 : 0;
-  }
-  const matrix = new Array<number>(K * K).fill(0);
-  const predicted = new Array<number>(K).fill(0);
-  for (let i = 0; i < n; i++) if (ds.labels[i] >= 0) { matrix[ds.labels[i] * K + suggested[i]]++; predicted[suggested[i]]++; }
-  const summary = {
-    rows: n, classes, epochs: 0, piPasses: 0, matrix,
-    classStats: classes.map((name, k) => ({ name, given: 0, predicted: predicted[k], ifSuggestionsApplied: 0, precision: matrix[k * K + k] / Math.max(1, predicted[k]), recall: 0.5, threshold: 0.5, flagged: 0 })),
-  } as unknown as Summary;
-  const none = new Float32Array(n);
-  const arrays: ResultArrays = {
-    consensus, student: consensus, ema: consensus, suspicion, suggested, flagged, label,
-    selfConfidence: none, margin: none, piDisagree: none, piSpread: none, flips: none, history: new Float32Array(0),
-  };
-  return { summary, arrays };
-}
 
 export interface Harness {
   app: App;
   root: HTMLElement;
-  state: ReviewState;
-  model: ReviewModel;
+  state: DocumentState;
+  model: ReviewQueries;
   /** Every message the webview sent, in order. */
   sent: WebviewWire[];
   /** Delivers queued messages both ways until none is left. */
@@ -78,8 +45,8 @@ export async function harness(t: Parameters<typeof tempDir>[0], file: string, tr
   // A writable copy: the shared data are read-only, and a save refuses a read-only file.
   writeFileSync(path, readFileSync(file));
   if (transform) writeFileSync(path, transform(readFileSync(path, 'utf8')));
-  const state = new ReviewState(path);
-  const model = new ReviewModel(state);
+  const state = new DocumentState(path);
+  const model = new ReviewQueries(state);
   model.setAnalysis(seededAnalysis(state));
   let layout: Record<string, number> | undefined;
   const toHost: WebviewWire[] = [];

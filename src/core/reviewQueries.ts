@@ -4,7 +4,7 @@
  * behind each one-click action. Free of VS Code; the webview never holds the whole file.
  */
 import type { ApplyPreview, ClassesView, ExtraColumn, GroupMember, GroupView, GroupsResult, IssueKind, PageQuery, PageResult, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
-import type { EditBatch, ReviewState, RowState } from './labels/reviewState';
+import type { EditBatch, DocumentState, RowState } from './labels/documentState';
 import { smoothTarget } from './labels/sidecar';
 import type { ResultArrays, Run, RunRecord, Summary } from './results';
 import { SKIPPED } from './table/dataset';
@@ -20,7 +20,7 @@ const PREVIEW = 240;
 const THUMB = 32;
 const DETAIL_TEXT = 20_000;
 
-export class ReviewModel {
+export class ReviewQueries {
   private analysis: Analysis | undefined;
   /**
    * The order of the last query, kept while the user edits: acting on a row must not move the rows
@@ -37,7 +37,7 @@ export class ReviewModel {
   /** Bumped on every edit, undo and save: orders computed before are stale, not void. */
   private edits = 0;
 
-  constructor(readonly state: ReviewState) {}
+  constructor(readonly state: DocumentState) {}
 
   get classes(): string[] {
     return this.analysis?.summary.classes ?? this.state.dataset.classes;
@@ -552,13 +552,54 @@ export class ReviewModel {
     return this.applySuggestion(rows, `Apply ${rows.length} suggestions with p ≥ ${threshold}`);
   }
 
+  /**
+   * The trusted set: rows reviewed since the analysis (relabeled or accepted), with their reviewed
+   * labels as class indexes of the analysis.
+   */
+  trustedRows(): { rows: number[]; labels: number[] } {
+    const flagged = this.arrays?.flagged;
+    const rows: number[] = [], labels: number[] = [];
+    if (!flagged) return { rows, labels };
+    for (let i = 0; i < flagged.length; i++) {
+      const st = this.state.state(i);
+      if (!(st.accepted || this.changedSinceAnalysis(i))) continue;
+      const k = this.classIndex(st.label);
+      if (k >= 0) { rows.push(i); labels.push(k); }
+    }
+    return { rows, labels };
+  }
+
+  /**
+   * How often the out-of-fold predictions (consensus, N×K) of the analysis and of a retrain agree
+   * with the reviewed labels of the trusted set, with the binomial standard error of each.
+   * Undefined when nothing was reviewed or the retrain has other classes.
+   */
+  trustedAgreement(after: { summary: Pick<Summary, 'classes'>; arrays: Pick<ResultArrays, 'consensus'> } | undefined): RunView['trusted'] {
+    const { rows, labels } = this.trustedRows();
+    const before = this.arrays?.consensus, now = after?.arrays.consensus;
+    const K = this.classes.length;
+    if (!rows.length || !before || !now || !after || after.summary.classes.length !== K || after.summary.classes.some((c, k) => c !== this.classes[k])) return undefined;
+    const agree = (c: Float32Array) => {
+      let n = 0;
+      rows.forEach((r, j) => {
+        let best = 0;
+        for (let k = 1; k < K; k++) if (c[r * K + k] > c[r * K + best]) best = k;
+        if (best === labels[j]) n++;
+      });
+      return n / rows.length;
+    };
+    const se = (p: number) => Math.sqrt((p * (1 - p)) / rows.length);
+    const b = agree(before), a = agree(now);
+    return { rows: rows.length, before: b, after: a, seBefore: se(b), seAfter: se(a) };
+  }
+
   /** Runs for the Runs view from summaries (analysis then retrains), newest last. */
-  static runView(s: RunRecord, fixed = s.fixed): RunView {
+  static runView(s: RunRecord, fixed = s.fixed, trusted?: RunView['trusted']): RunView {
     return {
       kind: s.kind, createdAt: s.createdAt, options: s.options, oofAccuracy: s.oofAccuracy, flagged: s.flagged, backend: s.backend, model: s.model,
       seconds: Object.values(s.seconds).reduce((a, b) => a + b, 0), recall: s.classStats.map((c) => c.recall),
       before: s.before ? { oofAccuracy: s.before.oofAccuracy, flagged: s.before.flagged, recall: s.before.classStats.map((c) => c.recall) } : undefined,
-      fixed,
+      fixed, trusted,
     };
   }
 }

@@ -24,6 +24,13 @@ const trainOptions = {
   'label-names': { type: 'boolean' },
   prune: { type: 'boolean' },
   'pixel-model': { type: 'string' },
+  'pred-probs': { type: 'string' },
+  normalize: { type: 'boolean' },
+  ensemble: { type: 'boolean' },
+  embeddings: { type: 'string' },
+  encoder: { type: 'string' },
+  'no-knn': { type: 'boolean' },
+  embedding: { type: 'string' },
   top: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
@@ -51,13 +58,21 @@ function optionsOf(v: Record<string, unknown>): Partial<TrainOptions> {
   if (v['label-names']) set('labelNames', true);
   if (v.prune) set('prune', true);
   if (v['pixel-model'] !== undefined) set('pixelModel', v['pixel-model'] as PixelModel);
+  // Paths travel absolute: the engine's working folder is not the shell's.
+  if (typeof v['pred-probs'] === 'string') set('predProbs', resolve(v['pred-probs']));
+  if (v.normalize) set('normalize', true);
+  if (v.ensemble) set('ensemble', true);
+  if (typeof v.embeddings === 'string') set('embeddings', resolve(v.embeddings));
+  if (typeof v.encoder === 'string') set('encoder', v.encoder.startsWith('.') ? resolve(v.encoder) : v.encoder);
+  if (v['no-knn']) set('knn', false);
+  if ((v.normalize || v.ensemble) && o.predProbs === undefined) throw new UsageError(`--${v.normalize ? 'normalize' : 'ensemble'} goes with --pred-probs FILE`);
   const bad = checkOptions(o);
   if (bad) throw new UsageError(bad.replace(/option "(\w+)"/, (_, k: string) => `--${({ piPasses: 'pi', teacherHorizon: 'teacher', labelSmoothing: 'smoothing', labelNames: 'label-names', pixelModel: 'pixel-model' } as Record<string, string>)[k] ?? k}`));
   return o;
 }
 
 function specOf(file: string, v: Record<string, unknown>): DatasetSpec {
-  return { file: resolve(file), label: v.label as string | undefined, text: v.text as string | undefined, id: v.id as string | undefined, features: v.features as string | undefined, encoding: v.encoding as string | undefined };
+  return { file: resolve(file), label: v.label as string | undefined, text: v.text as string | undefined, id: v.id as string | undefined, features: v.features as string | undefined, encoding: v.encoding as string | undefined, embedding: v.embedding as string | undefined };
 }
 
 export function defaultOutDir(file: string): string {
@@ -122,10 +137,25 @@ function formatSummary(s: Summary, outDir: string): string {
   return [
     `${s.rows} rows, ${s.classes.length} classes, ${s.dataKind} data, ${s.model ?? 'model'} on ${s.backend}; ${s.options.folds}-fold${Number(s.options.repeats) > 1 ? ` × ${String(s.options.repeats)} repeats` : ''}, ${s.epochs} epochs`,
     `out-of-fold accuracy against the given labels: ${pct(s.oofAccuracy)}`,
+    ...(s.probabilities && s.probabilities.kind !== 'model' ? [probabilitiesLine(s)] : []),
+    ...(s.probabilities?.embeddings ? [embeddingsLine(s)] : []),
     `flagged: ${s.flagged} rows (estimated noise rate ${pct(s.estimatedNoiseRate)}); ranked by ${s.ranking}${s.pruned !== undefined ? `; second pass trained without the ${s.pruned} rows the first flagged` : ''}`,
     `time: ${secs}`,
     `results: ${join(outDir, 'rows.csv')}, ${join(outDir, 'summary.json')}`,
   ].join('\n');
+}
+
+function probabilitiesLine(s: Summary): string {
+  const p = s.probabilities!;
+  const norm = p.normalized ? `; ${p.normalized} rows divided by their sum (--normalize)` : '';
+  return p.kind === 'given'
+    ? `probabilities: given in ${p.file} (${p.format?.toUpperCase()}); no model trained${norm}`
+    : `probabilities: our out-of-fold predictions averaged with ${p.file} (${p.format?.toUpperCase()})${norm}`;
+}
+
+function embeddingsLine(s: Summary): string {
+  const e = s.probabilities!.embeddings!;
+  return `embeddings: ${e.source}, ${e.dim} dimensions${e.encoder ? (e.cached ? ' (read from the cache)' : ` (encoded in ${e.seconds?.toFixed(1)} s)`) : ''}${s.probabilities!.knn ? `; k-NN label agreement (${s.probabilities!.knn} neighbours) in the consensus` : ''}`;
 }
 
 async function cmdAnalyze(args: string[], io: Io): Promise<number> {

@@ -13,6 +13,7 @@ import { parseEncodingName } from '../core/table/encoding';
 import { TableError } from '../core/table/problems';
 import { isUserError } from '../core/errors';
 import { commands as engineCommands } from './engineCommands';
+import { cmdExport } from './exportCommand';
 
 export const EXIT_OK = 0;
 export const EXIT_DATA = 1;
@@ -33,6 +34,7 @@ Commands
   retrain FILE                 retrain on the current labels and soft targets; held-out metrics before/after
   relabel FILE --id ID --to LABEL [--reason TEXT] [--new-class]
   apply FILE --edits EDITS.jsonl   apply {"id","kind":"relabel"|"smooth"|"accept",...} lines
+  export FILE --pred-probs OUT.csv|.tsv|.jsonl|.npy   write the last analysis's out-of-fold probabilities
 
 Dataset options (all commands)
   --label COL  --text COL  --id COL  --features COL,COL   override a column role (name or 1-based position)
@@ -45,6 +47,13 @@ Training options (analyze, retrain)
   --smoothing ε (0)   --imbalance none|class-weights|logit-adjustment|focal   --label-names
   --prune   train a second pass without the rows the first flagged (systematic noise; 2× time)
   --pixel-model auto|mlp|cnn (auto: CNN on tfjs-node, else MLP)   -q, --quiet
+
+Bring your own model (analyze, retrain)
+  --pred-probs PROBS.csv|.tsv|.jsonl|.npy   your model's out-of-sample probabilities: rank from them, no training
+  --normalize   divide each row of PROBS by its sum      --ensemble   average PROBS with our own out-of-fold predictions
+  --embedding COL|none   the column of vectors to learn from   --embeddings FILE.npy   N×D, file row order
+  --encoder NAME_OR_PATH   embed the text with a pretrained sentence encoder (optional runtime; see README)
+  --no-knn   leave k-NN label agreement on the embeddings out of the consensus
 
 Exit codes: 0 ok, 1 data problem, 2 usage.`;
 
@@ -120,7 +129,7 @@ type Command = (args: string[], io: Io) => number | Promise<number>;
 
 export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
   const [command, ...rest] = argv;
-  const commands: Record<string, Command> = { inspect: cmdInspect, relabel: cmdRelabel, apply: cmdApply, ...engineCommands };
+  const commands: Record<string, Command> = { inspect: cmdInspect, relabel: cmdRelabel, apply: cmdApply, export: cmdExport, ...engineCommands };
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out(USAGE);
     return command ? EXIT_OK : EXIT_USAGE;

@@ -3,18 +3,19 @@
  * write the results files. Reports progress through `emit`; stops when `cancelled()` turns true.
  */
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { openDataset, type DatasetOptions } from '../core/table/dataset';
 import { parseEncodingName } from '../core/table/encoding';
 import { readSidecar } from '../core/labels/sidecar';
-import { scoreRows, type Scores } from '../core/signals/score';
+import { scoreConsensus, scoreRows, type Scores } from '../core/signals/score';
 import { classMetrics } from '../core/signals/metrics';
 import { reasonFor } from '../core/signals/reason';
 import { packArrays, type Summary, type Suspect } from '../core/results';
 import { quoteIfNeeded } from '../core/table/csv';
 import { DEFAULT_TRAIN_OPTIONS, type AnalyzeRequest, type ProgressMessage, type RetrainRequest, type TrainOptions } from '../protocol/engine';
-import { prepare } from './prepare';
+import { prepare, PrepareError } from './prepare';
+import { consensusParts, externalEmbeddings, givenAsCrossVal, KNN, knnPart, loadGiven, type ProbabilitySource } from './ownModel';
 import { crossValidate, type CrossValResult } from './crossval';
 import type { FoldRunner } from './crossval';
 import type { FoldProgress } from './trainFold';
@@ -45,7 +46,7 @@ export function resolveOptions(o: Partial<TrainOptions>): TrainOptions {
 export function datasetOptionsOf(spec: AnalyzeRequest['dataset']): DatasetOptions {
   const encoding = spec.encoding ? parseEncodingName(spec.encoding) : undefined;
   if (spec.encoding && !encoding) throw new Error(`unknown encoding "${spec.encoding}"`);
-  return { label: spec.label, text: spec.text, id: spec.id, features: spec.features, encoding };
+  return { label: spec.label, text: spec.text, id: spec.id, features: spec.features, embedding: spec.embedding, encoding };
 }
 
 interface Trained {
@@ -58,6 +59,7 @@ interface Trained {
   seconds: Record<string, number>;
   /** Rows left out of the second pass's training (prune). */
   pruned?: number;
+  probabilities: ProbabilitySource;
 }
 
 async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory, useSidecar: boolean): Promise<Trained> {
@@ -70,10 +72,29 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const ds = openDataset(req.dataset.file, datasetOptionsOf(req.dataset));
   const options = resolveOptions(req.options);
   const sidecar = useSidecar ? readSidecar(req.dataset.file) : undefined;
+  const given = options.predProbs ? loadGiven(ds, options.predProbs, options.normalize) : undefined;
   lap('load');
   check();
+  const source: ProbabilitySource = given ? { kind: options.ensemble ? 'ensemble' : 'given', file: given.file, format: given.format, normalized: given.normalized } : { kind: 'model' };
+  if (given && !options.ensemble) {
+    // The user's model stands in for ours: nothing to featurize or train.
+    checkScorable(ds);
+    const cv = givenAsCrossVal(given, ds.rowCount, ds.classes.length);
+    emit({ phase: 'score', fraction: 0.9, message: `scoring rows from ${given.file}` });
+    const scores = scoreConsensus({ K: cv.K, labels: ds.labels, piPasses: 0 }, given.probs);
+    lap('score');
+    return { ds, cv, scores, options, kind: ds.kind, softTargets: 0, seconds, probabilities: source };
+  }
   emit({ phase: 'featurize', fraction: 0.02, message: `featurizing ${ds.rowCount} rows (${ds.kind})` });
-  const prep = prepare(ds, options, sidecar);
+  const external = await externalEmbeddings(ds, {
+    file: options.embeddings || undefined, encoder: options.encoder || undefined,
+    onProgress: (f, message) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * f, message }), cancelled,
+  });
+  check();
+  const prep = prepare(ds, options, sidecar, external);
+  if (prep.kind === 'embedding') source.embeddings = external ? { source: external.source, dim: external.dim, encoder: external.encoder, cached: external.cached, seconds: external.seconds } : { source: `column "${ds.table.header[ds.roles.embedding!]}"`, dim: prep.base.dense!.dim };
+  const knn = prep.kind === 'embedding' && options.knn ? knnPart(prep.base.dense!.x, prep.base.dense!.dim, prep.base.labels, prep.base.classes) : undefined;
+  if (knn) source.knn = KNN.k;
   const opts = prep.base.options;
   lap('featurize');
   check();
@@ -94,7 +115,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
       message: `${passes > 1 ? `pass ${pass + 1}/2, ` : ''}${opts.repeats > 1 ? `repeat ${p.repeat + 1}/${opts.repeats}, ` : ''}fold ${p.fold + 1}/${opts.folds}, epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}, ${Math.round(p.rowsPerSec)} rows/s`,
     });
   });
-  const score = (cv: CrossValResult) => scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses });
+  const score = (cv: CrossValResult) => scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses }, 'odds', consensusParts(cv, given?.probs, knn));
   const runChecked = async (input: Parameters<FoldRunner>[0]) => { check(); return run(input); };
   let cv: CrossValResult;
   let pruned: number | undefined;
@@ -116,7 +137,14 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
   const scores = score(cv);
   lap('score');
-  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned };
+  if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };
+  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, probabilities: source };
+}
+
+/** What scoring needs of a dataset when no model is trained (prepare checks the same for training). */
+function checkScorable(ds: Dataset): void {
+  if (ds.roles.label === undefined) throw new PrepareError(`${ds.table.name}: no label column; name it with --label`);
+  if (ds.classes.length < 2) throw new PrepareError(`${ds.table.name}: ${ds.classes.length} class${ds.classes.length === 1 ? '' : 'es'}: expected at least 2`);
 }
 
 function summarize(kind: Summary['kind'], tr: Trained): Omit<Summary, 'arrays'> {
@@ -144,7 +172,7 @@ function summarize(kind: Summary['kind'], tr: Trained): Omit<Summary, 'arrays'> 
     oofAccuracy: metrics.accuracy,
     classStats: ds.classes.map((name, k) => ({ name, given: ds.counts[k], predicted: predicted[k], corrected: corrected[k], precision: metrics.precision[k], recall: metrics.recall[k], threshold: scores.thresholds[k], flagged: flaggedPerClass[k] })),
     matrix: metrics.matrix, joint: Array.from(scores.joint), imbalanceRatio: ds.imbalanceRatio(),
-    backend: cv.backend, model: cv.model, pruned: tr.pruned, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
+    backend: cv.backend, model: cv.model, pruned: tr.pruned, probabilities: tr.probabilities, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
     ranking: scores.ranking,
     epochs: cv.epochs, piPasses: cv.piPasses, topSuspects, createdAt: new Date().toISOString(),
   };

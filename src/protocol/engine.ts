@@ -16,6 +16,8 @@ export interface DatasetSpec {
   id?: string;
   features?: string;
   encoding?: string;
+  /** The embedding column, or "none". */
+  embedding?: string;
 }
 
 export interface TrainOptions {
@@ -48,6 +50,18 @@ export interface TrainOptions {
    */
   prune: boolean;
   pixelModel: PixelModel;
+  /** The user's out-of-sample predicted probabilities (CSV/TSV/JSONL/.npy): training is skipped. '' = none. */
+  predProbs: string;
+  /** Divide each row of predProbs by its sum (scores that do not sum to 1). */
+  normalize: boolean;
+  /** Average predProbs with our own out-of-fold predictions instead of skipping training. */
+  ensemble: boolean;
+  /** An N×D .npy of embeddings, one row per data row in file order. '' = none. */
+  embeddings: string;
+  /** A pretrained text encoder (Hugging Face id or local folder) to embed the text with. '' = none. */
+  encoder: string;
+  /** k-NN label agreement on embeddings joins the consensus. */
+  knn: boolean;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -65,6 +79,12 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   workers: 0,
   prune: false,
   pixelModel: 'auto',
+  predProbs: '',
+  normalize: false,
+  ensemble: false,
+  embeddings: '',
+  encoder: '',
+  knn: true,
 };
 
 export interface AnalyzeRequest {
@@ -155,6 +175,12 @@ const OPTION_CHECKS: Record<keyof TrainOptions, Check> = {
   workers: isInt(0, 64),
   prune: (v) => typeof v === 'boolean',
   pixelModel: (v) => PIXEL_MODELS.includes(v as PixelModel),
+  predProbs: (v) => typeof v === 'string' && v.length < 4096,
+  normalize: (v) => typeof v === 'boolean',
+  ensemble: (v) => typeof v === 'boolean',
+  embeddings: (v) => typeof v === 'string' && v.length < 4096,
+  encoder: (v) => typeof v === 'string' && v.length < 4096,
+  knn: (v) => typeof v === 'boolean',
 };
 
 /** Checks train options; returns the first problem or undefined. */
@@ -179,7 +205,7 @@ export function parseRequest(msg: unknown): EngineRequest | string {
   if (m.type !== 'analyze' && m.type !== 'retrain') return `unknown message type ${JSON.stringify(m.type)}`;
   const d = m.dataset as Record<string, unknown> | undefined;
   if (!d || typeof d !== 'object' || !isStr(d.file)) return 'dataset.file must be a path';
-  for (const k of ['label', 'text', 'id', 'features', 'encoding']) if (d[k] !== undefined && !isStr(d[k])) return `dataset.${k} must be a string`;
+  for (const k of ['label', 'text', 'id', 'features', 'encoding', 'embedding']) if (d[k] !== undefined && !isStr(d[k])) return `dataset.${k} must be a string`;
   if (!isStr(m.outDir)) return 'outDir must be a path';
   const bad = checkOptions(m.options ?? {});
   if (bad) return bad;

@@ -13,7 +13,6 @@ import { parseEncodingName } from '../core/table/encoding';
 import { TableError } from '../core/table/problems';
 import { isUserError } from '../core/errors';
 import { commands as engineCommands } from './engineCommands';
-import { cmdExport } from './exportCommand';
 
 export const EXIT_OK = 0;
 export const EXIT_DATA = 1;
@@ -129,7 +128,7 @@ type Command = (args: string[], io: Io) => number | Promise<number>;
 
 export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
   const [command, ...rest] = argv;
-  const commands: Record<string, Command> = { inspect: cmdInspect, relabel: cmdRelabel, apply: cmdApply, export: cmdExport, ...engineCommands };
+  const commands: Record<string, Command> = { inspect: cmdInspect, relabel: cmdRelabel, apply: cmdApply, ...engineCommands };
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out(USAGE);
     return command ? EXIT_OK : EXIT_USAGE;

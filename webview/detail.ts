@@ -8,7 +8,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 function bars(classes: string[], d: RowDetail, t: T): HTMLElement {
   const given = classes.indexOf(d.label);
-  const order = d.soft ? d.topClasses.slice(0, 8) : classes.map((_, k) => k).slice(0, 8);
+  const order = d.soft ? d.topClasses.slice(0, 8).map((c) => classes.indexOf(c)).filter((k) => k >= 0) : classes.map((_, k) => k).slice(0, 8);
   if (given >= 0 && !order.includes(given)) order.push(given);
   const rows = order.map((k) => {
     const soft = d.soft?.[k] ?? 0;

@@ -15,6 +15,7 @@ import { packArrays, type Summary, type Suspect } from '../core/results';
 import { quoteIfNeeded } from '../core/table/csv';
 import { DEFAULT_TRAIN_OPTIONS, type AnalyzeRequest, type ProgressMessage, type RetrainRequest, type TrainOptions } from '../protocol/engine';
 import { prepare, PrepareError } from './prepare';
+import { decodeImages, type DecodedImages } from './images';
 import { consensusParts, externalEmbeddings, givenAsCrossVal, KNN, knnPart, loadGiven, type ProbabilitySource } from './ownModel';
 import { crossValidate, type CrossValResult } from './crossval';
 import type { FoldRunner } from './crossval';
@@ -59,6 +60,8 @@ interface Trained {
   seconds: Record<string, number>;
   /** Rows left out of the second pass's training (prune). */
   pruned?: number;
+  /** The decoded images of an image dataset (for thumbnails and the unreadable list). */
+  images?: DecodedImages;
   probabilities: ProbabilitySource;
 }
 
@@ -86,12 +89,17 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
     return { ds, cv, scores, options, kind: ds.kind, softTargets: 0, seconds, probabilities: source };
   }
   emit({ phase: 'featurize', fraction: 0.02, message: `featurizing ${ds.rowCount} rows (${ds.kind})` });
+  let images: DecodedImages | undefined;
+  if (ds.roles.images) {
+    images = await decodeImages(ds, (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `decoding images: ${done} of ${total}` }), check);
+    if (images.failed.length) emit({ phase: 'featurize', fraction: 0.05, message: `${images.failed.length} images could not be decoded and are skipped: ${images.failed.slice(0, 3).map((f) => `${f.id} (${f.message})`).join('; ')}${images.failed.length > 3 ? '; …' : ''}` });
+  }
   const external = await externalEmbeddings(ds, {
     file: options.embeddings || undefined, encoder: options.encoder || undefined,
     onProgress: (f, message) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * f, message }), cancelled,
   });
   check();
-  const prep = prepare(ds, options, sidecar, external);
+  const prep = prepare(ds, options, sidecar, external, images);
   if (prep.kind === 'embedding') source.embeddings = external ? { source: external.source, dim: external.dim, encoder: external.encoder, cached: external.cached, seconds: external.seconds } : { source: `column "${ds.table.header[ds.roles.embedding!]}"`, dim: prep.base.dense!.dim };
   const knn = prep.kind === 'embedding' && options.knn ? knnPart(prep.base.dense!.x, prep.base.dense!.dim, prep.base.labels, prep.base.classes) : undefined;
   if (knn) source.knn = KNN.k;
@@ -138,7 +146,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const scores = score(cv);
   lap('score');
   if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };
-  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, probabilities: source };
+  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images, probabilities: source };
 }
 
 /** What scoring needs of a dataset when no model is trained (prepare checks the same for training). */
@@ -241,6 +249,14 @@ function writeResults(outDir: string, kind: Summary['kind'], tr: Trained, before
   writeFileSync(arraysPath, buffer);
   writeFileSync(rowsCsvPath, rowsCsv(tr));
   const summary: Summary = { ...summarize(kind, tr), arrays: entries, before };
+  if (tr.images) {
+    // Thumbnails from the training decode, for the review editor (and WebP, which it cannot decode itself).
+    writeFileSync(join(outDir, `${prefix}thumbs.bin`), tr.images.pixels);
+    summary.images = {
+      width: tr.images.width, height: tr.images.height, thumbnails: `${prefix}thumbs.bin`, decoder: tr.images.decoder,
+      unreadable: tr.images.failed.length, unreadableList: tr.images.failed.slice(0, 1000).map(({ id, message }) => ({ id, message })),
+    };
+  }
   writeFileSync(summaryPath, JSON.stringify(summary, null, 1));
   return { summaryPath, arraysPath, rowsCsvPath, summary };
 }

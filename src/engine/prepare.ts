@@ -8,6 +8,7 @@ import { embeddingColumn, type EmbeddingRows } from '../core/embeddings';
 import type { TrainOptions } from '../protocol/engine';
 import { DEFAULT_TEXT_FEATURES, hashTexts, type SparseRows } from './featurize/text';
 import { TEXT_MODEL, type DenseRows, type FoldInput } from './trainFold';
+import type { DecodedImages } from './images';
 
 export class PrepareError extends Error {}
 
@@ -27,8 +28,9 @@ export interface Prepared {
 /**
  * `embeddings`: vectors the user brought (a .npy file, an encoder's output); an embedding column
  * of the dataset is read here. Either way the dense model learns from them instead of the text.
+ * `images`: the decoded image files of an image dataset (folder or path column); rows that failed are not trained on.
  */
-export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embeddings?: EmbeddingRows): Prepared {
+export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embeddings?: EmbeddingRows, images?: DecodedImages): Prepared {
   const kind = embeddings ? 'embedding' : ds.kind;
   if (kind === 'none') throw new PrepareError(`${ds.table.name}: nothing to learn from: expected a text column, pixel columns or numeric feature columns (see inspect)`);
   if (ds.roles.label === undefined) throw new PrepareError(`${ds.table.name}: no label column; name it with --label`);
@@ -36,6 +38,7 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
   if (K < 2) throw new PrepareError(`${ds.table.name}: ${K} class${K === 1 ? '' : 'es'}: expected at least 2 to train a classifier`);
   const N = ds.rowCount;
   const labels = ds.labels.slice();
+  if (images) for (let i = 0; i < N; i++) if (!images.ok[i] && labels[i] >= 0) labels[i] = -2;
   let labeled = 0;
   for (let i = 0; i < N; i++) if (labels[i] >= 0) labeled++;
   if (labeled < opts.folds * 2) throw new PrepareError(`${ds.table.name}: ${labeled} labeled rows: expected at least ${opts.folds * 2} for ${opts.folds}-fold cross-validation`);
@@ -75,7 +78,8 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
     const e = embeddings ?? embeddingColumn(N, (i) => ds.table.cell(i, ds.roles.embedding!), (i) => ds.table.index.line[i], (i) => ds.table.index.damaged[i] === 1, ds.table.header[ds.roles.embedding!], ds.table.path);
     base.dense = { x: standardize(e.x.slice(), N, e.dim), dim: e.dim };
   } else {
-    base.dense = kind === 'pixels' ? pixelRows(ds) : tabularRows(ds);
+    if (kind === 'pixels' && ds.roles.images && !images) throw new PrepareError(`${ds.table.name}: the images were not decoded`);
+    base.dense = images ? imageRows(images) : kind === 'pixels' ? pixelRows(ds) : tabularRows(ds);
   }
   return { base, kind, softTargets };
 }
@@ -114,6 +118,12 @@ function pixelRows(ds: Dataset): DenseRows {
   return { x, dim: D, image: { width: px.width, height: px.height } };
 }
 
+function imageRows(img: DecodedImages): DenseRows {
+  const x = new Float32Array(img.pixels.length);
+  for (let i = 0; i < x.length; i++) x[i] = img.pixels[i] / 255;
+  return { x, dim: img.width * img.height, image: { width: img.width, height: img.height } };
+}
+
 /** Each column to mean 0 and standard deviation 1, in place. */
 function standardize(x: Float32Array, N: number, D: number): Float32Array {
   const sum = new Float64Array(D);
@@ -128,39 +138,24 @@ function standardize(x: Float32Array, N: number, D: number): Float32Array {
 }
 
 function tabularRows(ds: Dataset): DenseRows {
-  const t = ds.table;
-  // A vector column (an embedding in a Parquet file) gives one feature per element.
-  const slots = ds.roles.features.map((col) => {
-    const dim = 'vectorDim' in t ? t.vectorDim?.(col) : undefined;
-    return { col, vector: dim !== undefined, dim: dim ?? 1 };
-  });
-  const D = slots.reduce((a, s) => a + s.dim, 0);
-  const anyScalar = slots.some((s) => !s.vector);
+  const cols = ds.roles.features;
+  const D = cols.length;
   const N = ds.rowCount;
   const x = new Float32Array(N * D);
   const present = new Uint8Array(N * D);
   const sum = new Float64Array(D);
   const sum2 = new Float64Array(D);
   const count = new Float64Array(D);
-  const put = (i: number, d: number, v: number) => {
-    if (!Number.isFinite(v)) return;
-    x[i * D + d] = v;
-    present[i * D + d] = 1;
-    sum[d] += v; sum2[d] += v * v; count[d]++;
-  };
   for (let i = 0; i < N; i++) {
-    if (t.index.damaged[i]) continue;
-    const cells = anyScalar ? t.row(i) : [];
-    let d = 0;
-    for (const s of slots) {
-      if (s.vector) {
-        const v = 'vector' in t ? t.vector?.(i, s.col) : undefined;
-        if (v) for (let k = 0; k < Math.min(s.dim, v.length); k++) put(i, d + k, v[k]);
-      } else {
-        const c = cells[s.col].trim();
-        put(i, d, c === '' ? NaN : Number(c));
-      }
-      d += s.dim;
+    if (ds.table.index.damaged[i]) continue;
+    const cells = ds.table.row(i);
+    for (let d = 0; d < D; d++) {
+      const t = cells[cols[d]].trim();
+      const v = t === '' ? NaN : Number(t);
+      if (!Number.isFinite(v)) continue;
+      x[i * D + d] = v;
+      present[i * D + d] = 1;
+      sum[d] += v; sum2[d] += v * v; count[d]++;
     }
   }
   // Standardize; a missing value becomes the column mean (0 after standardizing).

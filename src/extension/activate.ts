@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { writeFileSync } from 'node:fs';
 import { quoteIfNeeded } from '../core/table/csv';
+import { correctedLabelsCsv } from '../core/formats/exportLabels';
 import { readConfig } from './config';
 import { EngineHost } from './engineHost';
 import { LabelEditorProvider, VIEW_TYPE } from './labelEditor';
@@ -47,11 +48,17 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!d) return;
       if (!d.model.hasAnalysis) { void vscode.window.showInformationMessage(vscode.l10n.t('Run "Label Lens: Analyze" first.')); return; }
       const value = await vscode.window.showInputBox({
-        prompt: vscode.l10n.t('Relabel every flagged row whose suspicion is at least this to its suggestion (one undo step)'),
+        prompt: vscode.l10n.t('Relabel every flagged row to its suggested class when the ensemble gives that class at least this probability (one undo step)'),
         value: String(readConfig().applyThreshold),
         validateInput: (v) => (Number.isFinite(Number(v)) && Number(v) >= 0 && Number(v) <= 1 ? undefined : vscode.l10n.t('A number from 0 to 1')),
       });
-      if (value !== undefined) editor.applyAbove(d, Number(value));
+      if (value === undefined) return;
+      const preview = d.model.previewAbove(Number(value));
+      if (preview.rows === 0) { void vscode.window.showInformationMessage(vscode.l10n.t('No flagged row has a suggested class with probability ≥ {0}.', value)); return; }
+      const pairs = preview.pairs.slice(0, 8).map((p) => `${p.from} → ${p.to}: ${p.count}`).join('\n');
+      const apply = vscode.l10n.t('Apply to {0} rows', preview.rows);
+      const pick = await vscode.window.showWarningMessage(vscode.l10n.t('Relabel {0} rows to their suggestion (one undo step)?', preview.rows), { modal: true, detail: pairs + (preview.pairs.length > 8 ? `\n…` : '') }, apply);
+      if (pick === apply) editor.applyAbove(d, Number(value));
     },
     'labelLens.exportSoftLabels': async () => {
       const d = await review();
@@ -71,6 +78,20 @@ export function activate(context: vscode.ExtensionContext): void {
       }
       writeFileSync(target.fsPath, lines.join('\n') + '\n');
       void vscode.window.showInformationMessage(vscode.l10n.t('Soft labels written to {0}', target.fsPath));
+    },
+    'labelLens.openImageFolder': async (arg?: unknown) => {
+      const uri = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: vscode.l10n.t('Open Image Folder') }))?.[0];
+      if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    },
+    'labelLens.exportCorrectedLabels': async () => {
+      const d = await review();
+      if (!d) return;
+      const base = d.uri.fsPath.replace(/[\\/]+$/, '');
+      const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${base.replace(/\.\w+$/, '')}.corrected.csv`), filters: { CSV: ['csv'] } });
+      if (!target) return;
+      const ds = d.state.dataset;
+      writeFileSync(target.fsPath, correctedLabelsCsv(ds.rowCount, (i) => ds.rowId(i), (i) => d.state.state(i).label, (i) => ds.labelName(i)));
+      void vscode.window.showInformationMessage(vscode.l10n.t('Corrected labels written to {0}', target.fsPath));
     },
     'labelLens.showLog': () => log.show(),
     'labelLens.restartEngine': () => { engine.restart(); void vscode.window.showInformationMessage(vscode.l10n.t('Label Lens engine restarted.')); },

@@ -21,7 +21,8 @@ export class LabelDocument implements vscode.CustomDocument {
   private readonly _onDidChange = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<LabelDocument>>();
   /** Edits for VS Code's undo stack and dirty state. */
   readonly onDidChange = this._onDidChange.event;
-  private readonly _onDidRefresh = new vscode.EventEmitter<void>();
+  private readonly _onDidRefresh = new vscode.EventEmitter<{ reloaded: boolean }>();
+  private generation = 0;
   /** The document's content changed (edit, undo, revert, new analysis): views redraw. */
   readonly onDidRefresh = this._onDidRefresh.event;
 
@@ -64,18 +65,29 @@ export class LabelDocument implements vscode.CustomDocument {
     if (batch.changes.length === 0) return false;
     this.state.apply(batch);
     this.changed();
+    // Row numbers in a batch hold for the file as read; after a reload from disk they may name
+    // other rows, so undo and redo of older batches do nothing then.
+    const generation = this.generation;
     this._onDidChange.fire({
       document: this,
       label: batch.label,
-      undo: () => { this.state.undo(batch); this.changed(); },
-      redo: () => { this.state.apply(batch); this.changed(); },
+      undo: () => { if (generation === this.generation) { this.state.undo(batch); this.changed(); } },
+      redo: () => { if (generation === this.generation) { this.state.apply(batch); this.changed(); } },
     });
     return true;
   }
 
+  /** Labels changed (edit, undo, save): same rows, same order in the views. */
   changed(): void {
-    this.model.invalidate();
-    this._onDidRefresh.fire();
+    this.model.edited();
+    this._onDidRefresh.fire({ reloaded: false });
+  }
+
+  /** The file was read again (revert, outside change): rows may differ, views start over. */
+  reloaded(): void {
+    this.generation++;
+    this.model.reset();
+    this._onDidRefresh.fire({ reloaded: true });
   }
 
   dispose(): void {

@@ -8,7 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FileChangedError } from '../core/labels/atomicWrite';
 import type { Summary } from '../core/results';
-import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../protocol/webview';
+import {
+  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, Smooth, Undo,
+  notify, parseWebviewMessage, type HostWire, type IpcNotification,
+} from '../protocol/webview';
+import { optionsOf } from '../core/table/dataset';
 import { readConfig } from './config';
 import type { EngineHost } from './engineHost';
 import { LabelDocument } from './labelDocument';
@@ -36,7 +40,10 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
       throw new Error(vscode.l10n.t('Label Lens cannot open {0}: {1}', uri.fsPath, (err as Error).message));
     }
     doc.onDidChange((e) => this._onDidChangeCustomDocument.fire(e));
-    doc.onDidRefresh(() => this.refresh(doc));
+    doc.onDidRefresh((e) => {
+      if (e.reloaded) for (const p of this.panels.get(doc) ?? []) this.sendAll(doc, p);
+      else this.refresh(doc);
+    });
     return doc;
   }
 
@@ -56,66 +63,77 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
       this.panels.get(doc)?.delete(panel);
       if (this.active === doc && !this.panels.get(doc)?.size) this.active = undefined;
     });
+    const handlers = this.handlers(doc, panel);
     panel.webview.onDidReceiveMessage((raw: unknown) => {
-      const msg = parseWebviewMessage(raw, { rowCount: doc.state.dataset.rowCount, classCount: doc.model.classes.length });
+      const msg = parseWebviewMessage(raw, { rowCount: doc.state.dataset.rowCount, classes: doc.model.classes });
       if (typeof msg === 'string') {
         this.engine.log.appendLine(`rejected a webview message: ${msg}`);
         return;
       }
-      void this.onMessage(doc, panel, msg).catch((err: Error) => this.post(panel, { type: 'notice', level: 'error', message: err.message }));
+      void handlers.dispatch(msg, (r) => this.postWire(panel, r)).catch((err: Error) => this.post(panel, Notice, { level: 'error', message: err.message }));
     });
   }
 
-  private post(panel: vscode.WebviewPanel, m: HostMessage): void {
+  /** One handler per declared command and request (src/protocol/webview.ts). */
+  private handlers(doc: LabelDocument, panel: vscode.WebviewPanel): IpcHandlers {
+    return new IpcHandlers()
+      .onCommand(Ready, () => this.sendAll(doc, panel))
+      .onRequest(RequestPage, (q) => doc.model.page(q))
+      .onRequest(RequestDetail, (p) => doc.model.detail(p.row))
+      .onRequest(RequestApplyPreview, (p) => doc.model.previewAbove(p.threshold))
+      .onCommand(Relabel, (p) => doc.edit(doc.model.relabel(p.rows, p.to)))
+      .onCommand(ApplySuggestion, (p) => doc.edit(doc.model.applySuggestion(p.rows)))
+      .onCommand(Smooth, (p) => doc.edit(doc.model.smooth(p.rows, p.epsilon, p.mix)))
+      .onCommand(Accept, (p) => doc.edit(doc.model.accept(p.rows)))
+      .onCommand(ApplyAbove, (p) => this.applyAbove(doc, p.threshold))
+      .onCommand(Undo, () => vscode.commands.executeCommand('undo'))
+      .onCommand(Redo, () => vscode.commands.executeCommand('redo'))
+      .onCommand(Run, async (p) => {
+        if (p.job === 'analyze') await this.analyze(doc);
+        else if (p.job === 'retrain') await this.retrain(doc);
+        else this.engine.cancel();
+      });
+  }
+
+  private postWire(panel: vscode.WebviewPanel, m: HostWire): void {
     void panel.webview.postMessage(m);
   }
 
-  private broadcast(doc: LabelDocument, m: HostMessage): void {
-    for (const p of this.panels.get(doc) ?? []) this.post(p, m);
+  private post<P>(panel: vscode.WebviewPanel, def: IpcNotification<P>, params: P): void {
+    this.postWire(panel, notify(def, params));
+  }
+
+  private broadcast<P>(doc: LabelDocument, def: IpcNotification<P>, params: P): void {
+    for (const p of this.panels.get(doc) ?? []) this.post(p, def, params);
   }
 
   /** Tells every view of the document to redraw. */
   refresh(doc: LabelDocument): void {
-    this.broadcast(doc, { type: 'changed', dirty: doc.state.dirty });
-    this.broadcast(doc, { type: 'classes', view: doc.model.classesView() });
+    this.broadcast(doc, Changed, { dirty: doc.state.dirty });
+    this.broadcast(doc, Classes, { view: doc.model.classesView() });
   }
 
   private sendAll(doc: LabelDocument, panel: vscode.WebviewPanel): void {
     const ds = doc.state.dataset;
-    this.post(panel, { type: 'init', data: { fileName: ds.table.name, classes: doc.model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: doc.model.hasAnalysis, strings: webviewStrings(), smoothingEpsilon: readConfig().smoothingEpsilon } });
-    this.post(panel, { type: 'classes', view: doc.model.classesView() });
-    this.post(panel, { type: 'runs', runs: doc.runs });
-  }
-
-  private async onMessage(doc: LabelDocument, panel: vscode.WebviewPanel, m: WebviewMessage): Promise<void> {
-    switch (m.type) {
-      case 'ready': this.sendAll(doc, panel); break;
-      case 'requestPage': { const p = doc.model.page(m.query); this.post(panel, { type: 'page', requestId: m.requestId, total: p.total, offset: m.query.offset, rows: p.rows }); break; }
-      case 'requestDetail': this.post(panel, { type: 'detail', detail: doc.model.detail(m.row) }); break;
-      case 'relabel': doc.edit(doc.model.relabel(m.rows, m.to)); break;
-      case 'applySuggestion': doc.edit(doc.model.applySuggestion(m.rows)); break;
-      case 'smooth': doc.edit(doc.model.smooth(m.rows, m.epsilon, m.mix)); break;
-      case 'accept': doc.edit(doc.model.accept(m.rows)); break;
-      case 'applyAbove': this.applyAbove(doc, m.threshold); break;
-      case 'undo': await vscode.commands.executeCommand('undo'); break;
-      case 'redo': await vscode.commands.executeCommand('redo'); break;
-      case 'run':
-        if (m.command === 'analyze') await this.analyze(doc);
-        else if (m.command === 'retrain') await this.retrain(doc);
-        else this.engine.cancel();
-        break;
-    }
+    const names = optionsOf(ds);
+    const config = readConfig();
+    this.post(panel, Init, {
+      fileName: ds.table.name, classes: doc.model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: doc.model.hasAnalysis, strings: webviewStrings(),
+      smoothingEpsilon: config.smoothingEpsilon, applyThreshold: config.applyThreshold, columns: { id: names.id, text: names.text, label: names.label },
+    });
+    this.post(panel, Classes, { view: doc.model.classesView() });
+    this.post(panel, Runs, { runs: doc.runs });
   }
 
   applyAbove(doc: LabelDocument, threshold: number): number {
     const batch = doc.model.applyAbove(threshold);
     doc.edit(batch);
-    this.broadcast(doc, { type: 'notice', level: 'info', message: vscode.l10n.t('{0} rows relabeled to their suggestion (one undo step).', batch.changes.length) });
+    this.broadcast(doc, Notice, { level: 'info', message: vscode.l10n.t('{0} rows relabeled to their suggestion (one undo step).', batch.changes.length) });
     return batch.changes.length;
   }
 
   private progress(doc: LabelDocument) {
-    return (fraction: number, message: string) => this.broadcast(doc, { type: 'progress', busy: true, fraction, message });
+    return (fraction: number, message: string) => this.broadcast(doc, Progress, { busy: true, fraction, message });
   }
 
   /** Jobs read the file on disk: unsaved edits are saved first, if the user agrees. */
@@ -136,10 +154,10 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
       doc.loadResults();
       doc.recordRun(summary);
       for (const p of this.panels.get(doc) ?? []) this.sendAll(doc, p);
-      this.broadcast(doc, { type: 'notice', level: 'info', message: vscode.l10n.t('{0} rows flagged of {1}; estimated noise rate {2}%.', summary.flagged, summary.labeled, (100 * summary.estimatedNoiseRate).toFixed(1)) });
+      this.broadcast(doc, Notice, { level: 'info', message: vscode.l10n.t('{0} rows flagged of {1}; estimated noise rate {2}%.', summary.flagged, summary.labeled, (100 * summary.estimatedNoiseRate).toFixed(1)) });
       return summary;
     } finally {
-      this.broadcast(doc, { type: 'progress', busy: false });
+      this.broadcast(doc, Progress, { busy: false });
     }
   }
 
@@ -152,12 +170,12 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
       if (!res) return undefined;
       const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
       doc.recordRun(summary, fixed);
-      this.broadcast(doc, { type: 'runs', runs: doc.runs });
+      this.broadcast(doc, Runs, { runs: doc.runs });
       const before = summary.before ? `${(100 * summary.before.oofAccuracy).toFixed(1)}% → ` : '';
-      this.broadcast(doc, { type: 'notice', level: 'info', message: vscode.l10n.t('Retrained: held-out accuracy {0}{1}%.', before, (100 * summary.oofAccuracy).toFixed(1)) });
+      this.broadcast(doc, Notice, { level: 'info', message: vscode.l10n.t('Retrained: held-out accuracy {0}{1}%.', before, (100 * summary.oofAccuracy).toFixed(1)) });
       return summary;
     } finally {
-      this.broadcast(doc, { type: 'progress', busy: false });
+      this.broadcast(doc, Progress, { busy: false });
     }
   }
 
@@ -171,7 +189,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
       const pick = await vscode.window.showWarningMessage(vscode.l10n.t('{0} changed on disk since Label Lens read it. It was not overwritten.', doc.state.dataset.table.name), { modal: true }, reload, keep);
       if (pick === reload) {
         doc.state.reload();
-        doc.changed();
+        doc.reloaded();
         return;
       }
       throw err;
@@ -185,7 +203,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
 
   async revertCustomDocument(doc: LabelDocument): Promise<void> {
     doc.state.reload();
-    doc.changed();
+    doc.reloaded();
   }
 
   async backupCustomDocument(doc: LabelDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {

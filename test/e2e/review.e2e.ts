@@ -159,6 +159,43 @@ test('a hostile cell is shown as text and runs nothing', { timeout: 60_000 }, as
   await wv.locator('[data-testid="search"]').fill('');
 });
 
+test('Enter through "Flagged, most suspicious first" fixes each suspect in turn; j then 1 acts on the new row', { timeout: 120_000 }, async () => {
+  const wv = webview();
+  const table = wv.locator('[data-testid="review-table"]');
+  await wv.locator('[data-testid="filter-show"]').selectOption('flagged');
+  await wv.locator('[data-testid="row-0"]').click();
+  const ids: string[] = [], sugg: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    ids.push((await wv.locator(`[data-testid="row-${i}"] .c-id`).textContent())!);
+    sugg.push((await wv.locator(`[data-testid="row-${i}"] .c-sugg`).getAttribute('title'))!);
+  }
+  await wv.locator('[data-testid="detail-id"]', { hasText: new RegExp(`^${ids[0]}$`) }).waitFor();
+  // As fast as the keyboard goes: no waiting between the keys.
+  for (let i = 0; i < 5; i++) await page.keyboard.press('Enter');
+  await wv.locator('[data-testid="row-5"].cursor').waitFor();
+  await wv.locator('[data-testid="detail-id"]', { hasText: new RegExp(`^${ids[5]}$`) }).waitFor();
+  for (let i = 0; i < 5; i++) await wv.locator(`[data-testid="label-${i}"]`, { hasText: new RegExp(`^${sugg[i]}$`) }).waitFor();
+  await shot('08-enter-through');
+  // The race: 1 pressed before row 6's detail can have arrived.
+  await page.keyboard.press('j');
+  await page.keyboard.press('1');
+  await wv.locator('[data-testid="row-7"].cursor').waitFor();
+  await wv.locator('[data-testid="was-6"]').waitFor();
+  const relabeled = (await wv.locator('[data-testid="label-6"]').textContent())!;
+  assert.equal(await wv.locator('[data-testid="label-5"]').textContent(), sugg[5], 'row 5 keeps the label Enter gave it');
+  await table.press('k');
+  await wv.locator('[data-testid="detail-id"]', { hasText: new RegExp(`^${ids[6]}$`) }).waitFor();
+  assert.equal(await wv.locator('.bars .bar-row .bar-label').first().textContent(), relabeled, "row 6 got its own top class");
+  await page.keyboard.press('Control+S');
+  await page.locator('.tab.active:not(.dirty)').waitFor();
+  // The save did not move the cursor.
+  await wv.locator('[data-testid="row-6"].cursor').waitFor();
+  const lines = readFileSync(dataFile, 'utf8').split('\r\n');
+  for (let i = 0; i < 5; i++) assert.ok(lines.some((l) => l.startsWith(`${ids[i]},`) && l.endsWith(`,${sugg[i]}`)), `${ids[i]} relabeled to ${sugg[i]}`);
+  assert.ok(lines.some((l) => l.startsWith(`${ids[6]},`) && l.endsWith(`,${relabeled}`)));
+  await wv.locator('[data-testid="filter-show"]').selectOption('all');
+});
+
 test('classes view: histograms, clicking a bar filters the table', { timeout: 60_000 }, async () => {
   const wv = webview();
   await wv.locator('[data-testid="tab-classes"]').click();
@@ -188,14 +225,23 @@ test('smooth a row, accept a row, bulk-apply suggestions above a threshold as on
   const before = readFileSync(dataFile, 'utf8');
   await wv.locator('[data-testid="threshold"]').fill('0.9');
   await wv.locator('[data-testid="btn-apply-above"]').click();
+  // A preview first: how many rows, from → to; nothing changes before the click.
+  const preview = (await wv.locator('[data-testid="preview-summary"]').textContent())!;
+  const planned = Number(preview.match(/^(\d+)/)![1]);
+  await shot('06-bulk-preview');
+  assert.equal(readFileSync(dataFile, 'utf8'), before);
+  await wv.locator('[data-testid="btn-apply-confirm"]').click();
   await wv.locator('[data-testid="notice"]', { hasText: 'one undo step' }).waitFor();
   const n = Number((await wv.locator('[data-testid="notice"]').textContent())!.match(/^(\d+)/)![1]);
+  assert.equal(n, planned);
   assert.ok(n > 10, `${n} rows relabeled`);
   await wv.locator('[data-testid="filter-show"]').selectOption('edited');
   await wv.locator('[data-testid="status"]', { hasText: new RegExp(`^${n} `) }).waitFor();
   await shot('06-bulk');
   await table.press('u');
   await page.locator('.tab.active:not(.dirty)').waitFor();
+  // The order is kept until a refresh; after it, no row is edited any more.
+  await table.press('r');
   await wv.locator('[data-testid="status"]', { hasText: /^0 / }).waitFor();
   assert.equal(readFileSync(dataFile, 'utf8'), before);
   await wv.locator('[data-testid="filter-show"]').selectOption('all');

@@ -102,7 +102,7 @@ test('Parquet: analyze runs on a Parquet file (text model on the text column), a
   assert.ok(s.topSuspects.every((x) => /^\d+$/.test(x.id) && Number(x.id) < 1200));
 });
 
-test('Parquet: a list-of-floats column (MNIST pixels as one vector per row) becomes the features, one per element', (t) => {
+test('Parquet: a list-of-floats column (MNIST pixels as one vector per row) is the embedding, as such a column of a CSV is', (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'vec.parquet');
   const mnist = openDataset(dataset('mnist_test_labelerrors'));
@@ -123,9 +123,9 @@ test('Parquet: a list-of-floats column (MNIST pixels as one vector per row) beco
     rowGroupSize: 100,
   })));
   const ds = openDataset(file);
-  assert.equal(ds.kind, 'tabular');
-  assert.deepEqual(ds.roles.features.map((c) => ds.table.header[c]), ['emb']);
-  assert.match(ds.roles.why.features, /"emb" \(vectors of 784 numbers\)/);
+  assert.equal(ds.kind, 'embedding');
+  assert.equal(ds.table.header[ds.roles.embedding!], 'emb');
+  assert.match(ds.roles.why.embedding, /"emb" holds vectors of 784 numbers/);
   const prep = prepare(ds, { ...DEFAULT_TRAIN_OPTIONS, workers: 1 });
   assert.equal(prep.base.dense!.dim, 784);
   // Row 250 (third row group): its standardized features follow the pixels (ink above the mean → positive).

@@ -32,10 +32,6 @@ export interface FormatTable {
   row(i: number): string[];
   cell(i: number, col: number): string;
   report(p: Problem): void;
-  /** Length of the vector in a column of numeric lists (embeddings); undefined for a scalar column. */
-  vectorDim?(col: number): number | undefined;
-  /** The numbers of a vector column in row `i`. */
-  vector?(i: number, col: number): ArrayLike<number> | undefined;
   /**
    * Writes the new label of each changed row ('' = unlabeled) safely; throws a UserError (nothing
    * changed) when the dataset changed on disk since it was read or the change cannot be made.

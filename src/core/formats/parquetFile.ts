@@ -8,8 +8,8 @@
  * in the file is (row group, offset in the group).
  *
  * Columns map to cells as JSON Lines values do: strings as they are, numbers as numbers, a struct's
- * fields as columns of their own ("meta.source"), a list of numbers (an embedding) as one column the
- * engine reads as a vector, other lists and maps as JSON text.
+ * fields as columns of their own ("meta.source"), a list of numbers as "[0.1, 0.2, …]" (which role
+ * inference takes for an embedding, as in a CSV), other lists and maps as JSON text.
  */
 import { basename } from 'node:path';
 import { parquetMetadata, parquetSchema, type ColumnChunk, type DecodedArray, type FileMetaData, type SchemaTree } from 'hyparquet';
@@ -35,7 +35,7 @@ interface ViewColumn {
   top: number;
   /** Field path inside a struct ([] for the top-level column itself). */
   field: string[];
-  /** A list of numbers: read as a vector by the engine. */
+  /** A list of numbers: shown as "[0.1, 0.2, …]", which role inference takes for an embedding. */
   vector: boolean;
 }
 
@@ -62,7 +62,6 @@ export class ParquetFile implements Omit<FormatTable, 'writeLabels'> {
   readonly groups: RowGroupInfo[];
   private readonly columns: ViewColumn[];
   private readonly cache = new Map<string, unknown[]>();
-  private readonly vectorDims = new Map<number, number>();
   /** Size and mtime when read: a file changed since is never overwritten. */
   readonly stat: { size: number; mtimeMs: number };
 
@@ -135,19 +134,11 @@ export class ParquetFile implements Omit<FormatTable, 'writeLabels'> {
     return v;
   }
 
-  vectorDim(col: number): number | undefined {
-    if (!this.columns[col]?.vector) return undefined;
-    // The length of the first non-empty list; rows of another length are padded or cut by the engine.
-    for (let i = 0; i < Math.min(this.rowCount, 100) && !this.vectorDims.has(col); i++) this.vector(i, col);
-    return this.vectorDims.get(col) ?? 0;
-  }
-
-  vector(i: number, col: number): ArrayLike<number> | undefined {
+  /** The numbers of a list-of-numbers column in row `i`. */
+  vector(i: number, col: number): number[] | undefined {
     const v = this.value(i, col);
     if (!Array.isArray(v) && !ArrayBuffer.isView(v)) return undefined;
-    const arr = v as ArrayLike<unknown>;
-    if (!this.vectorDims.has(col) && arr.length) this.vectorDims.set(col, arr.length);
-    return Array.from(arr, (x) => Number(x));
+    return Array.from(v as ArrayLike<unknown>, (x) => Number(x));
   }
 
   report(p: Problem): void { reportProblem(this, p); }

@@ -6,7 +6,8 @@ import type { EncodingName } from './encoding';
 import type { Problem } from './problems';
 import { dataKind, inferRoles, type RoleOverrides, type Roles } from './roles';
 import { openTable, Table, type Format } from './table';
-import { finishRoles, openFormatTable, sampleRow } from '../formats/open';
+import { formatRoles, openFormatTable } from '../formats/open';
+import { withPathColumnImages } from '../formats/images';
 import type { FormatTable } from '../formats/formatTable';
 
 /** A table of any format: delimited text and JSON Lines (Table) or a format adapter (Parquet, images). */
@@ -152,13 +153,16 @@ export function optionsOf(ds: Dataset): DatasetOptions {
 export function openDataset(path: string, opts: DatasetOptions = {}): Dataset {
   const format = openFormatTable(path);
   if (format) {
-    const sample: string[][] = [];
-    for (let i = 0; i < format.rowCount && sample.length < ROLE_SAMPLE; i++) if (!format.index.damaged[i]) sample.push(sampleRow(format, i));
-    return new Dataset(format, finishRoles(format, inferRoles(format.header, sample, opts), opts));
+    const infer = () => {
+      const sample: string[][] = [];
+      for (let i = 0; i < format.rowCount && sample.length < ROLE_SAMPLE; i++) if (!format.index.damaged[i]) sample.push(format.row(i));
+      return inferRoles(format.header, sample, opts);
+    };
+    return new Dataset(format, formatRoles(format, infer));
   }
   const table = openTable(path, { encoding: opts.encoding, format: opts.format });
   const sample: string[][] = [];
   for (let i = 0; i < table.rowCount && sample.length < ROLE_SAMPLE; i++) if (!table.index.damaged[i]) sample.push(table.row(i));
-  const roles = inferRoles(table.header, sample, opts);
+  const roles = withPathColumnImages(table, sample, inferRoles(table.header, sample, opts), opts);
   return new Dataset(table, roles);
 }

@@ -17,6 +17,8 @@ export interface Roles {
   text?: number;
   features: number[];
   pixels?: PixelShape;
+  /** The column holding each row's image path (an image folder's "path", or a path column of a CSV); pixels are decoded from the files. */
+  images?: { column: number };
   /** A column of vectors (the user's own embeddings): the model learns from them first. */
   embedding?: number;
   why: { id: string; label: string; text: string; features: string; pixels: string; embedding: string };

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   console.log('given = the peer\'s out-of-fold probabilities (scikit-learn TF-IDF + logistic regression), read with --pred-probs; ensemble = --pred-probs --ensemble; LSA = --embeddings of TF-IDF + TruncatedSVD 256 (unsupervised), MLP with / without k-NN label agreement.\n');
   console.log('| run | ours | given | ensemble | LSA MLP + k-NN | LSA MLP only |');
   console.log('|---|---|---|---|---|---|');
-  for (const [dataset, run, analyzer] of [['ag_news_test', 'ag_news-uniform20', 'word'], ['sms_spam', 'sms_spam-uniform10', 'word'], ['toutiao_news_20k', 'toutiao20k-uniform20', 'char']]) {
+  for (const [dataset, run, analyzer] of [['ag_news_test', 'ag_news-uniform20', 'word'], ['sms_spam', 'sms_spam-uniform10', 'word']]) {
     if (!existsSync(join(SHARED, 'data', dataset, 'data.csv'))) continue;
     const nc = noisyCopy(dataset, run);
     void openDataset;

@@ -12,7 +12,7 @@ const DATASET = /\.(csv|tsv|tab|jsonl|ndjson|parquet)$/i;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Label Lens');
-  const engine = new EngineHost(context.extensionPath, log);
+  const engine = new EngineHost(context.extensionPath, log, context.globalStorageUri.fsPath);
   const editor = new LabelEditorProvider(context, engine);
   context.subscriptions.push(log, engine, vscode.window.registerCustomEditorProvider(VIEW_TYPE, editor, {
     webviewOptions: { retainContextWhenHidden: true },
@@ -42,6 +42,30 @@ export function activate(context: vscode.ExtensionContext): void {
     },
     'labelLens.analyze': async () => { const d = await review(); if (d) await editor.analyze(d); },
     'labelLens.retrain': async () => { const d = await review(); if (d) await editor.retrain(d); },
+    'labelLens.loadPredictions': async (arg?: unknown) => {
+      const d = await review();
+      if (!d) return;
+      // A path argument serves scripts and tests; people pick the file.
+      let file = typeof arg === 'string' ? arg : undefined;
+      if (!file) {
+        const picked = await vscode.window.showOpenDialog({
+          canSelectMany: false, defaultUri: vscode.Uri.joinPath(d.uri, '..'), openLabel: vscode.l10n.t('Load Predictions'),
+          filters: { [vscode.l10n.t('Predicted probabilities')]: ['csv', 'tsv', 'jsonl', 'ndjson', 'npy'] },
+        });
+        file = picked?.[0]?.fsPath;
+      }
+      if (!file) return;
+      try {
+        await editor.analyze(d, { predProbs: file });
+      } catch (err) {
+        // Scores that do not sum to 1: offer to divide each row by its sum, as --normalize does.
+        if (!/--normalize/.test((err as Error).message)) throw err;
+        const normalize = vscode.l10n.t('Divide Each Row by Its Sum');
+        if ((await vscode.window.showWarningMessage(vscode.l10n.t('The rows of {0} do not sum to 1. Divide each row by its sum and load?', file), normalize)) === normalize) {
+          await editor.analyze(d, { predProbs: file, normalize: true });
+        }
+      }
+    },
     'labelLens.cancel': () => { if (!engine.cancel()) void vscode.window.showInformationMessage(vscode.l10n.t('Label Lens is not running anything.')); },
     'labelLens.applyAboveThreshold': async () => {
       const d = await review();

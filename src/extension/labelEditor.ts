@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FileChangedError } from '../core/labels/atomicWrite';
+import type { TrainOptions } from '../protocol/engine';
 import type { Summary } from '../core/results';
 import {
   Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, Smooth, Undo,
@@ -144,11 +145,12 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     return !doc.state.dirty;
   }
 
-  async analyze(doc: LabelDocument): Promise<Summary | undefined> {
+  /** `extra`: options of this run only (Load Predictions: the probabilities file). */
+  async analyze(doc: LabelDocument, extra: Partial<TrainOptions> = {}): Promise<Summary | undefined> {
     if (!(await this.savedFirst(doc, vscode.l10n.t('Save and Analyze'), vscode.l10n.t('Analyze reads the file on disk. Save your edits first?')))) return undefined;
     try {
       const res = await this.engine.run(vscode.l10n.t('Label Lens: analyzing {0}', doc.state.dataset.table.name),
-        { type: 'analyze', dataset: { file: doc.uri.fsPath }, options: readConfig().train, outDir: doc.outDir }, this.progress(doc));
+        { type: 'analyze', dataset: { file: doc.uri.fsPath }, options: { ...readConfig().train, ...extra }, outDir: doc.outDir }, this.progress(doc));
       if (!res) return undefined;
       const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
       doc.loadResults();

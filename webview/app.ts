@@ -10,7 +10,7 @@
  *   the cursor has moved and the new row's detail has not arrived yet, keys wait (in order) for it.
  */
 import {
-  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, Smooth, Undo,
+  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
   type ApplyPreview, type ClassesView, type HostWire, type InitData, type PageQuery, type RowDetail, type RowFilter, type RowView, type SortKey, type WebviewWire,
 } from '../src/protocol/webview';
 import { renderClasses, renderRuns } from './charts';
@@ -18,6 +18,7 @@ import { renderDetail } from './detail';
 import { clear, el, replace } from './dom';
 import { WebviewIpc } from './ipc';
 import { KEY_HELP, keyAction, type KeyAction } from './keys';
+import { count, percentNear1 } from './format';
 import { renderPicker } from './picker';
 import { STRINGS } from './strings';
 import { PAGE_SIZE, PageCache, pagesFor, visibleRange } from './virtualTable';
@@ -42,6 +43,7 @@ export class ReviewApp {
   /** Keys pressed while the cursor row's detail was on its way, in order. */
   private readonly queue: KeyAction[] = [];
   private stale = false;
+  private progressCount: { reviewed: number; flagged: number } | undefined;
   private readonly recent: string[] = [];
   private classesView: ClassesView | undefined;
   private busy = false;
@@ -60,6 +62,10 @@ export class ReviewApp {
   private readonly classFilter: HTMLSelectElement;
   private readonly showFilter: HTMLSelectElement;
   private readonly sortSelect: HTMLSelectElement;
+  private readonly columnSelect: HTMLSelectElement;
+  private readonly columnValue: HTMLElement;
+  private readonly reviewPanel: HTMLElement;
+  private widths: Record<string, number> = {};
   private readonly threshold: HTMLInputElement;
   private readonly tabs: HTMLElement[];
   private readonly panels: HTMLElement[];
@@ -72,6 +78,8 @@ export class ReviewApp {
     this.classFilter = el('select', { 'aria-label': t('class'), 'data-testid': 'filter-class' });
     this.showFilter = el('select', { 'aria-label': t('show'), 'data-testid': 'filter-show' });
     this.sortSelect = el('select', { 'aria-label': t('sort'), 'data-testid': 'sort' });
+    this.columnSelect = el('select', { 'aria-label': t('otherColumn'), 'data-testid': 'column-show', title: t('otherColumn') });
+    this.columnValue = el('span', { class: 'column-value' });
     this.threshold = el('input', { type: 'number', min: 0, max: 1, step: 0.05, value: '0.9', class: 'threshold', 'aria-label': t('applyAbove'), title: t('applyAboveHint'), 'data-testid': 'threshold' });
     this.progress = el('span', { class: 'progress', role: 'status', 'aria-live': 'polite', 'data-testid': 'progress' });
     this.toolbar = el('div', { class: 'toolbar', role: 'toolbar' });
@@ -84,8 +92,8 @@ export class ReviewApp {
     this.classesPane = el('div', { class: 'pane', 'data-testid': 'classes-view' });
     this.runsPane = el('div', { class: 'pane', 'data-testid': 'runs-view' });
     this.overlay = el('div', { class: 'help hidden', role: 'dialog', 'data-testid': 'help' });
-    const reviewPanel = el('div', { class: 'review' },
-      el('div', { class: 'filters' }, this.searchBox, this.classFilter, this.showFilter, this.sortSelect),
+    const reviewPanel = this.reviewPanel = el('div', { class: 'review' },
+      el('div', { class: 'filters' }, this.searchBox, this.classFilter, this.showFilter, this.sortSelect, this.columnSelect, this.columnValue),
       el('div', { class: 'split' }, el('div', { class: 'table-wrap' }, this.head, this.scroll), this.detailPane),
       el('div', { class: 'statusbar' }, this.status, this.notice));
     this.panels = [reviewPanel, this.classesPane, this.runsPane];
@@ -101,6 +109,7 @@ export class ReviewApp {
       this.query = { ...this.query, sort: sort as SortKey, descending: dir === 'desc' };
       this.reset();
     });
+    this.columnSelect.addEventListener('change', () => this.showColumn(this.columnSelect.value === '' ? undefined : Number(this.columnSelect.value)));
     root.ownerDocument.addEventListener('keydown', (e) => this.onKey(e));
     this.listen();
   }
@@ -120,16 +129,33 @@ export class ReviewApp {
 
   private listen(): void {
     this.ipc.on(Init, (d) => {
+      const before = this.init;
       this.init = d;
       this.strings = { ...STRINGS, ...d.strings };
       this.threshold.value = String(d.applyThreshold);
-      // Ranked by suspicion once there is an analysis; in file order before.
-      this.query = { ...this.query, sort: d.hasResults ? 'suspicion' : 'row', descending: d.hasResults, filter: {} };
-      this.searchBox.value = '';
+      // The file was read again (reload, merge) with the same kind of results: the user's view and
+      // place are kept. Otherwise ranked by suspicion once there is an analysis, in file order before.
+      const keep = before !== undefined && before.hasResults === d.hasResults;
+      const known = (c: string | undefined) => (c !== undefined && d.classes.includes(c) ? c : undefined);
+      const cursor = this.cursor;
+      if (keep) this.query = { ...this.query, filter: { ...this.query.filter, given: known(this.query.filter.given), suggested: known(this.query.filter.suggested) } };
+      else {
+        this.query = { ...this.query, sort: d.hasResults ? 'suspicion' : 'row', descending: d.hasResults, filter: {} };
+        this.searchBox.value = '';
+      }
+      const show = this.showFilter.value;
+      if (!keep) this.query = { ...this.query, show: undefined };
+      this.widths = { ...(d.widths ?? {}) };
+      this.applyWidths();
+      if (!keep) clear(this.columnValue);
       this.buildToolbar();
       this.buildHeader();
       this.fillFilters();
-      this.reset();
+      if (keep) {
+        this.showFilter.value = show || 'all';
+        this.classFilter.value = this.query.filter.given ?? '';
+      }
+      this.reset(keep ? cursor : 0);
     });
     this.ipc.on(Classes, (p) => { this.classesView = p.view; this.renderClasses(); });
     this.ipc.on(Runs, (p) => replace(this.runsPane, renderRuns(p.runs, this.init?.classes ?? [], (k) => this.t(k))));
@@ -155,8 +181,54 @@ export class ReviewApp {
 
   private buildHeader(): void {
     const n = this.init?.columns ?? {};
-    replace(this.head, ...[['c-id', n.id ?? this.t('id')], ['c-text', n.text ?? this.t('text')], ['c-label', n.label ?? this.t('label')], ['c-sugg', this.t('suggested')], ['c-score', this.t('suspicion')], ['c-flags', '']]
-      .map(([c, s]) => el('span', { class: c, role: 'columnheader', title: s }, s)));
+    const extra = this.init?.extraColumns?.find((c) => c.index === this.query.show);
+    const cols: [string, string | undefined][] = [['id', n.id ?? this.t('id')], ['text', n.text ?? this.t('text')], ['extra', extra?.name], ['label', n.label ?? this.t('label')], ['sugg', this.t('suggested')], ['score', this.t('pWrong')]];
+    replace(this.head, ...cols.filter(([, name]) => name !== undefined).map(([key, name]) => el('span', { class: `c-${key}`, role: 'columnheader', title: name! },
+      el('span', { class: 'head-name' }, name!),
+      // Drag to resize; the width is remembered for this file.
+      key === 'text' ? undefined : el('span', { class: 'resizer', 'data-testid': `resize-${key}`, onpointerdown: (e: Event) => this.startResize(key, e as PointerEvent) }))),
+    el('span', { class: 'c-flags', role: 'columnheader' }));
+  }
+
+  private applyWidths(): void {
+    for (const [k, w] of Object.entries(this.widths)) this.reviewPanel.style.setProperty(`--w-${k}`, `${w}px`);
+  }
+
+  private startResize(key: string, e: PointerEvent): void {
+    const cell = (e.target as HTMLElement).parentElement!;
+    const startX = e.clientX, startW = cell.getBoundingClientRect().width;
+    e.preventDefault();
+    const doc = this.head.ownerDocument;
+    const move = (m: Event) => {
+      this.widths[key] = Math.max(24, Math.round(startW + (m as PointerEvent).clientX - startX));
+      this.applyWidths();
+    };
+    const up = () => {
+      doc.removeEventListener('pointermove', move);
+      doc.removeEventListener('pointerup', up);
+      this.ipc.command(SaveLayout, { widths: this.widths });
+    };
+    doc.addEventListener('pointermove', move);
+    doc.addEventListener('pointerup', up);
+  }
+
+  /** Shows another column of the file, with a filter on it: its values when it has few, else a search. */
+  showColumn(index: number | undefined): void {
+    const col = this.init?.extraColumns?.find((c) => c.index === index);
+    this.query = { ...this.query, show: col?.index };
+    const f = { ...this.query.filter, column: undefined };
+    if (!col) clear(this.columnValue);
+    else if (col.values) {
+      const sel = el('select', { 'aria-label': `${col.name}`, 'data-testid': 'column-filter' }, el('option', { value: '' }, `${col.name}: ${this.t('any')}`), ...col.values.map((v) => el('option', { value: v }, v === '' ? this.t('empty') : v)));
+      sel.addEventListener('change', () => this.setFilter({ ...this.query.filter, column: sel.value === '' && sel.selectedIndex === 0 ? undefined : { index: col.index, equals: sel.value } }));
+      replace(this.columnValue, sel);
+    } else {
+      const input = el('input', { type: 'search', placeholder: `${col.name} ${this.t('contains')}`, 'aria-label': `${col.name} ${this.t('contains')}`, 'data-testid': 'column-filter' });
+      input.addEventListener('input', () => this.setFilter({ ...this.query.filter, column: input.value ? { index: col.index, contains: input.value } : undefined }));
+      replace(this.columnValue, input);
+    }
+    this.buildHeader();
+    this.setFilter(f);
   }
 
   private buildToolbar(): void {
@@ -186,6 +258,10 @@ export class ReviewApp {
     replace(this.sortSelect, ...[['suspicion:desc', t('bySuspicion')], ['row:asc', t('byRow')], ['selfConfidence:asc', t('bySelfConfidence')], ['margin:asc', t('byMargin')]].map(([v, s]) => el('option', { value: v }, s)));
     this.sortSelect.value = `${this.query.sort}:${this.query.descending ? 'desc' : 'asc'}`;
     this.showFilter.value = 'all';
+    const extra = d.extraColumns ?? [];
+    this.columnSelect.classList.toggle('hidden', extra.length === 0);
+    replace(this.columnSelect, el('option', { value: '' }, t('otherColumn')), ...extra.map((c) => el('option', { value: c.index }, c.name)));
+    this.columnSelect.value = this.query.show !== undefined ? String(this.query.show) : '';
   }
 
   private showToFilter(v: string): RowFilter {
@@ -208,15 +284,16 @@ export class ReviewApp {
   }
 
   /** New order (a new snapshot): new cache, back to the top. */
-  private reset(): void {
+  private reset(at = 0): void {
     this.query = { ...this.query, snapshot: this.query.snapshot + 1 };
     this.cache = new PageCache(JSON.stringify(this.query));
-    this.cursor = 0;
+    const scrolled = this.scroll.scrollTop;
+    this.cursor = at;
     this.stale = false;
     this.selected.clear();
     this.queue.length = 0;
-    this.scroll.scrollTop = 0;
-    this.fetch([0]);
+    this.scroll.scrollTop = at ? scrolled : 0;
+    this.fetch(at ? [Math.floor(at / PAGE_SIZE)] : [0]);
   }
 
   private fetch(pages: number[]): void {
@@ -226,7 +303,9 @@ export class ReviewApp {
         if (cache !== this.cache) return; // an answer to an old query
         cache.put(r.offset, r.rows, r.total);
         this.stale = r.stale;
+        this.progressCount = r.progress;
         this.spacer.style.height = `${r.total * ROW_HEIGHT}px`;
+        if (this.cursor >= r.total && r.total > 0) this.cursor = r.total - 1;
         this.render();
         this.requestDetail();
       });
@@ -278,6 +357,7 @@ export class ReviewApp {
     const n = this.selected.size;
     const parts = [`${total} ${this.t('rows')}`];
     if (n) parts.push(`${n} ${this.t('selected')}`);
+    if (this.progressCount) parts.push(this.t('reviewedOf').replace('{0}', count(this.progressCount.reviewed)).replace('{1}', count(this.progressCount.flagged)));
     if (this.stale) parts.push(this.t('orderKept'));
     if (!this.init?.hasResults) parts.push(this.t('noAnalysis'));
     this.status.textContent = parts.join(' · ');
@@ -288,11 +368,13 @@ export class ReviewApp {
     return el('div', { class: cls, role: 'row', style: `top:${pos * ROW_HEIGHT}px`, 'aria-selected': String(pos === this.cursor), 'data-testid': `row-${pos}`, 'data-row': r.row, onclick: (e: Event) => this.click(pos, r, e as MouseEvent) },
       el('span', { class: 'c-id', role: 'gridcell', title: `${r.id} · ${this.t('line')} ${r.line}` }, r.id),
       el('span', { class: 'c-text', role: 'gridcell', title: r.text }, r.damaged ? this.t('damaged') : r.text),
+      this.query.show !== undefined ? el('span', { class: 'c-extra', role: 'gridcell', title: r.extra ?? '' }, r.extra ?? '') : undefined,
       el('span', { class: 'c-label', role: 'gridcell', title: r.edited ? `${r.given} → ${r.label}` : r.label },
         r.edited ? el('span', { class: 'was', 'data-testid': `was-${pos}` }, r.given) : undefined, r.edited ? ' → ' : undefined,
         el('span', { 'data-testid': `label-${pos}` }, r.label)),
       el('span', { class: 'c-sugg', role: 'gridcell', title: r.suggested ?? '' }, r.suggested !== undefined && r.suggested !== r.label ? r.suggested : ''),
-      el('span', { class: 'c-score', role: 'gridcell' }, r.suspicion !== undefined ? el('span', { class: 'score-bar', style: `--s:${r.suspicion.toFixed(3)}` }, r.suspicion.toFixed(2)) : ''),
+      el('span', { class: 'c-score', role: 'gridcell', title: r.suspicion !== undefined ? `${this.t('suspicion')} ${r.suspicion.toFixed(4)}` : '' },
+        r.pWrong !== undefined ? el('span', { class: 'score-bar', style: `--s:${r.pWrong.toFixed(3)}`, 'data-testid': `pwrong-${pos}` }, percentNear1(r.pWrong)) : ''),
       el('span', { class: 'c-flags', role: 'gridcell' },
         r.flagged ? el('span', { class: 'codicon codicon-warning flag', title: this.t('flagged'), 'data-testid': `flag-${pos}` }) : undefined,
         r.edited ? el('span', { class: 'codicon codicon-edit', title: this.t('edited') }) : undefined,

@@ -5,10 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ApplyPreview, ClassesView, PageQuery, PageResult, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
+import type { ApplyPreview, ClassesView, ExtraColumn, PageQuery, PageResult, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
 import type { EditBatch, ReviewState, RowState } from './labels/reviewState';
 import { smoothTarget } from './labels/sidecar';
 import { readArrays, type Summary } from './results';
+import { calibrated, fitTemperature } from './signals/calibration';
 import { reasonFor } from './signals/reason';
 import { imageSourceOf, thumbnail } from './formats/images';
 
@@ -35,6 +36,11 @@ export class ReviewModel {
    * after it (the cursor would skip one). A new snapshot, sort or filter computes it again.
    */
   private readonly orders = new Map<string, { order: Int32Array; edits: number }>();
+  private extras: ExtraColumn[] | undefined;
+  /** Temperature that calibrates the ensemble's probabilities against the given labels. */
+  private temperature = 1;
+  private flaggedRank: Int32Array | undefined;
+  private progressCache: { edits: number; reviewed: number; flagged: number } | undefined;
   /** Bumped when the rows themselves may differ (reload from disk, new analysis): orders are void. */
   private structure = 0;
   /** Bumped on every edit, undo and save: orders computed before are stale, not void. */
@@ -53,6 +59,9 @@ export class ReviewModel {
   setAnalysis(a: Analysis | undefined): boolean {
     if (a && a.summary.rows !== this.state.dataset.rowCount) return false;
     this.analysis = a;
+    this.flaggedRank = undefined;
+    const c = a?.arrays.get('consensus'), label = a?.arrays.get('label');
+    this.temperature = c && label ? fitTemperature(c, label, a!.summary.classes.length) : 1;
     this.reset();
     return true;
   }
@@ -67,6 +76,50 @@ export class ReviewModel {
     this.structure++;
     this.edits++;
     this.orders.clear();
+    this.extras = undefined;
+    this.progressCache = undefined;
+  }
+
+  /** Calibrated probability that the row's current label is wrong. */
+  pWrong(row: number): number | undefined {
+    const soft = this.softOf(row);
+    const st = this.state.state(row);
+    const k = this.classIndex(st.label);
+    if (!soft || k < 0 || Number.isNaN(soft[0])) return undefined;
+    return 1 - calibrated(soft, this.temperature)[k];
+  }
+
+  /** #position (1-based) of a flagged row among all flagged rows, most suspicious first, in the analysis. */
+  rank(row: number): { position: number; of: number } | undefined {
+    const flagged = this.arr('flagged'), s = this.arr('suspicion');
+    if (!flagged || !s) return undefined;
+    if (!this.flaggedRank) {
+      const rows: number[] = [];
+      for (let i = 0; i < flagged.length; i++) if (flagged[i] === 1) rows.push(i);
+      rows.sort((a, b) => s[b] - s[a] || a - b);
+      this.flaggedRank = new Int32Array(flagged.length).fill(-1);
+      rows.forEach((r, i) => { this.flaggedRank![r] = i; });
+      this.flaggedCount = rows.length;
+    }
+    const p = this.flaggedRank[row];
+    return p >= 0 ? { position: p + 1, of: this.flaggedCount } : undefined;
+  }
+  private flaggedCount = 0;
+
+  /** Flagged rows reviewed in this review or since the analysis: relabeled or accepted. */
+  progress(): { reviewed: number; flagged: number } | undefined {
+    const flagged = this.arr('flagged');
+    if (!flagged) return undefined;
+    if (this.progressCache?.edits !== this.edits) {
+      let reviewed = 0, n = 0;
+      for (let i = 0; i < flagged.length; i++) {
+        if (flagged[i] !== 1) continue;
+        n++;
+        if (this.state.state(i).accepted || this.changedSinceAnalysis(i)) reviewed++;
+      }
+      this.progressCache = { edits: this.edits, reviewed, flagged: n };
+    }
+    return { reviewed: this.progressCache.reviewed, flagged: this.progressCache.flagged };
   }
 
   private arr(name: string): Float32Array | undefined {
@@ -121,7 +174,34 @@ export class ReviewModel {
     if (f.edited !== undefined && this.state.edited(row) !== f.edited) return false;
     if (f.accepted !== undefined && st.accepted !== f.accepted) return false;
     if (search && !this.text(row).toLowerCase().includes(search) && !this.state.dataset.rowId(row).toLowerCase().includes(search)) return false;
+    if (f.column) {
+      const ds = this.state.dataset;
+      if (ds.table.index.damaged[row]) return false;
+      const v = ds.table.cell(row, f.column.index);
+      if (f.column.equals !== undefined && v !== f.column.equals) return false;
+      if (f.column.contains && !v.toLowerCase().includes(f.column.contains.toLowerCase())) return false;
+    }
     return true;
+  }
+
+  /**
+   * The file's columns other than id, text and label (and pixels), which the table can show and
+   * filter. A column with at most 50 distinct values among its first 100,000 rows lists them.
+   */
+  extraColumns(): ExtraColumn[] {
+    if (this.extras) return this.extras;
+    const ds = this.state.dataset;
+    const r = ds.roles;
+    const taken = new Set<number>([r.id, r.text, r.label].filter((c): c is number => c !== undefined));
+    if (r.pixels) for (const c of r.pixels.columns) taken.add(c);
+    const cols = ds.table.header.map((name, index) => ({ name, index })).filter((c) => !taken.has(c.index)).slice(0, 50);
+    const n = Math.min(ds.rowCount, 100_000);
+    this.extras = cols.map(({ name, index }) => {
+      const seen = new Set<string>();
+      for (let i = 0; i < n && seen.size <= 50; i++) if (!ds.table.index.damaged[i]) seen.add(ds.table.cell(i, index));
+      return seen.size <= 50 ? { index, name, values: [...seen].sort() } : { index, name };
+    });
+    return this.extras;
   }
 
   /** The few orders used last are kept (a filter toggled off and on again finds its order unchanged). */
@@ -169,23 +249,24 @@ export class ReviewModel {
     return entry;
   }
 
-  rowView(row: number): RowView {
+  rowView(row: number, show?: number): RowView {
     const ds = this.state.dataset;
     const st = this.state.state(row);
     const t = this.text(row);
     return {
       row, id: ds.rowId(row), line: ds.table.index.line[row], text: t.length > PREVIEW ? `${t.slice(0, PREVIEW)}…` : t,
-      given: ds.labelName(row), label: st.label, suggested: this.suggested(row), suspicion: this.suspicion(row),
+      given: ds.labelName(row), label: st.label, suggested: this.suggested(row), suspicion: this.suspicion(row), pWrong: this.pWrong(row),
       flagged: this.flagged(row), edited: this.state.edited(row), accepted: st.accepted, smoothed: st.soft !== undefined,
       damaged: ds.table.index.damaged[row] === 1,
+      ...(show !== undefined && !ds.table.index.damaged[row] ? { extra: ds.table.cell(row, show).slice(0, PREVIEW) } : {}),
     };
   }
 
   page(q: PageQuery): PageResult {
     const { order, edits } = this.order(q);
     const rows: RowView[] = [];
-    for (let i = q.offset; i < Math.min(order.length, q.offset + q.limit); i++) rows.push(this.rowView(order[i]));
-    return { total: order.length, offset: q.offset, rows, stale: edits !== this.edits };
+    for (let i = q.offset; i < Math.min(order.length, q.offset + q.limit); i++) rows.push(this.rowView(order[i], q.show));
+    return { total: order.length, offset: q.offset, rows, stale: edits !== this.edits, progress: this.progress() };
   }
 
   softOf(row: number): number[] | undefined {
@@ -215,7 +296,7 @@ export class ReviewModel {
     const ds = this.state.dataset;
     const base = this.rowView(row);
     const K = this.classes.length;
-    const d: RowDetail = { ...base, topClasses: [] };
+    const d: RowDetail = { ...base, topClasses: [], rank: this.rank(row) };
     if (ds.roles.text !== undefined && !base.damaged) {
       const t = ds.table.cell(row, ds.roles.text);
       d.fullText = t.length > DETAIL_TEXT ? `${t.slice(0, DETAIL_TEXT)}…` : t;

@@ -29,6 +29,8 @@ export interface RowFilter {
   accepted?: boolean;
   /** Case-insensitive substring of the row's text or id. */
   search?: string;
+  /** Another column of the file: its value equals `equals`, or contains `contains` (case-insensitive). */
+  column?: { index: number; equals?: string; contains?: string };
 }
 
 export interface PageQuery {
@@ -43,6 +45,8 @@ export interface PageQuery {
    * for a new snapshot only when the user refreshes.
    */
   snapshot: number;
+  /** Another column of the file to show beside the text (an index of InitData.extraColumns). */
+  show?: number;
 }
 
 /** One row of the review table. Text is plain text, shown with textContent only. */
@@ -58,11 +62,15 @@ export interface RowView {
   label: string;
   suggested?: string;
   suspicion?: number;
+  /** Calibrated probability that the current label is wrong (1 − p(label), temperature-scaled). */
+  pWrong?: number;
   flagged: boolean;
   edited: boolean;
   accepted: boolean;
   smoothed: boolean;
   damaged: boolean;
+  /** The value of the column the query shows (PageQuery.show). */
+  extra?: string;
 }
 
 export interface RowDetail extends RowView {
@@ -83,6 +91,8 @@ export interface RowDetail extends RowView {
   history?: number[];
   /** The classes keys 1–9 relabel to, most likely first (names). */
   topClasses: string[];
+  /** Place among the flagged rows by suspicion: #position of count. */
+  rank?: { position: number; of: number };
 }
 
 export interface ClassesView {
@@ -123,7 +133,19 @@ export interface InitData {
   applyThreshold: number;
   /** The file's own names for the id, text and label columns (headers). */
   columns: { id?: string; text?: string; label?: string };
+  /** The file's other columns, which can be shown and filtered; `values` when a column has few distinct values. */
+  extraColumns?: ExtraColumn[];
+  /** Column widths in px the user set for this file. */
+  widths?: Record<string, number>;
 }
+
+export interface ExtraColumn {
+  index: number;
+  name: string;
+  values?: string[];
+}
+
+export const COLUMN_KEYS = ['id', 'text', 'extra', 'label', 'sugg', 'score'] as const;
 
 export interface PageResult {
   total: number;
@@ -131,6 +153,8 @@ export interface PageResult {
   rows: RowView[];
   /** Rows were edited since this order was computed: a refresh would rank and filter them again. */
   stale: boolean;
+  /** Flagged rows reviewed (relabeled since the analysis, or accepted) of all flagged. */
+  progress?: { reviewed: number; flagged: number };
 }
 
 /** What "apply suggestions ≥ threshold" would do, before it does it. */
@@ -147,6 +171,8 @@ export interface ApplyPreview {
 export interface ValidationContext {
   rowCount: number;
   classes: readonly string[];
+  /** Indexes of the columns that may be shown and filtered. */
+  extraColumns?: readonly number[];
 }
 
 /** Returns the typed params, or a description of what is wrong. */
@@ -192,6 +218,12 @@ function filterOf(f: unknown, ctx: ValidationContext): RowFilter | string {
     } else if (k === 'search') {
       if (typeof v !== 'string' || v.length > MAX_SEARCH) return `filter.search must be text of at most ${MAX_SEARCH} characters`;
       out.search = v;
+    } else if (k === 'column') {
+      const c = v as Record<string, unknown>;
+      if (c === null || typeof c !== 'object' || !isInt(c.index, 0, 1_000_000) || !(ctx.extraColumns ?? []).includes(c.index)) return 'filter.column.index must be one of the other columns';
+      const text = (x: unknown) => x === undefined || (typeof x === 'string' && x.length <= MAX_SEARCH);
+      if (!text(c.equals) || !text(c.contains)) return `filter.column values must be text of at most ${MAX_SEARCH} characters`;
+      out.column = { index: c.index, equals: c.equals as string | undefined, contains: c.contains as string | undefined };
     } else return `unknown filter "${k}"`;
   }
   return out;
@@ -233,6 +265,19 @@ export const Run = command<{ job: 'analyze' | 'retrain' | 'cancel' }>('run', (m)
   return j === 'analyze' || j === 'retrain' || j === 'cancel' ? { job: j } : 'unknown job';
 });
 
+/** The column widths the user set, remembered for the file. */
+export const SaveLayout = command<{ widths: Record<string, number> }>('saveLayout', (m) => {
+  const w = params(m).widths;
+  if (w === null || typeof w !== 'object' || Array.isArray(w)) return 'widths must be an object';
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(w)) {
+    if (!(COLUMN_KEYS as readonly string[]).includes(k)) return `unknown column "${k}"`;
+    if (!isInt(v, 24, 4000)) return `width of ${k} must be 24..4000 px`;
+    out[k] = v;
+  }
+  return { widths: out };
+});
+
 /** webview → host: requests, each with its reply. */
 export const RequestPage = request<PageQuery, PageResult>('requestPage', 'page', (m, ctx) => {
   const q = params(m);
@@ -243,7 +288,8 @@ export const RequestPage = request<PageQuery, PageResult>('requestPage', 'page',
   if (!isInt(q.snapshot, 0, Number.MAX_SAFE_INTEGER)) return 'snapshot must be a whole number';
   const filter = filterOf(q.filter, ctx);
   if (typeof filter === 'string') return filter;
-  return { offset: q.offset, limit: q.limit, sort: q.sort as SortKey, descending: q.descending, filter, snapshot: q.snapshot };
+  if (q.show !== undefined && !(isInt(q.show, 0, 1_000_000) && (ctx.extraColumns ?? []).includes(q.show))) return 'show must be one of the other columns';
+  return { offset: q.offset, limit: q.limit, sort: q.sort as SortKey, descending: q.descending, filter, snapshot: q.snapshot, show: q.show as number | undefined };
 });
 export const RequestDetail = request<{ row: number }, RowDetail>('requestDetail', 'detail', (m, ctx) => {
   const row = params(m).row;
@@ -260,7 +306,7 @@ export const Progress = notification<{ phase?: string; fraction?: number; messag
 export const Changed = notification<{ dirty: boolean }>('changed');
 export const Notice = notification<{ level: 'info' | 'error'; message: string }>('notice');
 
-export const COMMANDS = [Ready, Relabel, ApplySuggestion, Accept, Smooth, Undo, Redo, ApplyAbove, Run] as const;
+export const COMMANDS = [Ready, Relabel, ApplySuggestion, Accept, Smooth, Undo, Redo, ApplyAbove, Run, SaveLayout] as const;
 export const REQUESTS = [RequestPage, RequestDetail, RequestApplyPreview] as const;
 
 /** Wire shapes. */

@@ -154,3 +154,18 @@ test('keyboard: j/k move, Enter applies the suggestion, 1–9 relabel to the k-t
   press('?');
   assert.ok(!document.querySelector('[data-testid="help"]')!.classList.contains('hidden'));
 });
+
+test('the file read again (reload, merge): the view, its filters and the cursor\'s place are kept', () => {
+  const { root, app, lastPage, answer } = setup();
+  const show = root.querySelector('[data-testid="filter-show"]') as HTMLSelectElement;
+  show.value = 'flagged';
+  show.dispatchEvent(new window.Event('change') as unknown as Event);
+  answer(Array.from({ length: 10 }, (_, i) => row(i)), 10);
+  app.moveTo(3);
+  app.handle({ method: 'init', params: { fileName: 'x.csv', classes: ['ham', 'spam'], rowCount: 100001, kind: 'text', hasResults: true, strings: {}, smoothingEpsilon: 0.1, applyThreshold: 0.9, columns: {} } });
+  assert.equal(lastPage().params.filter.flagged, true);
+  assert.equal((root.querySelector('[data-testid="filter-show"]') as HTMLSelectElement).value, 'flagged');
+  answer(Array.from({ length: 10 }, (_, i) => row(i)), 10);
+  assert.equal(app.cursor, 3);
+  assert.ok(root.querySelector('[data-testid="row-3"]')!.classList.contains('cursor'));
+});

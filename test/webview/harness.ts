@@ -4,14 +4,14 @@
  * control: messages wait in queues until `flush()`, so a test can press keys while replies are on
  * their way (the races a user meets in a busy extension host).
  */
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReviewState } from '../../src/core/labels/reviewState';
 import { ReviewModel, type Analysis } from '../../src/core/reviewModel';
 import type { Summary } from '../../src/core/results';
 import { Random } from '../../src/core/random';
 import {
-  Accept, ApplyAbove, ApplySuggestion, Changed, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Smooth, Undo,
+  Accept, ApplyAbove, ApplySuggestion, Changed, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, SaveLayout, Smooth, Undo,
   type HostWire, type WebviewWire,
 } from '../../src/protocol/webview';
 import type { EditBatch } from '../../src/core/labels/reviewState';
@@ -57,28 +57,37 @@ export interface Harness {
   flush(): Promise<void>;
   press(key: string): void;
   save(): void;
+  /** The widths the webview asked the host to remember. */
+  layout(): Record<string, number> | undefined;
+  /** Opens the same file again in a new webview (as after closing and reopening the editor). */
+  reopen(): Promise<void>;
 }
 
-export async function harness(t: Parameters<typeof tempDir>[0], file: string): Promise<Harness> {
+/** `transform` rewrites the copy before it is opened (e.g. to add columns). */
+export async function harness(t: Parameters<typeof tempDir>[0], file: string, transform?: (csv: string) => string): Promise<Harness> {
   const { ReviewApp } = await import('../../webview/app');
   const path = join(tempDir(t), 'data.csv');
   copyFileSync(file, path);
+  if (transform) writeFileSync(path, transform(readFileSync(path, 'utf8')));
   const state = new ReviewState(path);
   const model = new ReviewModel(state);
   model.setAnalysis(seededAnalysis(state));
+  let layout: Record<string, number> | undefined;
   const toHost: WebviewWire[] = [];
   const toWebview: HostWire[] = [];
   const sent: WebviewWire[] = [];
   const root = document.createElement('div');
   document.body.replaceChildren(root);
   const app = new ReviewApp(root, (m) => { sent.push(m); toHost.push(m); });
+  /** The webview that receives the host's messages (a reopened one after `reopen`). */
+  let app2: App = app;
   const edit = (b: EditBatch) => { state.apply(b); model.edited(); toWebview.push(notify(Changed, { dirty: state.dirty })); };
   const ds = state.dataset;
   const names = optionsOf(ds);
   const handlers = new IpcHandlers()
     .onCommand(Ready, () => toWebview.push(notify(Init, {
       fileName: 'data.csv', classes: model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: true, strings: {}, smoothingEpsilon: 0.1, applyThreshold: 0.9,
-      columns: { id: names.id, text: names.text, label: names.label },
+      columns: { id: names.id, text: names.text, label: names.label }, extraColumns: model.extraColumns(), widths: layout,
     })))
     .onRequest(RequestPage, (q) => model.page(q))
     .onRequest(RequestDetail, (p) => model.detail(p.row))
@@ -88,20 +97,33 @@ export async function harness(t: Parameters<typeof tempDir>[0], file: string): P
     .onCommand(Smooth, (p) => edit(model.smooth(p.rows, p.epsilon, p.mix)))
     .onCommand(Accept, (p) => edit(model.accept(p.rows)))
     .onCommand(ApplyAbove, (p) => edit(model.applyAbove(p.threshold)))
-    .onCommand(Undo, () => undefined);
+    .onCommand(Undo, () => undefined)
+    .onCommand(SaveLayout, (p) => { layout = p.widths; });
   const flush = async () => {
     for (let guard = 0; guard < 10_000 && (toHost.length || toWebview.length); guard++) {
       while (toHost.length) {
-        const m = parseWebviewMessage(toHost.shift(), { rowCount: ds.rowCount, classes: model.classes });
+        const m = parseWebviewMessage(toHost.shift(), { rowCount: ds.rowCount, classes: model.classes, extraColumns: model.extraColumns().map((c) => c.index) });
         if (typeof m === 'string') throw new Error(`the webview sent an invalid message: ${m}`);
         await handlers.dispatch(m, (r) => toWebview.push(r));
       }
-      while (toWebview.length) app.handle(toWebview.shift()!);
+      while (toWebview.length) app2.handle(toWebview.shift()!);
     }
   };
   const press = (key: string) => document.dispatchEvent(new window.KeyboardEvent('keydown', { key }) as unknown as Event);
   const save = () => { state.save('tester'); model.edited(); toWebview.push(notify(Changed, { dirty: false })); };
   app.start();
   await flush();
-  return { app, root, state, model, sent, flush, press, save };
+  const h: Harness = {
+    app, root, state, model, sent, flush, press, save, layout: () => layout,
+    reopen: async () => {
+      const again = document.createElement('div');
+      document.body.replaceChildren(again);
+      h.root = again;
+      h.app = new ReviewApp(again, (m) => { sent.push(m); toHost.push(m); });
+      app2 = h.app;
+      h.app.start();
+      await flush();
+    },
+  };
+  return h;
 }

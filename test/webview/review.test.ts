@@ -132,3 +132,71 @@ test('bulk apply: a preview of rows and from → to counts, thresholded on the p
   const batches = h.sent.filter((m) => m.method === 'applyAbove');
   assert.deepEqual(batches.map((m) => m.params), [{ threshold: 0.8 }]);
 });
+
+/** sms_spam with two more columns a labeling project has: who labeled the row (few values) and a free-text note. */
+const withColumns = (csv: string) => csv.split('\n').map((l, i) => {
+  if (l === '') return l;
+  const cr = l.endsWith('\r') ? '\r' : '';
+  const body = cr ? l.slice(0, -1) : l;
+  return i === 0 ? `annotator,${body},note${cr}` : `${['ann', 'bo', 'cy'][i % 3]},${body},note ${i % 7 === 0 ? 'checked twice' : `ok ${i}`}${cr}`;
+}).join('\n');
+
+test('other columns: shown beside the text, filtered by value (few values) or by search (free text)', async (t) => {
+  const h = await harness(t, dataset('sms_spam'), withColumns);
+  const select = h.root.querySelector('[data-testid="column-show"]') as HTMLSelectElement;
+  const names = [...select.options].map((o) => o.textContent);
+  assert.deepEqual(names.slice(1), ['annotator', 'note']);
+  select.value = [...select.options].find((o) => o.textContent === 'annotator')!.value;
+  select.dispatchEvent(new window.Event('change') as unknown as Event);
+  await h.flush();
+  assert.ok([...h.root.querySelectorAll('.row.head [role=columnheader]')].some((x) => x.textContent === 'annotator'));
+  const cell = h.root.querySelector('[data-testid="row-0"] .c-extra')!;
+  assert.match(cell.textContent!, /^(ann|bo|cy)$/);
+  const values = h.root.querySelector('[data-testid="column-filter"]') as HTMLSelectElement;
+  assert.equal(values.tagName, 'SELECT');
+  values.value = 'bo';
+  values.dispatchEvent(new window.Event('change') as unknown as Event);
+  await h.flush();
+  const total = Number(h.root.querySelector('[data-testid="status"]')!.textContent!.match(/^(\d+)/)![1]);
+  const expected = h.state.dataset.rowCount - [...Array(h.state.dataset.rowCount).keys()].filter((r) => h.state.dataset.table.cell(r, 0) !== 'bo').length;
+  assert.equal(total, expected);
+  assert.ok([...h.root.querySelectorAll('.spacer .row .c-extra')].every((c) => c.textContent === 'bo'));
+  select.value = [...select.options].find((o) => o.textContent === 'note')!.value;
+  select.dispatchEvent(new window.Event('change') as unknown as Event);
+  await h.flush();
+  const search = h.root.querySelector('[data-testid="column-filter"]') as HTMLInputElement;
+  assert.equal(search.tagName, 'INPUT', 'a column with many values is searched');
+  search.value = 'TWICE';
+  search.dispatchEvent(new window.Event('input') as unknown as Event);
+  await h.flush();
+  assert.ok([...h.root.querySelectorAll('.spacer .row .c-extra')].every((c) => c.textContent === 'note checked twice'));
+});
+
+test('scores people can read: calibrated p(wrong) with the resolution to tell the top rows apart, rank among the flagged, reviewed-of-flagged', async (t) => {
+  const h = await harness(t, TOUTIAO);
+  const shown = [...Array(20).keys()].map((i) => h.root.querySelector(`[data-testid="pwrong-${i}"]`)!.textContent!);
+  assert.ok(shown.every((x) => /^\d+\.\d+%$/.test(x)));
+  const rank = h.root.querySelector('[data-testid="detail-rank"]')!.textContent!;
+  const flagged = h.model.progress()!.flagged;
+  assert.match(rank, new RegExp(`#1 of ${flagged.toLocaleString('en-US')}`));
+  assert.match(h.root.querySelector('[data-testid="status"]')!.textContent!, new RegExp(`reviewed 0 of ${flagged.toLocaleString('en-US')} flagged`));
+  h.press('Enter');
+  await h.flush();
+  assert.match(h.root.querySelector('[data-testid="status"]')!.textContent!, new RegExp(`reviewed 1 of ${flagged.toLocaleString('en-US')} flagged`));
+  // The fixed row now reads as a likely-correct label, not as the suspect it was.
+  const p0 = Number(h.root.querySelector('[data-testid="pwrong-0"]')!.textContent!.replace('%', ''));
+  assert.ok(p0 < 70, `p(wrong) after the fix: ${p0}%`);
+});
+
+test('column widths are remembered for the file', async (t) => {
+  const h = await harness(t, TOUTIAO);
+  const handle = h.root.querySelector('[data-testid="resize-label"]') as HTMLElement;
+  handle.dispatchEvent(new window.PointerEvent('pointerdown', { clientX: 100, bubbles: true }) as unknown as Event);
+  document.dispatchEvent(new window.PointerEvent('pointermove', { clientX: 180 }) as unknown as Event);
+  document.dispatchEvent(new window.PointerEvent('pointerup', { clientX: 180 }) as unknown as Event);
+  await h.flush();
+  const w = h.layout()!.label;
+  assert.ok(w >= 80, `label width ${w}`);
+  await h.reopen();
+  assert.equal((h.root.querySelector('.review') as HTMLElement).style.getPropertyValue('--w-label'), `${w}px`);
+});

@@ -141,7 +141,9 @@ export function formatSuspects(s: Summary, top: number): string {
 function formatSummary(s: Summary, outDir: string): string {
   const secs = Object.entries(s.seconds).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ');
   return [
-    `${s.rows} rows, ${s.classes.length} classes, ${s.dataKind} data, ${s.model ?? 'model'} on ${s.backend}; ${s.options.folds}-fold${Number(s.options.repeats) > 1 ? ` × ${String(s.options.repeats)} repeats` : ''}, ${s.epochs} epochs`,
+    s.probabilities?.kind === 'given'
+      ? `${s.rows} rows, ${s.classes.length} classes, ${s.model}`
+      : `${s.rows} rows, ${s.classes.length} classes, ${s.dataKind} data, ${s.model ?? 'model'} on ${s.backend}; ${s.options.folds}-fold${Number(s.options.repeats) > 1 ? ` × ${String(s.options.repeats)} repeats` : ''}, ${s.epochs} epochs`,
     `out-of-fold accuracy against the given labels: ${pct(s.oofAccuracy)}`,
     ...(s.probabilities && s.probabilities.kind !== 'model' ? [probabilitiesLine(s)] : []),
     ...(s.probabilities?.embeddings ? [embeddingsLine(s)] : []),

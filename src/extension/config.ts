@@ -22,6 +22,7 @@ export function readConfig(): Config {
       labelNames: c.get<boolean>('labelNames', false),
       prune: c.get<boolean>('prune', false),
       pixelModel: c.get<PixelModel>('pixelModel', 'auto'),
+      encoder: c.get<string>('encoder', '').trim(),
     },
     smoothingEpsilon: c.get<number>('smoothingEpsilon', 0.1),
     applyThreshold: c.get<number>('applyThreshold', 0.9),

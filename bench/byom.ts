@@ -26,7 +26,7 @@ async function ap(file: string, name: string, truth: Uint8Array, options: Partia
     const res = await c.run({ type: 'analyze', dataset: { file }, options, outDir: join(OUT, name) }).done;
     const seconds = (performance.now() - t0) / 1000;
     const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
-    return { ap: averagePrecision(readArrays(res.arraysPath, summary.arrays).get('suspicion')!, truth), seconds, summary };
+    return { ap: averagePrecision(readArrays(res.arraysPath, summary.arrays).suspicion, truth), seconds, summary };
   } finally {
     c.dispose();
   }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { EngineClient } from '../src/client/engineClient';
 import type { TrainOptions } from '../src/protocol/engine';
 import type { Summary } from '../src/core/results';
-import { readArrays } from '../src/core/results';
+import { readArrays, type ResultArrays } from '../src/core/results';
 import { openDataset } from '../src/core/table/dataset';
 import { averagePrecision, auroc, precisionAtK } from '../src/core/signals/metrics';
 import { scoreRows } from '../src/core/signals/score';
@@ -29,7 +29,7 @@ function peerRows(): PeerRow[] {
 
 const ENGINE = join(__dirname, '../dist/engine.js');
 
-async function analyze(file: string, outName: string, options: Partial<TrainOptions> = {}): Promise<{ summary: Summary; arrays: Map<string, Float32Array>; seconds: number }> {
+async function analyze(file: string, outName: string, options: Partial<TrainOptions> = {}): Promise<{ summary: Summary; arrays: ResultArrays; seconds: number }> {
   const c = new EngineClient({ enginePath: ENGINE });
   const t0 = performance.now();
   try {
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     if (p.run.startsWith('mnist-real') && mnistDone) ours = mnistDone; // one MLP run serves both peer rows
     else {
       const { summary, arrays, seconds } = await analyze(file, p.run);
-      ours = { ...evaluate(arrays.get('suspicion')!, arrays.get('flagged')!, truth, arrays.get('suggested')!, clean), seconds };
+      ours = { ...evaluate(arrays.suspicion!, arrays.flagged!, truth, arrays.suggested!, clean), seconds };
       if (p.run.startsWith('mnist-real')) mnistDone = ours;
       void summary;
     }
@@ -106,7 +106,7 @@ async function prune(): Promise<void> {
     const secs: string[] = [];
     for (const on of [false, true]) {
       const { arrays, seconds } = await analyze(nc.path, `${run}-prune-${on}`, { prune: on });
-      cells.push(f3(averagePrecision(arrays.get('suspicion')!, nc.truth)));
+      cells.push(f3(averagePrecision(arrays.suspicion!, nc.truth)));
       secs.push(seconds.toFixed(1));
     }
     console.log(`| ${run} | ${cells[0]} | ${cells[1]} | ${secs[0]} | ${secs[1]} |`);
@@ -126,7 +126,7 @@ async function labelNames(): Promise<void> {
     const accs: string[] = [];
     for (const on of [false, true]) {
       const { arrays } = await analyze(nc.path, `${run}-names-${on}`, { labelNames: on });
-      const e = evaluate(arrays.get('suspicion')!, arrays.get('flagged')!, nc.truth, arrays.get('suggested')!, clean);
+      const e = evaluate(arrays.suspicion!, arrays.flagged!, nc.truth, arrays.suggested!, clean);
       cells.push(f3(e.ap));
       accs.push(f3(e.oofAcc));
     }
@@ -142,11 +142,11 @@ async function ablation(): Promise<void> {
   console.log('| signals | AP | AUROC |');
   console.log('|---|---|---|');
   const { arrays, summary } = await analyze(nc.path, `${run}-ablation`);
-  const labels = Int32Array.from(arrays.get('label')!);
+  const labels = Int32Array.from(arrays.label!);
   const K = summary.classes.length;
   const piPasses = summary.piPasses;
-  const piDisagree = Uint8Array.from(arrays.get('piDisagree')!);
-  const get = (n: string) => arrays.get(n)!;
+  const piDisagree = Uint8Array.from(arrays.piDisagree!);
+  const get = (n: 'student' | 'ema' | 'pi' | 'teacher') => arrays[n]!;
   const rows: [string, Float32Array[]][] = [
     ['out-of-fold student only', [get('student')]],
     ['+ temporal ensemble', [get('student'), get('ema')]],
@@ -159,7 +159,7 @@ async function ablation(): Promise<void> {
     console.log(`| ${name} | ${f3(averagePrecision(s.suspicion, nc.truth))} | ${f3(auroc(s.suspicion, nc.truth))} |`);
   }
   const withLoss = await analyze(nc.path, `${run}-consistency`, { consistency: 1 });
-  const s = scoreRows({ K, labels, student: withLoss.arrays.get('student')!, piPasses, piDisagree }, 'odds', ['student', 'ema', 'pi', 'teacher'].map((n) => withLoss.arrays.get(n)!));
+  const s = scoreRows({ K, labels, student: withLoss.arrays.student!, piPasses, piDisagree }, 'odds', [withLoss.arrays.student, withLoss.arrays.ema, withLoss.arrays.pi!, withLoss.arrays.teacher!]);
   console.log(`| + consistency loss (λ=1, sigmoid ramp-up) | ${f3(averagePrecision(s.suspicion, nc.truth))} | ${f3(auroc(s.suspicion, nc.truth))} |`);
 }
 

@@ -1,88 +1,35 @@
-/** `label-lens analyze` and `label-lens retrain`: the engine child process, driven from a terminal. */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { EngineClient, EngineError } from '../client/engineClient';
-import type { DatasetSpec, ImbalanceRemedy, PixelModel, ProgressMessage, TrainOptions } from '../protocol/engine';
-import { checkOptions } from '../protocol/engine';
-import type { Summary } from '../core/results';
-import { isDatasetFolder, stateDir } from '../core/formats/stateDir';
-import { padDisplay } from '../core/report';
-import { datasetOptions, datasetOpts, EXIT_DATA, EXIT_OK, fileArg, parse, UsageError, type Io } from './main';
-import { readArrays } from '../core/results';
-import { openDataset } from '../core/table/dataset';
+/** `label-lens analyze`, `retrain` (the engine child process, driven from a terminal) and `export`. */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EngineClient } from '../client/engineClient';
+import { readSidecar } from '../core/labels/sidecar';
+import { softLabelsCsv, softOf } from '../core/report/softLabels';
+import { padDisplay } from '../core/report/terminal';
+import { readRun, readSummary, resultsDirFor, type Summary } from '../core/results';
+import { openDataset, SKIPPED } from '../core/table/dataset';
+import type { ProgressMessage } from '../protocol/engine';
+import { datasetOptions, datasetOpts, fileArg, parse, toNumber, trainFlags, trainOptionsOf, UsageError } from './args';
+import { EXIT_DATA, EXIT_OK, type Io } from './exit';
+import { UserError } from '../core/errors';
 import { predictionTargetOf } from '../core/predictions/read';
 import { writePredictions } from '../core/predictions/write';
-import { UserError } from '../core/errors';
 
-const trainOptions = {
+const jobOptions = {
   ...datasetOptions,
-  folds: { type: 'string' },
-  repeats: { type: 'string' },
-  epochs: { type: 'string' },
-  seed: { type: 'string' },
+  ...trainFlags,
   out: { type: 'string' },
-  workers: { type: 'string' },
-  pi: { type: 'string' },
-  teacher: { type: 'string' },
-  consistency: { type: 'string' },
-  smoothing: { type: 'string' },
-  imbalance: { type: 'string' },
-  'label-names': { type: 'boolean' },
-  prune: { type: 'boolean' },
-  'pixel-model': { type: 'string' },
-  'pred-probs': { type: 'string' },
-  normalize: { type: 'boolean' },
-  ensemble: { type: 'boolean' },
-  embeddings: { type: 'string' },
-  encoder: { type: 'string' },
-  'no-knn': { type: 'boolean' },
-  embedding: { type: 'string' },
   top: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+  'no-knn': { type: 'boolean' },
 } as const;
 
-function toNumber(v: unknown, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got "${String(v)}"`);
-  return n;
-}
-
-function optionsOf(v: Record<string, unknown>): Partial<TrainOptions> {
-  const o: Partial<TrainOptions> = {};
-  const set = <K extends keyof TrainOptions>(k: K, val: TrainOptions[K] | undefined) => { if (val !== undefined) o[k] = val; };
-  set('folds', toNumber(v.folds, 'folds'));
-  set('repeats', toNumber(v.repeats, 'repeats'));
-  set('epochs', toNumber(v.epochs, 'epochs'));
-  set('seed', toNumber(v.seed, 'seed'));
-  set('workers', toNumber(v.workers, 'workers'));
-  set('piPasses', toNumber(v.pi, 'pi'));
-  set('teacherHorizon', toNumber(v.teacher, 'teacher'));
-  set('consistency', toNumber(v.consistency, 'consistency'));
-  set('labelSmoothing', toNumber(v.smoothing, 'smoothing'));
-  if (v.imbalance !== undefined) set('imbalance', v.imbalance as ImbalanceRemedy);
-  if (v['label-names']) set('labelNames', true);
-  if (v.prune) set('prune', true);
-  if (v['pixel-model'] !== undefined) set('pixelModel', v['pixel-model'] as PixelModel);
-  // Paths travel absolute: the engine's working folder is not the shell's.
-  if (typeof v['pred-probs'] === 'string') set('predProbs', resolve(v['pred-probs']));
-  if (v.normalize) set('normalize', true);
-  if (v.ensemble) set('ensemble', true);
-  if (typeof v.embeddings === 'string') set('embeddings', resolve(v.embeddings));
-  if (typeof v.encoder === 'string') set('encoder', v.encoder.startsWith('.') ? resolve(v.encoder) : v.encoder);
-  if (v['no-knn']) set('knn', false);
-  if ((v.normalize || v.ensemble) && o.predProbs === undefined) throw new UsageError(`--${v.normalize ? 'normalize' : 'ensemble'} goes with --pred-probs FILE`);
-  const bad = checkOptions(o);
-  if (bad) throw new UsageError(bad.replace(/option "(\w+)"/, (_, k: string) => `--${({ piPasses: 'pi', teacherHorizon: 'teacher', labelSmoothing: 'smoothing', labelNames: 'label-names', pixelModel: 'pixel-model' } as Record<string, string>)[k] ?? k}`));
-  return o;
-}
-
-function specOf(file: string, v: Record<string, unknown>): DatasetSpec {
-  return { file: resolve(file), label: v.label as string | undefined, text: v.text as string | undefined, id: v.id as string | undefined, features: v.features as string | undefined, encoding: v.encoding as string | undefined, embedding: v.embedding as string | undefined };
-}
-
-export function defaultOutDir(file: string): string {
-  return isDatasetFolder(file) ? join(stateDir(resolve(file)), 'results') : join(dirname(resolve(file)), '.label-lens', 'results', basename(file));
+/** Bring-your-own-model options, checked together; paths made absolute (the engine's folder is not the shell's). */
+function ownModelOptions(options: ReturnType<typeof trainOptionsOf>, values: Record<string, unknown>): void {
+  if (options.predProbs) options.predProbs = resolve(options.predProbs);
+  if (options.embeddings) options.embeddings = resolve(options.embeddings);
+  if (options.encoder && /^\.\.?([\\/]|$)/.test(options.encoder)) options.encoder = resolve(options.encoder);
+  if (values['no-knn']) options.knn = false;
+  if ((options.normalize || options.ensemble) && !options.predProbs) throw new UsageError(`--${options.normalize ? 'normalize' : 'ensemble'} goes with --pred-probs FILE`);
 }
 
 function progressPrinter(io: Io, quiet: boolean): (p: ProgressMessage) => void {
@@ -99,26 +46,20 @@ function progressPrinter(io: Io, quiet: boolean): (p: ProgressMessage) => void {
 }
 
 async function runJob(kind: 'analyze' | 'retrain', args: string[], io: Io): Promise<{ summary: Summary; values: Record<string, unknown>; outDir: string } | number> {
-  const { values, positionals } = parse(args, trainOptions);
+  const { values, positionals } = parse(args, jobOptions);
   const file = fileArg(positionals, kind);
   if (!existsSync(file)) { io.err(`label-lens ${kind}: cannot read ${file}: no such file`); return EXIT_DATA; }
-  const options = optionsOf(values);
-  const outDir = resolve(typeof values.out === 'string' ? values.out : defaultOutDir(file));
+  const options = trainOptionsOf(values);
+  ownModelOptions(options, values);
+  const dataset = { file: resolve(file), ...datasetOpts(values) };
+  const outDir = resolve(typeof values.out === 'string' ? values.out : resultsDirFor(file));
   const client = new EngineClient({ enginePath: join(__dirname, 'engine.js'), log: (l) => { if (!values.quiet && /error|warn/i.test(l)) io.err(l); } });
   const onSigint = () => { io.err('cancelling…'); client.cancel(); };
   process.once('SIGINT', onSigint);
   try {
-    const { done } = client.run({ type: kind, dataset: specOf(file, values), options, outDir }, progressPrinter(io, values.quiet === true));
+    const { done } = client.run({ type: kind, dataset, options, outDir }, progressPrinter(io, values.quiet === true));
     const res = await done;
-    const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
-    return { summary, values, outDir };
-  } catch (err) {
-    if (err instanceof EngineError) {
-      io.err(`label-lens ${kind}: ${err.message}`);
-      if (err.code === 'bad-request') return 2;
-      return err.code === 'cancelled' ? 130 : EXIT_DATA;
-    }
-    throw err;
+    return { summary: readSummary(res.summaryPath), values, outDir };
   } finally {
     process.off('SIGINT', onSigint);
     client.dispose();
@@ -138,7 +79,20 @@ export function formatSuspects(s: Summary, top: number): string {
   return out.join('\n');
 }
 
-function formatSummary(s: Summary, outDir: string): string {
+function probabilitiesLine(s: Summary): string {
+  const p = s.probabilities!;
+  const norm = p.normalized ? `; ${p.normalized} rows divided by their sum (--normalize)` : '';
+  return p.kind === 'given'
+    ? `probabilities: given in ${p.file} (${p.format?.toUpperCase()}); no model trained${norm}`
+    : `probabilities: our out-of-fold predictions averaged with ${p.file} (${p.format?.toUpperCase()})${norm}`;
+}
+
+function embeddingsLine(s: Summary): string {
+  const e = s.probabilities!.embeddings!;
+  return `embeddings: ${e.source}, ${e.dim} dimensions${e.encoder ? (e.cached ? ' (read from the cache)' : ` (encoded in ${e.seconds?.toFixed(1)} s)`) : ''}${s.probabilities!.knn ? `; k-NN label agreement (${s.probabilities!.knn} neighbours) in the consensus` : ''}`;
+}
+
+export function formatSummary(s: Summary, outDir: string): string {
   const secs = Object.entries(s.seconds).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ');
   return [
     s.probabilities?.kind === 'given'
@@ -154,24 +108,13 @@ function formatSummary(s: Summary, outDir: string): string {
   ].join('\n');
 }
 
-function probabilitiesLine(s: Summary): string {
-  const p = s.probabilities!;
-  const norm = p.normalized ? `; ${p.normalized} rows divided by their sum (--normalize)` : '';
-  return p.kind === 'given'
-    ? `probabilities: given in ${p.file} (${p.format?.toUpperCase()}); no model trained${norm}`
-    : `probabilities: our out-of-fold predictions averaged with ${p.file} (${p.format?.toUpperCase()})${norm}`;
-}
-
-function embeddingsLine(s: Summary): string {
-  const e = s.probabilities!.embeddings!;
-  return `embeddings: ${e.source}, ${e.dim} dimensions${e.encoder ? (e.cached ? ' (read from the cache)' : ` (encoded in ${e.seconds?.toFixed(1)} s)`) : ''}${s.probabilities!.knn ? `; k-NN label agreement (${s.probabilities!.knn} neighbours) in the consensus` : ''}`;
-}
+const noArrays = (s: Summary) => JSON.stringify({ ...s, arrays: undefined }, null, 1);
 
 async function cmdAnalyze(args: string[], io: Io): Promise<number> {
   const r = await runJob('analyze', args, io);
   if (typeof r === 'number') return r;
   const { summary, values, outDir } = r;
-  if (values.json) { io.out(JSON.stringify({ ...summary, arrays: undefined }, null, 1)); return EXIT_OK; }
+  if (values.json) { io.out(noArrays(summary)); return EXIT_OK; }
   io.out(formatSuspects(summary, toNumber(values.top, 'top') ?? 20));
   io.out('');
   io.out(formatSummary(summary, outDir));
@@ -183,11 +126,12 @@ async function cmdRetrain(args: string[], io: Io): Promise<number> {
   if (typeof r === 'number') return r;
   const { summary: after, values } = r;
   const before = after.before;
-  if (values.json) { io.out(JSON.stringify({ ...after, arrays: undefined }, null, 1)); return EXIT_OK; }
+  if (values.json) { io.out(noArrays(after)); return EXIT_OK; }
   const lines = [`Retrain (${after.options.imbalance} imbalance remedy, ${after.softTargets} soft targets, label smoothing ${after.options.labelSmoothing})`];
   const col = (s?: Pick<Summary, 'oofAccuracy'>) => (s ? pct(s.oofAccuracy) : '—');
   lines.push(`  ${'held-out accuracy'.padEnd(24)} before ${col(before).padStart(7)}   after ${col(after).padStart(7)}`);
   lines.push(`  ${'flagged rows'.padEnd(24)} before ${String(before?.flagged ?? '—').padStart(7)}   after ${String(after.flagged).padStart(7)}`);
+  if (after.fixed !== undefined) lines.push(`  ${'fixed since analysis'.padEnd(24)} ${String(after.fixed).padStart(7)} of the rows it flagged`);
   lines.push('  recall per class:');
   for (const c of after.classStats) {
     const b = before?.classStats.find((x) => x.name === c.name);
@@ -197,32 +141,36 @@ async function cmdRetrain(args: string[], io: Io): Promise<number> {
   return EXIT_OK;
 }
 
-/**
- * `label-lens export FILE --pred-probs OUT`: our out-of-fold probabilities (the consensus the last
- * analysis scored) in the formats `analyze --pred-probs` reads, cleanlab takes and pandas/NumPy
- * load: OUT.csv / .tsv (id + one column per class), .jsonl ({"id", "pred_probs": {…}}) or .npy
- * (N×K float32, file row order, classes in the order summary.json lists).
- */
+/** `export FILE [--out SOFT.csv] [--results DIR]`: the soft labels, sidecar targets first. */
 async function cmdExport(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { ...datasetOptions, 'pred-probs': { type: 'string' }, out: { type: 'string' }, embedding: { type: 'string' } });
+  const { values, positionals } = parse(args, { ...datasetOptions, out: { type: 'string' }, results: { type: 'string' }, 'pred-probs': { type: 'string' } });
   const file = fileArg(positionals, 'export');
-  const target = values['pred-probs'];
-  if (typeof target !== 'string') throw new UsageError('export needs --pred-probs OUT.csv|.tsv|.jsonl|.npy');
-  const dir = resolve(typeof values.out === 'string' ? values.out : defaultOutDir(file));
-  const summaryPath = join(dir, 'summary.json');
-  if (!existsSync(summaryPath)) throw new UserError('not-found', `no analysis of ${file} in ${dir}: run \`label-lens analyze ${file}\` first (or name its results folder with --out)`, { file: summaryPath });
-  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary;
-  const ds = openDataset(file, { ...datasetOpts(values), embedding: values.embedding as string | undefined });
-  const K = summary.classes.length;
-  if (summary.rows !== ds.rowCount) throw new UserError('data', `${file} has ${ds.rowCount} rows, its analysis (${summary.createdAt}) had ${summary.rows}: the file changed since; analyze it again first`, { file });
-  const consensus = readArrays(join(dir, 'arrays.bin'), summary.arrays).get('consensus');
-  if (!consensus || consensus.length !== summary.rows * K) throw new UserError('data', `${dir}: arrays.bin has no consensus probabilities of ${summary.rows}×${K}: analyze ${file} again`, { file: dir });
-  // The class order is the analysis's; rows are matched by position, ids come from the file.
-  const t = predictionTargetOf(ds);
-  const idColumn = t.idColumn ?? 'id';
-  const format = writePredictions(resolve(target), { classes: summary.classes, rowCount: ds.rowCount, idColumn, rowId: t.rowId, isSkipped: t.isSkipped, probs: consensus });
-  if (values.json) io.out(JSON.stringify({ file: resolve(target), format, rows: ds.rowCount, classes: summary.classes }));
-  else io.out(`${resolve(target)}: out-of-fold probabilities of ${ds.rowCount} rows × ${K} classes (${format.toUpperCase()}; classes ${summary.classes.join(', ')})`);
+  const ds = openDataset(file, datasetOpts(values));
+  const dir = resolve(typeof values.results === 'string' ? values.results : resultsDirFor(file));
+  const run = readRun(dir, 'analysis');
+  if (!run) throw new UserError('not-found', `${file}: no analysis in ${dir}; run "label-lens analyze ${file}" first`, { file });
+  if (run.summary.rows !== ds.rowCount) throw new UserError('data', `${file}: the analysis in ${dir} has ${run.summary.rows} rows, the file ${ds.rowCount}; run the analysis again`, { file });
+  if (typeof values['pred-probs'] === 'string') {
+    // Our out-of-fold probabilities (the consensus the analysis scored), in the class order of the
+    // analysis, for cleanlab, pandas, NumPy or `analyze --pred-probs`.
+    const target = resolve(values['pred-probs']);
+    if (target === resolve(file)) throw new UsageError('export --pred-probs must not be the data file itself');
+    const t = predictionTargetOf(ds);
+    const format = writePredictions(target, { classes: run.summary.classes, rowCount: ds.rowCount, idColumn: t.idColumn ?? 'id', rowId: t.rowId, isSkipped: t.isSkipped, probs: run.arrays.consensus });
+    if (values.json) io.out(JSON.stringify({ file: target, format, rows: ds.rowCount, classes: run.summary.classes }));
+    else io.out(`${target}: out-of-fold probabilities of ${ds.rowCount} rows × ${run.summary.classes.length} classes (${format.toUpperCase()}; classes ${run.summary.classes.join(', ')})`);
+    return EXIT_OK;
+  }
+  const sidecar = readSidecar(file);
+  const csv = softLabelsCsv(ds.rowCount, (i) => ({
+    id: ds.rowId(i), label: ds.labelName(i),
+    soft: sidecar.rows[ds.rowId(i)]?.soft ?? (ds.labels[i] === SKIPPED ? undefined : softOf(run.summary.classes, run.arrays.consensus, i)),
+  }));
+  const out = typeof values.out === 'string' ? values.out : file.replace(/(\.\w+)?$/, '.soft.csv');
+  if (resolve(out) === resolve(file)) throw new UsageError('export --out must not be the data file itself');
+  writeFileSync(out, csv);
+  if (values.json) io.out(JSON.stringify({ file: resolve(out), rows: ds.rowCount }));
+  else io.out(`soft labels of ${ds.rowCount} rows written to ${out}`);
   return EXIT_OK;
 }
 

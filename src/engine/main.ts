@@ -6,9 +6,7 @@
 import { parseRequest, type EngineMessage, type EngineRequest } from '../protocol/engine';
 import { CancelledError, runAnalyze, runRetrain } from './job';
 import { workerRunners } from './foldPool';
-import { TableError } from '../core/table/problems';
-import { PrepareError } from './prepare';
-import { isUserError } from '../core/errors';
+import { asUserError } from '../core/errors';
 
 const send = (m: EngineMessage) => { if (process.send) process.send(m); };
 
@@ -31,9 +29,7 @@ async function handle(req: Exclude<EngineRequest, { type: 'cancel' }>): Promise<
     const res = req.type === 'analyze' ? await runAnalyze(req, emit, cancelled, runners) : await runRetrain(req, emit, cancelled, runners);
     send({ type: 'result', jobId: req.jobId, summaryPath: res.summaryPath, arraysPath: res.arraysPath, rowsCsvPath: res.rowsCsvPath });
   } catch (err) {
-    if (job.cancelled || err instanceof CancelledError) send({ type: 'error', jobId: req.jobId, code: 'cancelled', message: 'cancelled' });
-    else if (err instanceof TableError || err instanceof PrepareError || isUserError(err) || (err as NodeJS.ErrnoException).code === 'ENOENT') send({ type: 'error', jobId: req.jobId, code: 'data', message: (err as Error).message });
-    else send({ type: 'error', jobId: req.jobId, code: 'internal', message: (err as Error).message, details: (err as Error).stack });
+    send(errorMessage(req.jobId, err, job.cancelled));
   } finally {
     cancelHooks.delete(req.jobId);
     if (current === job) current = undefined;
@@ -41,6 +37,18 @@ async function handle(req: Exclude<EngineRequest, { type: 'cancel' }>): Promise<
 }
 
 const cancelHooks = new Map<string, () => void>();
+
+/**
+ * The one mapping from an error to the engine's error codes: a user error is 'data' (with its own
+ * code, and no stack), a cancel is 'cancelled', anything else is a bug: 'internal' with the stack.
+ */
+function errorMessage(jobId: string, err: unknown, cancelled: boolean): EngineMessage {
+  const u = asUserError(err);
+  if (cancelled || err instanceof CancelledError || u?.code === 'cancelled') return { type: 'error', jobId, code: 'cancelled', message: 'cancelled' };
+  if (u) return { type: 'error', jobId, code: u.code === 'usage' ? 'bad-request' : 'data', userCode: u.code, message: u.message };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { type: 'error', jobId, code: 'internal', message: e.message, details: e.stack };
+}
 
 process.on('message', (msg: unknown) => {
   const req = parseRequest(msg);

@@ -5,13 +5,19 @@
 import * as vscode from 'vscode';
 import { writeFileSync } from 'node:fs';
 import { correctedLabelsCsv } from '../core/formats/exportLabels';
-import { quoteIfNeeded } from '../core/table/csv';
+import { softLabelsCsv, softOf } from '../core/report/softLabels';
 import { readConfig } from './config';
 import type { EngineHost } from './engineHost';
 import { VIEW_TYPE, type LabelEditorProvider } from './labelEditor';
 import type { LabelDocument } from './labelDocument';
 
 export const DATASET = /\.(csv|tsv|tab|jsonl|ndjson|parquet)$/i;
+
+/** The file of the active editor: a text editor's, or the tab's (a .parquet file opens in the binary editor, which has no text document). */
+function activeUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: unknown } | undefined;
+  return vscode.window.activeTextEditor?.document.uri ?? (input?.uri instanceof vscode.Uri ? input.uri : undefined);
+}
 
 export interface CommandContext {
   context: vscode.ExtensionContext;
@@ -24,7 +30,7 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
   /** The review to act on, or a helpful message when there is none. */
   const review = async (): Promise<LabelDocument | undefined> => {
     if (editor.active) return editor.active;
-    const uri = vscode.window.activeTextEditor?.document.uri;
+    const uri = activeUri();
     if (uri && DATASET.test(uri.fsPath)) {
       await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
       return editor.active;
@@ -35,7 +41,7 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
 
   const commands: Record<string, (...args: unknown[]) => unknown> = {
     'labelLens.openForReview': async (arg?: unknown) => {
-      let uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+      let uri = arg instanceof vscode.Uri ? arg : activeUri();
       if (!uri || !DATASET.test(uri.fsPath)) {
         const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { [vscode.l10n.t('Datasets')]: ['csv', 'tsv', 'jsonl', 'ndjson', 'parquet'] }, openLabel: vscode.l10n.t('Open for Review') });
         uri = picked?.[0];
@@ -93,16 +99,13 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
       const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(d.uri.fsPath.replace(/(\.\w+)?$/, '.soft.csv')), filters: { CSV: ['csv'] } });
       if (!target) return;
       const ds = d.state.dataset;
-      const lines = ['id,label,soft_label'];
-      for (let i = 0; i < ds.rowCount; i++) {
-        const soft = d.model.softOf(i);
+      // The same formatter as `label-lens export`: the row's own target when smoothed, else the analysis's.
+      const csv = softLabelsCsv(ds.rowCount, (i) => {
         const st = d.state.state(i);
-        const obj: Record<string, number> = {};
-        const source = st.soft ?? (soft ? Object.fromEntries(d.model.classes.map((c, k) => [c, soft[k]])) : {});
-        for (const [c, p] of Object.entries(source)) if (p >= 0.001) obj[c] = +p.toFixed(4);
-        lines.push([quoteIfNeeded(ds.rowId(i), ',', false), quoteIfNeeded(st.label, ',', false), quoteIfNeeded(JSON.stringify(obj), ',', false)].join(','));
-      }
-      writeFileSync(target.fsPath, lines.join('\n') + '\n');
+        const soft = d.model.softOf(i);
+        return { id: ds.rowId(i), label: st.label, soft: st.soft ?? (soft ? softOf(d.model.classes, soft, 0) : undefined) };
+      });
+      writeFileSync(target.fsPath, csv);
       void vscode.window.showInformationMessage(vscode.l10n.t('Soft labels written to {0}', target.fsPath));
     },
     'labelLens.openImageFolder': async (arg?: unknown) => {

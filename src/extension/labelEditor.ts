@@ -41,12 +41,11 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
   }
 
   async openCustomDocument(uri: vscode.Uri, open: vscode.CustomDocumentOpenContext): Promise<LabelDocument> {
-    const storage = this.context.storageUri ?? this.context.globalStorageUri;
     let backup: string | undefined;
     if (open.backupId) backup = readFileSync(vscode.Uri.parse(open.backupId).fsPath, 'utf8');
     let doc: LabelDocument;
     try {
-      doc = new LabelDocument(uri, storage, backup);
+      doc = new LabelDocument(uri, backup);
     } catch (err) {
       throw new Error(vscode.l10n.t('Label Lens cannot open {0}: {1}', uri.fsPath, (err as Error).message));
     }
@@ -140,7 +139,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     this.post(panel, Init, {
       fileName: ds.table.name, classes: doc.model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: doc.model.hasAnalysis, strings: webviewStrings(),
       smoothingEpsilon: config.smoothingEpsilon, applyThreshold: config.applyThreshold, columns: { id: names.id, text: names.text, label: names.label },
-      extraColumns: doc.model.extraColumns(), widths: this.context.workspaceState.get<Record<string, number>>(this.layoutKey(doc)),
+      extraColumns: doc.model.extraColumns(), widths: this.context.workspaceState.get<Record<string, number>>(this.layoutKey(doc)), images: doc.model.hasImages,
     });
     this.post(panel, Classes, { view: doc.model.classesView() });
     this.post(panel, Runs, { runs: doc.runs });

@@ -61,7 +61,7 @@ test('exported probabilities reproduce the run: same suspicion, flags, suggestio
   const ours = run(join(dir, 'ours'));
   for (const ext of ['csv', 'tsv', 'jsonl', 'npy']) {
     const probs = join(dir, `probs.${ext}`);
-    const e = cli('export', file, '--pred-probs', probs, '--out', join(dir, 'ours'));
+    const e = cli('export', file, '--pred-probs', probs, '--results', join(dir, 'ours'));
     assert.equal(e.code, 0, e.err);
     assert.match(e.out, new RegExp(`probs\\.${ext}: out-of-fold probabilities of 800 rows × 4 classes`));
     const g = cli('analyze', file, '--pred-probs', probs, '--out', join(dir, `given-${ext}`), '-q');
@@ -70,11 +70,11 @@ test('exported probabilities reproduce the run: same suspicion, flags, suggestio
     const given = run(join(dir, `given-${ext}`));
     assert.equal(given.summary.probabilities?.kind, 'given');
     assert.equal(given.summary.model, `given probabilities (probs.${ext})`);
-    assert.deepEqual(given.arrays.get('consensus'), ours.arrays.get('consensus'), ext);
-    assert.deepEqual(given.arrays.get('suspicion'), ours.arrays.get('suspicion'), ext);
-    assert.deepEqual(given.arrays.get('flagged'), ours.arrays.get('flagged'), ext);
-    assert.deepEqual(given.arrays.get('suggested'), ours.arrays.get('suggested'), ext);
-    assert.deepEqual(ranking(given.arrays.get('suspicion')!), ranking(ours.arrays.get('suspicion')!), ext);
+    assert.deepEqual(given.arrays.consensus, ours.arrays.consensus, ext);
+    assert.deepEqual(given.arrays.suspicion, ours.arrays.suspicion, ext);
+    assert.deepEqual(given.arrays.flagged, ours.arrays.flagged, ext);
+    assert.deepEqual(given.arrays.suggested, ours.arrays.suggested, ext);
+    assert.deepEqual(ranking(given.arrays.suspicion), ranking(ours.arrays.suspicion), ext);
     assert.deepEqual(given.summary.topSuspects.map((s) => s.id), ours.summary.topSuspects.map((s) => s.id));
   }
   // The CSV is what pandas and cleanlab read: the header names the id column and the classes.
@@ -93,12 +93,12 @@ test('probabilities from another model (logistic regression) analyzed end to end
   assert.equal(g.code, 0, g.err);
   assert.doesNotMatch(g.err, /train:/, 'no training');
   const given = run(join(dir, 'given'));
-  const apGiven = averagePrecision(given.arrays.get('suspicion')!, truth);
+  const apGiven = averagePrecision(given.arrays.suspicion, truth);
   // 20% of the labels are wrong: a ranking by chance has AP ≈ 0.2.
   assert.ok(apGiven > 0.45, `AP from the logistic regression ${apGiven}`);
   assert.ok(given.summary.flagged > 100 && given.summary.flagged < 700, `flagged ${given.summary.flagged}`);
   // Suggestions come from the given probabilities: the argmax of each row.
-  const sug = given.arrays.get('suggested')!;
+  const sug = given.arrays.suggested;
   for (const i of [0, 17, 999]) assert.equal(sug[i], probs.subarray(i * K, i * K + K).indexOf(Math.max(...probs.subarray(i * K, i * K + K))));
   // Soft labels in rows.csv are the given probabilities.
   const row1 = readFileSync(join(dir, 'given', 'rows.csv'), 'utf8').split('\n')[1];
@@ -110,7 +110,7 @@ test('probabilities from another model (logistic regression) analyzed end to end
   const ens = run(join(dir, 'ensemble'));
   assert.equal(ens.summary.probabilities?.kind, 'ensemble');
   assert.match(ens.summary.model ?? '', /^fasttext \+ given probabilities \(logreg\.csv\)$/);
-  const apEns = averagePrecision(ens.arrays.get('suspicion')!, truth);
+  const apEns = averagePrecision(ens.arrays.suspicion, truth);
   assert.ok(apEns > 0.45, `AP of the ensemble ${apEns}`);
   t.diagnostic(`AP: logistic regression ${apGiven.toFixed(3)}, ensemble with ours ${apEns.toFixed(3)} (2000 ag_news rows, 20% uniform noise)`);
 });
@@ -133,9 +133,9 @@ test('a bad probabilities file is a data error (exit 1) that names the line; --n
   const usage = cli('analyze', file, '--ensemble', '--out', join(dir, 'z'));
   assert.equal(usage.code, 2);
   assert.match(usage.err, /--ensemble goes with --pred-probs FILE/);
-  const none = cli('export', file, '--pred-probs', join(dir, 'p.csv'), '--out', join(dir, 'nothing'));
+  const none = cli('export', file, '--pred-probs', join(dir, 'p.csv'), '--results', join(dir, 'nothing'));
   assert.equal(none.code, 1);
-  assert.match(none.err, /no analysis of .* run `label-lens analyze/);
+  assert.match(none.err, /no analysis in .*nothing; run "label-lens analyze/);
 });
 
 test('--encoder: a generated model embeds the text, the dense model and k-NN agreement learn from it, the second run reads the cache', (t) => {
@@ -152,7 +152,7 @@ test('--encoder: a generated model embeds the text, the dense model and k-NN agr
   assert.equal(first.summary.dataKind, 'embedding');
   // Mean-pooled random word vectors are a random projection of the bag of words: weak, but they
   // carry the topic, so accuracy and AP are above chance (25% accuracy, AP 0.2 at 20% noise).
-  const ap = averagePrecision(first.arrays.get('suspicion')!, truth);
+  const ap = averagePrecision(first.arrays.suspicion, truth);
   t.diagnostic(`tiny encoder: OOF accuracy ${first.summary.oofAccuracy.toFixed(3)}, AP ${ap.toFixed(3)}`);
   assert.ok(first.summary.oofAccuracy > 0.33, `OOF accuracy ${first.summary.oofAccuracy}`);
   assert.ok(ap > 0.25, `AP ${ap}`);

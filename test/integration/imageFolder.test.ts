@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { openDataset } from '../../src/core/table/dataset';
 import { ReviewState } from '../../src/core/labels/reviewState';
 import { ReviewModel } from '../../src/core/reviewModel';
-import { journalPath } from '../../src/core/labels/journal';
+import { journalPath, readJournal } from '../../src/core/labels/journal';
 import { decodeGrey } from '../../src/core/formats/imageDecode';
 import { UserError } from '../../src/core/errors';
 import type { Summary } from '../../src/core/results';
@@ -88,7 +88,7 @@ test('image folder: analyze (CLI), relabel moves the file (journaled), broken an
   assert.equal(r.code, 0, r.err);
   assert.ok(!existsSync(join(root, from)) && existsSync(join(root, to)), 'moved to the class folder');
   assert.deepEqual(readFileSync(join(root, to)), pngOf(digits[k]), 'the same bytes');
-  const j = readFileSync(journalPath(root), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; old: string; new: string; reason: string });
+  const j = readJournal(root).filter((e) => e.status === 'committed');
   assert.deepEqual(j.map((e) => [e.id, e.old, e.new, e.reason]), [[from, '7', '1', 'looks like a one']]);
   assert.ok(journalPath(root).startsWith(join(root, '.label-lens')), 'the journal is kept inside the image folder');
 

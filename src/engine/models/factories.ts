@@ -1,19 +1,15 @@
 /** Which model each data kind trains, with its settings. */
 import { initBackend } from '../backend';
-import type { FoldInput } from '../trainFold';
-import { TEXT_MODEL } from '../trainFold';
-import { DENSE_MODEL } from '../prepare';
+import { DENSE_MODEL, TEXT_MODEL } from './settings';
 import type { PixelModel } from '../../protocol/engine';
 import { FastText } from './fasttext';
 import { mlpNetwork } from './mlp';
 import { cnnNetwork } from './cnn';
 import { TfClassifier } from './tfClassifier';
-import type { ClassifierModel } from './types';
-
-export type ModelFactory = (input: FoldInput, trainRows: number, seed: number) => Promise<ClassifierModel>;
+import type { ModelFactory, ModelInput } from './types';
 
 /** EMA decay per step for a teacher horizon given in epochs. */
-function teacherAlpha(input: FoldInput, stepsPerEpoch: number): number {
+function teacherAlpha(input: ModelInput, stepsPerEpoch: number): number {
   return input.options.teacherHorizon > 0 ? 1 - 1 / Math.max(1, input.options.teacherHorizon * stepsPerEpoch) : 0;
 }
 

@@ -12,8 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset } from '../src/core/table/dataset';
-import { ReviewState } from '../src/core/labels/reviewState';
-import { ReviewModel } from '../src/core/reviewModel';
+import { DocumentState } from '../src/core/labels/documentState';
+import { ReviewQueries } from '../src/core/reviewQueries';
 import { decodeImages, loadSharp } from '../src/engine/images';
 import { agNewsColumns, writeAgNewsParquet, type AgNewsColumns } from '../test/fixtures/parquetFixtures';
 import { fileOf, jpegOf, mnistDigits, writeDigitFolder } from '../test/fixtures/imageFixtures';
@@ -31,10 +31,10 @@ function parquet(rows: number, rowGroupSize: number, columns: AgNewsColumns): st
 
 function benchParquet(path: string, label: string): void {
   let t0 = performance.now();
-  const state = new ReviewState(path);
+  const state = new DocumentState(path);
   const open = ms(t0);
   t0 = performance.now();
-  const model = new ReviewModel(state);
+  const model = new ReviewQueries(state);
   const page = model.page({ offset: 0, limit: 50, sort: 'row', descending: false, filter: {}, snapshot: 0 });
   const first = ms(t0);
   const ds = state.dataset;

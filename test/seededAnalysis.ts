@@ -1,11 +1,11 @@
 /** A seeded stand-in for an analysis, for tests of the review's views that need an analysis but not a model. */
-import type { ReviewState } from '../src/core/labels/reviewState';
-import type { Analysis } from '../src/core/reviewModel';
+import type { DocumentState } from '../src/core/labels/documentState';
+import type { Analysis } from '../src/core/reviewQueries';
 import type { ResultArrays, Summary } from '../src/core/results';
 import { Random } from '../src/core/random';
 
 /** A seeded stand-in for an analysis of the file: a soft label per row, about a fifth flagged. */
-export function seededAnalysis(st: ReviewState, seed = 7): Analysis {
+export function seededAnalysis(st: DocumentState, seed = 7): Analysis {
   const ds = st.dataset;
   const classes = ds.classes;
   const K = classes.length, n = ds.rowCount;

@@ -10,7 +10,7 @@ import { openDataset, SKIPPED } from '../core/table/dataset';
 import type { ProgressMessage } from '../protocol/engine';
 import { datasetOptions, datasetOpts, fileArg, parse, toNumber, trainFlags, trainOptionsOf, UsageError } from './args';
 import { EXIT_DATA, EXIT_OK, type Io } from './exit';
-import { UserError } from '../core/errors';
+import { fsUserError, UserError } from '../core/errors';
 import { predictionTargetOf } from '../core/predictions/read';
 import { writePredictions } from '../core/predictions/write';
 
@@ -156,7 +156,12 @@ async function cmdExport(args: string[], io: Io): Promise<number> {
     const target = resolve(values['pred-probs']);
     if (target === resolve(file)) throw new UsageError('export --pred-probs must not be the data file itself');
     const t = predictionTargetOf(ds);
-    const format = writePredictions(target, { classes: run.summary.classes, rowCount: ds.rowCount, idColumn: t.idColumn ?? 'id', rowId: t.rowId, isSkipped: t.isSkipped, probs: run.arrays.consensus });
+    let format;
+    try {
+      format = writePredictions(target, { classes: run.summary.classes, rowCount: ds.rowCount, idColumn: t.idColumn ?? 'id', rowId: t.rowId, isSkipped: t.isSkipped, probs: run.arrays.consensus });
+    } catch (err) {
+      throw fsUserError(err, target, 'write');
+    }
     if (values.json) io.out(JSON.stringify({ file: target, format, rows: ds.rowCount, classes: run.summary.classes }));
     else io.out(`${target}: out-of-fold probabilities of ${ds.rowCount} rows × ${run.summary.classes.length} classes (${format.toUpperCase()}; classes ${run.summary.classes.join(', ')})`);
     return EXIT_OK;
@@ -168,7 +173,12 @@ async function cmdExport(args: string[], io: Io): Promise<number> {
   }));
   const out = typeof values.out === 'string' ? values.out : file.replace(/(\.\w+)?$/, '.soft.csv');
   if (resolve(out) === resolve(file)) throw new UsageError('export --out must not be the data file itself');
-  writeFileSync(out, csv);
+  try {
+    writeFileSync(out, csv);
+  } catch (err) {
+    // write(2) errors carry no path: name the file the user asked for.
+    throw fsUserError(err, out, 'write');
+  }
   if (values.json) io.out(JSON.stringify({ file: resolve(out), rows: ds.rowCount }));
   else io.out(`soft labels of ${ds.rowCount} rows written to ${out}`);
   return EXIT_OK;

@@ -15,6 +15,7 @@ import type { Phase } from '../protocol/engine';
 import { isDatasetFolder, stateDir } from './formats/stateDir';
 import { prepareResultsDir, writeResultFile } from './labels/writeProtocol';
 import type { ClassStat } from './signals/classStats';
+import type { DatasetOptions } from './table/dataset';
 
 export type { ClassStat } from './signals/classStats';
 
@@ -52,6 +53,8 @@ export interface ImageResults {
 export interface Summary {
   kind: 'analysis' | 'retrain';
   file: string;
+  /** How the file was read: its roles by column name, encoding and format (the options that re-open it so). */
+  readAs?: DatasetOptions;
   rows: number;
   labeled: number;
   unlabeled: number;

@@ -4,9 +4,9 @@
  * terminates the workers at once. A malformed message is answered with an error, never a crash.
  */
 import { parseRequest, type EngineMessage, type EngineRequest } from '../protocol/engine';
-import { CancelledError, runAnalyze, runRetrain } from './job';
+import { runAnalyze, runRetrain } from './job';
 import { workerRunners } from './foldPool';
-import { asUserError } from '../core/errors';
+import { errorMessage } from './errorCodes';
 
 const send = (m: EngineMessage) => { if (process.send) process.send(m); };
 
@@ -37,18 +37,6 @@ async function handle(req: Exclude<EngineRequest, { type: 'cancel' }>): Promise<
 }
 
 const cancelHooks = new Map<string, () => void>();
-
-/**
- * The one mapping from an error to the engine's error codes: a user error is 'data' (with its own
- * code, and no stack), a cancel is 'cancelled', anything else is a bug: 'internal' with the stack.
- */
-function errorMessage(jobId: string, err: unknown, cancelled: boolean): EngineMessage {
-  const u = asUserError(err);
-  if (cancelled || err instanceof CancelledError || u?.code === 'cancelled') return { type: 'error', jobId, code: 'cancelled', message: 'cancelled' };
-  if (u) return { type: 'error', jobId, code: u.code === 'usage' ? 'bad-request' : 'data', userCode: u.code, message: u.message };
-  const e = err instanceof Error ? err : new Error(String(err));
-  return { type: 'error', jobId, code: 'internal', message: e.message, details: e.stack };
-}
 
 process.on('message', (msg: unknown) => {
   const req = parseRequest(msg);

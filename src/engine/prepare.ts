@@ -11,6 +11,7 @@ import { DEFAULT_TEXT_FEATURES, hashTexts, type SparseRows } from './featurize/t
 import { DENSE_MODEL, TEXT_MODEL } from './models/settings';
 import type { DenseRows, FoldInput } from './trainFold';
 import type { DecodedImages } from './images';
+import { SKIPPED } from '../core/labelCodes';
 
 /** The dataset cannot be trained on as it is (no label column, one class, too few rows). */
 export class PrepareError extends UserError {
@@ -40,7 +41,7 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
   if (K < 2) throw new PrepareError(`${ds.table.name}: ${K} class${K === 1 ? '' : 'es'}: expected at least 2 to train a classifier`);
   const N = ds.rowCount;
   const labels = ds.labels.slice();
-  if (images) for (let i = 0; i < N; i++) if (!images.ok[i] && labels[i] >= 0) labels[i] = -2;
+  if (images) for (let i = 0; i < N; i++) if (!images.ok[i] && labels[i] >= 0) labels[i] = SKIPPED;
   let labeled = 0;
   for (let i = 0; i < N; i++) if (labels[i] >= 0) labeled++;
   if (labeled < opts.folds * 2) throw new PrepareError(`${ds.table.name}: ${labeled} labeled rows: expected at least ${opts.folds * 2} for ${opts.folds}-fold cross-validation`);

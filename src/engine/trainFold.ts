@@ -12,6 +12,7 @@
  */
 import { Random } from '../core/random';
 import type { ModelFactory, ModelInput, TrainBatch } from './models/types';
+import { UNLABELED } from '../core/labelCodes';
 
 export type { DenseRows } from './models/types';
 
@@ -70,7 +71,7 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
   const heldList: number[] = [];
   const unlabeledList: number[] = [];
   for (let i = 0; i < n; i++) {
-    if (labels[i] < 0) { if (labels[i] === -1) unlabeledList.push(i); continue; }
+    if (labels[i] < 0) { if (labels[i] === UNLABELED) unlabeledList.push(i); continue; }
     if (foldOf[i] === fold) heldList.push(i); else if (!input.exclude?.[i]) trainList.push(i);
   }
   const extra = input.extraRows ?? new Int32Array(0);

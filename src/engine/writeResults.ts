@@ -10,7 +10,7 @@ import { classStats } from '../core/signals/classStats';
 import { reasonFor } from '../core/signals/reason';
 import type { ProbabilitySource } from './ownModel';
 import type { Scores } from '../core/signals/score';
-import type { Dataset } from '../core/table/dataset';
+import { optionsOf, type Dataset } from '../core/table/dataset';
 import type { Phase, TrainOptions } from '../protocol/engine';
 import type { CrossValResult } from './crossval';
 import type { DecodedImages } from './images';
@@ -71,7 +71,7 @@ export function summarize(kind: RunKind, tr: Trained): Omit<Summary, 'arrays'> {
   const stats = classStats({ classes: ds.classes, labels, suggested: scores.suggested, flagged: scores.flagged, thresholds: scores.thresholds });
   const order = Array.from({ length: N }, (_, i) => i).filter((i) => labels[i] >= 0).sort((a, b) => scores.suspicion[b] - scores.suspicion[a] || a - b);
   return {
-    kind, file: ds.table.path, rows: N, labeled: stats.labeled, unlabeled: ds.unlabeled, skipped: ds.skipped,
+    kind, file: ds.table.path, readAs: optionsOf(ds), rows: N, labeled: stats.labeled, unlabeled: ds.unlabeled, skipped: ds.skipped,
     classes: ds.classes, counts: ds.counts, flagged: stats.flagged, estimatedNoiseRate: stats.labeled ? stats.flagged / stats.labeled : 0,
     oofAccuracy: stats.accuracy, classStats: stats.classStats,
     matrix: stats.matrix, joint: Array.from(scores.joint), imbalanceRatio: ds.imbalanceRatio(),

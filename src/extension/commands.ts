@@ -78,14 +78,14 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
     'labelLens.applyAboveThreshold': async () => {
       const d = await review();
       if (!d) return;
-      if (!d.model.hasAnalysis) { void vscode.window.showInformationMessage(vscode.l10n.t('Run "Label Lens: Analyze" first.')); return; }
+      if (!d.queries.hasAnalysis) { void vscode.window.showInformationMessage(vscode.l10n.t('Run "Label Lens: Analyze" first.')); return; }
       const value = await vscode.window.showInputBox({
         prompt: vscode.l10n.t('Relabel every flagged row to its suggested class when the ensemble gives that class at least this probability (one undo step)'),
         value: String(readConfig().applyThreshold),
         validateInput: (v) => (Number.isFinite(Number(v)) && Number(v) >= 0 && Number(v) <= 1 ? undefined : vscode.l10n.t('A number from 0 to 1')),
       });
       if (value === undefined) return;
-      const preview = d.model.previewAbove(Number(value));
+      const preview = d.queries.previewAbove(Number(value));
       if (preview.rows === 0) { void vscode.window.showInformationMessage(vscode.l10n.t('No flagged row has a suggested class with probability ≥ {0}.', value)); return; }
       const pairs = preview.pairs.slice(0, 8).map((p) => `${p.from} → ${p.to}: ${p.count}`).join('\n');
       const apply = vscode.l10n.t('Apply to {0} rows', preview.rows);
@@ -95,15 +95,15 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
     'labelLens.exportSoftLabels': async () => {
       const d = await review();
       if (!d) return;
-      if (!d.model.hasAnalysis) { void vscode.window.showInformationMessage(vscode.l10n.t('Run "Label Lens: Analyze" first.')); return; }
+      if (!d.queries.hasAnalysis) { void vscode.window.showInformationMessage(vscode.l10n.t('Run "Label Lens: Analyze" first.')); return; }
       const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(d.uri.fsPath.replace(/(\.\w+)?$/, '.soft.csv')), filters: { CSV: ['csv'] } });
       if (!target) return;
       const ds = d.state.dataset;
       // The same formatter as `label-lens export`: the row's own target when smoothed, else the analysis's.
       const csv = softLabelsCsv(ds.rowCount, (i) => {
         const st = d.state.state(i);
-        const soft = d.model.softOf(i);
-        return { id: ds.rowId(i), label: st.label, soft: st.soft ?? (soft ? softOf(d.model.classes, soft, 0) : undefined) };
+        const soft = d.queries.softOf(i);
+        return { id: ds.rowId(i), label: st.label, soft: st.soft ?? (soft ? softOf(d.queries.classes, soft, 0) : undefined) };
       });
       writeFileSync(target.fsPath, csv);
       void vscode.window.showInformationMessage(vscode.l10n.t('Soft labels written to {0}', target.fsPath));

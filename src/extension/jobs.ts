@@ -67,7 +67,7 @@ export class JobRunner {
       } else {
         // Measured on the rows the user reviewed, not only against the labels just edited.
         let trusted;
-        try { trusted = doc.model.trustedAgreement(readRun(doc.outDir, 'retrain')); } catch { trusted = undefined; }
+        try { trusted = doc.queries.trustedAgreement(readRun(doc.outDir, 'retrain')); } catch { trusted = undefined; }
         if (trusted) doc.trusted.set(summary.createdAt, trusted);
         // The engine recorded the run (and how many flagged rows were fixed) in the results folder.
         doc.loadResults();

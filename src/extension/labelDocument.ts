@@ -1,6 +1,6 @@
 /**
- * A dataset opened for review: the file's rows and unsaved edits (ReviewState), the queries and views
- * over them (ReviewModel), the edit batches VS Code keeps on its undo stack, the latest analysis and
+ * A dataset opened for review: the file's rows and unsaved edits (DocumentState), the queries and views
+ * over them (ReviewQueries), the edit batches VS Code keeps on its undo stack, the latest analysis and
  * the history of runs. It owns its save, revert and backup, watches its file for changes made
  * elsewhere, and disposes what it listens to. Heavy work is the engine's; this object only reads
  * result files and patches labels.
@@ -8,9 +8,9 @@
 import * as vscode from 'vscode';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { ReviewState, type EditBatch } from '../core/labels/reviewState';
+import { DocumentState, type EditBatch } from '../core/labels/documentState';
 import { pendingEdits, reapplyEdits, type Reapplied } from '../core/reapplyEdits';
-import { ReviewModel } from '../core/reviewModel';
+import { ReviewQueries } from '../core/reviewQueries';
 import { readRun, readRuns, resultsDirFor } from '../core/results';
 import { Table } from '../core/table/table';
 import type { RunView } from '../protocol/webview';
@@ -18,8 +18,8 @@ import type { RunView } from '../protocol/webview';
 interface Stamp { size: number; mtimeMs: number }
 
 export class LabelDocument implements vscode.CustomDocument {
-  readonly state: ReviewState;
-  readonly model: ReviewModel;
+  readonly state: DocumentState;
+  readonly queries: ReviewQueries;
   readonly outDir: string;
   runs: RunView[] = [];
   /** Agreement with the reviewed rows of each retrain run in this session, by the run's time. */
@@ -41,10 +41,10 @@ export class LabelDocument implements vscode.CustomDocument {
   private stamp: Stamp;
 
   constructor(readonly uri: vscode.Uri, backup?: string) {
-    this.state = new ReviewState(uri.fsPath);
+    this.state = new DocumentState(uri.fsPath);
     if (backup) this.state.restoreBackup(backup);
     this.stamp = this.readStamp();
-    this.model = new ReviewModel(this.state);
+    this.queries = new ReviewQueries(this.state);
     // The CLI's results folder: an analysis run from a terminal shows here, and the other way round.
     this.outDir = resultsDirFor(uri.fsPath);
     this.loadResults();
@@ -86,11 +86,11 @@ export class LabelDocument implements vscode.CustomDocument {
    */
   loadResults(): void {
     try {
-      this.model.setAnalysis(readRun(this.outDir, 'analysis'));
+      this.queries.setAnalysis(readRun(this.outDir, 'analysis'));
     } catch {
-      this.model.setAnalysis(undefined);
+      this.queries.setAnalysis(undefined);
     }
-    this.runs = readRuns(this.outDir).map((r) => ReviewModel.runView(r, r.fixed, this.trusted.get(r.createdAt)));
+    this.runs = readRuns(this.outDir).map((r) => ReviewQueries.runView(r, r.fixed, this.trusted.get(r.createdAt)));
   }
 
   /** Applies a batch and puts it on VS Code's undo stack. */
@@ -112,7 +112,7 @@ export class LabelDocument implements vscode.CustomDocument {
 
   /** Labels changed (edit, undo, save): same rows, same order in the views. */
   changed(): void {
-    this.model.edited();
+    this.queries.edited();
     this._onDidRefresh.fire({ reloaded: false });
   }
 
@@ -146,7 +146,7 @@ export class LabelDocument implements vscode.CustomDocument {
   private reloaded(): void {
     this.stamp = this.readStamp();
     this.generation++;
-    this.model.reset();
+    this.queries.reset();
     this._onDidRefresh.fire({ reloaded: true });
   }
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { openDataset } from '../../src/core/table/dataset';
-import { ReviewState } from '../../src/core/labels/reviewState';
+import { DocumentState } from '../../src/core/labels/documentState';
 import { ParquetFile } from '../../src/core/formats/parquetFile';
 import { zstdStored } from '../../src/core/formats/parquetWrite';
 import { readJournal } from '../../src/core/labels/journal';
@@ -83,7 +83,7 @@ for (const codec of ['SNAPPY', 'ZSTD'] as const) {
     assert.deepEqual(journal.map((j) => [j.id, j.old, j.new]), picks.map((i, k) => [String(before[i].id), before[i].label, to[k]]));
 
     // Undo through the review state (as the editor's undo + save does): the labels are back.
-    const state = new ReviewState(file);
+    const state = new DocumentState(file);
     const row = state.dataset.rowOf(String(before[777].id))!;
     state.apply(state.change('undo', [row], (_, s) => ({ ...s, label: before[777].label as string })));
     state.save('test', 'editor');

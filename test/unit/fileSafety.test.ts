@@ -10,7 +10,7 @@ import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, rea
 import { join } from 'node:path';
 import { applyEdits } from '../../src/core/labels/edits';
 import { readJournal } from '../../src/core/labels/journal';
-import { ReviewState } from '../../src/core/labels/reviewState';
+import { DocumentState } from '../../src/core/labels/documentState';
 import { prepareResultsDir, writeFaults, writeResultFile } from '../../src/core/labels/writeProtocol';
 import { isUserError, UserError } from '../../src/core/errors';
 import { openDataset } from '../../src/core/table/dataset';
@@ -129,7 +129,7 @@ test('temp files of a writer that died are removed on the next open; a live writ
   const liveTemp = join(dir, `.t.csv.label-lens-${process.ppid}-00ff00ff.tmp`);
   const other = join(dir, `.other.csv.label-lens-${dead}.tmp`);
   for (const p of [deadTemp, liveTemp, other]) writeFileSync(p, 'partial');
-  const state = new ReviewState(file);
+  const state = new DocumentState(file);
   assert.deepEqual(state.recovery.removedTemps, [deadTemp]);
   assert.ok(!existsSync(deadTemp));
   assert.ok(existsSync(liveTemp), 'a temp file of a running process is not touched');

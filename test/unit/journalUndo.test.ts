@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJournal } from '../../src/core/labels/journal';
-import { ReviewState } from '../../src/core/labels/reviewState';
+import { DocumentState } from '../../src/core/labels/documentState';
 import { openTable } from '../../src/core/table/table';
 import { dataset, runCli, tempDir } from '../helpers';
 
@@ -23,7 +23,7 @@ function smsCopy(dir: string): string {
 test('undoing a saved bulk relabel is journaled as an undo of each edit it reverts', (t) => {
   const file = smsCopy(tempDir(t));
   const before = readFileSync(file);
-  const state = new ReviewState(file);
+  const state = new DocumentState(file);
   const ds = state.dataset;
   const rows = [...Array(ds.rowCount).keys()].filter((i) => ds.labelName(i) === 'ham').slice(0, 25);
   const batch = state.change('apply suggestions', rows, (_i, s) => ({ ...s, label: 'spam' }), () => ({ reason: 'ensemble: spam 0.95', score: 0.9 }));
@@ -52,7 +52,7 @@ test('an edits file that sets a row ham→spam→ham writes nothing and says so'
   const dir = tempDir(t);
   const file = smsCopy(dir);
   const before = readFileSync(file);
-  const ds = new ReviewState(file).dataset;
+  const ds = new DocumentState(file).dataset;
   const row = [...Array(ds.rowCount).keys()].find((i) => ds.labelName(i) === 'ham')!;
   const line = ds.table.index.line[row];
   writeFileSync(join(dir, 'e.jsonl'), `{"line": ${line}, "to": "spam"}\n{"line": ${line}, "to": "ham"}\n`);

@@ -1,14 +1,14 @@
 /** Runs measured on the rows the user reviewed: agreement of out-of-fold predictions with reviewed labels, before and after. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReviewState } from '../../src/core/labels/reviewState';
-import { ReviewModel } from '../../src/core/reviewModel';
+import { DocumentState } from '../../src/core/labels/documentState';
+import { ReviewQueries } from '../../src/core/reviewQueries';
 import { dataset } from '../helpers';
 import { seededAnalysis } from '../seededAnalysis';
 
 test('the trusted set is the reviewed rows; agreement is counted on them, with its standard error', () => {
-  const st = new ReviewState(dataset('toutiao_news_20k'));
-  const model = new ReviewModel(st);
+  const st = new DocumentState(dataset('toutiao_news_20k'));
+  const model = new ReviewQueries(st);
   const before = seededAnalysis(st, 7);
   model.setAnalysis(before);
   assert.equal(model.trustedAgreement(before), undefined, 'nothing reviewed yet');

@@ -1,18 +1,18 @@
 /**
- * The review webview wired to the real host-side model (ReviewState + ReviewModel over a real file
+ * The review webview wired to the real host-side model (DocumentState + ReviewQueries over a real file
  * from ../shared/data) through the real protocol, with the message channel under the test's
  * control: messages wait in queues until `flush()`, so a test can press keys while replies are on
  * their way (the races a user meets in a busy extension host).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ReviewState } from '../../src/core/labels/reviewState';
-import { ReviewModel } from '../../src/core/reviewModel';
+import { DocumentState } from '../../src/core/labels/documentState';
+import { ReviewQueries } from '../../src/core/reviewQueries';
 import {
   Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, SaveLayout, Smooth, Undo,
   type HostWire, type WebviewWire,
 } from '../../src/protocol/webview';
-import type { EditBatch } from '../../src/core/labels/reviewState';
+import type { EditBatch } from '../../src/core/labels/documentState';
 import { optionsOf } from '../../src/core/table/dataset';
 import { tempDir } from '../helpers';
 import { seededAnalysis } from '../seededAnalysis';
@@ -24,8 +24,8 @@ type App = import('../../webview/app').ReviewApp;
 export interface Harness {
   app: App;
   root: HTMLElement;
-  state: ReviewState;
-  model: ReviewModel;
+  state: DocumentState;
+  model: ReviewQueries;
   /** Every message the webview sent, in order. */
   sent: WebviewWire[];
   /** Delivers queued messages both ways until none is left. */
@@ -45,8 +45,8 @@ export async function harness(t: Parameters<typeof tempDir>[0], file: string, tr
   // A writable copy: the shared data are read-only, and a save refuses a read-only file.
   writeFileSync(path, readFileSync(file));
   if (transform) writeFileSync(path, transform(readFileSync(path, 'utf8')));
-  const state = new ReviewState(path);
-  const model = new ReviewModel(state);
+  const state = new DocumentState(path);
+  const model = new ReviewQueries(state);
   model.setAnalysis(seededAnalysis(state));
   let layout: Record<string, number> | undefined;
   const toHost: WebviewWire[] = [];

@@ -1,12 +1,12 @@
 /**
  * Edits to labels as the CLI takes them (`relabel`, `apply --edits`): parsed, validated, and written
- * through the same ReviewState as the editor's (label bytes patched, atomic save, sidecar, journal).
+ * through the same DocumentState as the editor's (label bytes patched, atomic save, sidecar, journal).
  */
 import { UserError } from '../errors';
 import { optionsOf, type Dataset } from '../table/dataset';
 import { Table } from '../table/table';
 import { currentUser, journalPath, type JournalEntry } from './journal';
-import { ReviewState, type RowState } from './reviewState';
+import { DocumentState, type RowState } from './documentState';
 import { smoothTarget } from './sidecar';
 
 /**
@@ -153,12 +153,12 @@ function checkTarget(ds: Dataset, target: Record<string, number>, id: string): v
 }
 
 /**
- * Applies the edits as one transaction through the editor's own write path (ReviewState): all are
+ * Applies the edits as one transaction through the editor's own write path (DocumentState): all are
  * validated before anything is written.
  */
 export function applyEdits(ds: Dataset, edits: Edit[], opts: ApplyOptions = {}): ApplyResult {
   if (ds.roles.label === undefined) throw new EditError(`${ds.table.name}: no label column; name it with --label`);
-  const state = new ReviewState(ds.table.path, optionsOf(ds), ds);
+  const state = new DocumentState(ds.table.path, optionsOf(ds), ds);
   const result: ApplyResult = { relabeled: 0, smoothed: 0, accepted: 0, unchanged: 0, requested: edits.length, written: false };
   for (const e of edits) {
     const row = resolveRow(ds, e);

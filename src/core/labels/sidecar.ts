@@ -48,7 +48,7 @@ export function readSidecar(dataFile: string, bytes: Buffer | undefined = readOw
   return s as Sidecar;
 }
 
-/** The sidecar's bytes as written (through the write protocol, by ReviewState). */
+/** The sidecar's bytes as written (through the write protocol, by DocumentState). */
 export function sidecarBytes(sidecar: Sidecar): Buffer {
   return Buffer.from(JSON.stringify(sidecar, null, 1) + '\n', 'utf8');
 }

@@ -24,14 +24,16 @@ const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2
 
 /**
  * The text with every control character written as a visible escape (ESC → \x1b, BEL → \x07,
- * CR → \r), so data printed to a terminal (class names, ids, file names) cannot move the cursor,
- * clear the screen, set the clipboard (OSC 52) or change the title. Line feeds are kept.
+ * CR → \r; DEL, C1 and bidi controls → \u009b…), so data printed to a terminal (class names, ids,
+ * file names) cannot move the cursor, clear the screen, set the clipboard (OSC 52) or change the
+ * title. Line feeds are kept. JSON.stringify already escapes C0 controls, and the \uXXXX form of
+ * the others is JSON too, so `--json` output stays valid and parses back to the raw values.
  */
 export function terminalSafe(s: string): string {
   return s.replace(CONTROL, (c) => {
     const code = c.charCodeAt(0);
     if (c === '\t') return '\\t';
     if (c === '\r') return '\\r';
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    return code < 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }

@@ -9,13 +9,12 @@ import { openTable, Table, type Format } from './table';
 import { formatRoles, openFormatTable } from '../formats/open';
 import { withPathColumnImages } from '../formats/images';
 import type { FormatTable } from '../formats/formatTable';
+import { SKIPPED, UNLABELED } from '../labelCodes';
 
 /** A table of any format: delimited text and JSON Lines (Table) or a format adapter (Parquet, images). */
 export type AnyTable = Table | FormatTable;
 
-export const UNLABELED = -1;
-/** A damaged row: reported, skipped for analysis, untouched in the file. */
-export const SKIPPED = -2;
+export { SKIPPED, UNLABELED } from '../labelCodes';
 
 export interface DatasetOptions extends RoleOverrides {
   encoding?: EncodingName;

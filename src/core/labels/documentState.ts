@@ -53,7 +53,7 @@ export interface EditBatch {
 const same = (a: RowState, b: RowState) =>
   a.label === b.label && a.accepted === b.accepted && JSON.stringify(a.soft ?? null) === JSON.stringify(b.soft ?? null);
 
-export class ReviewState {
+export class DocumentState {
   private ds: Dataset;
   private sidecar: Sidecar;
   private sidecarBytes: Buffer | undefined;

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ReviewState } from '../../src/core/labels/reviewState';
+import { DocumentState } from '../../src/core/labels/documentState';
 import { FileChangedError } from '../../src/core/labels/atomicWrite';
-import { ReviewModel, type Analysis } from '../../src/core/reviewModel';
+import { ReviewQueries, type Analysis } from '../../src/core/reviewQueries';
 import type { ResultArrays, Summary } from '../../src/core/results';
 import { tempDir } from '../helpers';
 
@@ -40,8 +40,8 @@ function committedEdits(records: Record<string, unknown>[]): any[] {
 
 test('apply, undo, redo change the state, not the file; save writes only label bytes, sidecar and journal', (t) => {
   const path = fixture(t);
-  const st = new ReviewState(path);
-  const model = new ReviewModel(st);
+  const st = new DocumentState(path);
+  const model = new ReviewQueries(st);
   assert.ok(model.setAnalysis(analysis()));
   const batch = model.applySuggestion([0, 2]);
   assert.equal(batch.changes.length, 2);
@@ -75,7 +75,7 @@ test('apply, undo, redo change the state, not the file; save writes only label b
 
 test('a file changed on disk is not overwritten; revert drops edits', (t) => {
   const path = fixture(t);
-  const st = new ReviewState(path);
+  const st = new DocumentState(path);
   st.apply(st.change('x', [1], (_, s) => ({ ...s, label: 'spam' })));
   writeFileSync(path, CSV + '5,new row from elsewhere,ham\r\n');
   assert.throws(() => st.save(), FileChangedError);
@@ -88,10 +88,10 @@ test('a file changed on disk is not overwritten; revert drops edits', (t) => {
 
 test('backup and restore carry unsaved edits (hot exit); save as leaves the original', (t) => {
   const path = fixture(t);
-  const st = new ReviewState(path);
+  const st = new DocumentState(path);
   st.apply(st.change('x', [0, 3], (_, s) => ({ ...s, label: 'spam' })));
   const backup = st.toBackup();
-  const again = new ReviewState(path);
+  const again = new DocumentState(path);
   again.restoreBackup(backup);
   assert.deepEqual([again.state(0).label, again.state(3).label, again.state(1).label], ['spam', 'spam', 'ham']);
   const copy = join(path, '..', 'copy.csv');
@@ -101,8 +101,8 @@ test('backup and restore carry unsaved edits (hot exit); save as leaves the orig
 });
 
 test('review model: ranked, filtered, searched pages; detail with soft vs hard; bulk apply above a threshold is one batch', (t) => {
-  const st = new ReviewState(fixture(t));
-  const model = new ReviewModel(st);
+  const st = new DocumentState(fixture(t));
+  const model = new ReviewQueries(st);
   model.setAnalysis(analysis());
   const q = { offset: 0, limit: 10, sort: 'suspicion' as const, descending: true, filter: {}, snapshot: 0 };
   assert.deepEqual(model.page(q).rows.map((r) => r.id), ['1', '3', '4', '2']);

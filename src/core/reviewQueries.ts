@@ -4,7 +4,7 @@
  * behind each one-click action. Free of VS Code; the webview never holds the whole file.
  */
 import type { ApplyPreview, ClassesView, ExtraColumn, PageQuery, PageResult, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
-import type { EditBatch, ReviewState, RowState } from './labels/reviewState';
+import type { EditBatch, DocumentState, RowState } from './labels/documentState';
 import { smoothTarget } from './labels/sidecar';
 import type { ResultArrays, Run, RunRecord, Summary } from './results';
 import { SKIPPED } from './table/dataset';
@@ -20,7 +20,7 @@ const PREVIEW = 240;
 const THUMB = 32;
 const DETAIL_TEXT = 20_000;
 
-export class ReviewModel {
+export class ReviewQueries {
   private analysis: Analysis | undefined;
   /**
    * The order of the last query, kept while the user edits: acting on a row must not move the rows
@@ -37,7 +37,7 @@ export class ReviewModel {
   /** Bumped on every edit, undo and save: orders computed before are stale, not void. */
   private edits = 0;
 
-  constructor(readonly state: ReviewState) {}
+  constructor(readonly state: DocumentState) {}
 
   get classes(): string[] {
     return this.analysis?.summary.classes ?? this.state.dataset.classes;

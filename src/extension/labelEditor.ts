@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { FileChangedError } from '../core/labels/atomicWrite';
 import { DatasetProblems } from './problems';
 import type { Summary } from '../core/results';
+import type { TrainOptions } from '../protocol/engine';
 import {
   Accept, ApplyAbove, Exclude, RelabelGroup, RequestGroups, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
   notify, parseWebviewMessage, type HostWire, type IpcNotification,
@@ -170,8 +171,9 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     runsChanged: (doc) => this.broadcast(doc, Runs, { runs: doc.runs }),
   };
 
-  async analyze(doc: LabelDocument): Promise<Summary | undefined> {
-    return this.jobs.run(doc, 'analyze');
+  /** `extra`: options of this run only (Load Predictions: the probabilities file). */
+  async analyze(doc: LabelDocument, extra: Partial<TrainOptions> = {}): Promise<Summary | undefined> {
+    return this.jobs.run(doc, 'analyze', extra);
   }
 
   async retrain(doc: LabelDocument): Promise<Summary | undefined> {

@@ -4,6 +4,7 @@
  * Then an ablation of the consistency signals on one dataset.
  * `npm run bench -- quality [run ... | ablation | label-names | prune]` runs a subset.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineClient } from '../src/client/engineClient';
@@ -15,19 +16,57 @@ import { averagePrecision, auroc, precisionAtK } from '../src/core/signals/metri
 import { scoreRows } from '../src/core/signals/score';
 import { Table } from '../src/core/table/table';
 import { noisyCopy, OUT, SHARED } from './noisy';
+import { TABULAR_RUNS, tabularRun } from './tabular';
+import { calibrateJoint, classThresholds, confidentClasses, confidentJoint, flagRows, issuesPerClass } from '../src/core/signals/confident';
 
-interface PeerRow { run: string; dataset: string; ap: number; auroc: number; flagP: number; flagR: number; pk: number; oofAcc: number; seconds: number }
-
-function peerRows(): PeerRow[] {
-  const md = readFileSync(join(SHARED, 'peer', 'RESULTS.md'), 'utf8');
-  return md.split('\n').filter((l) => /^\| [a-z0-9_-]+ \| /.test(l) && !l.startsWith('| run')).map((l) => {
-    const c = l.split('|').map((x) => x.trim());
-    const n = (s: string) => (s === '–' ? NaN : Number(s));
-    return { run: c[1], dataset: c[2], oofAcc: n(c[6]), flagP: n(c[8]), flagR: n(c[9]), ap: n(c[10]), auroc: n(c[11]), pk: n(c[13]), seconds: n(c[14]) };
-  });
+/** One bench run: the same file and truth for both tools; how the peer is called on it. */
+interface Run {
+  run: string;
+  /** Noisy file, flipped rows, clean labels (for out-of-fold accuracy; absent for real errors). */
+  data: () => { file: string; truth: Uint8Array; clean?: Int32Array };
+  peerArgs: string[];
 }
 
+const CHINESE = new Set(['toutiao_news_20k', 'toutiao_news_38k', 'clue_iflytek_fewclue', 'clue_tnews_fewclue']);
+
+function textRun(run: string, dataset: string): Run {
+  // iflytek: the peer's default pipeline runs out of memory on 119 classes × 1M n-grams (../shared/peer/RESULTS.md).
+  const extra = dataset === 'clue_iflytek_fewclue' ? ['--max-features', '50000'] : [];
+  return {
+    run,
+    data: () => { const nc = noisyCopy(dataset, run); return { file: nc.path, truth: nc.truth, clean: openDataset(join(SHARED, 'data', dataset, 'data.csv')).labels }; },
+    peerArgs: ['--text-col', 'text', '--analyzer', CHINESE.has(dataset) ? 'char' : 'word', ...extra],
+  };
+}
+
+function mnistRun(run: string, model: string): Run {
+  return {
+    run,
+    data: () => {
+      const file = join(SHARED, 'data', 'mnist_test_labelerrors', 'data.csv');
+      const ds = openDataset(file);
+      const errs = new Table('errors.csv', readFileSync(join(SHARED, 'data', 'mnist_test_labelerrors', 'errors.csv')));
+      const truth = new Uint8Array(ds.rowCount);
+      for (let i = 0; i < errs.rowCount; i++) { const r = errs.row(i); if (r[8] === '1') truth[ds.rowOf(r[0])!] = 1; }
+      return { file, truth };
+    },
+    peerArgs: ['--model', model],
+  };
+}
+
+export const RUNS: Run[] = [
+  textRun('sms_spam-uniform10', 'sms_spam'),
+  textRun('ag_news-uniform20', 'ag_news_test'),
+  textRun('toutiao20k-uniform20', 'toutiao_news_20k'),
+  textRun('toutiao20k-asym20', 'toutiao_news_20k'),
+  textRun('iflytek-uniform10', 'clue_iflytek_fewclue'),
+  mnistRun('mnist-real-mlp', 'mlp'),
+  mnistRun('mnist-real-logreg', 'logreg'),
+  ...TABULAR_RUNS.map((run): Run => ({ run, data: () => { const t = tabularRun(run); return { file: t.path, truth: t.truth }; }, peerArgs: [] })),
+];
+
 const ENGINE = join(__dirname, '../dist/engine.js');
+const PEER = join(SHARED, 'peer', 'peer.py');
 
 async function analyze(file: string, outName: string, options: Partial<TrainOptions> = {}): Promise<{ summary: Summary; arrays: Map<string, Float32Array>; seconds: number }> {
   const c = new EngineClient({ enginePath: ENGINE });
@@ -42,9 +81,42 @@ async function analyze(file: string, outName: string, options: Partial<TrainOpti
   }
 }
 
+/**
+ * The peer on the same file, timed from process start to exit (as ours is, engine start included).
+ * Its ranking is cleanlab's self-confidence; its flags are confident learning's "both" rule on its
+ * probabilities, computed by our implementation of it (peer.py does not flag).
+ */
+function runPeer(file: string, run: string, args: string[]): { probs: Float32Array; labels: Int32Array; suspicion: Float32Array; flagged: Uint8Array; seconds: number } {
+  const out = join(OUT, `${run}.peer.csv`);
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/python3', [PEER, file, ...args, '--out', out], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`peer failed on ${run}: ${r.stderr}`);
+  const ds = openDataset(file);
+  const t = new Table('peer.csv', readFileSync(out));
+  const K = t.header.length - 4;
+  const N = ds.rowCount;
+  const probs = new Float32Array(N * K);
+  const suspicion = new Float32Array(N);
+  // The peer's classes are sorted names, as ours are (dataset.classes).
+  for (let i = 0; i < t.rowCount; i++) {
+    const c = t.row(i);
+    const row = ds.rowOf(c[0])!;
+    suspicion[row] = Number(c[3]);
+    for (let k = 0; k < K; k++) probs[row * K + k] = Number(c[4 + k]);
+  }
+  const labels = ds.labels;
+  const thresholds = classThresholds(probs, labels, K);
+  const counts = new Float64Array(K);
+  for (const y of labels) if (y >= 0) counts[y]++;
+  const joint = calibrateJoint(confidentJoint(labels, confidentClasses(probs, labels, K, thresholds), K), counts, K);
+  const flagged = flagRows(labels, suspicion, probs, K, thresholds, issuesPerClass(joint, K));
+  return { probs, labels, suspicion, flagged, seconds };
+}
+
 interface Ours { ap: number; auroc: number; flagP: number; flagR: number; pk: number; oofAcc: number; seconds: number; flagged: number }
 
-function evaluate(score: Float32Array, flagged: Float32Array, truth: Uint8Array, suggested: Float32Array, clean: Int32Array | undefined): Omit<Ours, 'seconds'> {
+function evaluate(score: ArrayLike<number>, flagged: ArrayLike<number>, truth: Uint8Array, suggested: ArrayLike<number>, clean: Int32Array | undefined): Omit<Ours, 'seconds'> {
   let tp = 0, nf = 0, errors = 0, correct = 0, n = 0;
   for (let i = 0; i < truth.length; i++) {
     if (truth[i]) errors++;
@@ -54,41 +126,38 @@ function evaluate(score: Float32Array, flagged: Float32Array, truth: Uint8Array,
   return { ap: averagePrecision(score, truth), auroc: auroc(score, truth), flagP: nf ? tp / nf : 0, flagR: errors ? tp / errors : 0, pk: precisionAtK(score, truth, errors), oofAcc: n ? correct / n : NaN, flagged: nf };
 }
 
+function argmaxRows(p: Float32Array, K: number): Int32Array {
+  const n = p.length / K;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) { let b = 0; for (let k = 1; k < K; k++) if (p[i * K + k] > p[i * K + b]) b = k; out[i] = b; }
+  return out;
+}
+
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
+const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '–');
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => a !== 'quality');
-  const peers = peerRows().filter((p) => only.length === 0 || only.includes(p.run));
-  console.log('\n## Detection quality and speed beside the peer (scikit-learn + cleanlab)');
-  console.log('Each cell: ours / peer. AP and AUROC rank all rows by suspicion; P@k with k = true errors; OOF acc against the clean labels.\n');
-  console.log('| run | rows | AP | AUROC | flag P | flag R | P@k | OOF acc | seconds | AP ours/peer | time ours/peer |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
-  let mnistDone: Ours | undefined;
-  for (const p of peers) {
-    let truth: Uint8Array;
-    let file: string;
-    let clean: Int32Array | undefined;
-    if (p.run.startsWith('mnist-real')) {
-      file = join(SHARED, 'data', p.dataset, 'data.csv');
-      const ds = openDataset(file);
-      const errs = new Table('errors.csv', readFileSync(join(SHARED, 'data', p.dataset, 'errors.csv')));
-      truth = new Uint8Array(ds.rowCount);
-      for (let i = 0; i < errs.rowCount; i++) { const r = errs.row(i); if (r[8] === '1') truth[ds.rowOf(r[0])!] = 1; }
-    } else {
-      const nc = noisyCopy(p.dataset, p.run);
-      file = nc.path;
-      truth = nc.truth;
-      clean = openDataset(join(SHARED, 'data', p.dataset, 'data.csv')).labels;
-    }
+  const runs = RUNS.filter((r) => only.length === 0 || only.includes(r.run) || only.includes('all'));
+  console.log('\n## Detection quality and speed beside the peer (scikit-learn + cleanlab), measured in this run');
+  console.log('AP and AUROC rank all rows by suspicion (peer: cleanlab self-confidence); seconds: process start to results, both tools.');
+  console.log('Flag P/R: our flagged set; the peer\'s is confident learning\'s "both" rule on its probabilities. OOF acc: against the clean labels.\n');
+  console.log('| run | rows | AP ours | AP peer | AP ratio | AUROC ours | AUROC peer | AUROC ratio | s ours | s peer | time ratio | flag P ours / peer | flag R ours / peer | OOF acc ours / peer |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const mnistDone = new Map<string, { ours: Ours }>();
+  for (const r of runs) {
+    const { file, truth, clean } = r.data();
     let ours: Ours;
-    if (p.run.startsWith('mnist-real') && mnistDone) ours = mnistDone; // one MLP run serves both peer rows
+    const cached = r.run.startsWith('mnist-real') ? mnistDone.get('mnist') : undefined;
+    if (cached) ours = cached.ours; // one run of ours serves both MNIST peer rows
     else {
-      const { summary, arrays, seconds } = await analyze(file, p.run);
+      const { arrays, seconds } = await analyze(file, r.run);
       ours = { ...evaluate(arrays.get('suspicion')!, arrays.get('flagged')!, truth, arrays.get('suggested')!, clean), seconds };
-      if (p.run.startsWith('mnist-real')) mnistDone = ours;
-      void summary;
+      if (r.run.startsWith('mnist-real')) mnistDone.set('mnist', { ours });
     }
-    console.log(`| ${p.run} | ${truth.length} | ${f3(ours.ap)} / ${f3(p.ap)} | ${f3(ours.auroc)} / ${f3(p.auroc)} | ${f3(ours.flagP)} / ${f3(p.flagP)} | ${f3(ours.flagR)} / ${f3(p.flagR)} | ${f3(ours.pk)} / ${f3(p.pk)} | ${f3(ours.oofAcc)} / ${f3(p.oofAcc)} | ${ours.seconds.toFixed(1)} / ${p.seconds} | ${(ours.ap / p.ap).toFixed(2)} | ${(ours.seconds / p.seconds).toFixed(2)} |`);
+    const pr = runPeer(file, r.run, r.peerArgs);
+    const peer = { ...evaluate(pr.suspicion, pr.flagged, truth, argmaxRows(pr.probs, pr.probs.length / truth.length), clean), seconds: pr.seconds };
+    console.log(`| ${r.run} | ${truth.length} | ${f3(ours.ap)} | ${f3(peer.ap)} | ${ratio(ours.ap, peer.ap)} | ${f3(ours.auroc)} | ${f3(peer.auroc)} | ${ratio(ours.auroc, peer.auroc)} | ${ours.seconds.toFixed(1)} | ${peer.seconds.toFixed(1)} | ${ratio(ours.seconds, peer.seconds)} | ${f3(ours.flagP)} / ${f3(peer.flagP)} | ${f3(ours.flagR)} / ${f3(peer.flagR)} | ${f3(ours.oofAcc)} / ${f3(peer.oofAcc)} |`);
   }
   if (only.length === 0 || only.includes('ablation')) await ablation();
   if (only.length === 0 || only.includes('label-names')) await labelNames();

@@ -18,6 +18,7 @@ import { prepare } from './prepare';
 import { crossValidate, type CrossValResult } from './crossval';
 import type { FoldRunner } from './crossval';
 import type { FoldProgress } from './trainFold';
+import type { ModelKind } from './models/factories';
 import type { Dataset } from '../core/table/dataset';
 
 export class CancelledError extends Error {
@@ -27,7 +28,7 @@ export class CancelledError extends Error {
 export type Emit = (p: Omit<ProgressMessage, 'type' | 'jobId'>) => void;
 
 /** Runs the folds of one job; implemented with worker threads by the engine, in-process by tests. */
-export type RunnerFactory = (kind: 'text' | 'dense', onProgress: FoldProgress) => { run: FoldRunner; close: () => void };
+export type RunnerFactory = (kind: ModelKind, onProgress: FoldProgress) => { run: FoldRunner; close: () => void };
 
 export interface JobResult {
   summaryPath: string;
@@ -83,7 +84,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const done = new Map<number, number>();
   const started = performance.now();
   let pass = 0;
-  const { run, close } = runners(prep.kind === 'text' ? 'text' : 'dense', (p) => {
+  const { run, close } = runners(prep.kind === 'pixels' ? 'dense' : prep.kind, (p) => {
     done.set((pass * opts.repeats + p.repeat) * opts.folds + p.fold, p.epoch);
     const steps = [...done.values()].reduce((a, b) => a + b, 0);
     const elapsed = (performance.now() - started) / 1000;

@@ -17,7 +17,7 @@ import { averagePrecision, auroc } from '../../src/core/signals/metrics';
 import { Table } from '../../src/core/table/table';
 import { patchLabels } from '../../src/core/labels/patch';
 import { applyEdits } from '../../src/core/labels/edits';
-import { ROOT, SHARED_PEER, dataset, tempDir } from '../helpers';
+import { ROOT, SHARED_PEER, dataset, pooledMnist, tempDir } from '../helpers';
 
 const ENGINE = join(ROOT, 'dist/engine.js');
 
@@ -164,6 +164,30 @@ test('pixel data: without tfjs-node, an MLP on wasm by default and on cpu when f
     assert.equal(s.dataKind, 'pixels');
     assert.ok(s.oofAccuracy > 0.6, `${r.out}: accuracy ${s.oofAccuracy}`);
   }
+});
+
+test('tabular rows: logistic regression + k-NN in TypeScript (no TensorFlow.js), flipped labels ranked first', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'digits49.csv');
+  const { rows, labels } = pooledMnist(1000);
+  // 20% of the labels moved to another digit, every 5th row.
+  const truth = new Uint8Array(rows.length);
+  const lines = ['id,' + rows[0].map((_, d) => `f${d}`).join(',') + ',label'];
+  rows.forEach((r, i) => {
+    let y = labels[i];
+    if (i % 5 === 2) { truth[i] = 1; y = (y + 1 + (i % 9)) % 10; }
+    lines.push(`${i},${r.map((v) => v.toFixed(4)).join(',')},d${y}`);
+  });
+  writeFileSync(file, lines.join('\n') + '\n');
+  const c = client();
+  t.after(() => c.dispose());
+  const out = join(dir, 'out');
+  const s = await analyze(c, file, out);
+  assert.equal(s.dataKind, 'tabular');
+  assert.equal(s.model, 'logreg+knn');
+  assert.equal(s.backend, 'typescript');
+  const ap = averagePrecision(ranking(s, out), truth);
+  assert.ok(ap > 0.8, `AP ${ap}`);
 });
 
 test('LABEL_LENS_BACKEND=tensorflow: the native backend, or a clear error naming @tensorflow/tfjs-node when it does not load', async (t) => {

@@ -110,7 +110,7 @@ function runPeer(file: string, run: string, args: string[]): { probs: Float32Arr
   const counts = new Float64Array(K);
   for (const y of labels) if (y >= 0) counts[y]++;
   const joint = calibrateJoint(confidentJoint(labels, confidentClasses(probs, labels, K, thresholds), K), counts, K);
-  const flagged = flagRows(labels, suspicion, probs, K, thresholds, issuesPerClass(joint, K));
+  const flagged = flagRows(labels, suspicion, probs, K, thresholds, issuesPerClass(joint, K)); // cleanlab's rule: no cap
   return { probs, labels, suspicion, flagged, seconds };
 }
 

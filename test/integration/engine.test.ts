@@ -73,6 +73,27 @@ test('toutiao (Chinese, 15 classes) with 20% uniform noise: ranking well above c
   assert.equal(rows[0], 'id,given_label,suggested_label,suspicion,flagged,self_confidence,normalized_margin,pi_disagreement,ema_confidence,teacher_confidence,soft_label');
 });
 
+test('a small class beside big ones is not flagged wholesale (toutiao, clean labels, one class cut to 1% of rows)', async (t) => {
+  const dir = tempDir(t);
+  const src = openDataset(dataset('toutiao_news_20k'));
+  const tail = src.classes.indexOf('news_tech');
+  const others: number[] = [];
+  const tailRows: number[] = [];
+  for (let i = 0; i < 6000; i++) (src.labels[i] === tail ? tailRows : others).push(i);
+  const keep = [...others, ...tailRows.slice(0, Math.round(others.length / 99))].sort((a, b) => a - b);
+  const { bytes, index } = src.table;
+  const slice = (i: number) => bytes.subarray(index.start[i], i + 1 < src.rowCount ? index.start[i + 1] : bytes.length);
+  const file = join(dir, 'tail.csv');
+  writeFileSync(file, Buffer.concat([bytes.subarray(0, index.start[0]), ...keep.map(slice)]));
+  const c = client();
+  t.after(() => c.dispose());
+  const s = await analyze(c, file, join(dir, 'out'));
+  const small = s.classStats.find((k) => k.name === 'news_tech')!;
+  t.diagnostic(`news_tech: ${small.flagged} of ${small.given} flagged; all: ${s.flagged} of ${s.rows}`);
+  assert.ok(small.given >= 10 && small.given / s.rows < 0.011, `news_tech has ${small.given} rows`);
+  for (const k of s.classStats) if (k.given >= 10) assert.ok(k.flagged <= 0.6 * k.given, `${k.name}: ${k.flagged} of ${k.given} flagged`);
+});
+
 test('the bundled sample: flipped rows rank first, and the same seed gives the same output', async (t) => {
   const dir = tempDir(t);
   const sample = join(ROOT, 'samples/sms_spam_noisy.csv');

@@ -29,6 +29,9 @@ test('confident joint, calibration and issues per class (hand-checked)', () => {
   const cal = calibrateJoint(C, [4, 2], 2);
   assert.deepEqual([...cal], [2, 2, 0, 2]);
   assert.deepEqual([...issuesPerClass(cal, 2)], [2, 0]);
+  // With the class sizes: fewer than half of a class is ever flagged (2 of 4 is half: 1).
+  assert.deepEqual([...issuesPerClass(cal, 2, [4, 2])], [1, 0]);
+  assert.deepEqual([...issuesPerClass(cal, 2, [5, 2])], [2, 0]);
 });
 
 test('scoreRows: documented suspicion formula, suggested label, flags', () => {

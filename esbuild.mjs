@@ -17,8 +17,9 @@ const node = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  // tfjs-node is optional: required at run time when the user has it, never bundled.
-  external: ['vscode', '@tensorflow/tfjs-node'],
+  // tfjs-node, sharp and the text encoder runtime (transformers.js on onnxruntime-node, 288 MB) are
+  // optional native packages: required at run time when the user has them and asks for them, never bundled.
+  external: ['vscode', '@tensorflow/tfjs-node', '@huggingface/transformers', 'onnxruntime-node', 'sharp'],
 };
 
 const entries = [

@@ -31,6 +31,6 @@ export function noisyCopy(datasetName: string, run: string): NoisyCopy {
     if (isError === '1') { truth[row] = 1; changes.set(row, noisy); }
   }
   const path = join(OUT, `${run}.csv`);
-  if (!existsSync(path)) writeFileSync(path, patchLabels(src.table, src.roles.label!, changes));
+  if (!existsSync(path)) writeFileSync(path, patchLabels(src.textTable, src.roles.label!, changes));
   return { path, truth };
 }

@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: parse throughput and memory, detection quality and speed beside the peer, and
  * analysis time and memory at 25k–100k rows. `npm run bench -- quality [run ...]` runs only the
- * quality part (for some peer runs, or `ablation`); `parse` and `scale` run theirs.
+ * quality part (for some peer runs, or `ablation`); `parse`, `scale` and `formats` (Parquet and
+ * image folders) run theirs.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
-const parts = ['parse', 'quality', 'scale'].includes(args[0]) ? [args[0]] : ['parse', 'quality', 'scale'];
+const ALL = ['parse', 'quality', 'scale', 'formats'];
+const parts = ALL.includes(args[0]) ? [args[0]] : ALL;
 for (const p of parts) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, `${p}.ts`), ...args.slice(1)], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);

@@ -2,28 +2,49 @@
  * The review webview: a virtualized table ranked by suspicion with filters, a detail pane with soft
  * vs hard bars, the Classes and Runs views, keyboard-first actions. Knows only the webview protocol;
  * every value from the host is shown as text.
+ *
+ * Two rules keep the keyboard honest:
+ * - The order is a snapshot: acting on a row never re-ranks or re-filters the list (the host keeps
+ *   the order until the user refreshes), so after an action the cursor is on the row that followed.
+ * - A key that acts on a row acts on the row whose detail is shown, with that detail's classes. When
+ *   the cursor has moved and the new row's detail has not arrived yet, keys wait (in order) for it.
  */
-import type { ClassesView, HostMessage, InitData, PageQuery, RowDetail, RowFilter, RowView, SortKey, WebviewMessage } from '../src/protocol/webview';
+import {
+  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
+  type ApplyPreview, type ClassesView, type HostWire, type InitData, type PageQuery, type RowDetail, type RowFilter, type RowView, type SortKey, type WebviewWire,
+} from '../src/protocol/webview';
 import { renderClasses, renderRuns } from './charts';
 import { renderDetail } from './detail';
 import { clear, el, replace } from './dom';
+import { WebviewIpc } from './ipc';
 import { KEY_HELP, keyAction, type KeyAction } from './keys';
+import { count, percentNear1 } from './format';
+import { renderPicker } from './picker';
 import { STRINGS } from './strings';
 import { PAGE_SIZE, PageCache, pagesFor, visibleRange } from './virtualTable';
 
 export const ROW_HEIGHT = 26;
 
+/** Actions that act on rows: they wait until the cursor row's detail is shown. */
+const ROW_ACTIONS = new Set<KeyAction['kind']>(['applySuggestion', 'relabelTop', 'pickClass', 'smooth', 'mix', 'accept']);
+
 export class ReviewApp {
   private init: InitData | undefined;
   private strings: Record<string, string> = STRINGS;
-  private query: PageQuery = { offset: 0, limit: PAGE_SIZE, sort: 'suspicion', descending: true, filter: {} };
+  private readonly ipc: WebviewIpc;
+  private query: PageQuery = { offset: 0, limit: PAGE_SIZE, sort: 'suspicion', descending: true, filter: {}, snapshot: 0 };
   private cache = new PageCache('');
-  private requestId = 0;
-  private requests = new Map<number, string>();
   /** Position of the cursor in the current order. */
   cursor = 0;
   readonly selected = new Set<number>();
-  private detail: RowDetail | undefined;
+  /** The detail on screen; row actions act on its row. */
+  private shown: RowDetail | undefined;
+  private detailAsked: { row: number; id: number } | undefined;
+  /** Keys pressed while the cursor row's detail was on its way, in order. */
+  private readonly queue: KeyAction[] = [];
+  private stale = false;
+  private progressCount: { reviewed: number; flagged: number } | undefined;
+  private readonly recent: string[] = [];
   private classesView: ClassesView | undefined;
   private busy = false;
 
@@ -32,54 +53,65 @@ export class ReviewApp {
   private readonly notice: HTMLElement;
   private readonly scroll: HTMLElement;
   private readonly spacer: HTMLElement;
+  private readonly head: HTMLElement;
   private readonly detailPane: HTMLElement;
   private readonly classesPane: HTMLElement;
   private readonly runsPane: HTMLElement;
-  private readonly helpOverlay: HTMLElement;
+  private readonly overlay: HTMLElement;
   private readonly searchBox: HTMLInputElement;
   private readonly classFilter: HTMLSelectElement;
   private readonly showFilter: HTMLSelectElement;
   private readonly sortSelect: HTMLSelectElement;
+  private readonly columnSelect: HTMLSelectElement;
+  private readonly columnValue: HTMLElement;
+  private readonly reviewPanel: HTMLElement;
+  private widths: Record<string, number> = {};
   private readonly threshold: HTMLInputElement;
   private readonly tabs: HTMLElement[];
   private readonly panels: HTMLElement[];
   private readonly progress: HTMLElement;
 
-  constructor(root: HTMLElement, private readonly post: (m: WebviewMessage) => void) {
+  constructor(root: HTMLElement, post: (m: WebviewWire) => void) {
+    this.ipc = new WebviewIpc(post);
     const t = (k: string) => this.t(k);
     this.searchBox = el('input', { type: 'search', class: 'search', placeholder: t('search'), 'aria-label': t('search'), 'data-testid': 'search' });
     this.classFilter = el('select', { 'aria-label': t('class'), 'data-testid': 'filter-class' });
     this.showFilter = el('select', { 'aria-label': t('show'), 'data-testid': 'filter-show' });
     this.sortSelect = el('select', { 'aria-label': t('sort'), 'data-testid': 'sort' });
-    this.threshold = el('input', { type: 'number', min: 0, max: 1, step: 0.05, value: '0.9', class: 'threshold', 'aria-label': t('applyAbove'), 'data-testid': 'threshold' });
+    this.columnSelect = el('select', { 'aria-label': t('otherColumn'), 'data-testid': 'column-show', title: t('otherColumn') });
+    this.columnValue = el('span', { class: 'column-value' });
+    this.threshold = el('input', { type: 'number', min: 0, max: 1, step: 0.05, value: '0.9', class: 'threshold', 'aria-label': t('applyAbove'), title: t('applyAboveHint'), 'data-testid': 'threshold' });
     this.progress = el('span', { class: 'progress', role: 'status', 'aria-live': 'polite', 'data-testid': 'progress' });
     this.toolbar = el('div', { class: 'toolbar', role: 'toolbar' });
     this.status = el('span', { class: 'status', 'data-testid': 'status' });
     this.notice = el('span', { class: 'notice', role: 'status', 'aria-live': 'polite', 'data-testid': 'notice' });
     this.spacer = el('div', { class: 'spacer' });
+    this.head = el('div', { class: 'row head', role: 'row' });
     this.scroll = el('div', { class: 'table-scroll', role: 'grid', tabindex: 0, 'aria-label': t('review'), 'data-testid': 'review-table' }, this.spacer);
     this.detailPane = el('div', { class: 'detail', role: 'region', 'aria-label': t('softVsHard'), 'data-testid': 'detail' });
     this.classesPane = el('div', { class: 'pane', 'data-testid': 'classes-view' });
     this.runsPane = el('div', { class: 'pane', 'data-testid': 'runs-view' });
-    this.helpOverlay = el('div', { class: 'help hidden', role: 'dialog', 'aria-label': t('helpTitle'), 'data-testid': 'help' });
-    const reviewPanel = el('div', { class: 'review' },
-      el('div', { class: 'filters' }, this.searchBox, this.classFilter, this.showFilter, this.sortSelect),
-      el('div', { class: 'split' }, el('div', { class: 'table-wrap' }, this.header(), this.scroll), this.detailPane),
+    this.overlay = el('div', { class: 'help hidden', role: 'dialog', 'data-testid': 'help' });
+    const reviewPanel = this.reviewPanel = el('div', { class: 'review' },
+      el('div', { class: 'filters' }, this.searchBox, this.classFilter, this.showFilter, this.sortSelect, this.columnSelect, this.columnValue),
+      el('div', { class: 'split' }, el('div', { class: 'table-wrap' }, this.head, this.scroll), this.detailPane),
       el('div', { class: 'statusbar' }, this.status, this.notice));
     this.panels = [reviewPanel, this.classesPane, this.runsPane];
     this.tabs = ['review', 'classes', 'runs'].map((k, i) => el('button', { class: 'tab', role: 'tab', 'data-testid': `tab-${k}`, onclick: () => this.showTab(i) }, t(k)));
-    root.append(this.toolbar, el('div', { class: 'tabs', role: 'tablist' }, ...this.tabs), ...this.panels, this.helpOverlay);
+    root.append(this.toolbar, el('div', { class: 'tabs', role: 'tablist' }, ...this.tabs), ...this.panels, this.overlay);
     this.showTab(0);
     this.scroll.addEventListener('scroll', () => this.render());
     this.searchBox.addEventListener('input', () => this.setFilter({ ...this.query.filter, search: this.searchBox.value || undefined }));
-    this.classFilter.addEventListener('change', () => this.setFilter({ ...this.query.filter, given: this.classFilter.value === '' ? undefined : Number(this.classFilter.value), suggested: undefined }));
+    this.classFilter.addEventListener('change', () => this.setFilter({ ...this.query.filter, given: this.classFilter.value || undefined, suggested: undefined }));
     this.showFilter.addEventListener('change', () => this.setFilter(this.showToFilter(this.showFilter.value)));
     this.sortSelect.addEventListener('change', () => {
       const [sort, dir] = this.sortSelect.value.split(':');
       this.query = { ...this.query, sort: sort as SortKey, descending: dir === 'desc' };
       this.reset();
     });
+    this.columnSelect.addEventListener('change', () => this.showColumn(this.columnSelect.value === '' ? undefined : Number(this.columnSelect.value)));
     root.ownerDocument.addEventListener('keydown', (e) => this.onKey(e));
+    this.listen();
   }
 
   t(key: string): string {
@@ -87,13 +119,116 @@ export class ReviewApp {
   }
 
   start(): void {
-    this.post({ type: 'ready' });
+    this.ipc.command(Ready, {});
   }
 
-  private header(): HTMLElement {
-    const t = (k: string) => this.t(k);
-    return el('div', { class: 'row head', role: 'row' }, ...[['c-id', t('id')], ['c-text', t('text')], ['c-label', t('label')], ['c-sugg', t('suggested')], ['c-score', t('suspicion')], ['c-flags', '']]
-      .map(([c, s]) => el('span', { class: c, role: 'columnheader' }, s)));
+  /** A message from the host. */
+  handle(m: HostWire): void {
+    this.ipc.handle(m);
+  }
+
+  private listen(): void {
+    this.ipc.on(Init, (d) => {
+      const before = this.init;
+      this.init = d;
+      this.strings = { ...STRINGS, ...d.strings };
+      this.threshold.value = String(d.applyThreshold);
+      // The file was read again (reload, merge) with the same kind of results: the user's view and
+      // place are kept. Otherwise ranked by suspicion once there is an analysis, in file order before.
+      const keep = before !== undefined && before.hasResults === d.hasResults;
+      const known = (c: string | undefined) => (c !== undefined && d.classes.includes(c) ? c : undefined);
+      const cursor = this.cursor;
+      if (keep) this.query = { ...this.query, filter: { ...this.query.filter, given: known(this.query.filter.given), suggested: known(this.query.filter.suggested) } };
+      else {
+        this.query = { ...this.query, sort: d.hasResults ? 'suspicion' : 'row', descending: d.hasResults, filter: {} };
+        this.searchBox.value = '';
+      }
+      const show = this.showFilter.value;
+      if (!keep) this.query = { ...this.query, show: undefined };
+      this.widths = { ...(d.widths ?? {}) };
+      this.applyWidths();
+      if (!keep) clear(this.columnValue);
+      this.buildToolbar();
+      this.buildHeader();
+      this.fillFilters();
+      if (keep) {
+        this.showFilter.value = show || 'all';
+        this.classFilter.value = this.query.filter.given ?? '';
+      }
+      this.reset(keep ? cursor : 0);
+    });
+    this.ipc.on(Classes, (p) => { this.classesView = p.view; this.renderClasses(); });
+    this.ipc.on(Runs, (p) => replace(this.runsPane, renderRuns(p.runs, this.init?.classes ?? [], (k) => this.t(k))));
+    this.ipc.on(Progress, (p) => {
+      // A new job's progress replaces the last job's notice.
+      if (p.busy && !this.busy) this.notice.textContent = '';
+      this.busy = p.busy;
+      this.buildToolbar();
+      this.progress.textContent = p.busy ? `${p.fraction !== undefined ? `${Math.round(100 * p.fraction)}% · ` : ''}${p.message ?? ''}` : (p.message ?? '');
+    });
+    this.ipc.on(Changed, () => {
+      // Same order, new contents: pages are fetched again, the old ones stay on screen meanwhile.
+      this.cache.invalidate();
+      this.render();
+      this.requestDetail(true);
+    });
+    this.ipc.on(Notice, (p) => {
+      this.notice.textContent = p.message;
+      this.notice.className = `notice ${p.level}`;
+      if (p.level === 'error') this.queue.length = 0;
+    });
+  }
+
+  private buildHeader(): void {
+    const n = this.init?.columns ?? {};
+    const extra = this.init?.extraColumns?.find((c) => c.index === this.query.show);
+    const cols: [string, string | undefined][] = [['id', n.id ?? this.t('id')], ['text', n.text ?? this.t('text')], ['extra', extra?.name], ['label', n.label ?? this.t('label')], ['sugg', this.t('suggested')], ['score', this.t('pWrong')]];
+    replace(this.head, ...cols.filter(([, name]) => name !== undefined).map(([key, name]) => el('span', { class: `c-${key}`, role: 'columnheader', title: name! },
+      el('span', { class: 'head-name' }, name!),
+      // Drag to resize; the width is remembered for this file.
+      key === 'text' ? undefined : el('span', { class: 'resizer', 'data-testid': `resize-${key}`, onpointerdown: (e: Event) => this.startResize(key, e as PointerEvent) }))),
+    el('span', { class: 'c-flags', role: 'columnheader' }));
+  }
+
+  private applyWidths(): void {
+    for (const [k, w] of Object.entries(this.widths)) this.reviewPanel.style.setProperty(`--w-${k}`, `${w}px`);
+  }
+
+  private startResize(key: string, e: PointerEvent): void {
+    const cell = (e.target as HTMLElement).parentElement!;
+    const startX = e.clientX, startW = cell.getBoundingClientRect().width;
+    e.preventDefault();
+    const doc = this.head.ownerDocument;
+    const move = (m: Event) => {
+      this.widths[key] = Math.max(24, Math.round(startW + (m as PointerEvent).clientX - startX));
+      this.applyWidths();
+    };
+    const up = () => {
+      doc.removeEventListener('pointermove', move);
+      doc.removeEventListener('pointerup', up);
+      this.ipc.command(SaveLayout, { widths: this.widths });
+    };
+    doc.addEventListener('pointermove', move);
+    doc.addEventListener('pointerup', up);
+  }
+
+  /** Shows another column of the file, with a filter on it: its values when it has few, else a search. */
+  showColumn(index: number | undefined): void {
+    const col = this.init?.extraColumns?.find((c) => c.index === index);
+    this.query = { ...this.query, show: col?.index };
+    const f = { ...this.query.filter, column: undefined };
+    if (!col) clear(this.columnValue);
+    else if (col.values) {
+      const sel = el('select', { 'aria-label': `${col.name}`, 'data-testid': 'column-filter' }, el('option', { value: '' }, `${col.name}: ${this.t('any')}`), ...col.values.map((v) => el('option', { value: v }, v === '' ? this.t('empty') : v)));
+      sel.addEventListener('change', () => this.setFilter({ ...this.query.filter, column: sel.value === '' && sel.selectedIndex === 0 ? undefined : { index: col.index, equals: sel.value } }));
+      replace(this.columnValue, sel);
+    } else {
+      const input = el('input', { type: 'search', placeholder: `${col.name} ${this.t('contains')}`, 'aria-label': `${col.name} ${this.t('contains')}`, 'data-testid': 'column-filter' });
+      input.addEventListener('input', () => this.setFilter({ ...this.query.filter, column: input.value ? { index: col.index, contains: input.value } : undefined }));
+      replace(this.columnValue, input);
+    }
+    this.buildHeader();
+    this.setFilter(f);
   }
 
   private buildToolbar(): void {
@@ -102,17 +237,15 @@ export class ReviewApp {
     const btn = (key: string, testid: string, onclick: () => void, icon: string) =>
       el('vscode-button', { 'data-testid': testid, onclick, title: t(key), icon, secondary: key !== 'analyze' }, t(key));
     replace(this.toolbar,
-      btn('analyze', 'btn-analyze', () => this.post({ type: 'run', command: 'analyze' }), 'play'),
-      btn('retrain', 'btn-retrain', () => this.post({ type: 'run', command: 'retrain' }), 'refresh'),
-      this.busy ? btn('cancel', 'btn-cancel', () => this.post({ type: 'run', command: 'cancel' }), 'stop') : undefined,
+      btn('analyze', 'btn-analyze', () => this.ipc.command(Run, { job: 'analyze' }), 'play'),
+      btn('retrain', 'btn-retrain', () => this.ipc.command(Run, { job: 'retrain' }), 'refresh'),
+      this.busy ? btn('cancel', 'btn-cancel', () => this.ipc.command(Run, { job: 'cancel' }), 'stop') : undefined,
       el('span', { class: 'sep' }),
-      btn('applyAbove', 'btn-apply-above', () => {
-        const v = Number(this.threshold.value);
-        if (Number.isFinite(v) && v >= 0 && v <= 1) this.post({ type: 'applyAbove', threshold: v });
-      }, 'check-all'),
+      btn('applyAbove', 'btn-apply-above', () => this.previewApply(), 'check-all'),
       this.threshold,
       el('span', { class: 'sep' }),
-      btn('undo', 'btn-undo', () => this.post({ type: 'undo' }), 'discard'),
+      btn('undo', 'btn-undo', () => this.ipc.command(Undo, {}), 'discard'),
+      btn('refresh', 'btn-refresh', () => this.refresh(), 'list-ordered'),
       btn('help', 'btn-help', () => this.toggleHelp(), 'keyboard'),
       this.progress);
   }
@@ -120,10 +253,15 @@ export class ReviewApp {
   private fillFilters(): void {
     const d = this.init!;
     const t = (k: string) => this.t(k);
-    replace(this.classFilter, el('option', { value: '' }, t('allClasses')), ...d.classes.map((c, k) => el('option', { value: k }, c)));
+    replace(this.classFilter, el('option', { value: '' }, t('allClasses')), ...d.classes.map((c) => el('option', { value: c }, c)));
     replace(this.showFilter, ...[['all', t('all')], ['flagged', t('flagged')], ['edited', t('edited')], ['accepted', t('accepted')], ['unreviewed', t('unreviewed')]].map(([v, s]) => el('option', { value: v }, s)));
     replace(this.sortSelect, ...[['suspicion:desc', t('bySuspicion')], ['row:asc', t('byRow')], ['selfConfidence:asc', t('bySelfConfidence')], ['margin:asc', t('byMargin')]].map(([v, s]) => el('option', { value: v }, s)));
     this.sortSelect.value = `${this.query.sort}:${this.query.descending ? 'desc' : 'asc'}`;
+    this.showFilter.value = 'all';
+    const extra = d.extraColumns ?? [];
+    this.columnSelect.classList.toggle('hidden', extra.length === 0);
+    replace(this.columnSelect, el('option', { value: '' }, t('otherColumn')), ...extra.map((c) => el('option', { value: c.index }, c.name)));
+    this.columnSelect.value = this.query.show !== undefined ? String(this.query.show) : '';
   }
 
   private showToFilter(v: string): RowFilter {
@@ -140,79 +278,63 @@ export class ReviewApp {
     this.reset();
   }
 
-  /** New query: new cache, back to the top. */
-  private reset(): void {
+  /** Ranks and filters again (edited rows move to where they now belong). */
+  refresh(): void {
+    this.reset();
+  }
+
+  /** New order (a new snapshot): new cache, back to the top. */
+  private reset(at = 0): void {
+    this.query = { ...this.query, snapshot: this.query.snapshot + 1 };
     this.cache = new PageCache(JSON.stringify(this.query));
-    this.cursor = 0;
+    const scrolled = this.scroll.scrollTop;
+    this.cursor = at;
+    this.stale = false;
     this.selected.clear();
-    this.scroll.scrollTop = 0;
-    this.fetch([0]);
+    this.queue.length = 0;
+    this.scroll.scrollTop = at ? scrolled : 0;
+    this.fetch(at ? [Math.floor(at / PAGE_SIZE)] : [0]);
   }
 
   private fetch(pages: number[]): void {
-    for (const p of this.cache.missing(pages)) {
-      const id = ++this.requestId;
-      this.requests.set(id, this.cache.queryKey);
-      this.post({ type: 'requestPage', requestId: id, query: { ...this.query, offset: p * PAGE_SIZE, limit: PAGE_SIZE } });
+    const cache = this.cache;
+    for (const p of cache.missing(pages)) {
+      this.ipc.request(RequestPage, { ...this.query, offset: p * PAGE_SIZE, limit: PAGE_SIZE }, (r) => {
+        if (cache !== this.cache) return; // an answer to an old query
+        cache.put(r.offset, r.rows, r.total);
+        this.stale = r.stale;
+        this.progressCount = r.progress;
+        this.spacer.style.height = `${r.total * ROW_HEIGHT}px`;
+        if (this.cursor >= r.total && r.total > 0) this.cursor = r.total - 1;
+        this.render();
+        this.requestDetail();
+      });
     }
   }
 
-  handle(m: HostMessage): void {
-    switch (m.type) {
-      case 'init':
-        this.init = m.data;
-        this.strings = { ...STRINGS, ...m.data.strings };
-        // Ranked by suspicion once there is an analysis; in file order before.
-        this.query = { ...this.query, sort: m.data.hasResults ? 'suspicion' : 'row', descending: m.data.hasResults };
-        this.buildToolbar();
-        this.fillFilters();
-        this.reset();
-        break;
-      case 'page': {
-        if (this.requests.get(m.requestId) !== this.cache.queryKey) return; // an answer to an old query
-        this.requests.delete(m.requestId);
-        this.cache.put(m.offset, m.rows, m.total);
-        this.spacer.style.height = `${m.total * ROW_HEIGHT}px`;
-        this.render();
-        if (!this.detail || this.detail.row !== this.cache.get(this.cursor)?.row) this.requestDetail();
-        break;
-      }
-      case 'detail':
-        this.detail = m.detail;
-        replace(this.detailPane, renderDetail(m.detail, this.init?.classes ?? [], (k) => this.t(k)));
-        break;
-      case 'classes':
-        this.classesView = m.view;
-        this.renderClasses();
-        break;
-      case 'runs':
-        replace(this.runsPane, renderRuns(m.runs, this.init?.classes ?? [], (k) => this.t(k)));
-        break;
-      case 'progress':
-        // A new job's progress replaces the last job's notice.
-        if (m.busy && !this.busy) this.notice.textContent = '';
-        this.busy = m.busy;
-        this.buildToolbar();
-        this.progress.textContent = m.busy ? `${m.fraction !== undefined ? `${Math.round(100 * m.fraction)}% · ` : ''}${m.message ?? ''}` : (m.message ?? '');
-        break;
-      case 'changed':
-        this.cache.invalidate();
-        this.render();
-        this.requestDetail();
-        break;
-      case 'notice':
-        this.notice.textContent = m.message;
-        this.notice.className = `notice ${m.level}`;
-        break;
-    }
+  /** Asks for the cursor row's detail unless it is shown or on its way (`again`: its contents changed). */
+  private requestDetail(again = false): void {
+    const r = this.cache.get(this.cursor);
+    if (!r) return;
+    if (!again && (this.shown?.row === r.row || this.detailAsked?.row === r.row)) return;
+    if (this.detailAsked) this.ipc.forget(this.detailAsked.id);
+    const id = this.ipc.request(RequestDetail, { row: r.row }, (detail, asked) => {
+      this.detailAsked = undefined;
+      // Shown only while its row is still the cursor's: a late reply for a row left behind is dropped.
+      if (asked.row !== this.cache.get(this.cursor)?.row || detail.row !== asked.row) return;
+      this.shown = detail;
+      replace(this.detailPane, renderDetail(detail, this.init?.classes ?? [], (k) => this.t(k)));
+      this.drain();
+    });
+    this.detailAsked = { row: r.row, id };
   }
 
   private renderClasses(): void {
     const v = this.classesView;
     if (!v) { replace(this.classesPane, el('p', { class: 'muted' }, this.t('noAnalysis'))); return; }
     replace(this.classesPane, renderClasses(v, (k) => this.t(k),
-      (k) => { this.classFilter.value = String(k); this.showTab(0); this.setFilter({ ...this.query.filter, given: k, suggested: undefined }); },
-      (i, j) => { this.classFilter.value = String(i); this.showTab(0); this.setFilter({ ...this.query.filter, given: i, suggested: j }); }));
+      (k) => { this.classFilter.value = v.classes[k]; this.showTab(0); this.setFilter({ ...this.query.filter, given: v.classes[k], suggested: undefined }); },
+      (i, j) => { this.classFilter.value = v.classes[i]; this.showTab(0); this.setFilter({ ...this.query.filter, given: v.classes[i], suggested: v.classes[j] }); }));
   }
 
   showTab(i: number): void {
@@ -233,18 +355,28 @@ export class ReviewApp {
     clear(this.spacer);
     this.spacer.append(...rows);
     const n = this.selected.size;
-    this.status.textContent = total || this.init?.hasResults ? `${total} ${this.t('rows')}${n ? ` · ${n} ${this.t('selected')}` : ''}${this.init?.hasResults ? '' : ` · ${this.t('noAnalysis')}`}` : this.t('noAnalysis');
+    const parts = [`${total} ${this.t('rows')}`];
+    if (n) parts.push(`${n} ${this.t('selected')}`);
+    if (this.progressCount) parts.push(this.t('reviewedOf').replace('{0}', count(this.progressCount.reviewed)).replace('{1}', count(this.progressCount.flagged)));
+    if (this.stale) parts.push(this.t('orderKept'));
+    if (!this.init?.hasResults) parts.push(this.t('noAnalysis'));
+    this.status.textContent = parts.join(' · ');
   }
 
   private rowElement(r: RowView, pos: number): HTMLElement {
     const cls = ['row', pos === this.cursor ? 'cursor' : '', this.selected.has(r.row) ? 'selected' : '', r.flagged ? 'flagged' : '', r.edited ? 'edited' : '', r.damaged ? 'damaged' : ''].filter(Boolean).join(' ');
     return el('div', { class: cls, role: 'row', style: `top:${pos * ROW_HEIGHT}px`, 'aria-selected': String(pos === this.cursor), 'data-testid': `row-${pos}`, 'data-row': r.row, onclick: (e: Event) => this.click(pos, r, e as MouseEvent) },
-      el('span', { class: 'c-id', role: 'gridcell', title: `${this.t('line')} ${r.line}` }, r.id),
+      el('span', { class: 'c-id', role: 'gridcell', title: `${r.id} · ${this.t('line')} ${r.line}` }, r.id),
       el('span', { class: 'c-text', role: 'gridcell', title: r.text }, r.damaged ? this.t('damaged') : r.text),
-      el('span', { class: 'c-label', role: 'gridcell', 'data-testid': `label-${pos}` }, r.label),
-      el('span', { class: 'c-sugg', role: 'gridcell' }, r.suggested !== undefined && r.suggested !== r.label ? r.suggested : ''),
-      el('span', { class: 'c-score', role: 'gridcell' }, r.suspicion !== undefined ? el('span', { class: 'score-bar', style: `--s:${r.suspicion.toFixed(3)}` }, r.suspicion.toFixed(2)) : ''),
+      this.query.show !== undefined ? el('span', { class: 'c-extra', role: 'gridcell', title: r.extra ?? '' }, r.extra ?? '') : undefined,
+      el('span', { class: 'c-label', role: 'gridcell', title: r.edited ? `${r.given} → ${r.label}` : r.label },
+        r.edited ? el('span', { class: 'was', 'data-testid': `was-${pos}` }, r.given) : undefined, r.edited ? ' → ' : undefined,
+        el('span', { 'data-testid': `label-${pos}` }, r.label)),
+      el('span', { class: 'c-sugg', role: 'gridcell', title: r.suggested ?? '' }, r.suggested !== undefined && r.suggested !== r.label ? r.suggested : ''),
+      el('span', { class: 'c-score', role: 'gridcell', title: r.suspicion !== undefined ? `${this.t('suspicion')} ${r.suspicion.toFixed(4)}` : '' },
+        r.pWrong !== undefined ? el('span', { class: 'score-bar', style: `--s:${r.pWrong.toFixed(3)}`, 'data-testid': `pwrong-${pos}` }, percentNear1(r.pWrong)) : ''),
       el('span', { class: 'c-flags', role: 'gridcell' },
+        r.flagged ? el('span', { class: 'codicon codicon-warning flag', title: this.t('flagged'), 'data-testid': `flag-${pos}` }) : undefined,
         r.edited ? el('span', { class: 'codicon codicon-edit', title: this.t('edited') }) : undefined,
         r.accepted ? el('span', { class: 'codicon codicon-check', title: this.t('accepted') }) : undefined,
         r.smoothed ? el('span', { class: 'codicon codicon-symbol-misc', title: this.t('smooth') }) : undefined));
@@ -267,16 +399,10 @@ export class ReviewApp {
     this.requestDetail();
   }
 
-  private requestDetail(): void {
+  /** The row whose detail is shown, when it is the cursor's row. */
+  private shownRow(): RowDetail | undefined {
     const r = this.cache.get(this.cursor);
-    if (r) this.post({ type: 'requestDetail', row: r.row });
-  }
-
-  /** Rows an action applies to: the selection, else the row under the cursor. */
-  targetRows(): number[] {
-    if (this.selected.size) return [...this.selected];
-    const r = this.cache.get(this.cursor);
-    return r ? [r.row] : [];
+    return r && this.shown?.row === r.row ? this.shown : undefined;
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -288,28 +414,42 @@ export class ReviewApp {
     const a = keyAction(e);
     if (!a) return;
     e.preventDefault();
-    this.act(a);
+    if (a.kind === 'escape') { this.queue.length = 0; this.act(a); return; }
+    this.queue.push(a);
+    this.drain();
+  }
+
+  /** Performs queued keys in order; stops at a row action whose row's detail is not shown yet. */
+  private drain(): void {
+    while (this.queue.length) {
+      const a = this.queue[0];
+      if (ROW_ACTIONS.has(a.kind) && !this.shownRow()) return;
+      this.queue.shift();
+      this.act(a);
+    }
   }
 
   act(a: KeyAction): void {
-    const rows = this.targetRows();
+    const d = this.shownRow();
+    const rows = this.selected.size ? [...this.selected] : d ? [d.row] : [];
     const afterAction = () => { if (!this.selected.size) this.moveTo(this.cursor + 1); else { this.selected.clear(); this.render(); } };
     switch (a.kind) {
       case 'move': this.moveTo(this.cursor + a.delta); break;
       case 'page': this.moveTo(this.cursor + a.delta * Math.max(1, Math.floor((this.scroll.clientHeight || 600) / ROW_HEIGHT))); break;
-      case 'applySuggestion': if (rows.length) { this.post({ type: 'applySuggestion', rows }); afterAction(); } break;
+      case 'applySuggestion': if (rows.length) { this.ipc.command(ApplySuggestion, { rows }); afterAction(); } break;
       case 'relabelTop': {
-        const k = this.detail?.topClasses[a.rank];
-        if (rows.length && k !== undefined) { this.post({ type: 'relabel', rows, to: k }); afterAction(); }
+        const to = d?.topClasses[a.rank];
+        if (rows.length && to !== undefined) { this.relabel(rows, to); afterAction(); }
         break;
       }
       case 'pickClass': this.showClassPicker(rows); break;
       case 'smooth': case 'mix':
-        if (rows.length) { this.post({ type: 'smooth', rows, epsilon: this.init?.smoothingEpsilon ?? 0.1, mix: a.kind === 'mix' }); afterAction(); }
+        if (rows.length) { this.ipc.command(Smooth, { rows, epsilon: this.init?.smoothingEpsilon ?? 0.1, mix: a.kind === 'mix' }); afterAction(); }
         break;
-      case 'accept': if (rows.length) { this.post({ type: 'accept', rows }); afterAction(); } break;
-      case 'undo': this.post({ type: 'undo' }); break;
-      case 'redo': this.post({ type: 'redo' }); break;
+      case 'accept': if (rows.length) { this.ipc.command(Accept, { rows }); afterAction(); } break;
+      case 'undo': this.ipc.command(Undo, {}); break;
+      case 'redo': this.ipc.command(Redo, {}); break;
+      case 'refresh': this.refresh(); break;
       case 'toggleSelect': {
         const r = this.cache.get(this.cursor);
         if (r) { if (this.selected.has(r.row)) this.selected.delete(r.row); else this.selected.add(r.row); this.render(); }
@@ -317,23 +457,67 @@ export class ReviewApp {
       }
       case 'search': this.searchBox.focus(); break;
       case 'help': this.toggleHelp(); break;
-      case 'escape': this.helpOverlay.classList.add('hidden'); this.selected.clear(); this.render(); break;
+      case 'escape': this.closeOverlay(); this.selected.clear(); this.render(); break;
     }
+  }
+
+  private relabel(rows: number[], to: string): void {
+    this.ipc.command(Relabel, { rows, to });
+    const i = this.recent.indexOf(to);
+    if (i >= 0) this.recent.splice(i, 1);
+    this.recent.unshift(to);
+    this.recent.length = Math.min(this.recent.length, 9);
+  }
+
+  private closeOverlay(): void {
+    this.overlay.classList.add('hidden');
+    this.scroll.focus();
   }
 
   private showClassPicker(rows: number[]): void {
     if (!rows.length || !this.init) return;
-    const list = el('div', { class: 'picker', role: 'listbox', 'data-testid': 'class-picker' }, ...this.init.classes.map((c, k) =>
-      el('button', { class: 'btn', role: 'option', onclick: () => { this.post({ type: 'relabel', rows, to: k }); this.helpOverlay.classList.add('hidden'); } }, c)));
-    replace(this.helpOverlay, el('h2', {}, this.t('pickClass')), list, el('button', { class: 'btn', onclick: () => this.helpOverlay.classList.add('hidden') }, this.t('close')));
-    this.helpOverlay.classList.remove('hidden');
-    (list.firstElementChild as HTMLElement | null)?.focus();
+    const atSelection = this.selected.size > 0;
+    replace(this.overlay, renderPicker({
+      classes: this.init.classes, recent: this.recent, title: this.t('pickClass'), placeholder: this.t('filterClasses'),
+      onPick: (name) => {
+        this.closeOverlay();
+        this.relabel(rows, name);
+        if (!atSelection) this.moveTo(this.cursor + 1); else { this.selected.clear(); this.render(); }
+      },
+      onClose: () => this.closeOverlay(),
+    }));
+    this.overlay.setAttribute('aria-label', this.t('pickClass'));
+    this.overlay.classList.remove('hidden');
+    (this.overlay.querySelector('input') as HTMLInputElement | null)?.focus();
+  }
+
+  /** Bulk apply: first the preview (how many rows, from → to), then one click applies it as one undo step. */
+  private previewApply(): void {
+    const v = Number(this.threshold.value);
+    if (!Number.isFinite(v) || v < 0 || v > 1) return;
+    this.ipc.request(RequestApplyPreview, { threshold: v }, (p) => this.showPreview(p));
+  }
+
+  private showPreview(p: ApplyPreview): void {
+    const t = (k: string) => this.t(k);
+    const apply = el('vscode-button', { 'data-testid': 'btn-apply-confirm', disabled: p.rows === 0, onclick: () => { this.closeOverlay(); this.ipc.command(ApplyAbove, { threshold: p.threshold }); } }, `${t('applyN').replace('{0}', String(p.rows))}`);
+    replace(this.overlay,
+      el('h2', {}, `${t('applyPreview')} ≥ ${p.threshold}`),
+      el('p', { 'data-testid': 'preview-summary' }, t('previewSummary').replace('{0}', String(p.rows)).replace('{1}', String(p.threshold))),
+      p.pairs.length ? el('table', { class: 'preview', 'data-testid': 'preview-pairs' },
+        el('tr', {}, el('th', {}, t('from')), el('th', {}, t('to')), el('th', {}, t('rows'))),
+        ...p.pairs.slice(0, 50).map((x) => el('tr', {}, el('td', {}, x.from), el('td', {}, x.to), el('td', {}, x.count)))) : undefined,
+      p.pairs.length > 50 ? el('p', { class: 'muted', 'data-testid': 'preview-more' }, t('morePairs').replace('{0}', String(p.pairs.length - 50)).replace('{1}', String(p.pairs.slice(50).reduce((a, x) => a + x.count, 0)))) : undefined,
+      el('div', { class: 'buttons' }, apply, el('vscode-button', { secondary: true, 'data-testid': 'btn-apply-cancel', onclick: () => this.closeOverlay() }, t('cancel'))));
+    this.overlay.setAttribute('aria-label', t('applyPreview'));
+    this.overlay.classList.remove('hidden');
   }
 
   toggleHelp(): void {
-    const hidden = this.helpOverlay.classList.contains('hidden');
-    replace(this.helpOverlay, el('h2', {}, this.t('helpTitle')), el('table', {}, ...KEY_HELP.map(([k, what]) => el('tr', {}, el('th', {}, el('kbd', {}, k)), el('td', {}, what)))),
-      el('button', { class: 'btn', onclick: () => this.helpOverlay.classList.add('hidden') }, this.t('close')));
-    this.helpOverlay.classList.toggle('hidden', !hidden);
+    const hidden = this.overlay.classList.contains('hidden');
+    replace(this.overlay, el('h2', {}, this.t('helpTitle')), el('table', {}, ...KEY_HELP.map(([k, what]) => el('tr', {}, el('th', {}, el('kbd', {}, k)), el('td', {}, what)))),
+      el('button', { class: 'btn', onclick: () => this.closeOverlay() }, this.t('close')));
+    this.overlay.setAttribute('aria-label', this.t('helpTitle'));
+    this.overlay.classList.toggle('hidden', !hidden);
   }
 }

@@ -1,6 +1,7 @@
 /** The detail pane: the row's content and soft vs hard label, drawn with text nodes, canvas and SVG. */
 import type { RowDetail } from '../src/protocol/webview';
 import { el, svg } from './dom';
+import { count, percentNear1 } from './format';
 
 type T = (key: string) => string;
 
@@ -8,7 +9,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 function bars(classes: string[], d: RowDetail, t: T): HTMLElement {
   const given = classes.indexOf(d.label);
-  const order = d.soft ? d.topClasses.slice(0, 8) : classes.map((_, k) => k).slice(0, 8);
+  const order = d.soft ? d.topClasses.slice(0, 8).map((c) => classes.indexOf(c)).filter((k) => k >= 0) : classes.map((_, k) => k).slice(0, 8);
   if (given >= 0 && !order.includes(given)) order.push(given);
   const rows = order.map((k) => {
     const soft = d.soft?.[k] ?? 0;
@@ -52,7 +53,9 @@ export function renderDetail(d: RowDetail, classes: string[], t: T): HTMLElement
     el('div', {}, el('span', { class: 'muted' }, `${t('id')} `), el('span', { 'data-testid': 'detail-id' }, d.id), el('span', { class: 'muted' }, ` · ${t('line')} ${d.line}`)),
     el('div', { 'data-testid': 'detail-given' }, el('span', { class: 'muted' }, `${t('given')}: `), d.label, d.label !== d.given ? el('span', { class: 'muted' }, ` (${t('wasLabel')} ${d.given})`) : undefined),
     d.suggested !== undefined ? el('div', {}, el('span', { class: 'muted' }, `${t('suggested')}: `), el('span', { 'data-testid': 'detail-suggested' }, d.suggested)) : undefined,
-    d.suspicion !== undefined ? el('div', {}, el('span', { class: 'muted' }, `${t('suspicion')}: `), d.suspicion.toFixed(3), d.flagged ? el('span', { class: 'badge' }, t('flagged')) : undefined) : undefined,
+    d.pWrong !== undefined ? el('div', { 'data-testid': 'detail-pwrong' }, el('span', { class: 'muted' }, `${t('pWrongLong')}: `), el('strong', {}, percentNear1(d.pWrong))) : undefined,
+    d.rank ? el('div', { 'data-testid': 'detail-rank' }, el('span', { class: 'badge flagged-badge' }, t('flagged')), ` #${count(d.rank.position)} ${t('of')} ${count(d.rank.of)}`) : undefined,
+    d.suspicion !== undefined ? el('div', { class: 'muted' }, `${t('suspicion')}: ${d.suspicion.toFixed(4)}`) : undefined,
     d.kl !== undefined ? el('div', {}, el('span', { class: 'muted' }, 'KL: '), d.kl.toFixed(3), el('span', { class: 'muted' }, ` · ${t('entropy')}: `), (d.entropy ?? 0).toFixed(3)) : undefined,
     d.reason ? el('div', { class: 'reason', 'data-testid': 'detail-reason' }, d.reason) : undefined);
   return el('div', { class: 'detail-body' },

@@ -13,6 +13,7 @@ export type KeyAction =
   | { kind: 'help' }
   | { kind: 'search' }
   | { kind: 'toggleSelect' }
+  | { kind: 'refresh' }
   | { kind: 'escape' };
 
 export interface KeyInput {
@@ -30,13 +31,14 @@ export const KEY_HELP: [string, string][] = [
   ['PageDown / PageUp', 'next / previous page'],
   ['Enter', 'relabel to the suggestion'],
   ['1–9', 'relabel to the k-th most likely class'],
-  ['c', 'pick any class'],
+  ['c', 'pick any class (type to filter, arrows, Enter)'],
   ['s', 'smooth the label: (1−ε)·given + ε/K'],
   ['m', 'mix the given label with the soft label: (1−ε)·given + ε·soft'],
   ['a', 'accept the label as correct'],
   ['x / Space', 'select or unselect the row (actions apply to the selection)'],
   ['u', 'undo'],
   ['Shift+U', 'redo'],
+  ['r', 'refresh: rank and filter again (edits keep their place until then)'],
   ['/', 'search'],
   ['?', 'this help'],
   ['Esc', 'close help, clear selection'],
@@ -58,6 +60,7 @@ export function keyAction(e: KeyInput): KeyAction | undefined {
     case 'u': return { kind: 'undo' };
     case 'U': return { kind: 'redo' };
     case 'x': case ' ': return { kind: 'toggleSelect' };
+    case 'r': return { kind: 'refresh' };
     case '/': return { kind: 'search' };
     case '?': return { kind: 'help' };
     case 'Escape': return { kind: 'escape' };

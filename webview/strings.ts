@@ -13,4 +13,7 @@ export const STRINGS: Record<string, string> = {
   accuracy: 'held-out accuracy', flaggedRows: 'flagged rows', fixed: 'flagged rows fixed', pickClass: 'Relabel to…', close: 'Close',
   nothingSelected: 'No row selected', loading: 'Loading…', helpTitle: 'Keyboard', applySuggestion: 'Apply suggestion', smooth: 'Smooth', accept: 'Accept',
   undo: 'Undo', redo: 'Redo', damaged: 'damaged row (skipped)', clearFilters: 'Clear filters',
+  refresh: 'Refresh order', orderKept: 'order kept while you edit; Refresh (r) ranks again', filterClasses: 'Type to filter classes',
+  applyAboveHint: 'Relabel flagged rows whose suggested class has at least this probability', applyPreview: 'Apply suggestions',
+  applyN: 'Apply to {0} rows', previewSummary: '{0} flagged rows have a suggested class with probability ≥ {1}. One undo step.', from: 'from', to: 'to', otherColumn: 'Other column…', any: 'any', empty: '(empty)', contains: 'contains…', pWrong: 'p(wrong)', pWrongLong: 'probability the label is wrong', of: 'of', reviewedOf: 'reviewed {0} of {1} flagged', morePairs: 'and {0} more pairs ({1} rows)',
 };

@@ -26,6 +26,8 @@ export function pagesFor(first: number, last: number): number[] {
 export class PageCache {
   private pages = new Map<number, RowView[]>();
   private pending = new Set<number>();
+  /** Pages held but out of date: shown until their new contents arrive. */
+  private stale = new Set<number>();
   total = 0;
 
   constructor(readonly queryKey: string) {}
@@ -36,7 +38,7 @@ export class PageCache {
 
   /** Pages among `pages` neither held nor asked for; marks them asked. */
   missing(pages: number[]): number[] {
-    const out = pages.filter((p) => !this.pages.has(p) && !this.pending.has(p));
+    const out = pages.filter((p) => (!this.pages.has(p) || this.stale.has(p)) && !this.pending.has(p));
     out.forEach((p) => this.pending.add(p));
     return out;
   }
@@ -45,12 +47,16 @@ export class PageCache {
     const p = Math.floor(offset / PAGE_SIZE);
     this.pages.set(p, rows);
     this.pending.delete(p);
+    this.stale.delete(p);
     this.total = total;
   }
 
-  /** Drops everything (after edits) but keeps the total, so the scroll position holds. */
+  /**
+   * After edits: every page is fetched again, but the old rows stay until then. The order is the
+   * host's snapshot, so a position still names the same row and keys keep acting on the right one.
+   */
   invalidate(): void {
-    this.pages.clear();
+    for (const p of this.pages.keys()) this.stale.add(p);
     this.pending.clear();
   }
 }

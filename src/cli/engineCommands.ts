@@ -5,6 +5,7 @@ import { EngineClient, EngineError } from '../client/engineClient';
 import type { DatasetSpec, ImbalanceRemedy, PixelModel, ProgressMessage, TrainOptions } from '../protocol/engine';
 import { checkOptions } from '../protocol/engine';
 import type { Summary } from '../core/results';
+import { isDatasetFolder, stateDir } from '../core/formats/stateDir';
 import { padDisplay } from '../core/report';
 import { datasetOptions, EXIT_DATA, EXIT_OK, fileArg, parse, UsageError, type Io } from './main';
 
@@ -61,7 +62,7 @@ function specOf(file: string, v: Record<string, unknown>): DatasetSpec {
 }
 
 export function defaultOutDir(file: string): string {
-  return join(dirname(resolve(file)), '.label-lens', 'results', basename(file));
+  return isDatasetFolder(file) ? join(stateDir(resolve(file)), 'results') : join(dirname(resolve(file)), '.label-lens', 'results', basename(file));
 }
 
 function progressPrinter(io: Io, quiet: boolean): (p: ProgressMessage) => void {
@@ -123,6 +124,7 @@ function formatSummary(s: Summary, outDir: string): string {
     `${s.rows} rows, ${s.classes.length} classes, ${s.dataKind} data, ${s.model ?? 'model'} on ${s.backend}; ${s.options.folds}-fold${Number(s.options.repeats) > 1 ? ` × ${String(s.options.repeats)} repeats` : ''}, ${s.epochs} epochs`,
     `out-of-fold accuracy against the given labels: ${pct(s.oofAccuracy)}`,
     `flagged: ${s.flagged} rows (estimated noise rate ${pct(s.estimatedNoiseRate)}); ranked by ${s.ranking}${s.pruned !== undefined ? `; second pass trained without the ${s.pruned} rows the first flagged` : ''}`,
+    ...(s.images?.unreadable ? [`${s.images.unreadable} images could not be decoded and were skipped (never moved): ${s.images.unreadableList.slice(0, 5).map((u) => `${u.id} (${u.message})`).join('; ')}${s.images.unreadable > 5 ? '; …' : ''}`] : []),
     `time: ${secs}`,
     `results: ${join(outDir, 'rows.csv')}, ${join(outDir, 'summary.json')}`,
   ].join('\n');

@@ -11,6 +11,7 @@ import { formatInspect, inspect } from '../core/report';
 import { openDataset, type DatasetOptions } from '../core/table/dataset';
 import { parseEncodingName } from '../core/table/encoding';
 import { TableError } from '../core/table/problems';
+import { isUserError } from '../core/errors';
 import { commands as engineCommands } from './engineCommands';
 
 export const EXIT_OK = 0;
@@ -135,6 +136,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   } catch (err) {
     if (err instanceof UsageError) { io.err(`label-lens ${command}: ${err.message}\n\n${USAGE}`); return EXIT_USAGE; }
     if (err instanceof RangeError && /no column/.test(err.message)) { io.err(`label-lens ${command}: ${err.message}`); return EXIT_USAGE; }
+    if (isUserError(err)) { io.err(`label-lens ${command}: ${err.message}`); return err.code === 'usage' ? EXIT_USAGE : EXIT_DATA; }
     if (err instanceof TableError || err instanceof EditError || err instanceof PatchError || err instanceof FileChangedError) {
       io.err(`label-lens ${command}: ${err.message}`);
       return EXIT_DATA;

@@ -1,6 +1,7 @@
 /** The inspect report: what a dataset is made of, as data (for --json) and as text (for people). */
 import type { Dataset } from './table/dataset';
 import { formatProblem, type Problem } from './table/problems';
+import { Table } from './table/table';
 
 export interface InspectReport {
   file: string;
@@ -36,10 +37,11 @@ export function inspect(ds: Dataset): InspectReport {
   return {
     file: t.path,
     format: t.format,
-    encoding: t.encoding.name,
-    encodingWhy: t.encoding.why,
-    bom: t.encoding.bomLength > 0,
-    lineEnding: t.lineEnding === '\r\n' ? 'CRLF' : t.lineEnding === '\n' ? 'LF' : 'CR',
+    // Parquet and image folders have no text encoding of their own.
+    encoding: t instanceof Table ? t.encoding.name : 'binary',
+    encodingWhy: t instanceof Table ? t.encoding.why : `${t.format} format`,
+    bom: t instanceof Table && t.encoding.bomLength > 0,
+    lineEnding: !(t instanceof Table) ? 'none' : t.lineEnding === '\r\n' ? 'CRLF' : t.lineEnding === '\n' ? 'LF' : 'CR',
     rows: ds.rowCount,
     columns: t.header,
     kind: ds.kind,

@@ -35,6 +35,18 @@ export interface Suspect {
   reason: string;
 }
 
+/** An image dataset's decode: the model's input size, the thumbnails file, the images that failed. */
+export interface ImageResults {
+  width: number;
+  height: number;
+  /** File beside summary.json: N × width × height grey levels (uint8), the model's input. */
+  thumbnails: string;
+  decoder: string;
+  unreadable: number;
+  /** At most 1000 of them, by id (path). */
+  unreadableList: { id: string; message: string }[];
+}
+
 export interface Summary {
   kind: 'analysis' | 'retrain';
   file: string;
@@ -55,6 +67,8 @@ export interface Summary {
   joint: number[];
   imbalanceRatio: number;
   backend: string;
+  /** Image datasets: how the images were decoded and which could not be. */
+  images?: ImageResults;
   /** The model trained (fasttext, mlp, cnn); absent in summaries written before it was recorded. */
   model?: string;
   /** With the prune option: rows the first pass flagged, left out of the second pass's training. */

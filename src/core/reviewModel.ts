@@ -3,19 +3,27 @@
  * filtered, the detail of one row (soft vs hard label), class statistics; and the edit batches
  * behind each one-click action. Free of VS Code; the webview never holds the whole file.
  */
-import type { ClassesView, PageQuery, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ApplyPreview, ClassesView, ExtraColumn, PageQuery, PageResult, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
 import type { EditBatch, ReviewState, RowState } from './labels/reviewState';
 import { smoothTarget } from './labels/sidecar';
 import { readArrays, type Summary } from './results';
+import { calibrated, fitTemperature } from './signals/calibration';
 import { reasonFor } from './signals/reason';
+import { imageSourceOf, thumbnail } from './formats/images';
 
 export interface Analysis {
   summary: Summary;
   arrays: Map<string, Float32Array>;
+  /** Image datasets: the engine's decode of every image at the model's input size (N × w × h grey levels). */
+  thumbs?: Uint8Array;
 }
 
 export function loadAnalysis(arraysPath: string, summary: Summary): Analysis {
-  return { summary, arrays: readArrays(arraysPath, summary.arrays) };
+  const thumbsPath = summary.images ? join(dirname(arraysPath), summary.images.thumbnails) : undefined;
+  const thumbs = thumbsPath && existsSync(thumbsPath) ? new Uint8Array(readFileSync(thumbsPath)) : undefined;
+  return { summary, arrays: readArrays(arraysPath, summary.arrays), thumbs };
 }
 
 const PREVIEW = 240;
@@ -23,8 +31,20 @@ const DETAIL_TEXT = 20_000;
 
 export class ReviewModel {
   private analysis: Analysis | undefined;
-  private cache: { key: string; order: Int32Array } | undefined;
-  private version = 0;
+  /**
+   * The order of the last query, kept while the user edits: acting on a row must not move the rows
+   * after it (the cursor would skip one). A new snapshot, sort or filter computes it again.
+   */
+  private readonly orders = new Map<string, { order: Int32Array; edits: number }>();
+  private extras: ExtraColumn[] | undefined;
+  /** Temperature that calibrates the ensemble's probabilities against the given labels. */
+  private temperature = 1;
+  private flaggedRank: Int32Array | undefined;
+  private progressCache: { edits: number; reviewed: number; flagged: number } | undefined;
+  /** Bumped when the rows themselves may differ (reload from disk, new analysis): orders are void. */
+  private structure = 0;
+  /** Bumped on every edit, undo and save: orders computed before are stale, not void. */
+  private edits = 0;
 
   constructor(readonly state: ReviewState) {}
 
@@ -39,14 +59,67 @@ export class ReviewModel {
   setAnalysis(a: Analysis | undefined): boolean {
     if (a && a.summary.rows !== this.state.dataset.rowCount) return false;
     this.analysis = a;
-    this.invalidate();
+    this.flaggedRank = undefined;
+    const c = a?.arrays.get('consensus'), label = a?.arrays.get('label');
+    this.temperature = c && label ? fitTemperature(c, label, a!.summary.classes.length) : 1;
+    this.reset();
     return true;
   }
 
-  /** Call after edits or a reload: cached orders may no longer hold. */
-  invalidate(): void {
-    this.version++;
-    this.cache = undefined;
+  /** After an edit, undo or save: the rows are the same, their labels may differ. */
+  edited(): void {
+    this.edits++;
+  }
+
+  /** After a reload from disk or a new analysis: the rows may differ, so no order holds. */
+  reset(): void {
+    this.structure++;
+    this.edits++;
+    this.orders.clear();
+    this.extras = undefined;
+    this.progressCache = undefined;
+  }
+
+  /** Calibrated probability that the row's current label is wrong. */
+  pWrong(row: number): number | undefined {
+    const soft = this.softOf(row);
+    const st = this.state.state(row);
+    const k = this.classIndex(st.label);
+    if (!soft || k < 0 || Number.isNaN(soft[0])) return undefined;
+    return 1 - calibrated(soft, this.temperature)[k];
+  }
+
+  /** #position (1-based) of a flagged row among all flagged rows, most suspicious first, in the analysis. */
+  rank(row: number): { position: number; of: number } | undefined {
+    const flagged = this.arr('flagged'), s = this.arr('suspicion');
+    if (!flagged || !s) return undefined;
+    if (!this.flaggedRank) {
+      const rows: number[] = [];
+      for (let i = 0; i < flagged.length; i++) if (flagged[i] === 1) rows.push(i);
+      rows.sort((a, b) => s[b] - s[a] || a - b);
+      this.flaggedRank = new Int32Array(flagged.length).fill(-1);
+      rows.forEach((r, i) => { this.flaggedRank![r] = i; });
+      this.flaggedCount = rows.length;
+    }
+    const p = this.flaggedRank[row];
+    return p >= 0 ? { position: p + 1, of: this.flaggedCount } : undefined;
+  }
+  private flaggedCount = 0;
+
+  /** Flagged rows reviewed in this review or since the analysis: relabeled or accepted. */
+  progress(): { reviewed: number; flagged: number } | undefined {
+    const flagged = this.arr('flagged');
+    if (!flagged) return undefined;
+    if (this.progressCache?.edits !== this.edits) {
+      let reviewed = 0, n = 0;
+      for (let i = 0; i < flagged.length; i++) {
+        if (flagged[i] !== 1) continue;
+        n++;
+        if (this.state.state(i).accepted || this.changedSinceAnalysis(i)) reviewed++;
+      }
+      this.progressCache = { edits: this.edits, reviewed, flagged: n };
+    }
+    return { reviewed: this.progressCache.reviewed, flagged: this.progressCache.flagged };
   }
 
   private arr(name: string): Float32Array | undefined {
@@ -61,10 +134,18 @@ export class ReviewModel {
     const s = this.arr('suspicion');
     if (!s) return undefined;
     const st = this.state.state(row);
-    // A row relabeled to the suggestion, or accepted, is no longer suspect for this review.
-    if (st.accepted || (this.state.edited(row) && st.label === this.suggested(row))) return 0;
+    // A row relabeled to the suggestion since the analysis (saved or not), or accepted, is no longer
+    // suspect for this review: the analysis judged the label it read, which is gone.
+    if (st.accepted || (this.changedSinceAnalysis(row) && st.label === this.suggested(row))) return 0;
     const v = s[row];
     return Number.isNaN(v) ? undefined : v;
+  }
+
+  /** The row's current label differs from the label the analysis read. */
+  private changedSinceAnalysis(row: number): boolean {
+    const analysed = this.arr('label')?.[row];
+    if (analysed === undefined || analysed < 0) return this.state.edited(row);
+    return this.state.state(row).label !== this.classes[analysed];
   }
 
   suggested(row: number): string | undefined {
@@ -87,18 +168,51 @@ export class ReviewModel {
 
   private matches(row: number, f: RowFilter, search: string | undefined): boolean {
     const st = this.state.state(row);
-    if (f.given !== undefined && st.label !== this.classes[f.given]) return false;
-    if (f.suggested !== undefined && this.suggested(row) !== this.classes[f.suggested]) return false;
+    if (f.given !== undefined && st.label !== f.given) return false;
+    if (f.suggested !== undefined && this.suggested(row) !== f.suggested) return false;
     if (f.flagged !== undefined && this.flagged(row) !== f.flagged) return false;
     if (f.edited !== undefined && this.state.edited(row) !== f.edited) return false;
     if (f.accepted !== undefined && st.accepted !== f.accepted) return false;
     if (search && !this.text(row).toLowerCase().includes(search) && !this.state.dataset.rowId(row).toLowerCase().includes(search)) return false;
+    if (f.column) {
+      const ds = this.state.dataset;
+      if (ds.table.index.damaged[row]) return false;
+      const v = ds.table.cell(row, f.column.index);
+      if (f.column.equals !== undefined && v !== f.column.equals) return false;
+      if (f.column.contains && !v.toLowerCase().includes(f.column.contains.toLowerCase())) return false;
+    }
     return true;
   }
 
-  private order(q: PageQuery): Int32Array {
-    const key = JSON.stringify([q.sort, q.descending, q.filter, this.version]);
-    if (this.cache?.key === key) return this.cache.order;
+  /**
+   * The file's columns other than id, text and label (and pixels), which the table can show and
+   * filter. A column with at most 50 distinct values among its first 100,000 rows lists them.
+   */
+  extraColumns(): ExtraColumn[] {
+    if (this.extras) return this.extras;
+    const ds = this.state.dataset;
+    const r = ds.roles;
+    const taken = new Set<number>([r.id, r.text, r.label].filter((c): c is number => c !== undefined));
+    if (r.pixels) for (const c of r.pixels.columns) taken.add(c);
+    const cols = ds.table.header.map((name, index) => ({ name, index })).filter((c) => !taken.has(c.index)).slice(0, 50);
+    const n = Math.min(ds.rowCount, 100_000);
+    this.extras = cols.map(({ name, index }) => {
+      const seen = new Set<string>();
+      for (let i = 0; i < n && seen.size <= 50; i++) if (!ds.table.index.damaged[i]) seen.add(ds.table.cell(i, index));
+      return seen.size <= 50 ? { index, name, values: [...seen].sort() } : { index, name };
+    });
+    return this.extras;
+  }
+
+  /** The few orders used last are kept (a filter toggled off and on again finds its order unchanged). */
+  private order(q: PageQuery): { order: Int32Array; edits: number } {
+    const key = JSON.stringify([q.sort, q.descending, q.filter, q.snapshot, this.structure]);
+    const kept = this.orders.get(key);
+    if (kept) {
+      this.orders.delete(key);
+      this.orders.set(key, kept);
+      return kept;
+    }
     const n = this.state.dataset.rowCount;
     const search = q.filter.search?.trim().toLowerCase() || undefined;
     const rows: number[] = [];
@@ -129,28 +243,30 @@ export class ReviewModel {
       suggested: () => text((r) => this.suggested(r) ?? ''),
     };
     rows.sort(cmp[q.sort]());
-    const order = Int32Array.from(rows);
-    this.cache = { key, order };
-    return order;
+    const entry = { order: Int32Array.from(rows), edits: this.edits };
+    this.orders.set(key, entry);
+    if (this.orders.size > 4) this.orders.delete(this.orders.keys().next().value!);
+    return entry;
   }
 
-  rowView(row: number): RowView {
+  rowView(row: number, show?: number): RowView {
     const ds = this.state.dataset;
     const st = this.state.state(row);
     const t = this.text(row);
     return {
       row, id: ds.rowId(row), line: ds.table.index.line[row], text: t.length > PREVIEW ? `${t.slice(0, PREVIEW)}…` : t,
-      given: ds.labelName(row), label: st.label, suggested: this.suggested(row), suspicion: this.suspicion(row),
+      given: ds.labelName(row), label: st.label, suggested: this.suggested(row), suspicion: this.suspicion(row), pWrong: this.pWrong(row),
       flagged: this.flagged(row), edited: this.state.edited(row), accepted: st.accepted, smoothed: st.soft !== undefined,
       damaged: ds.table.index.damaged[row] === 1,
+      ...(show !== undefined && !ds.table.index.damaged[row] ? { extra: ds.table.cell(row, show).slice(0, PREVIEW) } : {}),
     };
   }
 
-  page(q: PageQuery): { total: number; rows: RowView[] } {
-    const order = this.order(q);
+  page(q: PageQuery): PageResult {
+    const { order, edits } = this.order(q);
     const rows: RowView[] = [];
-    for (let i = q.offset; i < Math.min(order.length, q.offset + q.limit); i++) rows.push(this.rowView(order[i]));
-    return { total: order.length, rows };
+    for (let i = q.offset; i < Math.min(order.length, q.offset + q.limit); i++) rows.push(this.rowView(order[i], q.show));
+    return { total: order.length, offset: q.offset, rows, stale: edits !== this.edits, progress: this.progress() };
   }
 
   softOf(row: number): number[] | undefined {
@@ -160,14 +276,32 @@ export class ReviewModel {
     return Array.from(c.subarray(row * K, row * K + K));
   }
 
+  /**
+   * The image of a row of an image dataset, as grey levels: decoded here (up to 64×64, cached), or
+   * the engine's decode at the model's size when this host cannot decode it (WebP).
+   */
+  private imageThumbnail(row: number): RowDetail['pixels'] {
+    const ds = this.state.dataset;
+    const src = imageSourceOf(ds.table, ds.roles);
+    const t = src ? thumbnail(src.imagePath(row)) : 'no image';
+    if (typeof t !== 'string') return { width: t.width, height: t.height, values: Array.from(t.data) };
+    const im = this.analysis?.summary.images;
+    const all = this.analysis?.thumbs;
+    if (!im || !all) return undefined;
+    const D = im.width * im.height;
+    return { width: im.width, height: im.height, values: Array.from(all.subarray(row * D, row * D + D)) };
+  }
+
   detail(row: number): RowDetail {
     const ds = this.state.dataset;
     const base = this.rowView(row);
     const K = this.classes.length;
-    const d: RowDetail = { ...base, topClasses: [] };
+    const d: RowDetail = { ...base, topClasses: [], rank: this.rank(row) };
     if (ds.roles.text !== undefined && !base.damaged) {
       const t = ds.table.cell(row, ds.roles.text);
       d.fullText = t.length > DETAIL_TEXT ? `${t.slice(0, DETAIL_TEXT)}…` : t;
+    } else if (ds.roles.images && !base.damaged) {
+      d.pixels = this.imageThumbnail(row);
     } else if (ds.roles.pixels && !base.damaged) {
       const cells = ds.table.row(row);
       d.pixels = { width: ds.roles.pixels.width, height: ds.roles.pixels.height, values: ds.roles.pixels.columns.map((c) => Math.max(0, Math.min(255, Number(cells[c]) || 0))) };
@@ -183,7 +317,7 @@ export class ReviewModel {
       const y = this.classIndex(base.given);
       if (y >= 0) d.kl = -Math.log(Math.max(1e-12, soft[y]));
       d.entropy = -soft.reduce((s, p) => s + (p > 0 ? p * Math.log(p) : 0), 0);
-      d.topClasses = soft.map((p, k) => [p, k] as const).sort((a, b) => b[0] - a[0]).slice(0, 9).map(([, k]) => k);
+      d.topClasses = soft.map((p, k) => [p, k] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 9).map(([, k]) => this.classes[k]);
       const s = this.analysis!.summary;
       const teacher = this.arr('teacher');
       d.reason = y >= 0 ? reasonFor({ classes: this.classes, given: y, consensus: soft, teacher: teacher?.subarray(row * K, row * K + K), piDisagree: this.arr('piDisagree')?.[row], piPasses: s.piPasses, flips: this.arr('flips')?.[row], epochs: s.epochs }) : undefined;
@@ -192,7 +326,7 @@ export class ReviewModel {
         const n = ds.rowCount;
         d.history = Array.from({ length: s.epochs }, (_, e) => h[e * n + row]).filter((v) => !Number.isNaN(v));
       }
-    } else d.topClasses = this.classes.map((_, k) => k).slice(0, 9);
+    } else d.topClasses = this.classes.slice(0, 9);
     return d;
   }
 
@@ -225,8 +359,7 @@ export class ReviewModel {
     return { reason: what, score: score !== undefined && !Number.isNaN(score) ? +score.toFixed(4) : undefined };
   }
 
-  relabel(rows: number[], to: number, label = 'Relabel'): EditBatch {
-    const cls = this.classes[to];
+  relabel(rows: number[], cls: string, label = 'Relabel'): EditBatch {
     return this.state.change(label, rows, (_, s) => ({ ...s, label: cls }), (r) => this.why(r, `relabeled to ${cls} in review`));
   }
 
@@ -255,12 +388,48 @@ export class ReviewModel {
     return this.state.change('Accept label', rows, (_, s) => ({ ...s, accepted: true }), (r) => this.why(r, 'accepted as correct in review'));
   }
 
-  /** Every flagged row with suspicion ≥ threshold, relabeled to its suggestion: one undo step. */
-  applyAbove(threshold: number): EditBatch {
-    const s = this.arr('suspicion');
+  /**
+   * The rows "apply suggestions ≥ threshold" relabels: flagged, not yet reviewed (not edited, not
+   * accepted), labeled, and the ensemble gives the suggested class a probability ≥ threshold. The
+   * threshold is on the probability of the new label, not on suspicion: a row can be very
+   * suspicious while its suggestion is a coin toss between two other classes.
+   */
+  rowsAbove(threshold: number): number[] {
+    const suggested = this.arr('suggested');
+    const c = this.arr('consensus');
     const rows: number[] = [];
-    if (s) for (let i = 0; i < s.length; i++) if (this.flagged(i) && s[i] >= threshold) rows.push(i);
-    return this.applySuggestion(rows, `Apply ${rows.length} suggestions ≥ ${threshold}`);
+    if (!suggested || !c) return rows;
+    const K = this.classes.length;
+    const ds = this.state.dataset;
+    for (let i = 0; i < ds.rowCount; i++) {
+      if (!this.flagged(i) || ds.labels[i] < 0 || ds.table.index.damaged[i]) continue;
+      const st = this.state.state(i);
+      if (st.accepted || this.state.edited(i) || st.label === '') continue;
+      const k = suggested[i];
+      if (!(k >= 0) || this.classes[k] === st.label) continue;
+      if (c[i * K + k] >= threshold) rows.push(i);
+    }
+    return rows;
+  }
+
+  /** What applyAbove would do: how many rows and the from → to counts, largest first. */
+  previewAbove(threshold: number): ApplyPreview {
+    const rows = this.rowsAbove(threshold);
+    const pairs = new Map<string, { from: string; to: string; count: number }>();
+    for (const r of rows) {
+      const from = this.state.state(r).label, to = this.suggested(r)!;
+      const key = JSON.stringify([from, to]);
+      const p = pairs.get(key) ?? { from, to, count: 0 };
+      p.count++;
+      pairs.set(key, p);
+    }
+    return { threshold, rows: rows.length, pairs: [...pairs.values()].sort((a, b) => b.count - a.count || (a.from < b.from ? -1 : a.from > b.from ? 1 : 0)) };
+  }
+
+  /** Every row of `rowsAbove(threshold)`, relabeled to its suggestion: one undo step. */
+  applyAbove(threshold: number): EditBatch {
+    const rows = this.rowsAbove(threshold);
+    return this.applySuggestion(rows, `Apply ${rows.length} suggestions with p ≥ ${threshold}`);
   }
 
   /** Rows the analysis flagged whose label now differs from the label it analysed. */

@@ -1,5 +1,5 @@
 /**
- * K-fold cross-validation: stratified folds, one trainer per fold (in parallel workers when asked),
+ * K-fold cross-validation: stratified folds (duplicate groups kept whole), one trainer per fold (in parallel workers when asked),
  * and the fold outputs gathered into per-row arrays in file order.
  */
 import { Random } from '../core/random';
@@ -16,6 +16,52 @@ export function stratifiedFolds(labels: Int32Array, K: number, folds: number, se
     rng.shuffle(rows);
     rows.forEach((r, j) => { out[r] = (offset + j) % folds; });
     offset = (offset + rows.length) % folds;
+  }
+  return out;
+}
+
+/**
+ * Stratified K-fold that keeps groups whole (scikit-learn's StratifiedGroupKFold, greedy): every row
+ * of a duplicate group lands in the same fold, so no row is predicted by a model that trained on its
+ * copy, and classes stay as evenly spread as the groups allow. `group[i]` ≥ 0 names row i's group,
+ * −1 a row on its own. Groups of two or more rows go first, largest first (ties in seeded order),
+ * each to the fold where its classes are least represented so far; then the rows on their own fill
+ * each class's folds up evenly. Without any group the split is exactly `stratifiedFolds`'.
+ * Pure: a function of labels, groups, K, folds and seed only.
+ */
+export function groupStratifiedFolds(labels: Int32Array, group: Int32Array | undefined, K: number, folds: number, seed: number): Int8Array {
+  const N = labels.length;
+  const members = new Map<number, number[]>();
+  if (group) for (let i = 0; i < N; i++) if (group[i] >= 0 && labels[i] >= 0) { const m = members.get(group[i]); if (m) m.push(i); else members.set(group[i], [i]); }
+  const multi = [...members.values()].filter((m) => m.length > 1);
+  if (multi.length === 0) return stratifiedFolds(labels, K, folds, seed);
+  const out = new Int8Array(N).fill(-1);
+  const rng = new Random(seed);
+  const total = new Float64Array(K);
+  for (let i = 0; i < N; i++) if (labels[i] >= 0) total[labels[i]]++;
+  const count = Array.from({ length: folds }, () => new Float64Array(K));
+  const size = new Float64Array(folds);
+  rng.shuffle(multi);
+  multi.sort((a, b) => b.length - a.length); // stable: equal sizes keep the seeded order
+  for (const m of multi) {
+    let best = 0, bestEval = Infinity;
+    for (let f = 0; f < folds; f++) {
+      let e = 0;
+      for (const r of m) e += count[f][labels[r]] / total[labels[r]];
+      if (e < bestEval - 1e-12 || (Math.abs(e - bestEval) <= 1e-12 && size[f] < size[best])) { best = f; bestEval = e; }
+    }
+    for (const r of m) { out[r] = best; count[best][labels[r]]++; size[best]++; }
+  }
+  const byClass: number[][] = Array.from({ length: K }, () => []);
+  for (let i = 0; i < N; i++) if (labels[i] >= 0 && out[i] < 0) byClass[labels[i]].push(i);
+  for (let k = 0; k < K; k++) {
+    const rows = byClass[k];
+    rng.shuffle(rows);
+    for (const r of rows) {
+      let best = 0;
+      for (let f = 1; f < folds; f++) if (count[f][k] < count[best][k] || (count[f][k] === count[best][k] && size[f] < size[best])) best = f;
+      out[r] = best; count[best][k]++; size[best]++;
+    }
   }
   return out;
 }
@@ -43,8 +89,8 @@ export interface CrossValResult {
 export type FoldRunner = (input: FoldInput) => Promise<FoldOutput>;
 
 /** The fold split of repeat r: repeat 0 is the split of a run without repeats. */
-export function foldsOfRepeat(labels: Int32Array, K: number, folds: number, seed: number, repeat: number): Int8Array {
-  return stratifiedFolds(labels, K, folds, seed + repeat * 7919);
+export function foldsOfRepeat(labels: Int32Array, K: number, folds: number, seed: number, repeat: number, group?: Int32Array): Int8Array {
+  return groupStratifiedFolds(labels, group, K, folds, seed + repeat * 7919);
 }
 
 /**
@@ -52,11 +98,11 @@ export function foldsOfRepeat(labels: Int32Array, K: number, folds: number, seed
  * next repeat's folds without waiting), and gathers the outputs: each row's out-of-fold predictions
  * averaged over the repeats, Π-model disagreements summed.
  */
-export async function crossValidate(base: Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'>, run: FoldRunner, parallel: number): Promise<CrossValResult> {
+export async function crossValidate(base: Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'>, run: FoldRunner, parallel: number, group?: Int32Array): Promise<CrossValResult> {
   const { classes: K, labels, options } = base;
   const N = labels.length;
   const { folds, repeats, seed } = options;
-  const splits = Array.from({ length: repeats }, (_, r) => foldsOfRepeat(labels, K, folds, seed, r));
+  const splits = Array.from({ length: repeats }, (_, r) => foldsOfRepeat(labels, K, folds, seed, r, group));
   const outputs: FoldOutput[] = [];
   const tasks = repeats * folds;
   let next = 0;

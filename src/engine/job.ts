@@ -15,6 +15,7 @@ import { packArrays, type Summary, type Suspect } from '../core/results';
 import { quoteIfNeeded } from '../core/table/csv';
 import { DEFAULT_TRAIN_OPTIONS, type AnalyzeRequest, type ProgressMessage, type RetrainRequest, type TrainOptions } from '../protocol/engine';
 import { prepare } from './prepare';
+import { decodeImages, type DecodedImages } from './images';
 import { crossValidate, type CrossValResult } from './crossval';
 import type { FoldRunner } from './crossval';
 import type { FoldProgress } from './trainFold';
@@ -59,6 +60,8 @@ interface Trained {
   seconds: Record<string, number>;
   /** Rows left out of the second pass's training (prune). */
   pruned?: number;
+  /** The decoded images of an image dataset (for thumbnails and the unreadable list). */
+  images?: DecodedImages;
 }
 
 async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory, useSidecar: boolean): Promise<Trained> {
@@ -74,7 +77,12 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   lap('load');
   check();
   emit({ phase: 'featurize', fraction: 0.02, message: `featurizing ${ds.rowCount} rows (${ds.kind})` });
-  const prep = prepare(ds, options, sidecar);
+  let images: DecodedImages | undefined;
+  if (ds.roles.images) {
+    images = await decodeImages(ds, (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `decoding images: ${done} of ${total}` }), check);
+    if (images.failed.length) emit({ phase: 'featurize', fraction: 0.05, message: `${images.failed.length} images could not be decoded and are skipped: ${images.failed.slice(0, 3).map((f) => `${f.id} (${f.message})`).join('; ')}${images.failed.length > 3 ? '; …' : ''}` });
+  }
+  const prep = prepare(ds, options, sidecar, undefined, images);
   const opts = prep.base.options;
   lap('featurize');
   check();
@@ -117,7 +125,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
   const scores = score(cv);
   lap('score');
-  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned };
+  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images };
 }
 
 function summarize(kind: Summary['kind'], tr: Trained): Omit<Summary, 'arrays'> {
@@ -214,6 +222,14 @@ function writeResults(outDir: string, kind: Summary['kind'], tr: Trained, before
   writeFileSync(arraysPath, buffer);
   writeFileSync(rowsCsvPath, rowsCsv(tr));
   const summary: Summary = { ...summarize(kind, tr), arrays: entries, before };
+  if (tr.images) {
+    // Thumbnails from the training decode, for the review editor (and WebP, which it cannot decode itself).
+    writeFileSync(join(outDir, `${prefix}thumbs.bin`), tr.images.pixels);
+    summary.images = {
+      width: tr.images.width, height: tr.images.height, thumbnails: `${prefix}thumbs.bin`, decoder: tr.images.decoder,
+      unreadable: tr.images.failed.length, unreadableList: tr.images.failed.slice(0, 1000).map(({ id, message }) => ({ id, message })),
+    };
+  }
   writeFileSync(summaryPath, JSON.stringify(summary, null, 1));
   return { summaryPath, arraysPath, rowsCsvPath, summary };
 }

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { warmUp, workerRunners } from './foldPool';
 import { TableError } from '../core/table/problems';
 import { PrepareError } from './prepare';
+import { isUserError } from '../core/errors';
 
 const send = (m: EngineMessage) => { if (process.send) process.send(m); };
 
@@ -32,7 +33,7 @@ async function handle(req: Exclude<EngineRequest, { type: 'cancel' }>): Promise<
     send({ type: 'result', jobId: req.jobId, summaryPath: res.summaryPath, arraysPath: res.arraysPath, rowsCsvPath: res.rowsCsvPath });
   } catch (err) {
     if (job.cancelled || err instanceof CancelledError) send({ type: 'error', jobId: req.jobId, code: 'cancelled', message: 'cancelled' });
-    else if (err instanceof TableError || err instanceof PrepareError || (err as NodeJS.ErrnoException).code === 'ENOENT') send({ type: 'error', jobId: req.jobId, code: 'data', message: (err as Error).message });
+    else if (err instanceof TableError || err instanceof PrepareError || isUserError(err) || (err as NodeJS.ErrnoException).code === 'ENOENT') send({ type: 'error', jobId: req.jobId, code: 'data', message: (err as Error).message });
     else send({ type: 'error', jobId: req.jobId, code: 'internal', message: (err as Error).message, details: (err as Error).stack });
   } finally {
     cancelHooks.delete(req.jobId);

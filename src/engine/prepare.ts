@@ -4,9 +4,11 @@
  */
 import type { Dataset } from '../core/table/dataset';
 import type { Sidecar } from '../core/labels/sidecar';
+import { embeddingColumn, type EmbeddingRows } from '../core/embeddings';
 import type { TrainOptions } from '../protocol/engine';
 import { DEFAULT_TEXT_FEATURES, hashTexts, type SparseRows } from './featurize/text';
 import { TEXT_MODEL, type DenseRows, type FoldInput } from './trainFold';
+import type { DecodedImages } from './images';
 
 export class PrepareError extends Error {}
 
@@ -18,19 +20,25 @@ export const DENSE_MODEL = { hidden: 256, dropout: 0.3, lr: 0.001, batch: 64, ep
 
 export interface Prepared {
   base: Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'>;
-  kind: 'text' | 'pixels' | 'tabular';
+  kind: 'embedding' | 'text' | 'pixels' | 'tabular';
   /** Rows whose targets came from the sidecar. */
   softTargets: number;
 }
 
-export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar): Prepared {
-  const kind = ds.kind;
+/**
+ * `embeddings`: vectors the user brought (a .npy file, an encoder's output); an embedding column
+ * of the dataset is read here. Either way the dense model learns from them instead of the text.
+ * `images`: the decoded image files of an image dataset (folder or path column); rows that failed are not trained on.
+ */
+export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embeddings?: EmbeddingRows, images?: DecodedImages): Prepared {
+  const kind = embeddings ? 'embedding' : ds.kind;
   if (kind === 'none') throw new PrepareError(`${ds.table.name}: nothing to learn from: expected a text column, pixel columns or numeric feature columns (see inspect)`);
   if (ds.roles.label === undefined) throw new PrepareError(`${ds.table.name}: no label column; name it with --label`);
   const K = ds.classes.length;
   if (K < 2) throw new PrepareError(`${ds.table.name}: ${K} class${K === 1 ? '' : 'es'}: expected at least 2 to train a classifier`);
   const N = ds.rowCount;
   const labels = ds.labels.slice();
+  if (images) for (let i = 0; i < N; i++) if (!images.ok[i] && labels[i] >= 0) labels[i] = -2;
   let labeled = 0;
   for (let i = 0; i < N; i++) if (labels[i] >= 0) labeled++;
   if (labeled < opts.folds * 2) throw new PrepareError(`${ds.table.name}: ${labeled} labeled rows: expected at least ${opts.folds * 2} for ${opts.folds}-fold cross-validation`);
@@ -66,8 +74,12 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar): Pre
       base.extraRows = Int32Array.from(extraNames, (_, k) => N + k);
       base.extraLabels = Int32Array.from(extraNames, (_, k) => k);
     }
+  } else if (kind === 'embedding') {
+    const e = embeddings ?? embeddingColumn(N, (i) => ds.table.cell(i, ds.roles.embedding!), (i) => ds.table.index.line[i], (i) => ds.table.index.damaged[i] === 1, ds.table.header[ds.roles.embedding!], ds.table.path);
+    base.dense = { x: standardize(e.x.slice(), N, e.dim), dim: e.dim };
   } else {
-    base.dense = kind === 'pixels' ? pixelRows(ds) : tabularRows(ds);
+    if (kind === 'pixels' && ds.roles.images && !images) throw new PrepareError(`${ds.table.name}: the images were not decoded`);
+    base.dense = images ? imageRows(images) : kind === 'pixels' ? pixelRows(ds) : tabularRows(ds);
   }
   return { base, kind, softTargets };
 }
@@ -104,6 +116,25 @@ function pixelRows(ds: Dataset): DenseRows {
   // Grey levels 0..255 or already 0..1.
   if (max > 1) for (let i = 0; i < x.length; i++) x[i] /= 255;
   return { x, dim: D, image: { width: px.width, height: px.height } };
+}
+
+function imageRows(img: DecodedImages): DenseRows {
+  const x = new Float32Array(img.pixels.length);
+  for (let i = 0; i < x.length; i++) x[i] = img.pixels[i] / 255;
+  return { x, dim: img.width * img.height, image: { width: img.width, height: img.height } };
+}
+
+/** Each column to mean 0 and standard deviation 1, in place. */
+function standardize(x: Float32Array, N: number, D: number): Float32Array {
+  const sum = new Float64Array(D);
+  const sum2 = new Float64Array(D);
+  for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) { const v = x[i * D + d]; sum[d] += v; sum2[d] += v * v; }
+  for (let d = 0; d < D; d++) {
+    const mean = sum[d] / N;
+    const sd = Math.sqrt(Math.max(1e-12, sum2[d] / N - mean * mean));
+    for (let i = 0; i < N; i++) x[i * D + d] = (x[i * D + d] - mean) / sd;
+  }
+  return x;
 }
 
 function tabularRows(ds: Dataset): DenseRows {

@@ -1,84 +1,20 @@
-/** Extension entry: the review editor, the commands, the engine and its log. */
+/** Extension entry: the engine and its log, the review editor, the commands. */
 import * as vscode from 'vscode';
-import { writeFileSync } from 'node:fs';
-import { quoteIfNeeded } from '../core/table/csv';
-import { readConfig } from './config';
+import { registerCommands } from './commands';
 import { EngineHost } from './engineHost';
 import { LabelEditorProvider, VIEW_TYPE } from './labelEditor';
-import type { LabelDocument } from './labelDocument';
-
-const DATASET = /\.(csv|tsv|tab|jsonl|ndjson)$/i;
+import { EDITS_SCHEME, EditsContent } from './outsideChange';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Label Lens');
   const engine = new EngineHost(context.extensionPath, log);
-  const editor = new LabelEditorProvider(context, engine);
-  context.subscriptions.push(log, engine, vscode.window.registerCustomEditorProvider(VIEW_TYPE, editor, {
+  const edits = new EditsContent();
+  const editor = new LabelEditorProvider(context, engine, edits);
+  context.subscriptions.push(log, engine, vscode.workspace.registerTextDocumentContentProvider(EDITS_SCHEME, edits), vscode.window.registerCustomEditorProvider(VIEW_TYPE, editor, {
     webviewOptions: { retainContextWhenHidden: true },
     supportsMultipleEditorsPerDocument: false,
   }));
-
-  /** The review to act on, or a helpful message when there is none. */
-  const review = async (): Promise<LabelDocument | undefined> => {
-    if (editor.active) return editor.active;
-    const uri = vscode.window.activeTextEditor?.document.uri;
-    if (uri && DATASET.test(uri.fsPath)) {
-      await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
-      return editor.active;
-    }
-    void vscode.window.showInformationMessage(vscode.l10n.t('Open a CSV, TSV or JSON Lines dataset with "Label Lens: Open for Review" first.'));
-    return undefined;
-  };
-
-  const commands: Record<string, (...args: unknown[]) => unknown> = {
-    'labelLens.openForReview': async (arg?: unknown) => {
-      let uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
-      if (!uri || !DATASET.test(uri.fsPath)) {
-        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { [vscode.l10n.t('Datasets')]: ['csv', 'tsv', 'jsonl', 'ndjson'] }, openLabel: vscode.l10n.t('Open for Review') });
-        uri = picked?.[0];
-      }
-      if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
-    },
-    'labelLens.analyze': async () => { const d = await review(); if (d) await editor.analyze(d); },
-    'labelLens.retrain': async () => { const d = await review(); if (d) await editor.retrain(d); },
-    'labelLens.cancel': () => { if (!engine.cancel()) void vscode.window.showInformationMessage(vscode.l10n.t('Label Lens is not running anything.')); },
-    'labelLens.applyAboveThreshold': async () => {
-      const d = await review();
-      if (!d) return;
-      if (!d.model.hasAnalysis) { void vscode.window.showInformationMessage(vscode.l10n.t('Run "Label Lens: Analyze" first.')); return; }
-      const value = await vscode.window.showInputBox({
-        prompt: vscode.l10n.t('Relabel every flagged row whose suspicion is at least this to its suggestion (one undo step)'),
-        value: String(readConfig().applyThreshold),
-        validateInput: (v) => (Number.isFinite(Number(v)) && Number(v) >= 0 && Number(v) <= 1 ? undefined : vscode.l10n.t('A number from 0 to 1')),
-      });
-      if (value !== undefined) editor.applyAbove(d, Number(value));
-    },
-    'labelLens.exportSoftLabels': async () => {
-      const d = await review();
-      if (!d) return;
-      if (!d.model.hasAnalysis) { void vscode.window.showInformationMessage(vscode.l10n.t('Run "Label Lens: Analyze" first.')); return; }
-      const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(d.uri.fsPath.replace(/(\.\w+)?$/, '.soft.csv')), filters: { CSV: ['csv'] } });
-      if (!target) return;
-      const ds = d.state.dataset;
-      const lines = ['id,label,soft_label'];
-      for (let i = 0; i < ds.rowCount; i++) {
-        const soft = d.model.softOf(i);
-        const st = d.state.state(i);
-        const obj: Record<string, number> = {};
-        const source = st.soft ?? (soft ? Object.fromEntries(d.model.classes.map((c, k) => [c, soft[k]])) : {});
-        for (const [c, p] of Object.entries(source)) if (p >= 0.001) obj[c] = +p.toFixed(4);
-        lines.push([quoteIfNeeded(ds.rowId(i), ',', false), quoteIfNeeded(st.label, ',', false), quoteIfNeeded(JSON.stringify(obj), ',', false)].join(','));
-      }
-      writeFileSync(target.fsPath, lines.join('\n') + '\n');
-      void vscode.window.showInformationMessage(vscode.l10n.t('Soft labels written to {0}', target.fsPath));
-    },
-    'labelLens.showLog': () => log.show(),
-    'labelLens.restartEngine': () => { engine.restart(); void vscode.window.showInformationMessage(vscode.l10n.t('Label Lens engine restarted.')); },
-    'labelLens.openSample': async () => {
-      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.joinPath(context.extensionUri, 'samples', 'sms_spam_noisy.csv'), VIEW_TYPE);
-    },
-  };
-  for (const [id, fn] of Object.entries(commands)) context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  registerCommands({ context, editor, engine, log });
 }
 
 export function deactivate(): void {

@@ -1,16 +1,22 @@
 /**
- * A dataset opened for review: the file's bytes and row index (ReviewState), the edit batches VS
- * Code keeps on its undo stack, the latest analysis and the history of runs. Heavy work is the
- * engine's; this object only reads result files and patches labels.
+ * A dataset opened for review: the file's rows and unsaved edits (ReviewState), the queries and views
+ * over them (ReviewModel), the edit batches VS Code keeps on its undo stack, the latest analysis and
+ * the history of runs. It owns its save, revert and backup, watches its file for changes made
+ * elsewhere, and disposes what it listens to. Heavy work is the engine's; this object only reads
+ * result files and patches labels.
  */
 import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { ReviewState, type EditBatch } from '../core/labels/reviewState';
+import { pendingEdits, reapplyEdits, type Reapplied } from '../core/reapplyEdits';
 import { ReviewModel, loadAnalysis } from '../core/reviewModel';
 import type { Summary } from '../core/results';
+import { Table } from '../core/table/table';
 import type { RunView } from '../protocol/webview';
+
+interface Stamp { size: number; mtimeMs: number }
 
 export class LabelDocument implements vscode.CustomDocument {
   readonly state: ReviewState;
@@ -18,19 +24,58 @@ export class LabelDocument implements vscode.CustomDocument {
   readonly outDir: string;
   runs: RunView[] = [];
 
+  private readonly disposables: vscode.Disposable[] = [];
   private readonly _onDidChange = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<LabelDocument>>();
   /** Edits for VS Code's undo stack and dirty state. */
   readonly onDidChange = this._onDidChange.event;
-  private readonly _onDidRefresh = new vscode.EventEmitter<void>();
-  /** The document's content changed (edit, undo, revert, new analysis): views redraw. */
+  private readonly _onDidRefresh = new vscode.EventEmitter<{ reloaded: boolean }>();
+  /** The document's content changed (edit, undo, save, revert, new analysis): views redraw. */
   readonly onDidRefresh = this._onDidRefresh.event;
+  private readonly _onDidChangeOnDisk = new vscode.EventEmitter<void>();
+  /** The file changed on disk (another editor, git, a script) and differs from what the review read. */
+  readonly onDidChangeOnDisk = this._onDidChangeOnDisk.event;
+  /** Bumped on every reload from disk: edit batches of an older generation name rows of another file. */
+  private generation = 0;
+  /** Size and time of the file as last read or written by the review. */
+  private stamp: Stamp;
 
   constructor(readonly uri: vscode.Uri, storage: vscode.Uri, backup?: string) {
     this.state = new ReviewState(uri.fsPath);
     if (backup) this.state.restoreBackup(backup);
+    this.stamp = this.readStamp();
     this.model = new ReviewModel(this.state);
     this.outDir = join(storage.fsPath, 'results', createHash('sha1').update(uri.fsPath).digest('hex').slice(0, 16));
     this.loadResults();
+    this.disposables.push(this._onDidChange, this._onDidRefresh, this._onDidChangeOnDisk);
+    if (uri.scheme === 'file') {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(uri.fsPath)), basename(uri.fsPath)));
+      // Editors and git replace files in several steps; one check after they settle.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const check = () => { clearTimeout(timer); timer = setTimeout(() => { if (this.changedOnDisk()) this._onDidChangeOnDisk.fire(); }, 300); };
+      this.disposables.push(watcher, watcher.onDidChange(check), watcher.onDidCreate(check), { dispose: () => clearTimeout(timer) });
+    }
+  }
+
+  private readStamp(): Stamp {
+    try {
+      const st = statSync(this.uri.fsPath);
+      return { size: st.size, mtimeMs: st.mtimeMs };
+    } catch {
+      return { size: -1, mtimeMs: -1 };
+    }
+  }
+
+  /** The file on disk is not the one the review read (a touch that keeps the bytes is no change). */
+  changedOnDisk(): boolean {
+    const now = this.readStamp();
+    if (now.size === this.stamp.size && now.mtimeMs === this.stamp.mtimeMs) return false;
+    const t = this.state.dataset.table;
+    if (t instanceof Table && now.size === t.bytes.length) {
+      try {
+        if (readFileSync(this.uri.fsPath).equals(t.bytes)) { this.stamp = now; return false; }
+      } catch { /* unreadable now: report it as changed */ }
+    }
+    return true;
   }
 
   /** Reads the latest analysis and the run history from the results folder, if they fit the file. */
@@ -64,22 +109,71 @@ export class LabelDocument implements vscode.CustomDocument {
     if (batch.changes.length === 0) return false;
     this.state.apply(batch);
     this.changed();
+    // Row numbers in a batch hold for the file as read; after a reload from disk they may name
+    // other rows, so undo and redo of older batches do nothing then.
+    const generation = this.generation;
     this._onDidChange.fire({
       document: this,
       label: batch.label,
-      undo: () => { this.state.undo(batch); this.changed(); },
-      redo: () => { this.state.apply(batch); this.changed(); },
+      undo: () => { if (generation === this.generation) { this.state.undo(batch); this.changed(); } },
+      redo: () => { if (generation === this.generation) { this.state.apply(batch); this.changed(); } },
     });
     return true;
   }
 
+  /** Labels changed (edit, undo, save): same rows, same order in the views. */
   changed(): void {
-    this.model.invalidate();
-    this._onDidRefresh.fire();
+    this.model.edited();
+    this._onDidRefresh.fire({ reloaded: false });
+  }
+
+  /** Writes the edits (safe write path; throws FileChangedError for a file changed on disk). */
+  save(): void {
+    this.state.save();
+    this.stamp = this.readStamp();
+    this.changed();
+  }
+
+  saveAs(target: vscode.Uri): void {
+    this.state.saveAs(target.fsPath);
+  }
+
+  /** Drops the unsaved edits and reads the file again. */
+  revert(): void {
+    this.state.reload();
+    this.reloaded();
+  }
+
+  /** Reads the new version of the file and re-applies the edits whose rows it did not touch. */
+  merge(): Reapplied {
+    const edits = pendingEdits(this.state);
+    this.state.reload();
+    this.reloaded();
+    const result = reapplyEdits(this.state, edits);
+    this.edit(result.batch);
+    return result;
+  }
+
+  private reloaded(): void {
+    this.stamp = this.readStamp();
+    this.generation++;
+    this.model.reset();
+    this._onDidRefresh.fire({ reloaded: true });
+  }
+
+  /** The unsaved edits for hot exit, written where VS Code asks. */
+  async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(destination, '..'));
+    await vscode.workspace.fs.writeFile(destination, Buffer.from(this.state.toBackup(), 'utf8'));
+    return { id: destination.toString(), delete: () => { void vscode.workspace.fs.delete(destination).then(undefined, () => undefined); } };
+  }
+
+  /** Disposed with the document: listeners registered by others on its events. */
+  track(...d: vscode.Disposable[]): void {
+    this.disposables.push(...d);
   }
 
   dispose(): void {
-    this._onDidChange.dispose();
-    this._onDidRefresh.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

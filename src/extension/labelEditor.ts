@@ -1,17 +1,25 @@
 /**
- * "Open With… → Label Lens": the custom editor for .csv, .tsv and .jsonl. Undo, redo, dirty state,
- * save, save as, revert and hot exit go through VS Code's own machinery; saving goes through the
- * safe write path and never overwrites a file changed on disk without asking.
+ * "Open With… → Label Lens": the custom editor for datasets. Undo, redo, dirty state, save, save as,
+ * revert and hot exit go through VS Code's own machinery and the document's own methods; saving
+ * goes through the safe write path and never overwrites a file changed on disk without asking.
+ * This file owns the webview: its HTML, its messages (declared in src/protocol/webview.ts) and
+ * what each view is told.
  */
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FileChangedError } from '../core/labels/atomicWrite';
 import type { Summary } from '../core/results';
-import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../protocol/webview';
+import {
+  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
+  notify, parseWebviewMessage, type HostWire, type IpcNotification,
+} from '../protocol/webview';
+import { optionsOf } from '../core/table/dataset';
 import { readConfig } from './config';
 import type { EngineHost } from './engineHost';
+import { JobRunner, type JobViews } from './jobs';
 import { LabelDocument } from './labelDocument';
+import { OutsideChanges, type EditsContent } from './outsideChange';
 import { webviewStrings } from './strings';
 
 export const VIEW_TYPE = 'labelLens.review';
@@ -23,7 +31,13 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
   /** The review the commands act on: the last one focused. */
   active: LabelDocument | undefined;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly engine: EngineHost) {}
+  private readonly jobs: JobRunner;
+  private readonly outside: OutsideChanges;
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly engine: EngineHost, edits: EditsContent) {
+    this.jobs = new JobRunner(engine, this.views);
+    this.outside = new OutsideChanges(edits, (doc, m) => this.views.info(doc, m));
+  }
 
   async openCustomDocument(uri: vscode.Uri, open: vscode.CustomDocumentOpenContext): Promise<LabelDocument> {
     const storage = this.context.storageUri ?? this.context.globalStorageUri;
@@ -35,8 +49,14 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     } catch (err) {
       throw new Error(vscode.l10n.t('Label Lens cannot open {0}: {1}', uri.fsPath, (err as Error).message));
     }
-    doc.onDidChange((e) => this._onDidChangeCustomDocument.fire(e));
-    doc.onDidRefresh(() => this.refresh(doc));
+    doc.track(
+      doc.onDidChange((e) => this._onDidChangeCustomDocument.fire(e)),
+      doc.onDidRefresh((e) => {
+        if (e.reloaded) for (const p of this.panels.get(doc) ?? []) this.sendAll(doc, p);
+        else this.refresh(doc);
+      }),
+      doc.onDidChangeOnDisk(() => { void this.outside.changed(doc); }),
+    );
     return doc;
   }
 
@@ -56,142 +76,121 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
       this.panels.get(doc)?.delete(panel);
       if (this.active === doc && !this.panels.get(doc)?.size) this.active = undefined;
     });
+    const handlers = this.handlers(doc, panel);
     panel.webview.onDidReceiveMessage((raw: unknown) => {
-      const msg = parseWebviewMessage(raw, { rowCount: doc.state.dataset.rowCount, classCount: doc.model.classes.length });
+      const msg = parseWebviewMessage(raw, { rowCount: doc.state.dataset.rowCount, classes: doc.model.classes, extraColumns: doc.model.extraColumns().map((c) => c.index) });
       if (typeof msg === 'string') {
         this.engine.log.appendLine(`rejected a webview message: ${msg}`);
         return;
       }
-      void this.onMessage(doc, panel, msg).catch((err: Error) => this.post(panel, { type: 'notice', level: 'error', message: err.message }));
+      void handlers.dispatch(msg, (r) => this.postWire(panel, r)).catch((err: Error) => this.post(panel, Notice, { level: 'error', message: err.message }));
     });
   }
 
-  private post(panel: vscode.WebviewPanel, m: HostMessage): void {
+  /** One handler per declared command and request (src/protocol/webview.ts). */
+  private handlers(doc: LabelDocument, panel: vscode.WebviewPanel): IpcHandlers {
+    return new IpcHandlers()
+      .onCommand(Ready, () => this.sendAll(doc, panel))
+      .onRequest(RequestPage, (q) => doc.model.page(q))
+      .onRequest(RequestDetail, (p) => doc.model.detail(p.row))
+      .onRequest(RequestApplyPreview, (p) => doc.model.previewAbove(p.threshold))
+      .onCommand(Relabel, (p) => doc.edit(doc.model.relabel(p.rows, p.to)))
+      .onCommand(ApplySuggestion, (p) => doc.edit(doc.model.applySuggestion(p.rows)))
+      .onCommand(Smooth, (p) => doc.edit(doc.model.smooth(p.rows, p.epsilon, p.mix)))
+      .onCommand(Accept, (p) => doc.edit(doc.model.accept(p.rows)))
+      .onCommand(ApplyAbove, (p) => this.applyAbove(doc, p.threshold))
+      .onCommand(Undo, () => vscode.commands.executeCommand('undo'))
+      .onCommand(Redo, () => vscode.commands.executeCommand('redo'))
+      .onCommand(SaveLayout, (p) => this.context.workspaceState.update(this.layoutKey(doc), p.widths))
+      .onCommand(Run, async (p) => {
+        if (p.job === 'analyze') await this.analyze(doc);
+        else if (p.job === 'retrain') await this.retrain(doc);
+        else this.engine.cancel();
+      });
+  }
+
+  /** Column widths are remembered per file. */
+  private layoutKey(doc: LabelDocument): string {
+    return `labelLens.layout:${doc.uri.toString()}`;
+  }
+
+  private postWire(panel: vscode.WebviewPanel, m: HostWire): void {
     void panel.webview.postMessage(m);
   }
 
-  private broadcast(doc: LabelDocument, m: HostMessage): void {
-    for (const p of this.panels.get(doc) ?? []) this.post(p, m);
+  private post<P>(panel: vscode.WebviewPanel, def: IpcNotification<P>, params: P): void {
+    this.postWire(panel, notify(def, params));
+  }
+
+  private broadcast<P>(doc: LabelDocument, def: IpcNotification<P>, params: P): void {
+    for (const p of this.panels.get(doc) ?? []) this.post(p, def, params);
   }
 
   /** Tells every view of the document to redraw. */
   refresh(doc: LabelDocument): void {
-    this.broadcast(doc, { type: 'changed', dirty: doc.state.dirty });
-    this.broadcast(doc, { type: 'classes', view: doc.model.classesView() });
+    this.broadcast(doc, Changed, { dirty: doc.state.dirty });
+    this.broadcast(doc, Classes, { view: doc.model.classesView() });
   }
 
   private sendAll(doc: LabelDocument, panel: vscode.WebviewPanel): void {
     const ds = doc.state.dataset;
-    this.post(panel, { type: 'init', data: { fileName: ds.table.name, classes: doc.model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: doc.model.hasAnalysis, strings: webviewStrings(), smoothingEpsilon: readConfig().smoothingEpsilon } });
-    this.post(panel, { type: 'classes', view: doc.model.classesView() });
-    this.post(panel, { type: 'runs', runs: doc.runs });
-  }
-
-  private async onMessage(doc: LabelDocument, panel: vscode.WebviewPanel, m: WebviewMessage): Promise<void> {
-    switch (m.type) {
-      case 'ready': this.sendAll(doc, panel); break;
-      case 'requestPage': { const p = doc.model.page(m.query); this.post(panel, { type: 'page', requestId: m.requestId, total: p.total, offset: m.query.offset, rows: p.rows }); break; }
-      case 'requestDetail': this.post(panel, { type: 'detail', detail: doc.model.detail(m.row) }); break;
-      case 'relabel': doc.edit(doc.model.relabel(m.rows, m.to)); break;
-      case 'applySuggestion': doc.edit(doc.model.applySuggestion(m.rows)); break;
-      case 'smooth': doc.edit(doc.model.smooth(m.rows, m.epsilon, m.mix)); break;
-      case 'accept': doc.edit(doc.model.accept(m.rows)); break;
-      case 'applyAbove': this.applyAbove(doc, m.threshold); break;
-      case 'undo': await vscode.commands.executeCommand('undo'); break;
-      case 'redo': await vscode.commands.executeCommand('redo'); break;
-      case 'run':
-        if (m.command === 'analyze') await this.analyze(doc);
-        else if (m.command === 'retrain') await this.retrain(doc);
-        else this.engine.cancel();
-        break;
-    }
+    const names = optionsOf(ds);
+    const config = readConfig();
+    this.post(panel, Init, {
+      fileName: ds.table.name, classes: doc.model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: doc.model.hasAnalysis, strings: webviewStrings(),
+      smoothingEpsilon: config.smoothingEpsilon, applyThreshold: config.applyThreshold, columns: { id: names.id, text: names.text, label: names.label },
+      extraColumns: doc.model.extraColumns(), widths: this.context.workspaceState.get<Record<string, number>>(this.layoutKey(doc)),
+    });
+    this.post(panel, Classes, { view: doc.model.classesView() });
+    this.post(panel, Runs, { runs: doc.runs });
   }
 
   applyAbove(doc: LabelDocument, threshold: number): number {
     const batch = doc.model.applyAbove(threshold);
     doc.edit(batch);
-    this.broadcast(doc, { type: 'notice', level: 'info', message: vscode.l10n.t('{0} rows relabeled to their suggestion (one undo step).', batch.changes.length) });
+    this.broadcast(doc, Notice, { level: 'info', message: vscode.l10n.t('{0} rows relabeled to their suggestion (one undo step).', batch.changes.length) });
     return batch.changes.length;
   }
 
-  private progress(doc: LabelDocument) {
-    return (fraction: number, message: string) => this.broadcast(doc, { type: 'progress', busy: true, fraction, message });
-  }
-
-  /** Jobs read the file on disk: unsaved edits are saved first, if the user agrees. */
-  private async savedFirst(doc: LabelDocument, action: string, question: string): Promise<boolean> {
-    if (!doc.state.dirty) return true;
-    if ((await vscode.window.showWarningMessage(question, action)) !== action) return false;
-    await vscode.commands.executeCommand('workbench.action.files.save');
-    return !doc.state.dirty;
-  }
+  /** The views of each document, as the job runner and the outside-change handling see them. */
+  readonly views: JobViews & { info(doc: LabelDocument, message: string): void } = {
+    progress: (doc, busy, fraction, message) => this.broadcast(doc, Progress, { busy, fraction, message }),
+    notice: (doc, message) => this.broadcast(doc, Notice, { level: 'info', message }),
+    info: (doc, message) => this.broadcast(doc, Notice, { level: 'info', message }),
+    analysisLoaded: (doc) => { for (const p of this.panels.get(doc) ?? []) this.sendAll(doc, p); },
+    runsChanged: (doc) => this.broadcast(doc, Runs, { runs: doc.runs }),
+  };
 
   async analyze(doc: LabelDocument): Promise<Summary | undefined> {
-    if (!(await this.savedFirst(doc, vscode.l10n.t('Save and Analyze'), vscode.l10n.t('Analyze reads the file on disk. Save your edits first?')))) return undefined;
-    try {
-      const res = await this.engine.run(vscode.l10n.t('Label Lens: analyzing {0}', doc.state.dataset.table.name),
-        { type: 'analyze', dataset: { file: doc.uri.fsPath }, options: readConfig().train, outDir: doc.outDir }, this.progress(doc));
-      if (!res) return undefined;
-      const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
-      doc.loadResults();
-      doc.recordRun(summary);
-      for (const p of this.panels.get(doc) ?? []) this.sendAll(doc, p);
-      this.broadcast(doc, { type: 'notice', level: 'info', message: vscode.l10n.t('{0} rows flagged of {1}; estimated noise rate {2}%.', summary.flagged, summary.labeled, (100 * summary.estimatedNoiseRate).toFixed(1)) });
-      return summary;
-    } finally {
-      this.broadcast(doc, { type: 'progress', busy: false });
-    }
+    return this.jobs.run(doc, 'analyze');
   }
 
   async retrain(doc: LabelDocument): Promise<Summary | undefined> {
-    if (!(await this.savedFirst(doc, vscode.l10n.t('Save and Retrain'), vscode.l10n.t('Retrain reads the corrected file on disk. Save your edits first?')))) return undefined;
-    const fixed = doc.model.fixedSinceAnalysis();
-    try {
-      const res = await this.engine.run(vscode.l10n.t('Label Lens: retraining on {0}', doc.state.dataset.table.name),
-        { type: 'retrain', dataset: { file: doc.uri.fsPath }, options: readConfig().train, outDir: doc.outDir }, this.progress(doc));
-      if (!res) return undefined;
-      const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
-      doc.recordRun(summary, fixed);
-      this.broadcast(doc, { type: 'runs', runs: doc.runs });
-      const before = summary.before ? `${(100 * summary.before.oofAccuracy).toFixed(1)}% → ` : '';
-      this.broadcast(doc, { type: 'notice', level: 'info', message: vscode.l10n.t('Retrained: held-out accuracy {0}{1}%.', before, (100 * summary.oofAccuracy).toFixed(1)) });
-      return summary;
-    } finally {
-      this.broadcast(doc, { type: 'progress', busy: false });
-    }
+    return this.jobs.run(doc, 'retrain');
   }
 
   async saveCustomDocument(doc: LabelDocument): Promise<void> {
     try {
-      doc.state.save();
+      doc.save();
     } catch (err) {
       if (!(err instanceof FileChangedError)) throw err;
-      const reload = vscode.l10n.t('Reload (discard my edits)');
-      const keep = vscode.l10n.t('Keep my edits');
-      const pick = await vscode.window.showWarningMessage(vscode.l10n.t('{0} changed on disk since Label Lens read it. It was not overwritten.', doc.state.dataset.table.name), { modal: true }, reload, keep);
-      if (pick === reload) {
-        doc.state.reload();
-        doc.changed();
-        return;
-      }
-      throw err;
+      const choice = await this.outside.ask(doc, true);
+      if (choice === 'merged') { doc.save(); return; }
+      if (choice === 'reloaded') return;
+      throw new Error(vscode.l10n.t('Not saved: {0} changed on disk. Save again to merge your edits into it or to reload it.', doc.state.dataset.table.name));
     }
-    doc.changed();
   }
 
   async saveCustomDocumentAs(doc: LabelDocument, destination: vscode.Uri): Promise<void> {
-    doc.state.saveAs(destination.fsPath);
+    doc.saveAs(destination);
   }
 
   async revertCustomDocument(doc: LabelDocument): Promise<void> {
-    doc.state.reload();
-    doc.changed();
+    doc.revert();
   }
 
   async backupCustomDocument(doc: LabelDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
-    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(context.destination, '..'));
-    await vscode.workspace.fs.writeFile(context.destination, Buffer.from(doc.state.toBackup(), 'utf8'));
-    return { id: context.destination.toString(), delete: () => { void vscode.workspace.fs.delete(context.destination).then(undefined, () => undefined); } };
+    return doc.backup(context.destination);
   }
 
   private html(webview: vscode.Webview): string {

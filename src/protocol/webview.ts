@@ -1,22 +1,36 @@
 /**
- * The one typed contract between the review webview and the extension host, imported by both sides.
- * Every message from the webview is validated here before the host uses it (type, ranges, known
- * rows and classes): the webview renders untrusted data, so it is treated as untrusted too.
+ * The one typed contract between the review webview and the extension host, imported by both sides,
+ * in the spirit of GitLens's IpcCommand / IpcRequest / IpcNotification: each message is declared
+ * once, with its guard.
+ *
+ * - A command (webview → host) is fire-and-forget: `{ method, params }`.
+ * - A request (webview → host) carries an id and gets exactly one reply: `{ method, id, params }` →
+ *   `{ method: reply, replyTo: id, params }`. The webview correlates each reply with the request that
+ *   asked for it (and its params), so a detail asked for row 0 can never be shown, or acted on, as
+ *   the detail of row 1.
+ * - A notification (host → webview) is `{ method, params }`.
+ *
+ * Every message from the webview is validated by its guard before the host uses it (types, ranges,
+ * known rows and class names): the webview renders untrusted data, so it is treated as untrusted.
+ * Classes travel as names, never as indexes, so a class list that changed underneath (a new analysis)
+ * cannot turn "sports" into whatever class now sits at the same index.
  */
 
 export type SortKey = 'suspicion' | 'row' | 'selfConfidence' | 'margin' | 'given' | 'suggested';
 export const SORT_KEYS: readonly SortKey[] = ['suspicion', 'row', 'selfConfidence', 'margin', 'given', 'suggested'];
 
 export interface RowFilter {
-  /** Given label (class index). */
-  given?: number;
-  /** Suggested label (class index). */
-  suggested?: number;
+  /** Current label (class name). */
+  given?: string;
+  /** Suggested label (class name). */
+  suggested?: string;
   flagged?: boolean;
   edited?: boolean;
   accepted?: boolean;
   /** Case-insensitive substring of the row's text or id. */
   search?: string;
+  /** Another column of the file: its value equals `equals`, or contains `contains` (case-insensitive). */
+  column?: { index: number; equals?: string; contains?: string };
 }
 
 export interface PageQuery {
@@ -25,6 +39,14 @@ export interface PageQuery {
   sort: SortKey;
   descending: boolean;
   filter: RowFilter;
+  /**
+   * The order's snapshot: the host ranks and filters once per (sort, filter, snapshot) and keeps that
+   * order while the user edits, so acting on a row never moves the rows after it. The webview asks
+   * for a new snapshot only when the user refreshes.
+   */
+  snapshot: number;
+  /** Another column of the file to show beside the text (an index of InitData.extraColumns). */
+  show?: number;
 }
 
 /** One row of the review table. Text is plain text, shown with textContent only. */
@@ -34,16 +56,21 @@ export interface RowView {
   line: number;
   /** Preview of the text (or a summary of the features). */
   text: string;
+  /** Label in the file as read. */
   given: string;
   /** Current label including unsaved edits. */
   label: string;
   suggested?: string;
   suspicion?: number;
+  /** Calibrated probability that the current label is wrong (1 − p(label), temperature-scaled). */
+  pWrong?: number;
   flagged: boolean;
   edited: boolean;
   accepted: boolean;
   smoothed: boolean;
   damaged: boolean;
+  /** The value of the column the query shows (PageQuery.show). */
+  extra?: string;
 }
 
 export interface RowDetail extends RowView {
@@ -62,8 +89,10 @@ export interface RowDetail extends RowView {
   reason?: string;
   /** p(given) after each epoch (temporal ensemble history). */
   history?: number[];
-  /** Top classes by the soft label, for 1–9. */
-  topClasses: number[];
+  /** The classes keys 1–9 relabel to, most likely first (names). */
+  topClasses: string[];
+  /** Place among the flagged rows by suspicion: #position of count. */
+  rank?: { position: number; of: number };
 }
 
 export interface ClassesView {
@@ -101,38 +130,61 @@ export interface InitData {
   hasResults: boolean;
   strings: Record<string, string>;
   smoothingEpsilon: number;
+  applyThreshold: number;
+  /** The file's own names for the id, text and label columns (headers). */
+  columns: { id?: string; text?: string; label?: string };
+  /** The file's other columns, which can be shown and filtered; `values` when a column has few distinct values. */
+  extraColumns?: ExtraColumn[];
+  /** Column widths in px the user set for this file. */
+  widths?: Record<string, number>;
 }
 
-/** host → webview */
-export type HostMessage =
-  | { type: 'init'; data: InitData }
-  | { type: 'page'; requestId: number; total: number; offset: number; rows: RowView[] }
-  | { type: 'detail'; detail: RowDetail }
-  | { type: 'classes'; view: ClassesView | undefined }
-  | { type: 'runs'; runs: RunView[] }
-  | { type: 'progress'; phase?: string; fraction?: number; message?: string; busy: boolean }
-  | { type: 'changed'; dirty: boolean }
-  | { type: 'notice'; level: 'info' | 'error'; message: string };
+export interface ExtraColumn {
+  index: number;
+  name: string;
+  values?: string[];
+}
 
-/** webview → host */
-export type WebviewMessage =
-  | { type: 'ready' }
-  | { type: 'requestPage'; requestId: number; query: PageQuery }
-  | { type: 'requestDetail'; row: number }
-  | { type: 'relabel'; rows: number[]; to: number }
-  | { type: 'applySuggestion'; rows: number[] }
-  | { type: 'smooth'; rows: number[]; epsilon: number; mix: boolean }
-  | { type: 'accept'; rows: number[] }
-  | { type: 'undo' }
-  | { type: 'redo' }
-  | { type: 'applyAbove'; threshold: number }
-  | { type: 'run'; command: 'analyze' | 'retrain' | 'cancel' };
+export const COLUMN_KEYS = ['id', 'text', 'extra', 'label', 'sugg', 'score'] as const;
+
+export interface PageResult {
+  total: number;
+  offset: number;
+  rows: RowView[];
+  /** Rows were edited since this order was computed: a refresh would rank and filter them again. */
+  stale: boolean;
+  /** Flagged rows reviewed (relabeled since the analysis, or accepted) of all flagged. */
+  progress?: { reviewed: number; flagged: number };
+}
+
+/** What "apply suggestions ≥ threshold" would do, before it does it. */
+export interface ApplyPreview {
+  threshold: number;
+  rows: number;
+  /** from → to label counts, largest first. */
+  pairs: { from: string; to: string; count: number }[];
+}
+
+// ---- declarations ----
 
 /** What the host knows to validate against. */
 export interface ValidationContext {
   rowCount: number;
-  classCount: number;
+  classes: readonly string[];
+  /** Indexes of the columns that may be shown and filtered. */
+  extraColumns?: readonly number[];
 }
+
+/** Returns the typed params, or a description of what is wrong. */
+export type Guard<P> = (m: Record<string, unknown>, ctx: ValidationContext) => P | string;
+
+export interface IpcCommand<P> { readonly kind: 'command'; readonly method: string; readonly guard: Guard<P> }
+export interface IpcRequest<P, R> { readonly kind: 'request'; readonly method: string; readonly reply: string; readonly guard: Guard<P>; readonly _result?: R }
+export interface IpcNotification<P> { readonly kind: 'notification'; readonly method: string; readonly _params?: P }
+
+const command = <P>(method: string, guard: Guard<P>): IpcCommand<P> => ({ kind: 'command', method, guard });
+const request = <P, R>(method: string, reply: string, guard: Guard<P>): IpcRequest<P, R> => ({ kind: 'request', method, reply, guard });
+const notification = <P>(method: string): IpcNotification<P> => ({ kind: 'notification', method });
 
 export const MAX_PAGE = 500;
 export const MAX_SEARCH = 200;
@@ -141,65 +193,186 @@ export const MAX_BULK_ROWS = 1_000_000;
 const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 const isNum = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isClass = (v: unknown, ctx: ValidationContext): v is string => typeof v === 'string' && ctx.classes.includes(v);
+const params = (m: Record<string, unknown>): Record<string, unknown> =>
+  m.params !== null && typeof m.params === 'object' && !Array.isArray(m.params) ? m.params as Record<string, unknown> : {};
 
-function rowsOk(v: unknown, ctx: ValidationContext): string | undefined {
+function rowsOf(v: unknown, ctx: ValidationContext): number[] | string {
   if (!Array.isArray(v) || v.length === 0 || v.length > Math.min(MAX_BULK_ROWS, ctx.rowCount)) return 'rows must be a non-empty array of row numbers';
   for (const r of v) if (!isInt(r, 0, ctx.rowCount - 1)) return `row ${JSON.stringify(r)} is out of range 0..${ctx.rowCount - 1}`;
   if (new Set(v).size !== v.length) return 'rows must not repeat';
-  return undefined;
+  return v as number[];
 }
 
-function filterOk(f: unknown, ctx: ValidationContext): string | undefined {
+function filterOf(f: unknown, ctx: ValidationContext): RowFilter | string {
   if (f === null || typeof f !== 'object' || Array.isArray(f)) return 'filter must be an object';
+  const out: RowFilter = {};
   for (const [k, v] of Object.entries(f)) {
     if (v === undefined) continue;
-    if (k === 'given' || k === 'suggested') { if (!isInt(v, 0, ctx.classCount - 1)) return `filter.${k} must be a class index`; } else if (k === 'flagged' || k === 'edited' || k === 'accepted') {
+    if (k === 'given' || k === 'suggested') {
+      if (!isClass(v, ctx)) return `filter.${k} must be a class name`;
+      out[k] = v;
+    } else if (k === 'flagged' || k === 'edited' || k === 'accepted') {
       if (!isBool(v)) return `filter.${k} must be true or false`;
+      out[k] = v;
     } else if (k === 'search') {
       if (typeof v !== 'string' || v.length > MAX_SEARCH) return `filter.search must be text of at most ${MAX_SEARCH} characters`;
+      out.search = v;
+    } else if (k === 'column') {
+      const c = v as Record<string, unknown>;
+      if (c === null || typeof c !== 'object' || !isInt(c.index, 0, 1_000_000) || !(ctx.extraColumns ?? []).includes(c.index)) return 'filter.column.index must be one of the other columns';
+      const text = (x: unknown) => x === undefined || (typeof x === 'string' && x.length <= MAX_SEARCH);
+      if (!text(c.equals) || !text(c.contains)) return `filter.column values must be text of at most ${MAX_SEARCH} characters`;
+      out.column = { index: c.index, equals: c.equals as string | undefined, contains: c.contains as string | undefined };
     } else return `unknown filter "${k}"`;
   }
-  return undefined;
+  return out;
 }
 
-/** Validates a message from the webview; returns it typed, or a description of what is wrong. */
-export function parseWebviewMessage(msg: unknown, ctx: ValidationContext): WebviewMessage | string {
+const rowsCommand = (method: string) => command<{ rows: number[] }>(method, (m, ctx) => {
+  const rows = rowsOf(params(m).rows, ctx);
+  return typeof rows === 'string' ? rows : { rows };
+});
+
+/** webview → host: commands. */
+export const Ready = command<Record<string, never>>('ready', () => ({}));
+export const Relabel = command<{ rows: number[]; to: string }>('relabel', (m, ctx) => {
+  const p = params(m);
+  const rows = rowsOf(p.rows, ctx);
+  if (typeof rows === 'string') return rows;
+  return isClass(p.to, ctx) ? { rows, to: p.to } : `to must be one of the ${ctx.classes.length} class names`;
+});
+export const ApplySuggestion = rowsCommand('applySuggestion');
+export const Accept = rowsCommand('accept');
+export const Smooth = command<{ rows: number[]; epsilon: number; mix: boolean }>('smooth', (m, ctx) => {
+  const p = params(m);
+  const rows = rowsOf(p.rows, ctx);
+  if (typeof rows === 'string') return rows;
+  if (!isNum(p.epsilon, 0, 1)) return 'epsilon must be in [0, 1]';
+  if (!isBool(p.mix)) return 'mix must be true or false';
+  return { rows, epsilon: p.epsilon, mix: p.mix };
+});
+export const Undo = command<Record<string, never>>('undo', () => ({}));
+export const Redo = command<Record<string, never>>('redo', () => ({}));
+const thresholdOf = (m: Record<string, unknown>): { threshold: number } | string => {
+  const t = params(m).threshold;
+  return isNum(t, 0, 1) ? { threshold: t } : 'threshold must be in [0, 1]';
+};
+/** Relabel every flagged row whose suggested class has probability ≥ threshold to it (one undo step). */
+export const ApplyAbove = command<{ threshold: number }>('applyAbove', thresholdOf);
+export const Run = command<{ job: 'analyze' | 'retrain' | 'cancel' }>('run', (m) => {
+  const j = params(m).job;
+  return j === 'analyze' || j === 'retrain' || j === 'cancel' ? { job: j } : 'unknown job';
+});
+
+/** The column widths the user set, remembered for the file. */
+export const SaveLayout = command<{ widths: Record<string, number> }>('saveLayout', (m) => {
+  const w = params(m).widths;
+  if (w === null || typeof w !== 'object' || Array.isArray(w)) return 'widths must be an object';
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(w)) {
+    if (!(COLUMN_KEYS as readonly string[]).includes(k)) return `unknown column "${k}"`;
+    if (!isInt(v, 24, 4000)) return `width of ${k} must be 24..4000 px`;
+    out[k] = v;
+  }
+  return { widths: out };
+});
+
+/** webview → host: requests, each with its reply. */
+export const RequestPage = request<PageQuery, PageResult>('requestPage', 'page', (m, ctx) => {
+  const q = params(m);
+  if (!isInt(q.offset, 0, Math.max(0, ctx.rowCount))) return 'offset out of range';
+  if (!isInt(q.limit, 1, MAX_PAGE)) return `limit must be 1..${MAX_PAGE}`;
+  if (!SORT_KEYS.includes(q.sort as SortKey)) return `sort must be one of ${SORT_KEYS.join(', ')}`;
+  if (!isBool(q.descending)) return 'descending must be true or false';
+  if (!isInt(q.snapshot, 0, Number.MAX_SAFE_INTEGER)) return 'snapshot must be a whole number';
+  const filter = filterOf(q.filter, ctx);
+  if (typeof filter === 'string') return filter;
+  if (q.show !== undefined && !(isInt(q.show, 0, 1_000_000) && (ctx.extraColumns ?? []).includes(q.show))) return 'show must be one of the other columns';
+  return { offset: q.offset, limit: q.limit, sort: q.sort as SortKey, descending: q.descending, filter, snapshot: q.snapshot, show: q.show as number | undefined };
+});
+export const RequestDetail = request<{ row: number }, RowDetail>('requestDetail', 'detail', (m, ctx) => {
+  const row = params(m).row;
+  return isInt(row, 0, ctx.rowCount - 1) ? { row } : `row ${JSON.stringify(row)} is out of range`;
+});
+export const RequestApplyPreview = request<{ threshold: number }, ApplyPreview>('requestApplyPreview', 'applyPreview', thresholdOf);
+
+/** host → webview: notifications. */
+export const Init = notification<InitData>('init');
+export const Classes = notification<{ view: ClassesView | undefined }>('classes');
+export const Runs = notification<{ runs: RunView[] }>('runs');
+export const Progress = notification<{ phase?: string; fraction?: number; message?: string; busy: boolean }>('progress');
+/** The document's rows changed (edit, undo, save): redraw what is shown; the order is kept. */
+export const Changed = notification<{ dirty: boolean }>('changed');
+export const Notice = notification<{ level: 'info' | 'error'; message: string }>('notice');
+
+export const COMMANDS = [Ready, Relabel, ApplySuggestion, Accept, Smooth, Undo, Redo, ApplyAbove, Run, SaveLayout] as const;
+export const REQUESTS = [RequestPage, RequestDetail, RequestApplyPreview] as const;
+
+/** Wire shapes. */
+export interface WireCommand { method: string; params: unknown }
+export interface WireRequest { method: string; id: number; params: unknown }
+export interface WireReply { method: string; replyTo: number; params: unknown }
+export interface WireNotification { method: string; params: unknown }
+export type WebviewWire = WireCommand | WireRequest;
+export type HostWire = WireReply | WireNotification;
+
+export type ParsedMessage =
+  | { kind: 'command'; def: IpcCommand<unknown>; params: unknown }
+  | { kind: 'request'; def: IpcRequest<unknown, unknown>; id: number; params: unknown };
+
+const BY_METHOD = new Map<string, IpcCommand<unknown> | IpcRequest<unknown, unknown>>(
+  [...COMMANDS, ...REQUESTS].map((d) => [d.method, d as IpcCommand<unknown> | IpcRequest<unknown, unknown>]));
+
+/** Validates a message from the webview: its declaration and checked params, or what is wrong. */
+export function parseWebviewMessage(msg: unknown, ctx: ValidationContext): ParsedMessage | string {
   if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return 'message is not an object';
   const m = msg as Record<string, unknown>;
-  let bad: string | undefined;
-  switch (m.type) {
-    case 'ready': case 'undo': case 'redo':
-      return { type: m.type };
-    case 'requestPage': {
-      const q = m.query as Record<string, unknown> | undefined;
-      if (!isInt(m.requestId, 0, Number.MAX_SAFE_INTEGER)) return 'requestId must be a whole number';
-      if (!q || typeof q !== 'object') return 'query must be an object';
-      if (!isInt(q.offset, 0, Math.max(0, ctx.rowCount))) return 'query.offset out of range';
-      if (!isInt(q.limit, 1, MAX_PAGE)) return `query.limit must be 1..${MAX_PAGE}`;
-      if (!SORT_KEYS.includes(q.sort as SortKey)) return `query.sort must be one of ${SORT_KEYS.join(', ')}`;
-      if (!isBool(q.descending)) return 'query.descending must be true or false';
-      if ((bad = filterOk(q.filter, ctx))) return bad;
-      return { type: 'requestPage', requestId: m.requestId, query: { offset: q.offset, limit: q.limit, sort: q.sort as SortKey, descending: q.descending, filter: q.filter as RowFilter } };
-    }
-    case 'requestDetail':
-      return isInt(m.row, 0, ctx.rowCount - 1) ? { type: 'requestDetail', row: m.row } : `row ${JSON.stringify(m.row)} is out of range`;
-    case 'relabel':
-      if ((bad = rowsOk(m.rows, ctx))) return bad;
-      if (!isInt(m.to, 0, ctx.classCount - 1)) return 'to must be a class index';
-      return { type: 'relabel', rows: m.rows as number[], to: m.to };
-    case 'applySuggestion': case 'accept':
-      if ((bad = rowsOk(m.rows, ctx))) return bad;
-      return { type: m.type, rows: m.rows as number[] };
-    case 'smooth':
-      if ((bad = rowsOk(m.rows, ctx))) return bad;
-      if (!isNum(m.epsilon, 0, 1)) return 'epsilon must be in [0, 1]';
-      if (!isBool(m.mix)) return 'mix must be true or false';
-      return { type: 'smooth', rows: m.rows as number[], epsilon: m.epsilon, mix: m.mix };
-    case 'applyAbove':
-      return isNum(m.threshold, 0, 1) ? { type: 'applyAbove', threshold: m.threshold } : 'threshold must be in [0, 1]';
-    case 'run':
-      return m.command === 'analyze' || m.command === 'retrain' || m.command === 'cancel' ? { type: 'run', command: m.command } : 'unknown command';
-    default:
-      return `unknown message type ${JSON.stringify(m.type)}`;
+  const def = typeof m.method === 'string' ? BY_METHOD.get(m.method) : undefined;
+  if (!def) return `unknown message ${JSON.stringify(m.method)}`;
+  if (m.params !== undefined && (m.params === null || typeof m.params !== 'object' || Array.isArray(m.params))) return 'params must be an object';
+  const p = def.guard(m, ctx);
+  if (typeof p === 'string') return `${def.method}: ${p}`;
+  if (def.kind === 'request') {
+    if (!isInt(m.id, 0, Number.MAX_SAFE_INTEGER)) return `${def.method}: id must be a whole number`;
+    return { kind: 'request', def, id: m.id, params: p };
   }
+  return { kind: 'command', def, params: p };
+}
+
+/**
+ * The host's dispatch table: one handler per declared command and request, typed by its
+ * declaration. Unknown or invalid messages never reach a handler.
+ */
+export class IpcHandlers {
+  private readonly commands = new Map<string, (p: unknown) => unknown>();
+  private readonly requests = new Map<string, (p: unknown) => unknown>();
+
+  onCommand<P>(def: IpcCommand<P>, fn: (p: P) => unknown): this {
+    this.commands.set(def.method, fn as (p: unknown) => unknown);
+    return this;
+  }
+
+  onRequest<P, R>(def: IpcRequest<P, R>, fn: (p: P) => R | Promise<R>): this {
+    this.requests.set(def.method, fn as (p: unknown) => unknown);
+    return this;
+  }
+
+  /** Runs the handler of a validated message; a request's result is passed to `reply` as its reply. */
+  async dispatch(m: ParsedMessage, reply: (r: WireReply) => void): Promise<void> {
+    if (m.kind === 'command') {
+      const fn = this.commands.get(m.def.method);
+      if (!fn) throw new Error(`no handler for ${m.def.method}`);
+      await fn(m.params);
+      return;
+    }
+    const fn = this.requests.get(m.def.method);
+    if (!fn) throw new Error(`no handler for ${m.def.method}`);
+    reply({ method: m.def.reply, replyTo: m.id, params: await fn(m.params) });
+  }
+}
+
+/** A host → webview notification on the wire. */
+export function notify<P>(def: IpcNotification<P>, params: P): WireNotification {
+  return { method: def.method, params };
 }

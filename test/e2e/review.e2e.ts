@@ -84,6 +84,8 @@ before(async () => {
   writeFileSync(join(dirs.user, 'User', 'settings.json'), JSON.stringify({
     'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'workbench.startupEditor': 'none',
     'chat.disableAIFeatures': true, 'update.mode': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'workbench.colorTheme': THEME, 'security.workspace.trust.enabled': false,
+    // The dirty state is part of what is tested: saves happen when a test saves.
+    'files.autoSave': 'off',
   }));
   dataFile = join(ws, 'sms.csv');
   copyFileSync(join(ROOT, 'samples/sms_spam_noisy.csv'), dataFile);
@@ -159,6 +161,45 @@ test('a hostile cell is shown as text and runs nothing', { timeout: 60_000 }, as
   await wv.locator('[data-testid="search"]').fill('');
 });
 
+test('Enter through "Flagged, most suspicious first" fixes each suspect in turn; j then 1 acts on the new row', { timeout: 120_000 }, async () => {
+  const wv = webview();
+  const table = wv.locator('[data-testid="review-table"]');
+  await wv.locator('[data-testid="filter-show"]').selectOption('flagged');
+  await wv.locator('[data-testid="row-0"]').click();
+  const ids: string[] = [], sugg: string[] = [], labels: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    ids.push((await wv.locator(`[data-testid="row-${i}"] .c-id`).textContent())!);
+    labels.push((await wv.locator(`[data-testid="label-${i}"]`).textContent())!);
+    sugg.push((await wv.locator(`[data-testid="row-${i}"] .c-sugg`).getAttribute('title'))!);
+  }
+  await wv.locator('[data-testid="detail-id"]', { hasText: new RegExp(`^${ids[0]}$`) }).waitFor();
+  // As fast as the keyboard goes: no waiting between the keys.
+  for (let i = 0; i < 5; i++) await page.keyboard.press('Enter');
+  await wv.locator('[data-testid="row-5"].cursor').waitFor();
+  await wv.locator('[data-testid="detail-id"]', { hasText: new RegExp(`^${ids[5]}$`) }).waitFor();
+  for (let i = 0; i < 5; i++) await wv.locator(`[data-testid="label-${i}"]`, { hasText: new RegExp(`^${sugg[i]}$`) }).waitFor();
+  await shot('08-enter-through');
+  // The race: 1 pressed before row 6's detail can have arrived.
+  await page.keyboard.press('j');
+  await page.keyboard.press('1');
+  await wv.locator('[data-testid="row-7"].cursor').waitFor();
+  await wv.locator('[data-testid="was-6"]').waitFor();
+  const relabeled = (await wv.locator('[data-testid="label-6"]').textContent())!;
+  assert.equal(await wv.locator('[data-testid="label-5"]').textContent(), labels[5], 'row 5, left with j, is untouched');
+  assert.equal(await wv.locator('[data-testid="was-5"]').count(), 0);
+  await table.press('k');
+  await wv.locator('[data-testid="detail-id"]', { hasText: new RegExp(`^${ids[6]}$`) }).waitFor();
+  assert.equal(await wv.locator('.bars .bar-row .bar-label').first().textContent(), relabeled, "row 6 got its own top class");
+  await page.keyboard.press('Control+S');
+  await page.locator('.tab.active:not(.dirty)').waitFor();
+  // The save did not move the cursor.
+  await wv.locator('[data-testid="row-6"].cursor').waitFor();
+  const lines = readFileSync(dataFile, 'utf8').split('\r\n');
+  for (let i = 0; i < 5; i++) assert.ok(lines.some((l) => l.startsWith(`${ids[i]},`) && l.endsWith(`,${sugg[i]}`)), `${ids[i]} relabeled to ${sugg[i]}`);
+  assert.ok(lines.some((l) => l.startsWith(`${ids[6]},`) && l.endsWith(`,${relabeled}`)));
+  await wv.locator('[data-testid="filter-show"]').selectOption('all');
+});
+
 test('classes view: histograms, clicking a bar filters the table', { timeout: 60_000 }, async () => {
   const wv = webview();
   await wv.locator('[data-testid="tab-classes"]').click();
@@ -177,6 +218,8 @@ test('smooth a row, accept a row, bulk-apply suggestions above a threshold as on
   const table = wv.locator('[data-testid="review-table"]');
   await table.press('s');
   await table.press('a');
+  // Each key acts once the detail of its row is shown: s on row 0, a on row 1.
+  await wv.locator('[data-testid="row-1"] .codicon-check').waitFor();
   await page.locator('.tab.active.dirty').waitFor();
   await page.keyboard.press('Control+S');
   await page.locator('.tab.active:not(.dirty)').waitFor();
@@ -188,14 +231,23 @@ test('smooth a row, accept a row, bulk-apply suggestions above a threshold as on
   const before = readFileSync(dataFile, 'utf8');
   await wv.locator('[data-testid="threshold"]').fill('0.9');
   await wv.locator('[data-testid="btn-apply-above"]').click();
+  // A preview first: how many rows, from → to; nothing changes before the click.
+  const preview = (await wv.locator('[data-testid="preview-summary"]').textContent())!;
+  const planned = Number(preview.match(/^(\d+)/)![1]);
+  await shot('06-bulk-preview');
+  assert.equal(readFileSync(dataFile, 'utf8'), before);
+  await wv.locator('[data-testid="btn-apply-confirm"]').click();
   await wv.locator('[data-testid="notice"]', { hasText: 'one undo step' }).waitFor();
   const n = Number((await wv.locator('[data-testid="notice"]').textContent())!.match(/^(\d+)/)![1]);
+  assert.equal(n, planned);
   assert.ok(n > 10, `${n} rows relabeled`);
   await wv.locator('[data-testid="filter-show"]').selectOption('edited');
   await wv.locator('[data-testid="status"]', { hasText: new RegExp(`^${n} `) }).waitFor();
   await shot('06-bulk');
   await table.press('u');
   await page.locator('.tab.active:not(.dirty)').waitFor();
+  // The order is kept until a refresh; after it, no row is edited any more.
+  await table.press('r');
   await wv.locator('[data-testid="status"]', { hasText: /^0 / }).waitFor();
   assert.equal(readFileSync(dataFile, 'utf8'), before);
   await wv.locator('[data-testid="filter-show"]').selectOption('all');
@@ -222,4 +274,48 @@ test('retrain from the palette; the Runs view shows before and after', { timeout
   await wv.locator('[data-testid="tab-runs"]').click();
   await wv.locator('[data-testid="after-accuracy"]').waitFor();
   await shot('05-runs');
+});
+
+test('a file changed on disk: reloaded when there are no edits; with edits, Merge keeps them and takes the other change', { timeout: 120_000 }, async () => {
+  const wv = webview();
+  await wv.locator('[data-testid="tab-review"]').click();
+  await wv.locator('[data-testid="filter-show"]').selectOption('all');
+  await wv.locator('[data-testid="sort"]').selectOption('row:asc');
+  await page.locator('.tab.active:not(.dirty)').waitFor();
+  const idAt = async (i: number) => (await wv.locator(`[data-testid="row-${i}"] .c-id`).textContent())!;
+  const labelAt = async (i: number) => (await wv.locator(`[data-testid="label-${i}"]`).textContent())!;
+  const other = (l: string) => (l === 'ham' ? 'spam' : 'ham');
+  const setOnDisk = (id: string, label: string) => {
+    const lines = readFileSync(dataFile, 'utf8').split('\r\n');
+    const i = lines.findIndex((l) => l.startsWith(`${id},`));
+    lines[i] = lines[i].replace(/,(ham|spam)$/, `,${label}`);
+    writeFileSync(dataFile, lines.join('\r\n'));
+  };
+  const [id1, l1] = [await idAt(1), await labelAt(1)];
+  setOnDisk(id1, other(l1));
+  await wv.locator('[data-testid="notice"]', { hasText: 'reloaded' }).waitFor({ timeout: 30_000 });
+  await wv.locator('[data-testid="label-1"]', { hasText: new RegExp(`^${other(l1)}$`) }).waitFor();
+
+  // An unsaved edit on row 2, then another change on disk to row 4.
+  const [id2, l2] = [await idAt(2), await labelAt(2)];
+  await wv.locator('[data-testid="row-2"]').click();
+  await wv.locator('[data-testid="detail-id"]', { hasText: new RegExp(`^${id2}$`) }).waitFor();
+  await page.keyboard.press('c');
+  await wv.locator('[data-testid="picker-input"]').fill(other(l2));
+  await wv.locator('[data-testid="picker-input"]').press('Enter');
+  await page.locator('.tab.active.dirty').waitFor();
+  const [id4, l4] = [await idAt(4), await labelAt(4)];
+  setOnDisk(id4, other(l4));
+  const merge = page.locator('.notifications-toasts .monaco-button', { hasText: /^Merge$/ });
+  await merge.waitFor({ timeout: 30_000 });
+  await page.locator('.notifications-toasts .monaco-button', { hasText: /^Compare$/ }).waitFor();
+  await shot('09-outside-change');
+  await merge.click();
+  await wv.locator('[data-testid="notice"]', { hasText: 'Merged' }).waitFor();
+  await wv.locator('[data-testid="label-4"]', { hasText: new RegExp(`^${other(l4)}$`) }).waitFor();
+  assert.equal(await labelAt(2), other(l2), 'the edit survived the merge');
+  await page.keyboard.press('Control+S');
+  await page.locator('.tab.active:not(.dirty)').waitFor();
+  const lines = readFileSync(dataFile, 'utf8').split('\r\n');
+  for (const [id, l] of [[id1, other(l1)], [id2, other(l2)], [id4, other(l4)]]) assert.ok(lines.some((x) => x.startsWith(`${id},`) && x.endsWith(`,${l}`)), `${id} is ${l}`);
 });

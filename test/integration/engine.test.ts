@@ -33,8 +33,8 @@ async function analyze(c: EngineClient, file: string, outDir: string, options: P
 /** The first `rows` rows of a shared dataset with the peer's noisy labels; truth by row. */
 function noisySubsample(dir: string, name: string, run: string, rows: number): { file: string; truth: Uint8Array } {
   const src = openDataset(dataset(name));
-  const end = rows < src.rowCount ? src.table.index.start[rows] : src.table.bytes.length;
-  const head = new Table('sub.csv', src.table.bytes.subarray(0, end));
+  const end = rows < src.rowCount ? src.textTable.index.start[rows] : src.textTable.bytes.length;
+  const head = new Table('sub.csv', src.textTable.bytes.subarray(0, end));
   const noise = new Table('noise.csv', readFileSync(join(SHARED_PEER, 'noise', `${run}.csv`)));
   const byId = new Map<string, [string, string]>();
   for (let i = 0; i < noise.rowCount; i++) { const [id, noisy, err] = noise.row(i); byId.set(id, [noisy, err]); }

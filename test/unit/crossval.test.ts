@@ -48,3 +48,50 @@ test('repeats: each row held out once per repeat; probabilities averaged, Π dis
   assert.equal(cv.piPasses, 15);
   assert.equal(cv.foldLoss.length, 12);
 });
+
+test('group folds: every duplicate group in one fold, classes spread evenly, pure; no groups = the plain split', async () => {
+  const { groupStratifiedFolds } = await import('../../src/engine/crossval');
+  const { Random } = await import('../../src/core/random');
+  const rng = new Random(3);
+  const N = 2000, K = 4, F = 5;
+  const labels = Int32Array.from({ length: N }, () => rng.int(K));
+  // 150 groups of 2–14 rows, some with mixed labels (conflicts).
+  const group = new Int32Array(N).fill(-1);
+  for (let g = 0, at = 0; g < 150; g++) { const size = 2 + rng.int(13); for (let j = 0; j < size && at < N; j++) group[at++ * 7 % N] = g; }
+  const f = groupStratifiedFolds(labels, group, K, F, 9);
+  const foldOfGroup = new Map<number, number>();
+  for (let i = 0; i < N; i++) {
+    if (group[i] < 0) continue;
+    const seen = foldOfGroup.get(group[i]);
+    if (seen === undefined) foldOfGroup.set(group[i], f[i]); else assert.equal(f[i], seen, `group ${group[i]} split`);
+  }
+  for (let k = 0; k < K; k++) {
+    const sizes = new Array(F).fill(0);
+    labels.forEach((y, i) => { if (y === k) sizes[f[i]]++; });
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 2, `class ${k}: ${sizes}`);
+  }
+  assert.deepEqual(groupStratifiedFolds(labels, group, K, F, 9), f);
+  assert.deepEqual(groupStratifiedFolds(labels, new Int32Array(N).fill(-1), K, F, 9), stratifiedFolds(labels, K, F, 9));
+  assert.deepEqual(foldsOfRepeat(labels, K, F, 9, 0, group), f);
+});
+
+test('cosine k-NN: the blocked search returns the naive nearest rows; outlier scores rank a row far from all others first', async () => {
+  const { cosineKnn, unitRows, outlierScores } = await import('../../src/engine/neighbours');
+  const { Random } = await import('../../src/core/random');
+  const rng = new Random(5);
+  const n = 600, dim = 12;
+  const x = unitRows(Float32Array.from({ length: n * dim }, () => rng.normal()), dim);
+  const knn = cosineKnn(x, dim, { k: 3 });
+  for (const q of [0, 17, 599]) {
+    const sims = Array.from({ length: n }, (_, r) => ({ r, s: r === q ? -Infinity : x.subarray(q * dim, q * dim + dim).reduce((a, v, d) => a + v * x[r * dim + d], 0) }));
+    sims.sort((a, b) => b.s - a.s || a.r - b.r);
+    assert.deepEqual([...knn.index.subarray(q * 3, q * 3 + 3)], sims.slice(0, 3).map((s) => s.r));
+  }
+  // Clustered rows plus one zero row and one row along an unused axis.
+  const c = new Float32Array(200 * 4);
+  for (let i = 0; i < 198; i++) { const centre = i % 2; c[i * 4 + centre] = 1; c[i * 4 + 2] = 0.1 * rng.normal(); }
+  c[199 * 4 + 3] = 1;
+  const s = outlierScores(unitRows(c, 4), 4, { k: 5, seed: 1 });
+  const order = [...s.keys()].sort((a, b) => s[b] - s[a]);
+  assert.deepEqual(order.slice(0, 2).sort(), [198, 199]);
+});

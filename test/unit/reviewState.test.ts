@@ -97,26 +97,28 @@ test('review model: ranked, filtered, searched pages; detail with soft vs hard; 
   const st = new ReviewState(fixture(t));
   const model = new ReviewModel(st);
   model.setAnalysis(analysis());
-  const q = { offset: 0, limit: 10, sort: 'suspicion' as const, descending: true, filter: {} };
+  const q = { offset: 0, limit: 10, sort: 'suspicion' as const, descending: true, filter: {}, snapshot: 0 };
   assert.deepEqual(model.page(q).rows.map((r) => r.id), ['1', '3', '4', '2']);
   assert.deepEqual(model.page({ ...q, filter: { flagged: true } }).rows.map((r) => r.id), ['1', '3']);
-  assert.deepEqual(model.page({ ...q, filter: { given: 1 } }).rows.map((r) => r.id), ['3']);
+  assert.deepEqual(model.page({ ...q, filter: { given: 'spam' } }).rows.map((r) => r.id), ['3']);
   assert.deepEqual(model.page({ ...q, filter: { search: 'LUNCH' } }).rows.map((r) => r.id), ['2']);
   assert.equal(model.page({ ...q, offset: 2, limit: 1 }).total, 4);
   const d = model.detail(0);
   assert.deepEqual(d.soft!.map((x) => +x.toFixed(2)), [0.1, 0.9]);
   assert.ok(Math.abs(d.kl! - -Math.log(0.1)) < 1e-6);
-  assert.deepEqual(d.topClasses, [1, 0]);
+  assert.deepEqual(d.topClasses, ['spam', 'ham']);
   assert.deepEqual(d.history!.map((x) => +x.toFixed(2)), [0.2, 0.1]);
   assert.match(d.reason!, /5\/5 stochastic passes disagree/);
   const bulk = model.applyAbove(0.75);
   assert.equal(bulk.changes.length, 2);
   st.apply(bulk);
-  model.invalidate();
+  model.edited();
   assert.equal(model.fixedSinceAnalysis(), 2);
   assert.deepEqual(model.page({ ...q, filter: { edited: true } }).rows.map((r) => r.id).sort(), ['1', '3']);
-  // Fixed rows drop to the bottom of the ranking.
-  assert.deepEqual(model.page(q).rows.slice(0, 2).map((r) => r.id), ['4', '2']);
+  // The order is kept while the user edits; a new snapshot ranks again: fixed rows drop to the bottom.
+  assert.deepEqual(model.page(q).rows.slice(0, 2).map((r) => r.id), ['1', '3']);
+  assert.equal(model.page(q).stale, true);
+  assert.deepEqual(model.page({ ...q, snapshot: 1 }).rows.slice(0, 2).map((r) => r.id), ['4', '2']);
   const cv = model.classesView()!;
   assert.deepEqual([cv.given, cv.corrected], [[3, 1], [3, 1]]); // rows 1 and 3 swapped classes
   // Hostile cell text is carried as text.

@@ -49,10 +49,10 @@ for (const name of DATASETS) {
     const ds = openDataset(path);
     const rng = new Random(7);
     // Existing classes plus labels that need quoting or are multi-byte.
-    const changes = randomChanges(rng, ds.table, [...ds.classes, 'needs, "quotes"', '新 类别', 'emoji 😀'], 200);
-    const out = patchLabels(ds.table, ds.roles.label!, changes);
+    const changes = randomChanges(rng, ds.textTable, [...ds.classes, 'needs, "quotes"', '新 类别', 'emoji 😀'], 200);
+    const out = patchLabels(ds.textTable, ds.roles.label!, changes);
     writeFileSync(path, out);
-    assertOnlyLabelsChanged(ds.table, new Table(path, readFileSync(path)), ds.roles.label!, changes);
+    assertOnlyLabelsChanged(ds.textTable, new Table(path, readFileSync(path)), ds.roles.label!, changes);
   });
 }
 

@@ -4,6 +4,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { stateDir } from '../formats/stateDir';
 import { userInfo } from 'node:os';
 
 export interface JournalEntry {
@@ -25,7 +26,7 @@ export interface JournalEntry {
 }
 
 export function journalPath(dataFile: string): string {
-  return join(dirname(dataFile), '.label-lens', 'journal.jsonl');
+  return join(stateDir(dataFile), 'journal.jsonl');
 }
 
 export function currentUser(): string {

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Dataset } from '../table/dataset';
 import { openDataset, type DatasetOptions } from '../table/dataset';
+import { Table } from '../table/table';
 import { atomicWrite } from './atomicWrite';
 import { appendJournal, currentUser, type JournalEntry } from './journal';
 import { patchLabels } from './patch';
@@ -101,13 +102,28 @@ export class ReviewState {
     }
   }
 
-  /** The file's bytes with every label edit applied (for save and save-as). */
-  patchedBytes(): Buffer {
+  /** Each edited row's new label. */
+  private labelChanges(): { labelCol: number; changes: Map<number, string> } {
     const labelCol = this.ds.roles.label;
     if (labelCol === undefined) throw new Error(`${this.ds.table.name}: no label column`);
     const changes = new Map<number, string>();
     for (const [row, s] of this.current) if (s.label !== this.ds.labelName(row)) changes.set(row, s.label);
-    return patchLabels(this.ds.table, labelCol, changes);
+    return { labelCol, changes };
+  }
+
+  /** The file's bytes with every label edit applied (for save and save-as of text formats). */
+  patchedBytes(): Buffer {
+    const { labelCol, changes } = this.labelChanges();
+    const t = this.ds.table;
+    if (!(t instanceof Table)) throw new Error(`${t.name}: a ${t.format} dataset is written by its format, not patched`);
+    return patchLabels(t, labelCol, changes);
+  }
+
+  /** Writes the label edits: patched bytes for text formats, the format's own safe write otherwise. */
+  private writeLabels(): void {
+    const t = this.ds.table;
+    if (t instanceof Table) atomicWrite(this.path, this.patchedBytes(), { expected: t.bytes, keepOriginal: true });
+    else { const { labelCol, changes } = this.labelChanges(); t.writeLabels(labelCol, changes); }
   }
 
   /**
@@ -138,7 +154,7 @@ export class ReviewState {
       if (s.accepted) entry.accepted = true; else delete entry.accepted;
       if (entry.soft || entry.accepted) sidecar.rows[id] = entry; else delete sidecar.rows[id];
     }
-    if (labelChanges > 0) atomicWrite(this.path, this.patchedBytes(), { expected: this.ds.table.bytes, keepOriginal: true });
+    if (labelChanges > 0) this.writeLabels();
     if (JSON.stringify(sidecar.rows) !== JSON.stringify(this.sidecar.rows)) writeSidecar(this.path, sidecar, this.sidecarBytes);
     appendJournal(this.path, journal);
     const n = this.current.size;
@@ -148,7 +164,11 @@ export class ReviewState {
 
   /** Writes the edited file to another path (the original stays as it is); sidecar and journal are not written. */
   saveAs(target: string): void {
-    atomicWrite(target, this.patchedBytes(), {});
+    const t = this.ds.table;
+    if (t instanceof Table) { atomicWrite(target, this.patchedBytes(), {}); return; }
+    if (!t.writeLabelsTo) throw new Error(`${t.name}: a ${t.format} dataset cannot be saved under another name; use Export corrected labels`);
+    const { labelCol, changes } = this.labelChanges();
+    t.writeLabelsTo(target, labelCol, changes);
   }
 
   /** Drops every unsaved edit and reads the file and sidecar again. */

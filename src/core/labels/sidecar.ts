@@ -2,8 +2,9 @@
  * The sidecar `<file>.labels.json`: what does not belong in the user's file — soft targets from
  * smoothing and rows accepted as correct — keyed by row id. Never a new column in the data file.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { isDatasetFolder, stateDir } from '../formats/stateDir';
 import { atomicWrite } from './atomicWrite';
 
 export interface SidecarRow {
@@ -25,7 +26,8 @@ export interface Sidecar {
 }
 
 export function sidecarPath(dataFile: string): string {
-  return `${dataFile}.labels.json`;
+  // An image folder keeps it inside, in its .label-lens folder.
+  return isDatasetFolder(dataFile) ? join(stateDir(dataFile), 'labels.json') : `${dataFile}.labels.json`;
 }
 
 export function emptySidecar(dataFile: string): Sidecar {
@@ -51,6 +53,7 @@ export function readSidecar(dataFile: string): Sidecar {
 
 /** Writes the sidecar atomically; `readText` is what was read, so a concurrent change is not lost. */
 export function writeSidecar(dataFile: string, sidecar: Sidecar, expected?: Uint8Array): void {
+  mkdirSync(dirname(sidecarPath(dataFile)), { recursive: true });
   atomicWrite(sidecarPath(dataFile), Buffer.from(JSON.stringify(sidecar, null, 1) + '\n', 'utf8'), { expected });
 }
 

@@ -6,6 +6,12 @@ import type { EncodingName } from './encoding';
 import type { Problem } from './problems';
 import { dataKind, inferRoles, type RoleOverrides, type Roles } from './roles';
 import { openTable, Table, type Format } from './table';
+import { formatRoles, openFormatTable } from '../formats/open';
+import { withPathColumnImages } from '../formats/images';
+import type { FormatTable } from '../formats/formatTable';
+
+/** A table of any format: delimited text and JSON Lines (Table) or a format adapter (Parquet, images). */
+export type AnyTable = Table | FormatTable;
 
 export const UNLABELED = -1;
 /** A damaged row: reported, skipped for analysis, untouched in the file. */
@@ -41,7 +47,7 @@ export class Dataset {
   private readonly ids: string[] | undefined;
   private idToRow: Map<string, number> | undefined;
 
-  constructor(readonly table: Table, readonly roles: Roles) {
+  constructor(readonly table: AnyTable, readonly roles: Roles) {
     const n = table.rowCount;
     const labelCol = roles.label;
     if (labelCol === undefined) {
@@ -83,6 +89,12 @@ export class Dataset {
   }
 
   get rowCount(): number { return this.table.rowCount; }
+
+  /** The table of a delimited-text or JSON Lines dataset (what byte patches work on); throws for other formats. */
+  get textTable(): Table {
+    if (!(this.table instanceof Table)) throw new Error(`${this.table.name}: a ${this.table.format} dataset has no text table`);
+    return this.table;
+  }
   get problems(): readonly Problem[] { return this.table.problems; }
   get kind(): ReturnType<typeof dataKind> { return dataKind(this.roles); }
 
@@ -134,14 +146,23 @@ export function optionsOf(ds: Dataset): DatasetOptions {
   const r = ds.roles;
   return {
     id: r.id !== undefined ? h[r.id] : undefined, label: r.label !== undefined ? h[r.label] : undefined, text: r.text !== undefined ? h[r.text] : undefined,
-    features: r.features.length && !r.pixels ? r.features.map((c) => h[c]).join(',') : undefined, encoding: ds.table.encoding.name, format: ds.table.format,
+    features: r.features.length && !r.pixels ? r.features.map((c) => h[c]).join(',') : undefined, ...(ds.table instanceof Table ? { encoding: ds.table.encoding.name, format: ds.table.format } : {}),
   };
 }
 
 export function openDataset(path: string, opts: DatasetOptions = {}): Dataset {
+  const format = openFormatTable(path);
+  if (format) {
+    const infer = () => {
+      const sample: string[][] = [];
+      for (let i = 0; i < format.rowCount && sample.length < ROLE_SAMPLE; i++) if (!format.index.damaged[i]) sample.push(format.row(i));
+      return inferRoles(format.header, sample, opts);
+    };
+    return new Dataset(format, formatRoles(format, infer));
+  }
   const table = openTable(path, { encoding: opts.encoding, format: opts.format });
   const sample: string[][] = [];
   for (let i = 0; i < table.rowCount && sample.length < ROLE_SAMPLE; i++) if (!table.index.damaged[i]) sample.push(table.row(i));
-  const roles = inferRoles(table.header, sample, opts);
+  const roles = withPathColumnImages(table, sample, inferRoles(table.header, sample, opts), opts);
   return new Dataset(table, roles);
 }

@@ -12,7 +12,11 @@ export type ProblemCode =
   | 'duplicate-header'
   | 'duplicate-id'
   | 'no-label-column'
-  | 'unknown-column';
+  | 'unknown-column'
+  /** An image file that is broken, empty, or not the kind its name says (image folders, path columns). */
+  | 'unreadable-image'
+  /** A file in an image folder that is not an image. */
+  | 'not-an-image';
 
 export interface Problem {
   /** 'error' rows are skipped for analysis (never removed from the file); 'warning' rows are used. */

@@ -3,6 +3,7 @@
  * Inferred from names and a sample of values, each choice with a one-line reason; every role can
  * be overridden by name or 1-based position.
  */
+import { MIN_EMBEDDING_DIM, parseVector } from '../embeddings';
 
 export interface PixelShape {
   columns: number[];
@@ -16,7 +17,11 @@ export interface Roles {
   text?: number;
   features: number[];
   pixels?: PixelShape;
-  why: { id: string; label: string; text: string; features: string; pixels: string };
+  /** The column holding each row's image path (an image folder's "path", or a path column of a CSV); pixels are decoded from the files. */
+  images?: { column: number };
+  /** A column of vectors (the user's own embeddings): the model learns from them first. */
+  embedding?: number;
+  why: { id: string; label: string; text: string; features: string; pixels: string; embedding: string };
 }
 
 export interface RoleOverrides {
@@ -25,6 +30,8 @@ export interface RoleOverrides {
   text?: string;
   /** Comma-separated names or positions. */
   features?: string;
+  /** The embedding column, or "none" for no embedding column. */
+  embedding?: string;
 }
 
 const LABEL_NAMES = /^(label|labels|class|classes|category|categories|target|y|tag|sentiment|intent|topic|label_?desc?|gold|annotation|emotion|stance)$/i;
@@ -82,7 +89,7 @@ export function inferRoles(header: string[], sample: string[][], overrides: Role
   const n = header.length;
   const stats = header.map((_, c) => statsOf(sample.map((r) => r[c] ?? '')));
   const rows = sample.length;
-  const why = { id: '', label: '', text: '', features: '', pixels: '' };
+  const why = { id: '', label: '', text: '', features: '', pixels: '', embedding: '' };
   const taken = new Set<number>();
 
   const pixels = overrides.features ? undefined : pixelColumns(header);
@@ -130,6 +137,28 @@ export function inferRoles(header: string[], sample: string[][], overrides: Role
   }
   if (label !== undefined) taken.add(label);
 
+  // Embedding: before text, which a column of long "[0.1, …]" strings would otherwise look like.
+  let embedding: number | undefined;
+  if (overrides.embedding && overrides.embedding.toLowerCase() !== 'none') {
+    embedding = resolveColumn(header, overrides.embedding, 'embedding');
+    why.embedding = `"${header[embedding]}" chosen by the user`;
+  } else if (overrides.embedding) why.embedding = 'turned off by the user';
+  else {
+    for (let c = 0; c < n && embedding === undefined; c++) {
+      if (taken.has(c) || stats[c].nonEmpty === 0) continue;
+      const dims = new Map<number, number>();
+      let vectors = 0;
+      for (const r of sample) { const v = parseVector(r[c] ?? ''); if (v && v.length >= MIN_EMBEDDING_DIM) { vectors++; dims.set(v.length, (dims.get(v.length) ?? 0) + 1); } }
+      const [dim, most] = [...dims.entries()].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
+      if (vectors >= 0.95 * stats[c].nonEmpty && most >= 0.95 * vectors) {
+        embedding = c;
+        why.embedding = `"${header[c]}" holds vectors of ${dim} numbers`;
+      }
+    }
+    if (embedding === undefined) why.embedding = 'no column of vectors ([0.1, -0.2, …] or space-separated numbers)';
+  }
+  if (embedding !== undefined) taken.add(embedding);
+
   // Text.
   let text: number | undefined;
   if (overrides.text) { text = resolveColumn(header, overrides.text, 'text'); why.text = `"${header[text]}" chosen by the user`; } else {
@@ -162,11 +191,12 @@ export function inferRoles(header: string[], sample: string[][], overrides: Role
       ? `${features.length} numeric columns (${features.slice(0, 5).map((c) => header[c]).join(', ')}${features.length > 5 ? ', …' : ''})`
       : 'no numeric feature columns';
   }
-  return { id, label, text, features, pixels, why };
+  return { id, label, text, features, pixels, embedding, why };
 }
 
 /** What the model can learn from, in order of preference. */
-export function dataKind(roles: Roles): 'text' | 'pixels' | 'tabular' | 'none' {
+export function dataKind(roles: Roles): 'embedding' | 'text' | 'pixels' | 'tabular' | 'none' {
+  if (roles.embedding !== undefined) return 'embedding';
   if (roles.text !== undefined) return 'text';
   if (roles.pixels) return 'pixels';
   if (roles.features.length > 0) return 'tabular';

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench -- formats`: Parquet and image folders at scale.
+ * - Parquet of 100k and 1M rows (ag_news rows repeated, ids unique; SNAPPY), in row groups of 100k
+ *   rows (hyparquet-writer's default) and in one row group of 1M (pyarrow's default size): time to
+ *   open (footer, label and id columns, role sample) and to the first page of the review table;
+ *   rows/s of a full scan of the text column; time to save one relabel (new file, verified).
+ * - Image folder: MNIST digits as PNG and as JPEG files, decoded in the engine's decoder (images/s).
+ * Files are generated once under bench/out/.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDataset } from '../src/core/table/dataset';
+import { ReviewState } from '../src/core/labels/reviewState';
+import { ReviewModel } from '../src/core/reviewModel';
+import { decodeImages, loadSharp } from '../src/engine/images';
+import { agNewsColumns, writeAgNewsParquet, type AgNewsColumns } from '../test/fixtures/parquetFixtures';
+import { fileOf, jpegOf, mnistDigits, writeDigitFolder } from '../test/fixtures/imageFixtures';
+import { OUT } from './noisy';
+
+const ms = (t0: number) => performance.now() - t0;
+
+function parquet(rows: number, rowGroupSize: number, columns: AgNewsColumns): string {
+  const path = join(OUT, `ag-${rows}-rg${rowGroupSize}.parquet`);
+  if (!existsSync(path)) writeAgNewsParquet(path, { rows, codec: 'SNAPPY', rowGroupSize, extra: false, columns });
+  return path;
+}
+
+function benchParquet(path: string, label: string): void {
+  let t0 = performance.now();
+  const state = new ReviewState(path);
+  const open = ms(t0);
+  t0 = performance.now();
+  const model = new ReviewModel(state);
+  const page = model.page({ offset: 0, limit: 50, sort: 'row', descending: false, filter: {}, snapshot: 0 });
+  const first = ms(t0);
+  const ds = state.dataset;
+  t0 = performance.now();
+  let chars = 0;
+  for (let i = 0; i < ds.rowCount; i++) chars += ds.table.cell(i, ds.roles.text!).length;
+  const scan = ms(t0);
+  t0 = performance.now();
+  const row = ds.rowCount - 1;
+  state.apply(state.change('bench', [row], (_, s) => ({ ...s, label: s.label === 'World' ? 'Sports' : 'World' })));
+  state.save('bench', 'cli');
+  const save = ms(t0);
+  console.log(`${label.padEnd(34)} open ${open.toFixed(0).padStart(6)} ms · first ${page.rows.length} rows +${first.toFixed(0).padStart(4)} ms · text scan ${Math.round(ds.rowCount / (scan / 1000)).toLocaleString('en').padStart(10)} rows/s (${(chars / 1e6).toFixed(0)}M chars) · save 1 relabel ${(save / 1000).toFixed(1)} s`);
+}
+
+async function benchImages(): Promise<void> {
+  const digits = mnistDigits(2000);
+  const png = join(OUT, 'mnist-png');
+  if (!existsSync(png)) writeDigitFolder(png, digits);
+  const jpg = join(OUT, 'mnist-jpg');
+  if (!existsSync(jpg)) {
+    for (const d of digits) {
+      mkdirSync(join(jpg, d.label), { recursive: true });
+      writeFileSync(join(jpg, d.label, fileOf(d).replace(/\.png$/, '.jpg')), jpegOf(d));
+    }
+  }
+  for (const [name, dir] of [['PNG 28×28', png], ['JPEG 28×28', jpg]] as const) {
+    let t0 = performance.now();
+    const ds = openDataset(dir);
+    const open = ms(t0);
+    t0 = performance.now();
+    const img = await decodeImages(ds, () => undefined, () => undefined);
+    const dec = ms(t0);
+    console.log(`image folder, ${name.padEnd(12)} ${ds.rowCount} files · open (list + check) ${open.toFixed(0)} ms · decode ${Math.round(ds.rowCount / (dec / 1000)).toLocaleString('en')} images/s (${img.decoder}; ${img.failed.length} failed)`);
+  }
+  console.log(`sharp (WebP) ${loadSharp() ? 'installed' : 'not installed'}`);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  console.log('Formats (2 shared cores: times are inflated when other work runs)');
+  const columns = agNewsColumns(1_000_000);
+  benchParquet(parquet(100_000, 100_000, columns), 'Parquet 100k rows, 1 row group');
+  benchParquet(parquet(1_000_000, 100_000, columns), 'Parquet 1M rows, 10 row groups');
+  benchParquet(parquet(1_000_000, 1_000_000, columns), 'Parquet 1M rows, 1 row group');
+  await benchImages();
+}
+
+void main();

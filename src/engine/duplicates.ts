@@ -1,0 +1,92 @@
+/**
+ * Duplicate groups of a dataset, by data kind:
+ * - text: exact copies after normalisation (core/duplicates/normalize), then near copies among one
+ *   row per exact group — MinHash + LSH over the text model's word and CJK character 1–2-grams
+ *   (featurize/text), confirmed by exact Jaccard ≥ `jaccard`;
+ * - numeric and pixel rows: identical vectors, then cosine ≥ `cosine` among each row's nearest
+ *   neighbours (engine/neighbours).
+ */
+import { UnionFind, groupsOf, type DuplicateGroups } from '../core/duplicates/groups';
+import { uniteExact } from '../core/duplicates/exact';
+import { uniteNear, type NearStats } from '../core/duplicates/minhash';
+import { normalizeText } from '../core/duplicates/normalize';
+import { textFeatures } from './featurize/text';
+import { cosineKnn, randomProjection, unitRows } from './neighbours';
+
+export interface DuplicateOptions {
+  /**
+   * Jaccard similarity of two texts' n-gram sets at or above which they are near-duplicates
+   * (0 < t ≤ 1; 1 = exact copies only). Default from the measurement in bench/duplicates.ts.
+   */
+  jaccard: number;
+  /** Cosine similarity at or above which two numeric or pixel rows are near-duplicates. */
+  cosine: number;
+  seed: number;
+}
+
+export const DEFAULT_DUPLICATES: DuplicateOptions = { jaccard: 0.5, cosine: 0.99, seed: 1 };
+
+export interface DuplicateResult {
+  groups: DuplicateGroups;
+  /** Rows that repeat an earlier row exactly (after normalisation). */
+  exactRepeats: number;
+  near?: NearStats;
+}
+
+/** The n-gram hashes MinHash works on: the text model's features of the normalised text, unbucketed. */
+const NGRAMS = { buckets: 2 ** 32, charNgrams: false, maxFeatures: 3000, idf: false };
+export function textNgrams(text: string, out: (h: number) => void): void {
+  textFeatures(normalizeText(text), NGRAMS, out);
+}
+
+export function textDuplicates(n: number, text: (i: number) => string, opts: DuplicateOptions = DEFAULT_DUPLICATES): DuplicateResult {
+  const uf = new UnionFind(n);
+  const exact = new Uint8Array(n);
+  const exactRepeats = uniteExact(n, text, uf, exact);
+  let near: NearStats | undefined;
+  if (opts.jaccard < 1) {
+    // One row per exact group: its copies follow it through the union-find.
+    const reps: number[] = [];
+    for (let i = 0; i < n; i++) if (uf.find(i) === i) reps.push(i);
+    near = uniteNear(Int32Array.from(reps), (i, out) => textNgrams(text(i), out), uf, new Uint8Array(n), { threshold: opts.jaccard, seed: opts.seed });
+  }
+  return { groups: groupsOf(uf, exact), exactRepeats, near };
+}
+
+/** Dense rows (n × dim): identical vectors are exact copies; cosine ≥ opts.cosine near ones. */
+export function denseDuplicates(x: Float32Array, dim: number, opts: DuplicateOptions = DEFAULT_DUPLICATES): DuplicateResult {
+  const n = x.length / dim;
+  const uf = new UnionFind(n);
+  const exact = new Uint8Array(n);
+  const firstOf = new Map<string, number>();
+  let exactRepeats = 0;
+  const bytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  for (let i = 0; i < n; i++) {
+    const key = Buffer.from(bytes.subarray(i * dim * 4, (i + 1) * dim * 4)).toString('base64');
+    const f = firstOf.get(key);
+    if (f === undefined) { firstOf.set(key, i); continue; }
+    uf.union(f, i); exact[f] = 1; exact[i] = 1; exactRepeats++;
+  }
+  if (opts.cosine < 1 && n > 1) {
+    // Candidates from a 64-dimension projection, confirmed by the exact cosine.
+    const unit = unitRows(x, dim);
+    const reps = Int32Array.from({ length: n }, (_, i) => i).filter((i) => uf.find(i) === i);
+    const proj = dim > 64 ? unitRows(randomProjection(unit, dim, 64, opts.seed), 64) : unit;
+    const pd = dim > 64 ? 64 : dim;
+    const k = Math.min(5, reps.length - 1);
+    if (k > 0) {
+      const knn = cosineKnn(proj, pd, { k, queries: reps, reference: reps });
+      for (let q = 0; q < reps.length; q++) {
+        for (let j = 0; j < k; j++) {
+          const r = knn.index[q * k + j];
+          if (r < 0 || knn.similarity[q * k + j] < opts.cosine - 0.05) break;
+          const a = reps[q];
+          let s = 0;
+          for (let d = 0; d < dim; d++) s += unit[a * dim + d] * unit[r * dim + d];
+          if (s >= opts.cosine) uf.union(a, r);
+        }
+      }
+    }
+  }
+  return { groups: groupsOf(uf, exact), exactRepeats };
+}

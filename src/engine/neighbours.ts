@@ -1,0 +1,140 @@
+/**
+ * Cosine k nearest neighbours over dense rows (numeric features, pixels, embeddings): exact, by
+ * blocked brute force (a block of reference rows stays in cache while every query row is scored
+ * against it). Quadratic in rows: for large or wide data, project first (`randomProjection`) and
+ * search a sample of reference rows (`sampleRows`), or re-rank projected candidates exactly.
+ *
+ * The one neighbour search of Label Lens: duplicate detection (cosine ≥ a threshold among the
+ * nearest), outlier scores (distance to the k nearest) and k-NN label agreement on embeddings.
+ */
+import { Random } from '../core/random';
+
+export interface Knn {
+  /** Neighbours per query row. */
+  k: number;
+  /** Query rows, in the order of the results. */
+  queries: Int32Array;
+  /** queries.length × k reference row indices, nearest first; −1 where fewer than k exist. */
+  index: Int32Array;
+  /** Cosine similarity of each neighbour (same layout); −Infinity where none. */
+  similarity: Float32Array;
+}
+
+export interface KnnOptions {
+  k: number;
+  /** Rows to find neighbours for (default: all). */
+  queries?: Int32Array;
+  /** Rows to search among (default: all). */
+  reference?: Int32Array;
+  /** A row is never its own neighbour (default true). */
+  excludeSelf?: boolean;
+}
+
+/** Rows scaled to unit length (a zero row stays zero: cosine 0 with everything). */
+export function unitRows(x: Float32Array, dim: number): Float32Array {
+  const out = new Float32Array(x.length);
+  const n = x.length / dim;
+  for (let i = 0; i < n; i++) {
+    const o = i * dim;
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += x[o + d] * x[o + d];
+    const f = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let d = 0; d < dim; d++) out[o + d] = x[o + d] * f;
+  }
+  return out;
+}
+
+/** Gaussian random projection to `to` dimensions (Johnson–Lindenstrauss: angles kept approximately). */
+export function randomProjection(x: Float32Array, dim: number, to: number, seed: number): Float32Array {
+  const n = x.length / dim;
+  const rng = new Random(seed);
+  const R = new Float32Array(dim * to);
+  for (let i = 0; i < R.length; i++) R[i] = rng.normal();
+  const out = new Float32Array(n * to);
+  for (let i = 0; i < n; i++) {
+    const o = i * dim;
+    for (let d = 0; d < dim; d++) {
+      const v = x[o + d];
+      if (v === 0) continue;
+      const r = d * to;
+      for (let t = 0; t < to; t++) out[i * to + t] += v * R[r + t];
+    }
+  }
+  return out;
+}
+
+/** `m` distinct rows of `n`, chosen by seed, in increasing order (all rows when m ≥ n). */
+export function sampleRows(n: number, m: number, seed: number): Int32Array {
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  if (m >= n) return all;
+  new Random(seed).shuffle(all);
+  return all.subarray(0, m).sort();
+}
+
+const BLOCK = 256;
+
+/**
+ * Exact cosine k-NN of `queries` among `reference` over rows of `x` (n × dim; unit rows expected:
+ * pass `unitRows(x)` unless they already are). Ties go to the smaller row index.
+ */
+export function cosineKnn(x: Float32Array, dim: number, opts: KnnOptions): Knn {
+  const n = x.length / dim;
+  const k = opts.k;
+  const queries = opts.queries ?? Int32Array.from({ length: n }, (_, i) => i);
+  const reference = opts.reference ?? Int32Array.from({ length: n }, (_, i) => i);
+  const excludeSelf = opts.excludeSelf ?? true;
+  const Q = queries.length;
+  const index = new Int32Array(Q * k).fill(-1);
+  const similarity = new Float32Array(Q * k).fill(-Infinity);
+  for (let b0 = 0; b0 < reference.length; b0 += BLOCK) {
+    const b1 = Math.min(reference.length, b0 + BLOCK);
+    for (let q = 0; q < Q; q++) {
+      const qi = queries[q];
+      const qo = qi * dim;
+      const base = q * k;
+      let worst = similarity[base + k - 1];
+      for (let b = b0; b < b1; b++) {
+        const r = reference[b];
+        if (excludeSelf && r === qi) continue;
+        const ro = r * dim;
+        let s = 0;
+        for (let d = 0; d < dim; d++) s += x[qo + d] * x[ro + d];
+        if (s < worst || (s === worst && r > index[base + k - 1])) continue;
+        // Insert into the sorted top-k (descending similarity, then ascending row).
+        let p = k - 1;
+        while (p > 0 && (similarity[base + p - 1] < s || (similarity[base + p - 1] === s && index[base + p - 1] > r))) {
+          similarity[base + p] = similarity[base + p - 1];
+          index[base + p] = index[base + p - 1];
+          p--;
+        }
+        similarity[base + p] = s;
+        index[base + p] = r;
+        worst = similarity[base + k - 1];
+      }
+    }
+  }
+  return { k, queries, index, similarity };
+}
+
+/**
+ * Outlier score of every row: the mean cosine distance (1 − similarity) to its k nearest rows among
+ * a seeded sample of `reference` rows (Datalab's k-NN distance; a sample keeps it linear in rows).
+ * A zero row (nothing to compare) scores 1.
+ */
+export function outlierScores(unit: Float32Array, dim: number, opts: { k?: number; reference?: number; seed: number }): Float32Array {
+  const n = unit.length / dim;
+  const k = Math.max(1, Math.min(opts.k ?? 10, n - 1));
+  const ref = sampleRows(n, opts.reference ?? 2000, opts.seed);
+  const knn = cosineKnn(unit, dim, { k, reference: ref });
+  const out = new Float32Array(n);
+  for (let q = 0; q < n; q++) {
+    let s = 0, c = 0;
+    for (let j = 0; j < k; j++) {
+      const v = knn.similarity[q * k + j];
+      if (v === -Infinity) continue;
+      s += 1 - v; c++;
+    }
+    out[q] = c ? Math.min(1, Math.max(0, s / c)) : 1;
+  }
+  return out;
+}

@@ -1,0 +1,78 @@
+/**
+ * Analyze and Retrain through one runner: the document's unsaved edits are saved first (that
+ * document, by its uri, not whichever editor has focus), the engine gets the roles the editor
+ * already resolved (so it does not guess them again, perhaps differently), progress goes to every
+ * view of the document, and the result is loaded once it is written.
+ */
+import * as vscode from 'vscode';
+import { readFileSync } from 'node:fs';
+import type { Summary } from '../core/results';
+import { optionsOf } from '../core/table/dataset';
+import type { DatasetSpec } from '../protocol/engine';
+import { readConfig } from './config';
+import type { EngineHost } from './engineHost';
+import type { LabelDocument } from './labelDocument';
+
+export type JobKind = 'analyze' | 'retrain';
+
+/** What the runner tells the views of a document. */
+export interface JobViews {
+  progress(doc: LabelDocument, busy: boolean, fraction?: number, message?: string): void;
+  notice(doc: LabelDocument, message: string): void;
+  /** A new analysis was loaded (ranking, classes, runs all change). */
+  analysisLoaded(doc: LabelDocument): void;
+  runsChanged(doc: LabelDocument): void;
+}
+
+/** The dataset as the editor reads it: file, roles and encoding, named as the engine expects. */
+export function datasetSpec(doc: LabelDocument): DatasetSpec {
+  const o = optionsOf(doc.state.dataset);
+  const spec: DatasetSpec = { file: doc.uri.fsPath };
+  if (o.id !== undefined) spec.id = o.id;
+  if (o.label !== undefined) spec.label = o.label;
+  if (o.text !== undefined) spec.text = o.text;
+  if (o.features !== undefined) spec.features = o.features;
+  if (o.encoding !== undefined) spec.encoding = o.encoding;
+  return spec;
+}
+
+export class JobRunner {
+  constructor(private readonly engine: EngineHost, private readonly views: JobViews) {}
+
+  /** Jobs read the file on disk: unsaved edits are saved first, if the user agrees. */
+  private async savedFirst(doc: LabelDocument, kind: JobKind): Promise<boolean> {
+    if (!doc.state.dirty) return true;
+    const action = kind === 'analyze' ? vscode.l10n.t('Save and Analyze') : vscode.l10n.t('Save and Retrain');
+    const question = kind === 'analyze' ? vscode.l10n.t('Analyze reads the file on disk. Save your edits first?') : vscode.l10n.t('Retrain reads the corrected file on disk. Save your edits first?');
+    if ((await vscode.window.showWarningMessage(question, action)) !== action) return false;
+    await vscode.workspace.save(doc.uri);
+    return !doc.state.dirty;
+  }
+
+  async run(doc: LabelDocument, kind: JobKind): Promise<Summary | undefined> {
+    if (!(await this.savedFirst(doc, kind))) return undefined;
+    const name = doc.state.dataset.table.name;
+    const fixed = kind === 'retrain' ? doc.model.fixedSinceAnalysis() : undefined;
+    const title = kind === 'analyze' ? vscode.l10n.t('Label Lens: analyzing {0}', name) : vscode.l10n.t('Label Lens: retraining on {0}', name);
+    try {
+      const res = await this.engine.run(title, { type: kind, dataset: datasetSpec(doc), options: readConfig().train, outDir: doc.outDir },
+        (fraction, message) => this.views.progress(doc, true, fraction, message));
+      if (!res) return undefined;
+      const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
+      if (kind === 'analyze') {
+        doc.loadResults();
+        doc.recordRun(summary);
+        this.views.analysisLoaded(doc);
+        this.views.notice(doc, vscode.l10n.t('{0} rows flagged of {1}; estimated noise rate {2}%.', summary.flagged, summary.labeled, (100 * summary.estimatedNoiseRate).toFixed(1)));
+      } else {
+        doc.recordRun(summary, fixed);
+        this.views.runsChanged(doc);
+        const before = summary.before ? `${(100 * summary.before.oofAccuracy).toFixed(1)}% → ` : '';
+        this.views.notice(doc, vscode.l10n.t('Retrained: held-out accuracy {0}{1}%.', before, (100 * summary.oofAccuracy).toFixed(1)));
+      }
+      return summary;
+    } finally {
+      this.views.progress(doc, false);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The review webview wired to the real host-side model (ReviewState + ReviewModel over a real file
+ * from ../shared/data) through the real protocol, with the message channel under the test's
+ * control: messages wait in queues until `flush()`, so a test can press keys while replies are on
+ * their way (the races a user meets in a busy extension host).
+ */
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ReviewState } from '../../src/core/labels/reviewState';
+import { ReviewModel, type Analysis } from '../../src/core/reviewModel';
+import type { Summary } from '../../src/core/results';
+import { Random } from '../../src/core/random';
+import {
+  Accept, ApplyAbove, ApplySuggestion, Changed, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, SaveLayout, Smooth, Undo,
+  type HostWire, type WebviewWire,
+} from '../../src/protocol/webview';
+import type { EditBatch } from '../../src/core/labels/reviewState';
+import { optionsOf } from '../../src/core/table/dataset';
+import { tempDir } from '../helpers';
+
+type App = import('../../webview/app').ReviewApp;
+
+/** A seeded stand-in for an analysis of the file: a soft label per row, about a fifth flagged. */
+export function seededAnalysis(st: ReviewState, seed = 7): Analysis {
+  const ds = st.dataset;
+  const classes = ds.classes;
+  const K = classes.length, n = ds.rowCount;
+  const rnd = new Random(seed);
+  const consensus = new Float32Array(n * K), suspicion = new Float32Array(n), suggested = new Float32Array(n), flagged = new Float32Array(n), label = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const y = ds.labels[i];
+    label[i] = y;
+    const other = (Math.max(0, y) + 1 + rnd.int(K - 1)) % K;
+    const wrong = rnd.next() < 0.2;
+    const top = wrong ? other : Math.max(0, y);
+    const p = 0.35 + 0.6 * rnd.next();
+    for (let k = 0; k < K; k++) consensus[i * K + k] = k === top ? p : (1 - p) / (K - 1);
+    suggested[i] = top;
+    suspicion[i] = y >= 0 ? 1 - consensus[i * K + y] : Number.NaN;
+    flagged[i] = wrong && y >= 0 ? 1 : 0;
+  }
+  const summary = {
+    rows: n, classes, epochs: 0, piPasses: 0, matrix: new Array(K * K).fill(0),
+    classStats: classes.map((name) => ({ name, given: 0, predicted: 0, corrected: 0, precision: 0.5, recall: 0.5, threshold: 0.5, flagged: 0 })),
+  } as unknown as Summary;
+  return { summary, arrays: new Map([['consensus', consensus], ['suspicion', suspicion], ['suggested', suggested], ['flagged', flagged], ['label', label]]) };
+}
+
+export interface Harness {
+  app: App;
+  root: HTMLElement;
+  state: ReviewState;
+  model: ReviewModel;
+  /** Every message the webview sent, in order. */
+  sent: WebviewWire[];
+  /** Delivers queued messages both ways until none is left. */
+  flush(): Promise<void>;
+  press(key: string): void;
+  save(): void;
+  /** The widths the webview asked the host to remember. */
+  layout(): Record<string, number> | undefined;
+  /** Opens the same file again in a new webview (as after closing and reopening the editor). */
+  reopen(): Promise<void>;
+}
+
+/** `transform` rewrites the copy before it is opened (e.g. to add columns). */
+export async function harness(t: Parameters<typeof tempDir>[0], file: string, transform?: (csv: string) => string): Promise<Harness> {
+  const { ReviewApp } = await import('../../webview/app');
+  const path = join(tempDir(t), 'data.csv');
+  copyFileSync(file, path);
+  if (transform) writeFileSync(path, transform(readFileSync(path, 'utf8')));
+  const state = new ReviewState(path);
+  const model = new ReviewModel(state);
+  model.setAnalysis(seededAnalysis(state));
+  let layout: Record<string, number> | undefined;
+  const toHost: WebviewWire[] = [];
+  const toWebview: HostWire[] = [];
+  const sent: WebviewWire[] = [];
+  const root = document.createElement('div');
+  document.body.replaceChildren(root);
+  const app = new ReviewApp(root, (m) => { sent.push(m); toHost.push(m); });
+  /** The webview that receives the host's messages (a reopened one after `reopen`). */
+  let app2: App = app;
+  const edit = (b: EditBatch) => { state.apply(b); model.edited(); toWebview.push(notify(Changed, { dirty: state.dirty })); };
+  const ds = state.dataset;
+  const names = optionsOf(ds);
+  const handlers = new IpcHandlers()
+    .onCommand(Ready, () => toWebview.push(notify(Init, {
+      fileName: 'data.csv', classes: model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: true, strings: {}, smoothingEpsilon: 0.1, applyThreshold: 0.9,
+      columns: { id: names.id, text: names.text, label: names.label }, extraColumns: model.extraColumns(), widths: layout,
+    })))
+    .onRequest(RequestPage, (q) => model.page(q))
+    .onRequest(RequestDetail, (p) => model.detail(p.row))
+    .onRequest(RequestApplyPreview, (p) => model.previewAbove(p.threshold))
+    .onCommand(Relabel, (p) => edit(model.relabel(p.rows, p.to)))
+    .onCommand(ApplySuggestion, (p) => edit(model.applySuggestion(p.rows)))
+    .onCommand(Smooth, (p) => edit(model.smooth(p.rows, p.epsilon, p.mix)))
+    .onCommand(Accept, (p) => edit(model.accept(p.rows)))
+    .onCommand(ApplyAbove, (p) => edit(model.applyAbove(p.threshold)))
+    .onCommand(Undo, () => undefined)
+    .onCommand(SaveLayout, (p) => { layout = p.widths; });
+  const flush = async () => {
+    for (let guard = 0; guard < 10_000 && (toHost.length || toWebview.length); guard++) {
+      while (toHost.length) {
+        const m = parseWebviewMessage(toHost.shift(), { rowCount: ds.rowCount, classes: model.classes, extraColumns: model.extraColumns().map((c) => c.index) });
+        if (typeof m === 'string') throw new Error(`the webview sent an invalid message: ${m}`);
+        await handlers.dispatch(m, (r) => toWebview.push(r));
+      }
+      while (toWebview.length) app2.handle(toWebview.shift()!);
+    }
+  };
+  const press = (key: string) => document.dispatchEvent(new window.KeyboardEvent('keydown', { key }) as unknown as Event);
+  const save = () => { state.save('tester'); model.edited(); toWebview.push(notify(Changed, { dirty: false })); };
+  app.start();
+  await flush();
+  const h: Harness = {
+    app, root, state, model, sent, flush, press, save, layout: () => layout,
+    reopen: async () => {
+      const again = document.createElement('div');
+      document.body.replaceChildren(again);
+      h.root = again;
+      h.app = new ReviewApp(again, (m) => { sent.push(m); toHost.push(m); });
+      app2 = h.app;
+      h.app.start();
+      await flush();
+    },
+  };
+  return h;
+}

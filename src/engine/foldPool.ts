@@ -21,7 +21,8 @@ export const IN_PROCESS_MAX_WORK = 5e7;
 
 export function trainsInProcess(kind: ModelKind, input: FoldInput): boolean {
   const n = input.labels.length;
-  return kind === 'tabular' && tabularModels(n) === 'logreg+knn' && n * n * (input.dense?.dim ?? 0) <= IN_PROCESS_MAX_WORK;
+  const dim = input.dense?.dim ?? 0;
+  return kind === 'tabular' && tabularModels(n, dim) === 'logreg+knn' && n * n * dim <= IN_PROCESS_MAX_WORK;
 }
 
 /**
@@ -88,7 +89,7 @@ export const inProcessRunners: RunnerFactory = (kind, onProgress) => {
       // A macrotask between folds, so that a cancel message is heard while folds train in this thread.
       await new Promise((r) => setImmediate(r));
       if (closed) throw new Error('cancelled');
-      const { factory, backend } = await factoryFor(kind, input.labels.length);
+      const { factory, backend } = await factoryFor(kind, input);
       return trainFold(input, factory, onProgress, () => closed, backend);
     },
     close: () => { closed = true; },

@@ -12,7 +12,7 @@ export type FromWorker =
 const port = parentPort!;
 port.on('message', async (msg: ToWorker) => {
   try {
-    const { factory, backend } = await factoryFor(msg.kind, msg.input.labels.length);
+    const { factory, backend } = await factoryFor(msg.kind, msg.input);
     const output = await trainFold(msg.input, factory, (p) => port.postMessage({ type: 'progress', ...p } satisfies FromWorker), undefined, backend);
     const transfer = [output.held, output.ema, output.student, output.teacher, output.pi, output.history, output.unlabeledProbs]
       .filter((a): a is Float32Array | Int32Array => a !== undefined).map((a) => a.buffer as ArrayBuffer);

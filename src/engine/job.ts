@@ -19,7 +19,7 @@ import { decodeImages, type DecodedImages } from './images';
 import { crossValidate, type CrossValResult } from './crossval';
 import type { FoldRunner } from './crossval';
 import type { FoldProgress } from './trainFold';
-import type { ModelKind } from './models/factories';
+import { modelKindOf, type ModelKind } from './models/factories';
 import type { Dataset } from '../core/table/dataset';
 
 export class CancelledError extends Error {
@@ -92,7 +92,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const done = new Map<number, number>();
   const started = performance.now();
   let pass = 0;
-  const { run, close } = runners(prep.kind === 'pixels' ? 'dense' : prep.kind, (p) => {
+  const { run, close } = runners(modelKindOf(prep.kind), (p) => {
     done.set((pass * opts.repeats + p.repeat) * opts.folds + p.fold, p.epoch);
     const steps = [...done.values()].reduce((a, b) => a + b, 0);
     const elapsed = (performance.now() - started) / 1000;

@@ -81,7 +81,7 @@ test('a small class beside big ones is not flagged wholesale (toutiao, clean lab
   const tailRows: number[] = [];
   for (let i = 0; i < 6000; i++) (src.labels[i] === tail ? tailRows : others).push(i);
   const keep = [...others, ...tailRows.slice(0, Math.round(others.length / 99))].sort((a, b) => a - b);
-  const { bytes, index } = src.table;
+  const { bytes, index } = src.textTable;
   const slice = (i: number) => bytes.subarray(index.start[i], i + 1 < src.rowCount ? index.start[i + 1] : bytes.length);
   const file = join(dir, 'tail.csv');
   writeFileSync(file, Buffer.concat([bytes.subarray(0, index.start[0]), ...keep.map(slice)]));

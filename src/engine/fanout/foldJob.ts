@@ -8,7 +8,7 @@
 import { UserError } from '../../core/errors';
 import type { BlobStore } from '../../core/storage';
 import type { Plan } from '../../protocol/plan';
-import { factoryFor } from '../models/factories';
+import { factoryFor, modelKindOf } from '../models/factories';
 import { trainFold, type FoldProgress } from '../trainFold';
 import { packJobOutput, readFolds, readInputs, readJobOutput, readPlan } from './planFiles';
 import { codeVersion } from './version';
@@ -47,7 +47,7 @@ export async function runFoldJob(store: BlobStore, index: number, opts: { force?
   const base = await readInputs(store, plan);
   const { splits } = await readFolds(store, plan);
   const t0 = performance.now();
-  const { factory, backend } = await factoryFor(plan.dataset.kind === 'text' ? 'text' : 'dense');
+  const { factory, backend } = await factoryFor(modelKindOf(plan.dataset.kind), base);
   const out = await trainFold({ ...base, fold: job.fold, repeat: job.repeat, foldOf: splits[job.repeat] }, factory, opts.onProgress, undefined, backend);
   const seconds = +((performance.now() - t0) / 1000).toFixed(3);
   await store.write(job.output, packJobOutput(plan, job, out, seconds));

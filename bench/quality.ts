@@ -17,6 +17,14 @@ import { scoreRows } from '../src/core/signals/score';
 import { Table } from '../src/core/table/table';
 import { noisyCopy, OUT, SHARED } from './noisy';
 import { TABULAR_RUNS, tabularRun } from './tabular';
+import { prepare } from '../src/engine/prepare';
+import { crossValidate } from '../src/engine/crossval';
+import { resolveOptions } from '../src/engine/job';
+import { trainFold } from '../src/engine/trainFold';
+import { denseModelFactory, TABULAR, type ModelFactory } from '../src/engine/models/factories';
+import { LinearModel } from '../src/engine/models/linear';
+import { KnnModel } from '../src/engine/models/knn';
+import { AverageModel } from '../src/engine/models/average';
 import { calibrateJoint, classThresholds, confidentClasses, confidentJoint, flagRows, issuesPerClass } from '../src/core/signals/confident';
 
 /** One bench run: the same file and truth for both tools; how the peer is called on it. */
@@ -138,7 +146,9 @@ const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '–');
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => a !== 'quality');
-  const runs = RUNS.filter((r) => only.length === 0 || only.includes(r.run) || only.includes('all'));
+  // 'small': the runs that take seconds (SMS and the generated tables).
+  const small = (r: Run) => r.run.startsWith('sms_spam') || (TABULAR_RUNS as readonly string[]).includes(r.run);
+  const runs = RUNS.filter((r) => only.length === 0 || only.includes(r.run) || (only.includes('small') && small(r)));
   console.log('\n## Detection quality and speed beside the peer (scikit-learn + cleanlab), measured in this run');
   console.log('AP and AUROC rank all rows by suspicion (peer: cleanlab self-confidence); seconds: process start to results, both tools.');
   console.log('Flag P/R: our flagged set; the peer\'s is confident learning\'s "both" rule on its probabilities. OOF acc: against the clean labels.\n');
@@ -161,6 +171,8 @@ async function main(): Promise<void> {
   }
   if (only.length === 0 || only.includes('noise-rate')) await noiseRate();
   if (only.length === 0 || only.includes('ablation')) await ablation();
+  if (only.length === 0 || only.includes('tabular-ablation')) await tabularAblation();
+  if (only.length === 0 || only.includes('signals')) await signalsAblation();
   if (only.length === 0 || only.includes('label-names')) await labelNames();
   if (only.length === 0 || only.includes('prune')) await prune();
 }
@@ -186,6 +198,68 @@ async function noiseRate(): Promise<void> {
     const pr = runPeer(file, `clean-${name}`, args);
     const peerFlagged = pr.flagged.reduce((a, b) => a + b, 0);
     console.log(`| ${name} | ${summary.labeled} | ${(100 * summary.estimatedNoiseRate).toFixed(1)}% (${summary.flagged}) | ${(100 * peerFlagged / summary.labeled).toFixed(1)}% (${peerFlagged}) | ${published} |`);
+  }
+}
+
+/** Which model for tabular rows: each alone and averaged, same folds (in this thread: CPU seconds). */
+async function tabularAblation(): Promise<void> {
+  console.log('\n## Tabular models, 20% uniform noise: AP / AUROC (CPU seconds, all folds, one thread)\n');
+  const lin: ModelFactory = async (input) => new LinearModel({ dim: input.dense!.dim, classes: input.classes, C: TABULAR.C, iterations: TABULAR.iterations, epochs: input.options.epochs, memory: TABULAR.lbfgsMemory }, input.dense!.x);
+  const knn: ModelFactory = async (input) => new KnnModel({ dim: input.dense!.dim, classes: input.classes, k: TABULAR.k }, input.dense!.x);
+  const avg = (...fs: ModelFactory[]): ModelFactory => async (input, n, seed) => new AverageModel(await Promise.all(fs.map((f) => f(input, n, seed))));
+  const variants: [string, ModelFactory][] = [['MLP (before)', denseModelFactory], ['logreg', lin], ['k-NN', knn], ['logreg + k-NN (default)', avg(lin, knn)], ['logreg + MLP', avg(lin, denseModelFactory)]];
+  console.log(`| run | ${variants.map((v) => v[0]).join(' | ')} |`);
+  console.log(`|---|${variants.map(() => '---').join('|')}|`);
+  for (const run of TABULAR_RUNS) {
+    const t = tabularRun(run);
+    const prep = prepare(openDataset(t.path), resolveOptions({}), undefined);
+    const cells: string[] = [];
+    for (const [, f] of variants) {
+      const c0 = process.cpuUsage();
+      const cv = await crossValidate(prep.base, (input) => trainFold(input, f), 1);
+      const sc = scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses });
+      cells.push(`${f3(averagePrecision(sc.suspicion, t.truth))} / ${f3(auroc(sc.suspicion, t.truth))} (${(process.cpuUsage(c0).user / 1e6).toFixed(2)})`);
+    }
+    console.log(`| ${run} | ${cells.join(' | ')} |`);
+  }
+}
+
+/**
+ * Rankings from one analysis's arrays (no retraining): the default odds against self-confidence,
+ * training dynamics (area under p(given) across epochs, AUM-style), per-class calibration and
+ * post-hoc logit adjustment.
+ */
+async function signalsAblation(): Promise<void> {
+  console.log('\n## Ranking signals on one analysis each: AP (AUROC)\n');
+  const names = ['odds (default)', 'self-confidence', 'AUM: 1 − mean p(given) over epochs', 'odds + AUM (mean)', 'per-class: 1 − p(given)/t(given)', 'odds after logit adjustment τ = 0.5'];
+  console.log(`| run | ${names.join(' | ')} |`);
+  console.log(`|---|${names.map(() => '---').join('|')}|`);
+  for (const [dataset, run] of [['sms_spam', 'sms_spam-uniform10'], ['ag_news_test', 'ag_news-uniform20'], ['toutiao_news_20k', 'toutiao20k-uniform20'], ['toutiao_news_20k', 'toutiao20k-asym20']]) {
+    const nc = noisyCopy(dataset, run);
+    const { arrays, summary } = await analyze(nc.path, `${run}-signals`);
+    const K = summary.classes.length;
+    const labels = Int32Array.from(arrays.get('label')!);
+    const N = labels.length;
+    const p = arrays.get('consensus')!;
+    const hist = arrays.get('history')!;
+    const E = hist.length / N;
+    const odds = (q: Float32Array) => Float32Array.from({ length: N }, (_, i) => { const y = labels[i]; let o = 0; for (let k = 0; k < K; k++) if (k !== y) o = Math.max(o, q[i * K + k]); return o / (q[i * K + y] + o || 1); });
+    const aum = Float32Array.from({ length: N }, (_, i) => { let m = 0; for (let e = 0; e < E; e++) m += hist[e * N + i]; return 1 - m / E; });
+    const t = classThresholds(p, labels, K);
+    const prior = new Float64Array(K);
+    for (const y of labels) prior[y] += 1 / N;
+    const adjusted = new Float32Array(p.length);
+    for (let i = 0; i < N; i++) {
+      let sum = 0;
+      for (let k = 0; k < K; k++) { adjusted[i * K + k] = p[i * K + k] / Math.sqrt(prior[k]); sum += adjusted[i * K + k]; }
+      for (let k = 0; k < K; k++) adjusted[i * K + k] /= sum;
+    }
+    const o = odds(p);
+    const rankings = [
+      o, Float32Array.from({ length: N }, (_, i) => 1 - p[i * K + labels[i]]), aum, Float32Array.from(o, (v, i) => (v + aum[i]) / 2),
+      Float32Array.from({ length: N }, (_, i) => 1 - Math.min(1, p[i * K + labels[i]] / t[labels[i]])), odds(adjusted),
+    ];
+    console.log(`| ${run} | ${rankings.map((r) => `${f3(averagePrecision(r, nc.truth))} (${f3(auroc(r, nc.truth))})`).join(' | ')} |`);
   }
 }
 

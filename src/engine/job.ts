@@ -82,7 +82,8 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
     images = await decodeImages(ds, (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `decoding images: ${done} of ${total}` }), check);
     if (images.failed.length) emit({ phase: 'featurize', fraction: 0.05, message: `${images.failed.length} images could not be decoded and are skipped: ${images.failed.slice(0, 3).map((f) => `${f.id} (${f.message})`).join('; ')}${images.failed.length > 3 ? '; …' : ''}` });
   }
-  const prep = prepare(ds, options, sidecar, undefined, images);
+  // Text hashing reports as it goes (sent while it runs: an IPC write goes out at once when the pipe is free).
+  const prep = prepare(ds, options, sidecar, undefined, images, (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `featurizing: ${done} of ${total} rows` }));
   const opts = prep.base.options;
   lap('featurize');
   check();

@@ -94,6 +94,19 @@ test('a small class beside big ones is not flagged wholesale (toutiao, clean lab
   for (const k of s.classStats) if (k.given >= 10) assert.ok(k.flagged <= 0.6 * k.given, `${k.name}: ${k.flagged} of ${k.given} flagged`);
 });
 
+test('featurize reports progress as it hashes, before training starts', async (t) => {
+  const dir = tempDir(t);
+  const c = client();
+  t.after(() => c.dispose());
+  const seen: { phase: string; message: string }[] = [];
+  const job = c.run({ type: 'analyze', dataset: { file: dataset('toutiao_news_20k') }, options: { folds: 2, repeats: 1, epochs: 1, piPasses: 0 }, outDir: join(dir, 'out') }, (p) => seen.push(p));
+  await job.done;
+  const counts = seen.filter((p) => p.phase === 'featurize').map((p) => /featurizing: (\d+) of 20000 rows/.exec(p.message)?.[1]).filter((x) => x !== undefined).map(Number);
+  assert.deepEqual(counts, [10000, 20000]);
+  const lastFeaturize = seen.map((p) => p.phase).lastIndexOf('featurize');
+  assert.ok(lastFeaturize < seen.findIndex((p) => p.phase === 'train'), 'featurize progress comes before training');
+});
+
 test('the bundled sample: flipped rows rank first, and the same seed gives the same output', async (t) => {
   const dir = tempDir(t);
   const sample = join(ROOT, 'samples/sms_spam_noisy.csv');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { EngineClient } from '../src/client/engineClient';
 import type { TrainOptions } from '../src/protocol/engine';
 import type { Summary } from '../src/core/results';
-import { readArrays } from '../src/core/results';
+import { readArrays, type ResultArrays } from '../src/core/results';
 import { openDataset } from '../src/core/table/dataset';
 import { averagePrecision, auroc, precisionAtK } from '../src/core/signals/metrics';
 import { scoreRows } from '../src/core/signals/score';
@@ -21,7 +21,8 @@ import { prepare } from '../src/engine/prepare';
 import { crossValidate } from '../src/engine/crossval';
 import { resolveOptions } from '../src/engine/job';
 import { trainFold } from '../src/engine/trainFold';
-import { denseModelFactory, TABULAR, type ModelFactory } from '../src/engine/models/factories';
+import { denseModelFactory, TABULAR } from '../src/engine/models/factories';
+import type { ModelFactory } from '../src/engine/models/types';
 import { LinearModel } from '../src/engine/models/linear';
 import { KnnModel } from '../src/engine/models/knn';
 import { AverageModel } from '../src/engine/models/average';
@@ -76,7 +77,7 @@ export const RUNS: Run[] = [
 const ENGINE = join(__dirname, '../dist/engine.js');
 const PEER = join(SHARED, 'peer', 'peer.py');
 
-async function analyze(file: string, outName: string, options: Partial<TrainOptions> = {}): Promise<{ summary: Summary; arrays: Map<string, Float32Array>; seconds: number }> {
+async function analyze(file: string, outName: string, options: Partial<TrainOptions> = {}): Promise<{ summary: Summary; arrays: ResultArrays; seconds: number }> {
   const c = new EngineClient({ enginePath: ENGINE });
   const t0 = performance.now();
   try {
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
     if (cached) ours = cached.ours; // one run of ours serves both MNIST peer rows
     else {
       const { arrays, seconds } = await analyze(file, r.run);
-      ours = { ...evaluate(arrays.get('suspicion')!, arrays.get('flagged')!, truth, arrays.get('suggested')!, clean), seconds };
+      ours = { ...evaluate(arrays.suspicion!, arrays.flagged!, truth, arrays.suggested!, clean), seconds };
       if (r.run.startsWith('mnist-real')) mnistDone.set('mnist', { ours });
     }
     const pr = runPeer(file, r.run, r.peerArgs);
@@ -238,10 +239,10 @@ async function signalsAblation(): Promise<void> {
     const nc = noisyCopy(dataset, run);
     const { arrays, summary } = await analyze(nc.path, `${run}-signals`);
     const K = summary.classes.length;
-    const labels = Int32Array.from(arrays.get('label')!);
+    const labels = Int32Array.from(arrays.label!);
     const N = labels.length;
-    const p = arrays.get('consensus')!;
-    const hist = arrays.get('history')!;
+    const p = arrays.consensus!;
+    const hist = arrays.history!;
     const E = hist.length / N;
     const odds = (q: Float32Array) => Float32Array.from({ length: N }, (_, i) => { const y = labels[i]; let o = 0; for (let k = 0; k < K; k++) if (k !== y) o = Math.max(o, q[i * K + k]); return o / (q[i * K + y] + o || 1); });
     const aum = Float32Array.from({ length: N }, (_, i) => { let m = 0; for (let e = 0; e < E; e++) m += hist[e * N + i]; return 1 - m / E; });
@@ -274,7 +275,7 @@ async function prune(): Promise<void> {
     const secs: string[] = [];
     for (const on of [false, true]) {
       const { arrays, seconds } = await analyze(nc.path, `${run}-prune-${on}`, { prune: on });
-      cells.push(f3(averagePrecision(arrays.get('suspicion')!, nc.truth)));
+      cells.push(f3(averagePrecision(arrays.suspicion!, nc.truth)));
       secs.push(seconds.toFixed(1));
     }
     console.log(`| ${run} | ${cells[0]} | ${cells[1]} | ${secs[0]} | ${secs[1]} |`);
@@ -294,7 +295,7 @@ async function labelNames(): Promise<void> {
     const accs: string[] = [];
     for (const on of [false, true]) {
       const { arrays } = await analyze(nc.path, `${run}-names-${on}`, { labelNames: on });
-      const e = evaluate(arrays.get('suspicion')!, arrays.get('flagged')!, nc.truth, arrays.get('suggested')!, clean);
+      const e = evaluate(arrays.suspicion!, arrays.flagged!, nc.truth, arrays.suggested!, clean);
       cells.push(f3(e.ap));
       accs.push(f3(e.oofAcc));
     }
@@ -310,11 +311,11 @@ async function ablation(): Promise<void> {
   console.log('| signals | AP | AUROC |');
   console.log('|---|---|---|');
   const { arrays, summary } = await analyze(nc.path, `${run}-ablation`);
-  const labels = Int32Array.from(arrays.get('label')!);
+  const labels = Int32Array.from(arrays.label!);
   const K = summary.classes.length;
   const piPasses = summary.piPasses;
-  const piDisagree = Uint8Array.from(arrays.get('piDisagree')!);
-  const get = (n: string) => arrays.get(n)!;
+  const piDisagree = Uint8Array.from(arrays.piDisagree!);
+  const get = (n: 'student' | 'ema' | 'pi' | 'teacher') => arrays[n]!;
   const rows: [string, Float32Array[]][] = [
     ['out-of-fold student only', [get('student')]],
     ['+ temporal ensemble', [get('student'), get('ema')]],
@@ -327,7 +328,7 @@ async function ablation(): Promise<void> {
     console.log(`| ${name} | ${f3(averagePrecision(s.suspicion, nc.truth))} | ${f3(auroc(s.suspicion, nc.truth))} |`);
   }
   const withLoss = await analyze(nc.path, `${run}-consistency`, { consistency: 1 });
-  const s = scoreRows({ K, labels, student: withLoss.arrays.get('student')!, piPasses, piDisagree }, 'odds', ['student', 'ema', 'pi', 'teacher'].map((n) => withLoss.arrays.get(n)!));
+  const s = scoreRows({ K, labels, student: withLoss.arrays.student!, piPasses, piDisagree }, 'odds', [withLoss.arrays.student, withLoss.arrays.ema, withLoss.arrays.pi!, withLoss.arrays.teacher!]);
   console.log(`| + consistency loss (λ=1, sigmoid ramp-up) | ${f3(averagePrecision(s.suspicion, nc.truth))} | ${f3(auroc(s.suspicion, nc.truth))} |`);
 }
 

@@ -53,3 +53,10 @@ export function pooledMnist(n: number, keep: (label: number) => boolean = () => 
   }
   return { rows, labels };
 }
+
+/** Runs the built CLI (dist/cli.js, as users run it); `npm test` builds first. */
+export async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/label-lens.js'), ...args], { encoding: 'utf8' });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}

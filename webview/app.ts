@@ -13,12 +13,13 @@ import {
   Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
   type ApplyPreview, type ClassesView, type HostWire, type InitData, type PageQuery, type RowDetail, type RowFilter, type RowView, type SortKey, type WebviewWire,
 } from '../src/protocol/webview';
-import { renderClasses, renderRuns } from './charts';
+import { renderClasses, renderRuns, type ClassesLayout } from './charts';
 import { renderDetail } from './detail';
 import { clear, el, replace } from './dom';
 import { WebviewIpc } from './ipc';
 import { KEY_HELP, keyAction, type KeyAction } from './keys';
 import { count, percentNear1 } from './format';
+import { gridGeometry, thumbCanvas, type Geometry } from './grid';
 import { renderPicker } from './picker';
 import { STRINGS } from './strings';
 import { PAGE_SIZE, PageCache, pagesFor, visibleRange } from './virtualTable';
@@ -46,6 +47,10 @@ export class ReviewApp {
   private progressCount: { reviewed: number; flagged: number } | undefined;
   private readonly recent: string[] = [];
   private classesView: ClassesView | undefined;
+  /** Grid mode (image datasets): tiles instead of table rows, `tile` px wide. */
+  grid = false;
+  private tile = 96;
+  private classesLayout: ClassesLayout = { scale: 'linear', sort: 'given', descending: true };
   private busy = false;
 
   private readonly toolbar: HTMLElement;
@@ -246,8 +251,16 @@ export class ReviewApp {
       el('span', { class: 'sep' }),
       btn('undo', 'btn-undo', () => this.ipc.command(Undo, {}), 'discard'),
       btn('refresh', 'btn-refresh', () => this.refresh(), 'list-ordered'),
+      this.init?.images ? btn(this.grid ? 'table' : 'grid', 'btn-grid', () => this.setGrid(!this.grid), this.grid ? 'list-flat' : 'table') : undefined,
+      this.init?.images && this.grid ? this.tileSlider() : undefined,
       btn('help', 'btn-help', () => this.toggleHelp(), 'keyboard'),
       this.progress);
+  }
+
+  private tileSlider(): HTMLInputElement {
+    const r = el('input', { type: 'range', min: 48, max: 256, step: 16, value: this.tile, 'aria-label': this.t('tileSize'), title: this.t('tileSize'), 'data-testid': 'grid-size' });
+    r.addEventListener('input', () => this.setTileSize(Number(r.value)));
+    return r;
   }
 
   private fillFilters(): void {
@@ -304,7 +317,7 @@ export class ReviewApp {
         cache.put(r.offset, r.rows, r.total);
         this.stale = r.stale;
         this.progressCount = r.progress;
-        this.spacer.style.height = `${r.total * ROW_HEIGHT}px`;
+        this.sizeSpacer();
         if (this.cursor >= r.total && r.total > 0) this.cursor = r.total - 1;
         this.render();
         this.requestDetail();
@@ -332,7 +345,7 @@ export class ReviewApp {
   private renderClasses(): void {
     const v = this.classesView;
     if (!v) { replace(this.classesPane, el('p', { class: 'muted' }, this.t('noAnalysis'))); return; }
-    replace(this.classesPane, renderClasses(v, (k) => this.t(k),
+    replace(this.classesPane, renderClasses(v, (k) => this.t(k), this.classesLayout, (l) => { this.classesLayout = l; this.renderClasses(); },
       (k) => { this.classFilter.value = v.classes[k]; this.showTab(0); this.setFilter({ ...this.query.filter, given: v.classes[k], suggested: undefined }); },
       (i, j) => { this.classFilter.value = v.classes[i]; this.showTab(0); this.setFilter({ ...this.query.filter, given: v.classes[i], suggested: v.classes[j] }); }));
   }
@@ -345,12 +358,16 @@ export class ReviewApp {
   /** Draws the rows in view; asks for the pages it lacks. */
   render(): void {
     const total = this.cache.total;
-    const [first, last] = visibleRange(this.scroll.scrollTop, this.scroll.clientHeight || 600, ROW_HEIGHT, total);
+    const g = this.geometry();
+    const lines = Math.ceil(total / g.perLine);
+    const [l0, l1] = visibleRange(this.scroll.scrollTop, this.scroll.clientHeight || 600, g.lineHeight, lines, this.grid ? 2 : 10);
+    const first = l0 * g.perLine, last = Math.min(total, l1 * g.perLine);
     this.fetch(pagesFor(first, last));
     const rows: HTMLElement[] = [];
     for (let pos = first; pos < last; pos++) {
       const r = this.cache.get(pos);
-      rows.push(r ? this.rowElement(r, pos) : el('div', { class: 'row loading', style: `top:${pos * ROW_HEIGHT}px` }, this.t('loading')));
+      if (this.grid) rows.push(r ? this.tileElement(r, pos, g) : el('div', { class: 'tile loading', style: this.tileStyle(pos, g) }, this.t('loading')));
+      else rows.push(r ? this.rowElement(r, pos) : el('div', { class: 'row loading', style: `top:${pos * ROW_HEIGHT}px` }, this.t('loading')));
     }
     clear(this.spacer);
     this.spacer.append(...rows);
@@ -367,7 +384,7 @@ export class ReviewApp {
     const cls = ['row', pos === this.cursor ? 'cursor' : '', this.selected.has(r.row) ? 'selected' : '', r.flagged ? 'flagged' : '', r.edited ? 'edited' : '', r.damaged ? 'damaged' : ''].filter(Boolean).join(' ');
     return el('div', { class: cls, role: 'row', style: `top:${pos * ROW_HEIGHT}px`, 'aria-selected': String(pos === this.cursor), 'data-testid': `row-${pos}`, 'data-row': r.row, onclick: (e: Event) => this.click(pos, r, e as MouseEvent) },
       el('span', { class: 'c-id', role: 'gridcell', title: `${r.id} · ${this.t('line')} ${r.line}` }, r.id),
-      el('span', { class: 'c-text', role: 'gridcell', title: r.text }, r.damaged ? this.t('damaged') : r.text),
+      el('span', { class: 'c-text', role: 'gridcell', title: r.text }, r.thumb ? thumbCanvas(r.thumb, 'row-thumb') : undefined, r.damaged ? this.t('damaged') : r.text),
       this.query.show !== undefined ? el('span', { class: 'c-extra', role: 'gridcell', title: r.extra ?? '' }, r.extra ?? '') : undefined,
       el('span', { class: 'c-label', role: 'gridcell', title: r.edited ? `${r.given} → ${r.label}` : r.label },
         r.edited ? el('span', { class: 'was', 'data-testid': `was-${pos}` }, r.given) : undefined, r.edited ? ' → ' : undefined,
@@ -382,6 +399,45 @@ export class ReviewApp {
         r.smoothed ? el('span', { class: 'codicon codicon-symbol-misc', title: this.t('smooth') }) : undefined));
   }
 
+  private geometry(): Geometry {
+    return this.grid ? gridGeometry(this.scroll.clientWidth || 800, this.tile) : { lineHeight: ROW_HEIGHT, perLine: 1, tile: 0 };
+  }
+
+  private sizeSpacer(): void {
+    const g = this.geometry();
+    this.spacer.style.height = `${Math.ceil(this.cache.total / g.perLine) * g.lineHeight}px`;
+  }
+
+  private tileStyle(pos: number, g: Geometry): string {
+    return `top:${Math.floor(pos / g.perLine) * g.lineHeight}px;left:${(pos % g.perLine) * g.tile}px;width:${g.tile}px;height:${g.lineHeight}px`;
+  }
+
+  /** A grid tile: the image, then given → suggested. */
+  private tileElement(r: RowView, pos: number, g: Geometry): HTMLElement {
+    const cls = ['tile', pos === this.cursor ? 'cursor' : '', this.selected.has(r.row) ? 'selected' : '', r.flagged ? 'flagged' : '', r.edited ? 'edited' : ''].filter(Boolean).join(' ');
+    const caption = r.edited ? `${r.given} → ${r.label}` : r.suggested !== undefined && r.suggested !== r.label ? `${r.label} → ${r.suggested}` : r.label;
+    return el('div', { class: cls, role: 'gridcell', style: this.tileStyle(pos, g), 'aria-selected': String(pos === this.cursor), 'data-testid': `tile-${pos}`, 'data-row': r.row, title: `${r.id} · ${caption}`, onclick: (e: Event) => this.click(pos, r, e as MouseEvent) },
+      r.thumb ? thumbCanvas(r.thumb, 'tile-img') : el('div', { class: 'tile-img missing' }, r.damaged ? this.t('damaged') : r.text),
+      el('div', { class: 'tile-caption', 'data-testid': `caption-${pos}` }, r.flagged ? el('span', { class: 'codicon codicon-warning flag' }) : undefined, caption),
+      r.pWrong !== undefined ? el('div', { class: 'tile-score' }, percentNear1(r.pWrong)) : undefined);
+  }
+
+  /** Grid mode on or off (image datasets); the cursor stays on its row. */
+  setGrid(on: boolean): void {
+    if (!this.init?.images) return;
+    this.grid = on;
+    this.reviewPanel.classList.toggle('grid-mode', on);
+    this.buildToolbar();
+    this.sizeSpacer();
+    this.moveTo(this.cursor);
+  }
+
+  setTileSize(px: number): void {
+    this.tile = Math.max(48, Math.min(256, Math.round(px)));
+    this.sizeSpacer();
+    this.moveTo(this.cursor);
+  }
+
   private click(pos: number, r: RowView, e: MouseEvent): void {
     if (e.ctrlKey || e.metaKey) { if (this.selected.has(r.row)) this.selected.delete(r.row); else this.selected.add(r.row); }
     this.moveTo(pos);
@@ -391,10 +447,11 @@ export class ReviewApp {
     const total = this.cache.total;
     if (total === 0) return;
     this.cursor = Math.max(0, Math.min(total - 1, pos));
-    const top = this.cursor * ROW_HEIGHT;
+    const g = this.geometry();
+    const top = Math.floor(this.cursor / g.perLine) * g.lineHeight;
     const view = this.scroll.clientHeight || 600;
     if (top < this.scroll.scrollTop) this.scroll.scrollTop = top;
-    else if (top + ROW_HEIGHT > this.scroll.scrollTop + view) this.scroll.scrollTop = top + ROW_HEIGHT - view;
+    else if (top + g.lineHeight > this.scroll.scrollTop + view) this.scroll.scrollTop = top + g.lineHeight - view;
     this.render();
     this.requestDetail();
   }
@@ -435,7 +492,8 @@ export class ReviewApp {
     const afterAction = () => { if (!this.selected.size) this.moveTo(this.cursor + 1); else { this.selected.clear(); this.render(); } };
     switch (a.kind) {
       case 'move': this.moveTo(this.cursor + a.delta); break;
-      case 'page': this.moveTo(this.cursor + a.delta * Math.max(1, Math.floor((this.scroll.clientHeight || 600) / ROW_HEIGHT))); break;
+      case 'page': { const g = this.geometry(); this.moveTo(this.cursor + a.delta * g.perLine * Math.max(1, Math.floor((this.scroll.clientHeight || 600) / g.lineHeight))); break; }
+      case 'grid': this.setGrid(!this.grid); break;
       case 'applySuggestion': if (rows.length) { this.ipc.command(ApplySuggestion, { rows }); afterAction(); } break;
       case 'relabelTop': {
         const to = d?.topClasses[a.rank];

@@ -37,11 +37,29 @@ function image(p: NonNullable<RowDetail['pixels']>): HTMLCanvasElement {
   return c;
 }
 
-function sparkline(values: number[], t: T): SVGElement {
-  const w = 200, h = 40;
-  const pts = values.map((v, i) => `${values.length > 1 ? (i / (values.length - 1)) * w : 0},${h - v * h}`).join(' ');
-  return svg('svg', { width: w, height: h, viewBox: `0 0 ${w} ${h}`, class: 'sparkline', role: 'img', 'aria-label': `${t('history')}: ${values.map((v) => v.toFixed(2)).join(', ')}` },
-    svg('polyline', { points: pts, fill: 'none', stroke: 'currentColor', 'stroke-width': 1.5 }));
+/** p(given) after each epoch, with axes: epochs on x (1…E), probability on y (0, 0.5, 1). */
+export function epochChart(values: number[], given: string, suggested: string | undefined, t: T): SVGElement {
+  const w = 300, h = 130, left = 34, right = 8, top = 8, bottom = 28;
+  const pw = w - left - right, ph = h - top - bottom;
+  const n = values.length;
+  const x = (i: number) => left + (n > 1 ? (i / (n - 1)) * pw : pw / 2);
+  const y = (v: number) => top + (1 - Math.max(0, Math.min(1, v))) * ph;
+  const ticksX = n <= 1 ? [0] : [...new Set([0, Math.round((n - 1) / 2), n - 1])];
+  const title = `${t('history')} · ${t('given')}: ${given}${suggested && suggested !== given ? ` · ${t('suggested')}: ${suggested}` : ''}`;
+  return svg('svg', { width: w, height: h, viewBox: `0 0 ${w} ${h}`, class: 'epoch-chart', role: 'img', 'data-testid': 'epoch-chart', 'aria-label': `${title}: ${values.map((v) => v.toFixed(2)).join(', ')}` },
+    svg('title', {}, title),
+    // y axis: 0, 0.5 (dashed: where the given label stops being the model's best guess in two classes), 1
+    ...[0, 0.5, 1].flatMap((v) => [
+      svg('line', { x1: left, x2: w - right, y1: y(v), y2: y(v), class: v === 0.5 ? 'grid half' : 'grid' }),
+      svg('text', { x: left - 4, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, v.toFixed(1)),
+    ]),
+    svg('line', { x1: left, x2: left, y1: top, y2: top + ph, class: 'axis' }),
+    svg('line', { x1: left, x2: w - right, y1: top + ph, y2: top + ph, class: 'axis' }),
+    ...ticksX.map((i) => svg('text', { x: x(i), y: top + ph + 14, 'text-anchor': 'middle', class: 'tick' }, String(i + 1))),
+    svg('text', { x: left + pw / 2, y: h - 2, 'text-anchor': 'middle', class: 'axis-label' }, t('epoch')),
+    svg('text', { x: 10, y: top + ph / 2, 'text-anchor': 'middle', class: 'axis-label', transform: `rotate(-90 10 ${top + ph / 2})` }, 'p'),
+    svg('polyline', { points: values.map((v, i) => `${x(i)},${y(v)}`).join(' '), fill: 'none', class: 'line', 'stroke-width': 2 }),
+    ...values.map((v, i) => svg('circle', { cx: x(i), cy: y(v), r: 2.5, class: 'dot' }, svg('title', {}, `${t('epoch')} ${i + 1}: p(${given}) = ${v.toFixed(3)}`))));
 }
 
 export function renderDetail(d: RowDetail, classes: string[], t: T): HTMLElement {
@@ -64,6 +82,6 @@ export function renderDetail(d: RowDetail, classes: string[], t: T): HTMLElement
     el('h3', {}, t('softVsHard')),
     el('div', { class: 'legend' }, el('span', { class: 'swatch hard' }), t('given'), el('span', { class: 'swatch soft' }), t('soft'), d.target ? el('span', { class: 'swatch target' }) : undefined, d.target ? t('target') : undefined),
     bars(classes, d, t),
-    d.history && d.history.length ? el('h3', {}, t('history')) : undefined,
-    d.history && d.history.length ? sparkline(d.history, t) : undefined);
+    d.history && d.history.length ? el('h3', {}, `${t('history')}: p(${d.given})`) : undefined,
+    d.history && d.history.length ? epochChart(d.history, d.given, d.suggested, t) : undefined);
 }

@@ -14,6 +14,7 @@ export type KeyAction =
   | { kind: 'search' }
   | { kind: 'toggleSelect' }
   | { kind: 'refresh' }
+  | { kind: 'grid' }
   | { kind: 'escape' };
 
 export interface KeyInput {
@@ -38,6 +39,7 @@ export const KEY_HELP: [string, string][] = [
   ['x / Space', 'select or unselect the row (actions apply to the selection)'],
   ['u', 'undo'],
   ['Shift+U', 'redo'],
+  ['g', 'image datasets: grid of thumbnails or table'],
   ['r', 'refresh: rank and filter again (edits keep their place until then)'],
   ['/', 'search'],
   ['?', 'this help'],
@@ -61,6 +63,7 @@ export function keyAction(e: KeyInput): KeyAction | undefined {
     case 'U': return { kind: 'redo' };
     case 'x': case ' ': return { kind: 'toggleSelect' };
     case 'r': return { kind: 'refresh' };
+    case 'g': return { kind: 'grid' };
     case '/': return { kind: 'search' };
     case '?': return { kind: 'help' };
     case 'Escape': return { kind: 'escape' };

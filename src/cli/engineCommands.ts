@@ -1,69 +1,24 @@
-/** `label-lens analyze` and `label-lens retrain`: the engine child process, driven from a terminal. */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { EngineClient, EngineError } from '../client/engineClient';
-import type { DatasetSpec, ImbalanceRemedy, PixelModel, ProgressMessage, TrainOptions } from '../protocol/engine';
-import { checkOptions } from '../protocol/engine';
-import type { Summary } from '../core/results';
-import { isDatasetFolder, stateDir } from '../core/formats/stateDir';
-import { padDisplay } from '../core/report';
-import { datasetOptions, EXIT_DATA, EXIT_OK, fileArg, parse, UsageError, type Io } from './main';
+/** `label-lens analyze`, `retrain` (the engine child process, driven from a terminal) and `export`. */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EngineClient } from '../client/engineClient';
+import { readSidecar } from '../core/labels/sidecar';
+import { softLabelsCsv, softOf } from '../core/report/softLabels';
+import { padDisplay } from '../core/report/terminal';
+import { readRun, readSummary, resultsDirFor, type Summary } from '../core/results';
+import { openDataset, SKIPPED } from '../core/table/dataset';
+import type { ProgressMessage } from '../protocol/engine';
+import { datasetOptions, datasetOpts, fileArg, parse, toNumber, trainFlags, trainOptionsOf, UsageError } from './args';
+import { EXIT_DATA, EXIT_OK, type Io } from './exit';
+import { fsUserError, UserError } from '../core/errors';
 
-const trainOptions = {
+const jobOptions = {
   ...datasetOptions,
-  folds: { type: 'string' },
-  repeats: { type: 'string' },
-  epochs: { type: 'string' },
-  seed: { type: 'string' },
+  ...trainFlags,
   out: { type: 'string' },
-  workers: { type: 'string' },
-  pi: { type: 'string' },
-  teacher: { type: 'string' },
-  consistency: { type: 'string' },
-  smoothing: { type: 'string' },
-  imbalance: { type: 'string' },
-  'label-names': { type: 'boolean' },
-  prune: { type: 'boolean' },
-  'pixel-model': { type: 'string' },
   top: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
-
-function toNumber(v: unknown, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got "${String(v)}"`);
-  return n;
-}
-
-function optionsOf(v: Record<string, unknown>): Partial<TrainOptions> {
-  const o: Partial<TrainOptions> = {};
-  const set = <K extends keyof TrainOptions>(k: K, val: TrainOptions[K] | undefined) => { if (val !== undefined) o[k] = val; };
-  set('folds', toNumber(v.folds, 'folds'));
-  set('repeats', toNumber(v.repeats, 'repeats'));
-  set('epochs', toNumber(v.epochs, 'epochs'));
-  set('seed', toNumber(v.seed, 'seed'));
-  set('workers', toNumber(v.workers, 'workers'));
-  set('piPasses', toNumber(v.pi, 'pi'));
-  set('teacherHorizon', toNumber(v.teacher, 'teacher'));
-  set('consistency', toNumber(v.consistency, 'consistency'));
-  set('labelSmoothing', toNumber(v.smoothing, 'smoothing'));
-  if (v.imbalance !== undefined) set('imbalance', v.imbalance as ImbalanceRemedy);
-  if (v['label-names']) set('labelNames', true);
-  if (v.prune) set('prune', true);
-  if (v['pixel-model'] !== undefined) set('pixelModel', v['pixel-model'] as PixelModel);
-  const bad = checkOptions(o);
-  if (bad) throw new UsageError(bad.replace(/option "(\w+)"/, (_, k: string) => `--${({ piPasses: 'pi', teacherHorizon: 'teacher', labelSmoothing: 'smoothing', labelNames: 'label-names', pixelModel: 'pixel-model' } as Record<string, string>)[k] ?? k}`));
-  return o;
-}
-
-function specOf(file: string, v: Record<string, unknown>): DatasetSpec {
-  return { file: resolve(file), label: v.label as string | undefined, text: v.text as string | undefined, id: v.id as string | undefined, features: v.features as string | undefined, encoding: v.encoding as string | undefined };
-}
-
-export function defaultOutDir(file: string): string {
-  return isDatasetFolder(file) ? join(stateDir(resolve(file)), 'results') : join(dirname(resolve(file)), '.label-lens', 'results', basename(file));
-}
 
 function progressPrinter(io: Io, quiet: boolean): (p: ProgressMessage) => void {
   let last = 0;
@@ -79,26 +34,19 @@ function progressPrinter(io: Io, quiet: boolean): (p: ProgressMessage) => void {
 }
 
 async function runJob(kind: 'analyze' | 'retrain', args: string[], io: Io): Promise<{ summary: Summary; values: Record<string, unknown>; outDir: string } | number> {
-  const { values, positionals } = parse(args, trainOptions);
+  const { values, positionals } = parse(args, jobOptions);
   const file = fileArg(positionals, kind);
   if (!existsSync(file)) { io.err(`label-lens ${kind}: cannot read ${file}: no such file`); return EXIT_DATA; }
-  const options = optionsOf(values);
-  const outDir = resolve(typeof values.out === 'string' ? values.out : defaultOutDir(file));
+  const options = trainOptionsOf(values);
+  const dataset = { file: resolve(file), ...datasetOpts(values) };
+  const outDir = resolve(typeof values.out === 'string' ? values.out : resultsDirFor(file));
   const client = new EngineClient({ enginePath: join(__dirname, 'engine.js'), log: (l) => { if (!values.quiet && /error|warn/i.test(l)) io.err(l); } });
   const onSigint = () => { io.err('cancelling…'); client.cancel(); };
   process.once('SIGINT', onSigint);
   try {
-    const { done } = client.run({ type: kind, dataset: specOf(file, values), options, outDir }, progressPrinter(io, values.quiet === true));
+    const { done } = client.run({ type: kind, dataset, options, outDir }, progressPrinter(io, values.quiet === true));
     const res = await done;
-    const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
-    return { summary, values, outDir };
-  } catch (err) {
-    if (err instanceof EngineError) {
-      io.err(`label-lens ${kind}: ${err.message}`);
-      if (err.code === 'bad-request') return 2;
-      return err.code === 'cancelled' ? 130 : EXIT_DATA;
-    }
-    throw err;
+    return { summary: readSummary(res.summaryPath), values, outDir };
   } finally {
     process.off('SIGINT', onSigint);
     client.dispose();
@@ -118,7 +66,7 @@ export function formatSuspects(s: Summary, top: number): string {
   return out.join('\n');
 }
 
-function formatSummary(s: Summary, outDir: string): string {
+export function formatSummary(s: Summary, outDir: string): string {
   const secs = Object.entries(s.seconds).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ');
   return [
     `${s.rows} rows, ${s.classes.length} classes, ${s.dataKind} data, ${s.model ?? 'model'} on ${s.backend}; ${s.options.folds}-fold${Number(s.options.repeats) > 1 ? ` × ${String(s.options.repeats)} repeats` : ''}, ${s.epochs} epochs`,
@@ -130,11 +78,13 @@ function formatSummary(s: Summary, outDir: string): string {
   ].join('\n');
 }
 
+const noArrays = (s: Summary) => JSON.stringify({ ...s, arrays: undefined }, null, 1);
+
 async function cmdAnalyze(args: string[], io: Io): Promise<number> {
   const r = await runJob('analyze', args, io);
   if (typeof r === 'number') return r;
   const { summary, values, outDir } = r;
-  if (values.json) { io.out(JSON.stringify({ ...summary, arrays: undefined }, null, 1)); return EXIT_OK; }
+  if (values.json) { io.out(noArrays(summary)); return EXIT_OK; }
   io.out(formatSuspects(summary, toNumber(values.top, 'top') ?? 20));
   io.out('');
   io.out(formatSummary(summary, outDir));
@@ -146,11 +96,12 @@ async function cmdRetrain(args: string[], io: Io): Promise<number> {
   if (typeof r === 'number') return r;
   const { summary: after, values } = r;
   const before = after.before;
-  if (values.json) { io.out(JSON.stringify({ ...after, arrays: undefined }, null, 1)); return EXIT_OK; }
+  if (values.json) { io.out(noArrays(after)); return EXIT_OK; }
   const lines = [`Retrain (${after.options.imbalance} imbalance remedy, ${after.softTargets} soft targets, label smoothing ${after.options.labelSmoothing})`];
   const col = (s?: Pick<Summary, 'oofAccuracy'>) => (s ? pct(s.oofAccuracy) : '—');
   lines.push(`  ${'held-out accuracy'.padEnd(24)} before ${col(before).padStart(7)}   after ${col(after).padStart(7)}`);
   lines.push(`  ${'flagged rows'.padEnd(24)} before ${String(before?.flagged ?? '—').padStart(7)}   after ${String(after.flagged).padStart(7)}`);
+  if (after.fixed !== undefined) lines.push(`  ${'fixed since analysis'.padEnd(24)} ${String(after.fixed).padStart(7)} of the rows it flagged`);
   lines.push('  recall per class:');
   for (const c of after.classStats) {
     const b = before?.classStats.find((x) => x.name === c.name);
@@ -160,4 +111,31 @@ async function cmdRetrain(args: string[], io: Io): Promise<number> {
   return EXIT_OK;
 }
 
-export const commands: Record<string, (args: string[], io: Io) => Promise<number>> = { analyze: cmdAnalyze, retrain: cmdRetrain };
+/** `export FILE [--out SOFT.csv] [--results DIR]`: the soft labels, sidecar targets first. */
+async function cmdExport(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { ...datasetOptions, out: { type: 'string' }, results: { type: 'string' } });
+  const file = fileArg(positionals, 'export');
+  const ds = openDataset(file, datasetOpts(values));
+  const dir = resolve(typeof values.results === 'string' ? values.results : resultsDirFor(file));
+  const run = readRun(dir, 'analysis');
+  if (!run) throw new UserError('not-found', `${file}: no analysis in ${dir}; run "label-lens analyze ${file}" first`, { file });
+  if (run.summary.rows !== ds.rowCount) throw new UserError('data', `${file}: the analysis in ${dir} has ${run.summary.rows} rows, the file ${ds.rowCount}; run the analysis again`, { file });
+  const sidecar = readSidecar(file);
+  const csv = softLabelsCsv(ds.rowCount, (i) => ({
+    id: ds.rowId(i), label: ds.labelName(i),
+    soft: sidecar.rows[ds.rowId(i)]?.soft ?? (ds.labels[i] === SKIPPED ? undefined : softOf(run.summary.classes, run.arrays.consensus, i)),
+  }));
+  const out = typeof values.out === 'string' ? values.out : file.replace(/(\.\w+)?$/, '.soft.csv');
+  if (resolve(out) === resolve(file)) throw new UsageError('export --out must not be the data file itself');
+  try {
+    writeFileSync(out, csv);
+  } catch (err) {
+    // write(2) errors carry no path: name the file the user asked for.
+    throw fsUserError(err, out, 'write');
+  }
+  if (values.json) io.out(JSON.stringify({ file: resolve(out), rows: ds.rowCount }));
+  else io.out(`soft labels of ${ds.rowCount} rows written to ${out}`);
+  return EXIT_OK;
+}
+
+export const commands: Record<string, (args: string[], io: Io) => Promise<number>> = { analyze: cmdAnalyze, retrain: cmdRetrain, export: cmdExport };

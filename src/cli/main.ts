@@ -1,29 +1,18 @@
 /**
  * `label-lens`: the same engine as the editor, headless, for scripts and CI.
- * Exit codes: 0 ok, 1 data problem, 2 usage.
+ * Exit codes (src/cli/exit.ts): 0 ok, 1 data problem, 2 usage, 70 internal error, 130 cancelled.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { applyEdits, EditError, parseEdits, type Edit } from '../core/labels/edits';
-import { FileChangedError } from '../core/labels/atomicWrite';
-import { PatchError } from '../core/labels/patch';
-import { formatInspect, inspect } from '../core/report';
-import { openDataset, type DatasetOptions } from '../core/table/dataset';
-import { parseEncodingName } from '../core/table/encoding';
-import { TableError } from '../core/table/problems';
-import { isUserError } from '../core/errors';
+import { applyEdits, parseEdits, type Edit } from '../core/labels/edits';
+import { formatInspect, inspect } from '../core/report/inspect';
+import { openDataset } from '../core/table/dataset';
+import { DATASET_HELP, datasetOptions, datasetOpts, fileArg, parse, trainHelp, UsageError } from './args';
 import { commands as engineCommands } from './engineCommands';
+import { analyzeWithJobsDir, commands as planCommands, PLAN_HELP } from './planCommands';
+import { EXIT_DATA, EXIT_OK, EXIT_USAGE, reportError, type Io } from './exit';
+import { terminalSafe } from '../core/report/terminal';
 
-export const EXIT_OK = 0;
-export const EXIT_DATA = 1;
-export const EXIT_USAGE = 2;
-
-export class UsageError extends Error {}
-
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
+export { EXIT_DATA, EXIT_OK, EXIT_USAGE, type Io } from './exit';
 
 const USAGE = `Usage: label-lens <command> FILE [options]
 
@@ -31,54 +20,23 @@ Commands
   inspect FILE                 roles, classes, imbalance and problems of a dataset
   analyze FILE                 train in K folds and rank the rows most likely mislabeled
   retrain FILE                 retrain on the current labels and soft targets; held-out metrics before/after
-  relabel FILE --id ID --to LABEL [--reason TEXT] [--new-class]
-  apply FILE --edits EDITS.jsonl   apply {"id","kind":"relabel"|"smooth"|"accept",...} lines
+  export FILE [--out SOFT.csv] the soft labels of the last analysis (sidecar targets win), as CSV
+  relabel FILE (--id ID | --line N) --to LABEL [--reason TEXT] [--new-class]
+                               --id names the row by its id (refused when several rows share it);
+                               --line N by the line of the file it starts on
+  apply FILE --edits EDITS.jsonl   apply {"id" or "line","kind":"relabel"|"smooth"|"accept",...} lines
 
-Dataset options (all commands)
-  --label COL  --text COL  --id COL  --features COL,COL   override a column role (name or 1-based position)
-  --encoding utf-8|gb18030|gbk|utf-16le|utf-16be          override the detected encoding
-  --json                                                   machine-readable output
+${DATASET_HELP}
 
 Training options (analyze, retrain)
-  --folds K (5)  --repeats R (0 = by kind: text 2, else 1)  --epochs E (0 = by data kind)  --seed S (1)  --workers N (cores)  --out DIR  --top N (20)
-  --pi T (5) stochastic passes   --teacher H (1) mean-teacher horizon in epochs   --consistency λ (0)
-  --smoothing ε (0)   --imbalance none|class-weights|logit-adjustment|focal   --label-names
-  --prune   train a second pass without the rows the first flagged (systematic noise; 2× time)
-  --pixel-model auto|mlp|cnn (auto: CNN on tfjs-node, else MLP)   -q, --quiet
+${trainHelp()}
+  --out DIR                        results folder (default: .label-lens/results/FILE beside FILE)
+  --top N                          suspects to print (default 20)
+  -q, --quiet                      no progress on stderr
 
-Exit codes: 0 ok, 1 data problem, 2 usage.`;
+${PLAN_HELP}
 
-export const datasetOptions = {
-  label: { type: 'string' },
-  text: { type: 'string' },
-  id: { type: 'string' },
-  features: { type: 'string' },
-  encoding: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
-export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-export function datasetOpts(v: Record<string, unknown>): DatasetOptions {
-  let encoding;
-  if (typeof v.encoding === 'string') {
-    encoding = parseEncodingName(v.encoding);
-    if (!encoding) throw new UsageError(`unknown encoding "${v.encoding}": expected utf-8, gb18030 (or gbk), utf-16le or utf-16be`);
-  }
-  return { label: v.label as string | undefined, text: v.text as string | undefined, id: v.id as string | undefined, features: v.features as string | undefined, encoding };
-}
-
-export function fileArg(positionals: string[], command: string): string {
-  if (positionals.length !== 1) throw new UsageError(`${command} takes one FILE, got ${positionals.length}`);
-  return positionals[0];
-}
+Exit codes: 0 ok, 1 data problem, 2 usage, 70 internal error, 130 cancelled.`;
 
 function cmdInspect(args: string[], io: Io): number {
   const { values, positionals } = parse(args, datasetOptions);
@@ -93,18 +51,26 @@ function runEdits(file: string, values: Record<string, unknown>, edits: Edit[], 
   const res = applyEdits(ds, edits, { allowNewClass: values['new-class'] === true, via: 'cli' });
   if (values.json) io.out(JSON.stringify(res));
   else {
+    // Net changes written, not edits asked for.
     io.out(`${file}: ${res.relabeled} relabeled, ${res.smoothed} smoothed, ${res.accepted} accepted${res.unchanged ? `, ${res.unchanged} already had that label` : ''}`);
+    if (!res.written) io.out(`nothing written: the ${res.requested === 1 ? 'edit leaves' : `${res.requested} edits leave`} every row as it was`);
     if (res.journal) io.out(`journal: ${res.journal}`);
   }
   return EXIT_OK;
 }
 
 function cmdRelabel(args: string[], io: Io): number {
-  const { values, positionals } = parse(args, { ...datasetOptions, to: { type: 'string' }, reason: { type: 'string' }, 'new-class': { type: 'boolean' }, 'id-column': { type: 'string' } });
+  const { values, positionals } = parse(args, { ...datasetOptions, to: { type: 'string' }, reason: { type: 'string' }, 'new-class': { type: 'boolean' }, 'id-column': { type: 'string' }, line: { type: 'string' } });
   const file = fileArg(positionals, 'relabel');
   // In `relabel`, --id names the row; the id column, if it must be overridden, is --id-column.
-  if (typeof values.id !== 'string' || typeof values.to !== 'string') throw new UsageError('relabel needs --id ID and --to LABEL');
-  const edit: Edit = { kind: 'relabel', id: values.id, to: values.to, reason: values.reason };
+  const byLine = typeof values.line === 'string';
+  if (byLine === (typeof values.id === 'string') || typeof values.to !== 'string') throw new UsageError('relabel needs --to LABEL and one of --id ID or --line N');
+  let line: number | undefined;
+  if (byLine) {
+    line = Number(values.line);
+    if (!Number.isInteger(line) || line < 1) throw new UsageError(`--line ${values.line}: expected the line number a row starts on (1, 2, …)`);
+  }
+  const edit: Edit = byLine ? { kind: 'relabel', line, to: values.to, reason: values.reason } : { kind: 'relabel', id: values.id, to: values.to, reason: values.reason };
   return runEdits(file, { ...values, id: values['id-column'] }, [edit], io);
 }
 
@@ -118,14 +84,19 @@ function cmdApply(args: string[], io: Io): number {
 
 type Command = (args: string[], io: Io) => number | Promise<number>;
 
-export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
+const STDIO: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
+
+export async function main(argv: string[], raw: Io = STDIO): Promise<number> {
+  // Everything printed passes here: a class name or id carrying ESC ]52 (clipboard) or ESC [2J
+  // reaches the terminal as visible text, never as a control sequence.
+  const io: Io = { out: (s) => raw.out(terminalSafe(s)), err: (s) => raw.err(terminalSafe(s)) };
   const [command, ...rest] = argv;
-  const commands: Record<string, Command> = { inspect: cmdInspect, relabel: cmdRelabel, apply: cmdApply, ...engineCommands };
+  const commands: Record<string, Command> = { inspect: cmdInspect, relabel: cmdRelabel, apply: cmdApply, ...engineCommands, ...planCommands, analyze: analyzeWithJobsDir(engineCommands.analyze) };
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out(USAGE);
     return command ? EXIT_OK : EXIT_USAGE;
   }
-  const run = commands[command];
+  const run = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (!run) {
     io.err(`label-lens: unknown command "${command}"\n\n${USAGE}`);
     return EXIT_USAGE;
@@ -134,18 +105,6 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   try {
     return await run(rest, io);
   } catch (err) {
-    if (err instanceof UsageError) { io.err(`label-lens ${command}: ${err.message}\n\n${USAGE}`); return EXIT_USAGE; }
-    if (err instanceof RangeError && /no column/.test(err.message)) { io.err(`label-lens ${command}: ${err.message}`); return EXIT_USAGE; }
-    if (isUserError(err)) { io.err(`label-lens ${command}: ${err.message}`); return err.code === 'usage' ? EXIT_USAGE : EXIT_DATA; }
-    if (err instanceof TableError || err instanceof EditError || err instanceof PatchError || err instanceof FileChangedError) {
-      io.err(`label-lens ${command}: ${err.message}`);
-      return EXIT_DATA;
-    }
-    const e = err as NodeJS.ErrnoException;
-    if (e && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR')) {
-      io.err(`label-lens ${command}: cannot read ${e.path ?? 'the file'}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : 'it is a folder'}`);
-      return EXIT_DATA;
-    }
-    throw err;
+    return reportError(err, command, io, USAGE);
   }
 }

@@ -6,9 +6,12 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { parseEngineMessage, type AnalyzeRequest, type ErrorCode, type ProgressMessage, type ResultMessage, type RetrainRequest } from '../protocol/engine';
+import type { UserErrorCode } from '../core/errors';
+import { parseEngineMessage, type AnalyzeRequest, type ErrorCode, type ErrorMessage, type ProgressMessage, type ResultMessage, type RetrainRequest } from '../protocol/engine';
 
 export class EngineError extends Error {
+  /** For a 'data' error: what kind of user error it was in the engine (disk full, not writable…). */
+  userCode?: UserErrorCode;
   constructor(readonly code: ErrorCode | 'crashed', message: string, readonly details?: string) {
     super(message);
     this.name = 'EngineError';
@@ -21,6 +24,12 @@ export interface EngineClientOptions {
   execPath?: string;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+}
+
+function engineError(m: ErrorMessage): EngineError {
+  const e = new EngineError(m.code, m.message, m.details);
+  e.userCode = m.userCode;
+  return e;
 }
 
 type Pending = { jobId: string; resolve: (r: ResultMessage) => void; reject: (e: Error) => void; onProgress?: (p: ProgressMessage) => void };
@@ -75,12 +84,12 @@ export class EngineClient {
     }
     if (m.type === 'ready') return;
     if (!p || m.jobId !== p.jobId) {
-      if (m.type === 'error' && !m.jobId && p) { this.pending = undefined; p.reject(new EngineError(m.code, m.message, m.details)); }
+      if (m.type === 'error' && !m.jobId && p) { this.pending = undefined; p.reject(engineError(m)); }
       return;
     }
     if (m.type === 'progress') p.onProgress?.(m);
     else if (m.type === 'result') { this.pending = undefined; p.resolve(m); }
-    else if (m.type === 'error') { this.pending = undefined; p.reject(new EngineError(m.code, m.message, m.details)); }
+    else if (m.type === 'error') { this.pending = undefined; p.reject(engineError(m)); }
   }
 
   /** Runs one job; rejects with an EngineError on failure, cancel or crash. */

@@ -67,7 +67,34 @@ export function fsUserError(err: unknown, file: string, doing: 'read' | 'write')
     case 'ENOSPC':
     case 'EDQUOT':
       return new UserError('disk-full', `${file}: the disk is full; nothing was changed (free some space and save again)`, { file });
+    case 'ENOTDIR':
+      return new UserError('not-found', `${file}: a part of this path is a file, not a folder`, { file });
+    case 'ENAMETOOLONG':
+      return new UserError('not-found', `${file}: the path is too long`, { file });
     default:
       return err;
   }
+}
+
+/** Errors of core modules that a user can act on but that do not extend UserError (yet). */
+const DATA_ERRORS = new Set(['TableError', 'EditError', 'PatchError', 'PrepareError']);
+const WRITE_SYSCALLS = new Set(['write', 'mkdir', 'rename', 'copyfile', 'unlink', 'fsync', 'ftruncate', 'symlink', 'chmod', 'fchmod', 'rmdir']);
+
+/**
+ * The UserError an error stands for, or undefined when it is a bug. The one classification used by
+ * the CLI (exit codes, src/cli/exit.ts) and the engine (error codes, src/engine/main.ts).
+ */
+export function asUserError(err: unknown): UserError | undefined {
+  if (isUserError(err)) return err;
+  if (!(err instanceof Error)) return undefined;
+  if (DATA_ERRORS.has(err.name)) return new UserError('data', err.message);
+  if (err.name === 'FileChangedError') return new UserError('file-changed', err.message);
+  // A role override naming a column the file does not have (core/table/roles).
+  if (err instanceof RangeError && /no column/.test(err.message)) return new UserError('usage', err.message);
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e.code === 'string') {
+    const u = fsUserError(err, e.path ?? (e as { dest?: string }).dest ?? 'a file', WRITE_SYSCALLS.has(e.syscall ?? '') ? 'write' : 'read');
+    if (isUserError(u)) return u;
+  }
+  return undefined;
 }

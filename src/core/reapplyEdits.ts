@@ -5,7 +5,7 @@
  * the other change did not touch that row. Every other edit is dropped and reported, never applied
  * to a row it was not made on.
  */
-import type { EditBatch, ReviewState, RowState } from './labels/reviewState';
+import type { EditBatch, DocumentState, RowState } from './labels/documentState';
 
 export interface PendingEdit {
   id: string;
@@ -23,7 +23,7 @@ export interface Reapplied {
 }
 
 /** The unsaved edits with the rows they were made on; take this before reloading. */
-export function pendingEdits(state: ReviewState): PendingEdit[] {
+export function pendingEdits(state: DocumentState): PendingEdit[] {
   const ds = state.dataset;
   return state.changedRows.sort((a, b) => a - b).map((row) => ({ id: ds.rowId(row), row, line: ds.table.index.line[row], cells: ds.table.row(row), state: state.state(row) }));
 }
@@ -31,7 +31,7 @@ export function pendingEdits(state: ReviewState): PendingEdit[] {
 const sameCells = (a: string[], b: string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
 
 /** After `state.reload()`: the batch that re-applies the edits whose rows are unchanged, and the rest. */
-export function reapplyEdits(state: ReviewState, edits: PendingEdit[]): Reapplied {
+export function reapplyEdits(state: DocumentState, edits: PendingEdit[]): Reapplied {
   const ds = state.dataset;
   const target = new Map<number, PendingEdit>();
   const dropped: Reapplied['dropped'] = [];

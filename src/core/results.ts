@@ -1,8 +1,23 @@
 /**
- * The results of an analysis on disk: `arrays.bin` (Float32 arrays, N×K and N) described by
- * `summary.json`, and `rows.csv` for people and scripts. Large arrays never cross IPC.
+ * The results of an analysis on disk, and their one owner. For a data file `dir/f.csv`, the CLI
+ * and the editor both use `dir/.label-lens/results/f.csv/`:
+ *   summary.json, arrays.bin, rows.csv                   the last analysis
+ *   retrain-summary.json, retrain-arrays.bin, retrain-rows.csv   the last retrain
+ *   thumbs.bin, retrain-thumbs.bin                        image datasets: the decoded images
+ *   runs/<time>-<kind>.json                               every run (the summary without arrays)
+ * (for an image folder, `folder/.label-lens/results/`).
+ * `arrays.bin` holds Float32 arrays (N×K, N, epochs×N) described by the summary's `arrays` table;
+ * they are read back as a typed `ResultArrays`, never by string key. Large arrays never cross IPC.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Phase } from '../protocol/engine';
+import { isDatasetFolder, stateDir } from './formats/stateDir';
+import { prepareResultsDir, writeResultFile } from './labels/writeProtocol';
+import type { ClassStat } from './signals/classStats';
+import type { DatasetOptions } from './table/dataset';
+
+export type { ClassStat } from './signals/classStats';
 
 export interface ArrayEntry {
   name: string;
@@ -10,18 +25,6 @@ export interface ArrayEntry {
   offset: number;
   length: number;
   shape: number[];
-}
-
-export interface ClassStat {
-  name: string;
-  given: number;
-  predicted: number;
-  /** Given labels with every flagged row's suggestion applied. */
-  corrected: number;
-  precision: number;
-  recall: number;
-  threshold: number;
-  flagged: number;
 }
 
 export interface Suspect {
@@ -50,6 +53,8 @@ export interface ImageResults {
 export interface Summary {
   kind: 'analysis' | 'retrain';
   file: string;
+  /** How the file was read: its roles by column name, encoding and format (the options that re-open it so). */
+  readAs?: DatasetOptions;
   rows: number;
   labeled: number;
   unlabeled: number;
@@ -74,7 +79,8 @@ export interface Summary {
   /** With the prune option: rows the first pass flagged, left out of the second pass's training. */
   pruned?: number;
   dataKind: string;
-  seconds: Record<string, number>;
+  /** Seconds each phase took (load, featurize, train, score, write). */
+  seconds: Partial<Record<Phase, number>>;
   options: Record<string, unknown>;
   softTargets: number;
   /** How rows were ranked (see core/signals/score). */
@@ -84,26 +90,148 @@ export interface Summary {
   arrays: ArrayEntry[];
   topSuspects: Suspect[];
   createdAt: string;
+  /** For a retrain: rows the last analysis flagged whose label has changed since. */
+  fixed?: number;
   /** For a retrain: the run it is compared with. */
   before?: Pick<Summary, 'oofAccuracy' | 'flagged' | 'classStats' | 'createdAt' | 'options'>;
 }
 
-/** Packs named Float32 arrays into one buffer and their table of contents. */
-export function packArrays(arrays: { name: string; data: ArrayLike<number>; shape: number[] }[]): { buffer: Buffer; entries: ArrayEntry[] } {
-  const total = arrays.reduce((s, a) => s + a.data.length, 0);
+/**
+ * The per-row arrays of a run. N×K: the out-of-fold distributions (consensus = their mean) —
+ * N: the scores, the given label as analysed (class index, −1 unlabeled, −2 damaged), Π-model
+ * counts — epochs×N: p(given label) after each epoch (NaN for rows never held out).
+ */
+export interface ResultArrays<A = Float32Array> {
+  consensus: A;
+  student: A;
+  ema: A;
+  teacher?: A;
+  pi?: A;
+  suspicion: A;
+  selfConfidence: A;
+  margin: A;
+  suggested: A;
+  flagged: A;
+  label: A;
+  piDisagree: A;
+  piSpread: A;
+  flips: A;
+  history: A;
+}
+
+type Shape = 'rows×classes' | 'rows' | 'epochs×rows';
+const SHAPES: { [K in keyof ResultArrays]-?: Shape } = {
+  consensus: 'rows×classes', student: 'rows×classes', ema: 'rows×classes', teacher: 'rows×classes', pi: 'rows×classes',
+  suspicion: 'rows', selfConfidence: 'rows', margin: 'rows', suggested: 'rows', flagged: 'rows', label: 'rows',
+  piDisagree: 'rows', piSpread: 'rows', flips: 'rows', history: 'epochs×rows',
+};
+const OPTIONAL = new Set<keyof ResultArrays>(['teacher', 'pi']);
+const NAMES = Object.keys(SHAPES) as (keyof ResultArrays)[];
+
+/** Packs a run's arrays into one Float32 buffer and its table of contents. */
+export function packArrays(a: ResultArrays<ArrayLike<number>>, dims: { rows: number; classes: number; epochs: number }): { buffer: Buffer; entries: ArrayEntry[] } {
+  const present = NAMES.filter((n) => a[n] !== undefined);
+  const total = present.reduce((s, n) => s + a[n]!.length, 0);
   const out = new Float32Array(total);
   const entries: ArrayEntry[] = [];
   let at = 0;
-  for (const a of arrays) {
-    out.set(a.data, at);
-    entries.push({ name: a.name, offset: at, length: a.data.length, shape: a.shape });
-    at += a.data.length;
+  for (const name of present) {
+    const data = a[name]!;
+    const shape = SHAPES[name] === 'rows×classes' ? [dims.rows, dims.classes] : SHAPES[name] === 'rows' ? [dims.rows] : [dims.epochs, dims.rows];
+    if (data.length !== shape.reduce((x, y) => x * y, 1)) throw new Error(`results: array ${name} has ${data.length} values, expected ${shape.join('×')}`);
+    out.set(data, at);
+    entries.push({ name, offset: at, length: data.length, shape });
+    at += data.length;
   }
   return { buffer: Buffer.from(out.buffer, out.byteOffset, out.byteLength), entries };
 }
 
-export function readArrays(path: string, entries: ArrayEntry[]): Map<string, Float32Array> {
+/** Reads a run's arrays; throws when the file does not hold what its summary says. */
+export function readArrays(path: string, entries: ArrayEntry[]): ResultArrays {
   const buf = readFileSync(path);
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  return new Map(entries.map((e) => [e.name, all.subarray(e.offset, e.offset + e.length)]));
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  const out: Partial<ResultArrays> = {};
+  for (const name of NAMES) {
+    const e = byName.get(name);
+    if (!e) {
+      if (OPTIONAL.has(name)) continue;
+      throw new Error(`${path}: no array "${name}" (results written by another version; run the analysis again)`);
+    }
+    if (e.offset < 0 || e.offset + e.length > all.length) throw new Error(`${path}: array "${name}" lies outside the file (truncated?)`);
+    out[name] = all.subarray(e.offset, e.offset + e.length);
+  }
+  return out as ResultArrays;
+}
+
+export type RunKind = Summary['kind'];
+
+/**
+ * The results folder of a dataset: `.label-lens/results/<file name>/` beside a data file, or
+ * `.label-lens/results/` inside an image folder (nothing is written outside it).
+ */
+export function resultsDirFor(dataPath: string): string {
+  const abs = resolve(dataPath);
+  return isDatasetFolder(abs) ? join(stateDir(abs), 'results') : join(dirname(abs), '.label-lens', 'results', basename(abs));
+}
+
+export interface ResultFiles {
+  summary: string;
+  arrays: string;
+  rowsCsv: string;
+  /** Image datasets: N × width × height grey levels (uint8), the model's input. */
+  thumbs: string;
+}
+
+/** The files of the last run of a kind in a results folder. */
+export function resultFiles(dir: string, kind: RunKind): ResultFiles {
+  const prefix = kind === 'analysis' ? '' : 'retrain-';
+  return { summary: join(dir, `${prefix}summary.json`), arrays: join(dir, `${prefix}arrays.bin`), rowsCsv: join(dir, `${prefix}rows.csv`), thumbs: join(dir, `${prefix}thumbs.bin`) };
+}
+
+export function readSummary(path: string): Summary {
+  return JSON.parse(readFileSync(path, 'utf8')) as Summary;
+}
+
+export interface Run {
+  summary: Summary;
+  arrays: ResultArrays;
+  /** Image datasets: the engine's decode of every image at the model's input size. */
+  thumbs?: Uint8Array;
+}
+
+/** The last run of a kind in a results folder with its arrays, or undefined when there is none. */
+export function readRun(dir: string, kind: RunKind): Run | undefined {
+  const f = resultFiles(dir, kind);
+  if (!existsSync(f.summary) || !existsSync(f.arrays)) return undefined;
+  const summary = readSummary(f.summary);
+  const thumbs = summary.images ? join(dir, basename(summary.images.thumbnails)) : undefined;
+  return { summary, arrays: readArrays(f.arrays, summary.arrays), thumbs: thumbs && existsSync(thumbs) ? new Uint8Array(readFileSync(thumbs)) : undefined };
+}
+
+/** A run in the history: its summary without the arrays table and the suspects. */
+export type RunRecord = Omit<Summary, 'arrays' | 'topSuspects'>;
+
+function runsDir(dir: string): string {
+  return join(dir, 'runs');
+}
+
+/** Adds a finished run to the history of the results folder. */
+export function recordRun(dir: string, summary: Summary): string {
+  prepareResultsDir(summary.file, runsDir(dir));
+  const { arrays: _a, topSuspects: _t, ...rec } = summary;
+  const path = join(runsDir(dir), `${summary.createdAt.replace(/[:.]/g, '-')}-${summary.kind}.json`);
+  writeResultFile(path, JSON.stringify(rec));
+  return path;
+}
+
+/** Every recorded run, oldest first; unreadable records are skipped. */
+export function readRuns(dir: string): RunRecord[] {
+  const d = runsDir(dir);
+  if (!existsSync(d)) return [];
+  const out: RunRecord[] = [];
+  for (const f of readdirSync(d).filter((n) => n.endsWith('.json')).sort()) {
+    try { out.push(JSON.parse(readFileSync(join(d, f), 'utf8')) as RunRecord); } catch { /* a damaged record is not the user's data */ }
+  }
+  return out;
 }

@@ -93,16 +93,19 @@ export function foldsOfRepeat(labels: Int32Array, K: number, folds: number, seed
   return groupStratifiedFolds(labels, group, K, folds, seed + repeat * 7919);
 }
 
+/** The fold split of every repeat: the one assignment `analyze` and a plan's jobs (src/engine/fanout) use. */
+export function foldAssignment(base: Pick<FoldInput, 'classes' | 'labels' | 'options'>, group?: Int32Array): Int8Array[] {
+  const { folds, repeats, seed } = base.options;
+  return Array.from({ length: repeats }, (_, r) => foldsOfRepeat(base.labels, base.classes, folds, seed, r, group));
+}
+
 /**
  * Runs every fold of every repeat through `run`, at most `parallel` at once (a lane moves on to the
- * next repeat's folds without waiting), and gathers the outputs: each row's out-of-fold predictions
- * averaged over the repeats, Π-model disagreements summed.
+ * next repeat's folds without waiting), and gathers the outputs.
  */
 export async function crossValidate(base: Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'>, run: FoldRunner, parallel: number, group?: Int32Array): Promise<CrossValResult> {
-  const { classes: K, labels, options } = base;
-  const N = labels.length;
-  const { folds, repeats, seed } = options;
-  const splits = Array.from({ length: repeats }, (_, r) => foldsOfRepeat(labels, K, folds, seed, r, group));
+  const { folds, repeats } = base.options;
+  const splits = foldAssignment(base, group);
   const outputs: FoldOutput[] = [];
   const tasks = repeats * folds;
   let next = 0;
@@ -114,7 +117,20 @@ export async function crossValidate(base: Omit<FoldInput, 'fold' | 'repeat' | 'f
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, tasks)) }, lane));
-  outputs.sort((a, b) => a.repeat - b.repeat || a.fold - b.fold);
+  return gatherFolds(base, outputs);
+}
+
+/**
+ * The outputs of every fold of every repeat (in any order) as per-row arrays in file order: each
+ * row's out-of-fold predictions averaged over the repeats, Π-model disagreements summed. Shared by
+ * crossValidate and the merge of a plan's jobs, so both add the same numbers in the same order.
+ */
+export function gatherFolds(base: Pick<FoldInput, 'classes' | 'labels' | 'options'>, unsorted: FoldOutput[]): CrossValResult {
+  const { classes: K, labels, options } = base;
+  const N = labels.length;
+  const { folds, repeats } = options;
+  if (unsorted.length !== folds * repeats) throw new Error(`gatherFolds: ${unsorted.length} fold outputs, expected ${folds * repeats}`);
+  const outputs = [...unsorted].sort((a, b) => a.repeat - b.repeat || a.fold - b.fold);
 
   const E = options.epochs;
   const res: CrossValResult = {

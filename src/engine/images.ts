@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { Dataset } from '../core/table/dataset';
 import { decodeGrey, kindOfName, resizeGrey } from '../core/formats/imageDecode';
 import { imageSourceOf } from '../core/formats/images';
+import { SKIPPED } from '../core/labelCodes';
 
 export interface DecodedImages {
   width: number;
@@ -57,7 +58,7 @@ export async function decodeImages(ds: Dataset, onProgress: (done: number, total
       await new Promise((r) => setImmediate(r));
       check();
     }
-    if (ds.labels[i] === -2) continue;
+    if (ds.labels[i] === SKIPPED) continue;
     const path = source.imagePath(i);
     try {
       const kind = kindOfName(path);

@@ -4,12 +4,10 @@
  * terminates the workers at once. A malformed message is answered with an error, never a crash.
  */
 import { parseRequest, type EngineMessage, type EngineRequest } from '../protocol/engine';
-import { CancelledError, runAnalyze, runRetrain } from './job';
+import { runAnalyze, runRetrain } from './job';
 import { availableParallelism } from 'node:os';
 import { warmUp, workerRunners } from './foldPool';
-import { TableError } from '../core/table/problems';
-import { PrepareError } from './prepare';
-import { isUserError } from '../core/errors';
+import { errorMessage } from './errorCodes';
 
 const send = (m: EngineMessage) => { if (process.send) process.send(m); };
 
@@ -32,9 +30,7 @@ async function handle(req: Exclude<EngineRequest, { type: 'cancel' }>): Promise<
     const res = req.type === 'analyze' ? await runAnalyze(req, emit, cancelled, runners) : await runRetrain(req, emit, cancelled, runners);
     send({ type: 'result', jobId: req.jobId, summaryPath: res.summaryPath, arraysPath: res.arraysPath, rowsCsvPath: res.rowsCsvPath });
   } catch (err) {
-    if (job.cancelled || err instanceof CancelledError) send({ type: 'error', jobId: req.jobId, code: 'cancelled', message: 'cancelled' });
-    else if (err instanceof TableError || err instanceof PrepareError || isUserError(err) || (err as NodeJS.ErrnoException).code === 'ENOENT') send({ type: 'error', jobId: req.jobId, code: 'data', message: (err as Error).message });
-    else send({ type: 'error', jobId: req.jobId, code: 'internal', message: (err as Error).message, details: (err as Error).stack });
+    send(errorMessage(req.jobId, err, job.cancelled));
   } finally {
     cancelHooks.delete(req.jobId);
     if (current === job) current = undefined;

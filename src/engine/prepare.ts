@@ -2,21 +2,24 @@
  * From a dataset to the inputs of cross-validation: features by data kind, training targets
  * (one-hot, globally smoothed, or the sidecar's per-row soft targets) and label-name examples.
  */
+import { UserError } from '../core/errors';
 import type { Dataset } from '../core/table/dataset';
 import type { Sidecar } from '../core/labels/sidecar';
 import { embeddingColumn, type EmbeddingRows } from '../core/embeddings';
 import type { TrainOptions } from '../protocol/engine';
 import { DEFAULT_TEXT_FEATURES, hashTexts, type SparseRows } from './featurize/text';
-import { TEXT_MODEL, type DenseRows, type FoldInput } from './trainFold';
+import { DENSE_MODEL, TEXT_MODEL } from './models/settings';
+import type { DenseRows, FoldInput } from './trainFold';
 import type { DecodedImages } from './images';
+import { SKIPPED } from '../core/labelCodes';
 
-export class PrepareError extends Error {}
-
-/**
- * Dense model settings (tuned on MNIST; see bench/). One K-fold pass: a second would double
- * minutes of training.
- */
-export const DENSE_MODEL = { hidden: 256, dropout: 0.3, lr: 0.001, batch: 64, epochs: 12, repeats: 1 };
+/** The dataset cannot be trained on as it is (no label column, one class, too few rows). */
+export class PrepareError extends UserError {
+  constructor(message: string) {
+    super('data', message);
+    this.name = 'PrepareError';
+  }
+}
 
 export interface Prepared {
   base: Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'>;
@@ -39,7 +42,7 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
   if (K < 2) throw new PrepareError(`${ds.table.name}: ${K} class${K === 1 ? '' : 'es'}: expected at least 2 to train a classifier`);
   const N = ds.rowCount;
   const labels = ds.labels.slice();
-  if (images) for (let i = 0; i < N; i++) if (!images.ok[i] && labels[i] >= 0) labels[i] = -2;
+  if (images) for (let i = 0; i < N; i++) if (!images.ok[i] && labels[i] >= 0) labels[i] = SKIPPED;
   let labeled = 0;
   for (let i = 0; i < N; i++) if (labels[i] >= 0) labeled++;
   if (labeled < opts.folds * 2) throw new PrepareError(`${ds.table.name}: ${labeled} labeled rows: expected at least ${opts.folds * 2} for ${opts.folds}-fold cross-validation`);
@@ -51,7 +54,7 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
   for (let i = 0; i < N; i++) {
     const y = labels[i];
     if (y < 0) continue;
-    const soft = sidecar?.rows[ds.rowId(i)]?.soft;
+    const soft = sidecar?.rows[ds.rowKey(i)]?.soft;
     if (soft) {
       softTargets++;
       for (const [c, v] of Object.entries(soft)) { const k = classIndex.get(c); if (k !== undefined) targets[i * K + k] = v; }

@@ -11,23 +11,15 @@
  * Pure: the same inputs and seed give the same outputs, in a worker or in the main thread.
  */
 import { Random } from '../core/random';
-import type { TrainOptions } from '../protocol/engine';
-import type { SparseRows } from './featurize/text';
-import type { ModelFactory } from './models/factories';
-import type { TrainBatch } from './models/types';
+import type { ModelFactory, ModelInput, TrainBatch } from './models/types';
+import { UNLABELED } from '../core/labelCodes';
 
-export interface DenseRows {
-  x: Float32Array;
-  dim: number;
-  /** Image shape when the columns are pixels (for a CNN). */
-  image?: { width: number; height: number };
-}
+export type { DenseRows } from './models/types';
 
-export interface FoldInput {
+export interface FoldInput extends ModelInput {
   fold: number;
   /** Which K-fold repeat (0 = the first; its seeds are those of a run without repeats). */
   repeat: number;
-  classes: number;
   /** Class per row; < 0 = not trained on (unlabeled or damaged). */
   labels: Int32Array;
   /** Fold of each labeled row; −1 for the rest. */
@@ -36,9 +28,6 @@ export interface FoldInput {
   exclude?: Uint8Array;
   /** Training target per row (K each). */
   targets: Float32Array;
-  text?: SparseRows;
-  dense?: DenseRows;
-  options: TrainOptions;
   /** Extra training rows for this fold only (label-name examples), already in `text`. */
   extraRows?: Int32Array;
   extraLabels?: Int32Array;
@@ -69,14 +58,6 @@ export interface FoldOutput {
 
 export type FoldProgress = (p: { fold: number; repeat: number; epoch: number; epochs: number; loss: number; rowsPerSec: number }) => void;
 
-/**
- * Text model settings (tuned on the shared datasets with injected noise; see bench/RESULTS.md).
- * dim 8: the wide layer carries the model, and 8 dimensions score as 32 did at half the time.
- * repeats 2: two K-fold splits averaged, +0.005 AP on ag_news and toutiao for twice the training,
- * which for text takes seconds.
- */
-export const TEXT_MODEL = { repeats: 2, dim: 8, lr: 0.02, tokenDropout: 0.5, piDropout: 0.5, minEpochs: 6, maxEpochs: 20, initScale: 0.1, wideBuckets: 1 << 18, wideLr: 0.5 };
-
 function argmax(p: Float32Array, o: number, K: number): number {
   let best = 0;
   for (let k = 1; k < K; k++) if (p[o + k] > p[o + best]) best = k;
@@ -90,7 +71,7 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
   const heldList: number[] = [];
   const unlabeledList: number[] = [];
   for (let i = 0; i < n; i++) {
-    if (labels[i] < 0) { if (labels[i] === -1) unlabeledList.push(i); continue; }
+    if (labels[i] < 0) { if (labels[i] === UNLABELED) unlabeledList.push(i); continue; }
     if (foldOf[i] === fold) heldList.push(i); else if (!input.exclude?.[i]) trainList.push(i);
   }
   const extra = input.extraRows ?? new Int32Array(0);

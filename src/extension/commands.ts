@@ -5,13 +5,19 @@
 import * as vscode from 'vscode';
 import { writeFileSync } from 'node:fs';
 import { correctedLabelsCsv } from '../core/formats/exportLabels';
-import { quoteIfNeeded } from '../core/table/csv';
+import { softLabelsCsv, softOf } from '../core/report/softLabels';
 import { readConfig } from './config';
 import type { EngineHost } from './engineHost';
 import { VIEW_TYPE, type LabelEditorProvider } from './labelEditor';
 import type { LabelDocument } from './labelDocument';
 
 export const DATASET = /\.(csv|tsv|tab|jsonl|ndjson|parquet)$/i;
+
+/** The file of the active editor: a text editor's, or the tab's (a .parquet file opens in the binary editor, which has no text document). */
+function activeUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: unknown } | undefined;
+  return vscode.window.activeTextEditor?.document.uri ?? (input?.uri instanceof vscode.Uri ? input.uri : undefined);
+}
 
 export interface CommandContext {
   context: vscode.ExtensionContext;
@@ -24,7 +30,7 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
   /** The review to act on, or a helpful message when there is none. */
   const review = async (): Promise<LabelDocument | undefined> => {
     if (editor.active) return editor.active;
-    const uri = vscode.window.activeTextEditor?.document.uri;
+    const uri = activeUri();
     if (uri && DATASET.test(uri.fsPath)) {
       await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
       return editor.active;
@@ -35,7 +41,7 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
 
   const commands: Record<string, (...args: unknown[]) => unknown> = {
     'labelLens.openForReview': async (arg?: unknown) => {
-      let uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+      let uri = arg instanceof vscode.Uri ? arg : activeUri();
       if (!uri || !DATASET.test(uri.fsPath)) {
         const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { [vscode.l10n.t('Datasets')]: ['csv', 'tsv', 'jsonl', 'ndjson', 'parquet'] }, openLabel: vscode.l10n.t('Open for Review') });
         uri = picked?.[0];
@@ -48,14 +54,14 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
     'labelLens.applyAboveThreshold': async () => {
       const d = await review();
       if (!d) return;
-      if (!d.model.hasAnalysis) { void vscode.window.showInformationMessage(vscode.l10n.t('Run "Label Lens: Analyze" first.')); return; }
+      if (!d.queries.hasAnalysis) { void vscode.window.showInformationMessage(vscode.l10n.t('Run "Label Lens: Analyze" first.')); return; }
       const value = await vscode.window.showInputBox({
         prompt: vscode.l10n.t('Relabel every flagged row to its suggested class when the ensemble gives that class at least this probability (one undo step)'),
         value: String(readConfig().applyThreshold),
         validateInput: (v) => (Number.isFinite(Number(v)) && Number(v) >= 0 && Number(v) <= 1 ? undefined : vscode.l10n.t('A number from 0 to 1')),
       });
       if (value === undefined) return;
-      const preview = d.model.previewAbove(Number(value));
+      const preview = d.queries.previewAbove(Number(value));
       if (preview.rows === 0) { void vscode.window.showInformationMessage(vscode.l10n.t('No flagged row has a suggested class with probability ≥ {0}.', value)); return; }
       const pairs = preview.pairs.slice(0, 8).map((p) => `${p.from} → ${p.to}: ${p.count}`).join('\n');
       const apply = vscode.l10n.t('Apply to {0} rows', preview.rows);
@@ -65,20 +71,17 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
     'labelLens.exportSoftLabels': async () => {
       const d = await review();
       if (!d) return;
-      if (!d.model.hasAnalysis) { void vscode.window.showInformationMessage(vscode.l10n.t('Run "Label Lens: Analyze" first.')); return; }
+      if (!d.queries.hasAnalysis) { void vscode.window.showInformationMessage(vscode.l10n.t('Run "Label Lens: Analyze" first.')); return; }
       const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(d.uri.fsPath.replace(/(\.\w+)?$/, '.soft.csv')), filters: { CSV: ['csv'] } });
       if (!target) return;
       const ds = d.state.dataset;
-      const lines = ['id,label,soft_label'];
-      for (let i = 0; i < ds.rowCount; i++) {
-        const soft = d.model.softOf(i);
+      // The same formatter as `label-lens export`: the row's own target when smoothed, else the analysis's.
+      const csv = softLabelsCsv(ds.rowCount, (i) => {
         const st = d.state.state(i);
-        const obj: Record<string, number> = {};
-        const source = st.soft ?? (soft ? Object.fromEntries(d.model.classes.map((c, k) => [c, soft[k]])) : {});
-        for (const [c, p] of Object.entries(source)) if (p >= 0.001) obj[c] = +p.toFixed(4);
-        lines.push([quoteIfNeeded(ds.rowId(i), ',', false), quoteIfNeeded(st.label, ',', false), quoteIfNeeded(JSON.stringify(obj), ',', false)].join(','));
-      }
-      writeFileSync(target.fsPath, lines.join('\n') + '\n');
+        const soft = d.queries.softOf(i);
+        return { id: ds.rowId(i), label: st.label, soft: st.soft ?? (soft ? softOf(d.queries.classes, soft, 0) : undefined) };
+      });
+      writeFileSync(target.fsPath, csv);
       void vscode.window.showInformationMessage(vscode.l10n.t('Soft labels written to {0}', target.fsPath));
     },
     'labelLens.openImageFolder': async (arg?: unknown) => {

@@ -1,6 +1,6 @@
-/** The single typed view of Label Lens's settings. */
+/** The single typed view of Label Lens's settings; the train settings come from the train-options table. */
 import * as vscode from 'vscode';
-import type { ImbalanceRemedy, PixelModel, TrainOptions } from '../protocol/engine';
+import { TRAIN_OPTION_NAMES, TRAIN_OPTIONS, validOption, type TrainOptions } from '../protocol/trainOptions';
 
 export interface Config {
   train: Partial<TrainOptions>;
@@ -10,19 +10,16 @@ export interface Config {
 
 export function readConfig(): Config {
   const c = vscode.workspace.getConfiguration('labelLens');
+  const train: Record<string, unknown> = {};
+  for (const name of TRAIN_OPTION_NAMES) {
+    const spec = TRAIN_OPTIONS[name];
+    if (!('setting' in spec)) continue;
+    const v = c.get<unknown>(spec.setting, spec.default);
+    // A hand-edited settings.json can hold anything; the engine would refuse the whole job.
+    train[name] = validOption(spec, v) ? v : spec.default;
+  }
   return {
-    train: {
-      folds: c.get<number>('folds', 5),
-      repeats: c.get<number>('repeats', 0),
-      epochs: c.get<number>('epochs', 0),
-      seed: c.get<number>('seed', 1),
-      imbalance: c.get<ImbalanceRemedy>('imbalance', 'none'),
-      labelSmoothing: c.get<number>('labelSmoothing', 0),
-      consistency: c.get<number>('consistency', 0),
-      labelNames: c.get<boolean>('labelNames', false),
-      prune: c.get<boolean>('prune', false),
-      pixelModel: c.get<PixelModel>('pixelModel', 'auto'),
-    },
+    train: train as Partial<TrainOptions>,
     smoothingEpsilon: c.get<number>('smoothingEpsilon', 0.1),
     applyThreshold: c.get<number>('applyThreshold', 0.9),
   };

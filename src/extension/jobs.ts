@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
-import type { Summary } from '../core/results';
+import { readRun, type Summary } from '../core/results';
 import { optionsOf } from '../core/table/dataset';
 import type { DatasetSpec } from '../protocol/engine';
 import { readConfig } from './config';
@@ -52,7 +52,6 @@ export class JobRunner {
   async run(doc: LabelDocument, kind: JobKind): Promise<Summary | undefined> {
     if (!(await this.savedFirst(doc, kind))) return undefined;
     const name = doc.state.dataset.table.name;
-    const fixed = kind === 'retrain' ? doc.model.fixedSinceAnalysis() : undefined;
     const title = kind === 'analyze' ? vscode.l10n.t('Label Lens: analyzing {0}', name) : vscode.l10n.t('Label Lens: retraining on {0}', name);
     try {
       const res = await this.engine.run(title, { type: kind, dataset: datasetSpec(doc), options: readConfig().train, outDir: doc.outDir },
@@ -61,11 +60,15 @@ export class JobRunner {
       const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
       if (kind === 'analyze') {
         doc.loadResults();
-        doc.recordRun(summary);
         this.views.analysisLoaded(doc);
         this.views.notice(doc, vscode.l10n.t('{0} rows flagged of {1}; estimated noise rate {2}%.', summary.flagged, summary.labeled, (100 * summary.estimatedNoiseRate).toFixed(1)));
       } else {
-        doc.recordRun(summary, fixed);
+        // Measured on the rows the user reviewed, not only against the labels just edited.
+        let trusted;
+        try { trusted = doc.queries.trustedAgreement(readRun(doc.outDir, 'retrain')); } catch { trusted = undefined; }
+        if (trusted) doc.trusted.set(summary.createdAt, trusted);
+        // The engine recorded the run (and how many flagged rows were fixed) in the results folder.
+        doc.loadResults();
         this.views.runsChanged(doc);
         const before = summary.before ? `${(100 * summary.before.oofAccuracy).toFixed(1)}% → ` : '';
         this.views.notice(doc, vscode.l10n.t('Retrained: held-out accuracy {0}{1}%.', before, (100 * summary.oofAccuracy).toFixed(1)));

@@ -1,28 +1,29 @@
 /**
- * A dataset opened for review: the file's rows and unsaved edits (ReviewState), the queries and views
- * over them (ReviewModel), the edit batches VS Code keeps on its undo stack, the latest analysis and
+ * A dataset opened for review: the file's rows and unsaved edits (DocumentState), the queries and views
+ * over them (ReviewQueries), the edit batches VS Code keeps on its undo stack, the latest analysis and
  * the history of runs. It owns its save, revert and backup, watches its file for changes made
  * elsewhere, and disposes what it listens to. Heavy work is the engine's; this object only reads
  * result files and patches labels.
  */
 import * as vscode from 'vscode';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { ReviewState, type EditBatch } from '../core/labels/reviewState';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { DocumentState, type EditBatch } from '../core/labels/documentState';
 import { pendingEdits, reapplyEdits, type Reapplied } from '../core/reapplyEdits';
-import { ReviewModel, loadAnalysis } from '../core/reviewModel';
-import type { Summary } from '../core/results';
+import { ReviewQueries } from '../core/reviewQueries';
+import { readRun, readRuns, resultsDirFor } from '../core/results';
 import { Table } from '../core/table/table';
 import type { RunView } from '../protocol/webview';
 
 interface Stamp { size: number; mtimeMs: number }
 
 export class LabelDocument implements vscode.CustomDocument {
-  readonly state: ReviewState;
-  readonly model: ReviewModel;
+  readonly state: DocumentState;
+  readonly queries: ReviewQueries;
   readonly outDir: string;
   runs: RunView[] = [];
+  /** Agreement with the reviewed rows of each retrain run in this session, by the run's time. */
+  readonly trusted = new Map<string, NonNullable<RunView['trusted']>>();
 
   private readonly disposables: vscode.Disposable[] = [];
   private readonly _onDidChange = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<LabelDocument>>();
@@ -39,12 +40,13 @@ export class LabelDocument implements vscode.CustomDocument {
   /** Size and time of the file as last read or written by the review. */
   private stamp: Stamp;
 
-  constructor(readonly uri: vscode.Uri, storage: vscode.Uri, backup?: string) {
-    this.state = new ReviewState(uri.fsPath);
+  constructor(readonly uri: vscode.Uri, backup?: string) {
+    this.state = new DocumentState(uri.fsPath);
     if (backup) this.state.restoreBackup(backup);
     this.stamp = this.readStamp();
-    this.model = new ReviewModel(this.state);
-    this.outDir = join(storage.fsPath, 'results', createHash('sha1').update(uri.fsPath).digest('hex').slice(0, 16));
+    this.queries = new ReviewQueries(this.state);
+    // The CLI's results folder: an analysis run from a terminal shows here, and the other way round.
+    this.outDir = resultsDirFor(uri.fsPath);
     this.loadResults();
     this.disposables.push(this._onDidChange, this._onDidRefresh, this._onDidChangeOnDisk);
     if (uri.scheme === 'file') {
@@ -78,30 +80,17 @@ export class LabelDocument implements vscode.CustomDocument {
     return true;
   }
 
-  /** Reads the latest analysis and the run history from the results folder, if they fit the file. */
+  /**
+   * Reads the latest analysis and the run history from the results folder, if they fit the file.
+   * The engine records every run (CLI or editor) in that history.
+   */
   loadResults(): void {
-    const summaryPath = join(this.outDir, 'summary.json');
-    if (existsSync(summaryPath)) {
-      try {
-        const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary;
-        this.model.setAnalysis(loadAnalysis(join(this.outDir, 'arrays.bin'), summary));
-      } catch {
-        this.model.setAnalysis(undefined);
-      }
+    try {
+      this.queries.setAnalysis(readRun(this.outDir, 'analysis'));
+    } catch {
+      this.queries.setAnalysis(undefined);
     }
-    const runsDir = join(this.outDir, 'runs');
-    this.runs = existsSync(runsDir)
-      ? readdirSync(runsDir).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(join(runsDir, f), 'utf8')) as RunView)
-      : [];
-  }
-
-  /** Records a finished run (its summary) in the history. */
-  recordRun(summary: Summary, fixed?: number): void {
-    const runsDir = join(this.outDir, 'runs');
-    mkdirSync(runsDir, { recursive: true });
-    const view = ReviewModel.runView(summary, fixed);
-    writeFileSync(join(runsDir, `${summary.createdAt.replace(/[:.]/g, '-')}-${summary.kind}.json`), JSON.stringify(view));
-    this.runs.push(view);
+    this.runs = readRuns(this.outDir).map((r) => ReviewQueries.runView(r, r.fixed, this.trusted.get(r.createdAt)));
   }
 
   /** Applies a batch and puts it on VS Code's undo stack. */
@@ -123,7 +112,7 @@ export class LabelDocument implements vscode.CustomDocument {
 
   /** Labels changed (edit, undo, save): same rows, same order in the views. */
   changed(): void {
-    this.model.edited();
+    this.queries.edited();
     this._onDidRefresh.fire({ reloaded: false });
   }
 
@@ -157,7 +146,7 @@ export class LabelDocument implements vscode.CustomDocument {
   private reloaded(): void {
     this.stamp = this.readStamp();
     this.generation++;
-    this.model.reset();
+    this.queries.reset();
     this._onDidRefresh.fire({ reloaded: true });
   }
 

@@ -40,12 +40,11 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
   }
 
   async openCustomDocument(uri: vscode.Uri, open: vscode.CustomDocumentOpenContext): Promise<LabelDocument> {
-    const storage = this.context.storageUri ?? this.context.globalStorageUri;
     let backup: string | undefined;
     if (open.backupId) backup = readFileSync(vscode.Uri.parse(open.backupId).fsPath, 'utf8');
     let doc: LabelDocument;
     try {
-      doc = new LabelDocument(uri, storage, backup);
+      doc = new LabelDocument(uri, backup);
     } catch (err) {
       throw new Error(vscode.l10n.t('Label Lens cannot open {0}: {1}', uri.fsPath, (err as Error).message));
     }
@@ -78,7 +77,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     });
     const handlers = this.handlers(doc, panel);
     panel.webview.onDidReceiveMessage((raw: unknown) => {
-      const msg = parseWebviewMessage(raw, { rowCount: doc.state.dataset.rowCount, classes: doc.model.classes, extraColumns: doc.model.extraColumns().map((c) => c.index) });
+      const msg = parseWebviewMessage(raw, { rowCount: doc.state.dataset.rowCount, classes: doc.queries.classes, extraColumns: doc.queries.extraColumns().map((c) => c.index) });
       if (typeof msg === 'string') {
         this.engine.log.appendLine(`rejected a webview message: ${msg}`);
         return;
@@ -91,13 +90,13 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
   private handlers(doc: LabelDocument, panel: vscode.WebviewPanel): IpcHandlers {
     return new IpcHandlers()
       .onCommand(Ready, () => this.sendAll(doc, panel))
-      .onRequest(RequestPage, (q) => doc.model.page(q))
-      .onRequest(RequestDetail, (p) => doc.model.detail(p.row))
-      .onRequest(RequestApplyPreview, (p) => doc.model.previewAbove(p.threshold))
-      .onCommand(Relabel, (p) => doc.edit(doc.model.relabel(p.rows, p.to)))
-      .onCommand(ApplySuggestion, (p) => doc.edit(doc.model.applySuggestion(p.rows)))
-      .onCommand(Smooth, (p) => doc.edit(doc.model.smooth(p.rows, p.epsilon, p.mix)))
-      .onCommand(Accept, (p) => doc.edit(doc.model.accept(p.rows)))
+      .onRequest(RequestPage, (q) => doc.queries.page(q))
+      .onRequest(RequestDetail, (p) => doc.queries.detail(p.row))
+      .onRequest(RequestApplyPreview, (p) => doc.queries.previewAbove(p.threshold))
+      .onCommand(Relabel, (p) => doc.edit(doc.queries.relabel(p.rows, p.to)))
+      .onCommand(ApplySuggestion, (p) => doc.edit(doc.queries.applySuggestion(p.rows)))
+      .onCommand(Smooth, (p) => doc.edit(doc.queries.smooth(p.rows, p.epsilon, p.mix)))
+      .onCommand(Accept, (p) => doc.edit(doc.queries.accept(p.rows)))
       .onCommand(ApplyAbove, (p) => this.applyAbove(doc, p.threshold))
       .onCommand(Undo, () => vscode.commands.executeCommand('undo'))
       .onCommand(Redo, () => vscode.commands.executeCommand('redo'))
@@ -129,7 +128,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
   /** Tells every view of the document to redraw. */
   refresh(doc: LabelDocument): void {
     this.broadcast(doc, Changed, { dirty: doc.state.dirty });
-    this.broadcast(doc, Classes, { view: doc.model.classesView() });
+    this.broadcast(doc, Classes, { view: doc.queries.classesView() });
   }
 
   private sendAll(doc: LabelDocument, panel: vscode.WebviewPanel): void {
@@ -137,16 +136,16 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     const names = optionsOf(ds);
     const config = readConfig();
     this.post(panel, Init, {
-      fileName: ds.table.name, classes: doc.model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: doc.model.hasAnalysis, strings: webviewStrings(),
+      fileName: ds.table.name, classes: doc.queries.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: doc.queries.hasAnalysis, strings: webviewStrings(),
       smoothingEpsilon: config.smoothingEpsilon, applyThreshold: config.applyThreshold, columns: { id: names.id, text: names.text, label: names.label },
-      extraColumns: doc.model.extraColumns(), widths: this.context.workspaceState.get<Record<string, number>>(this.layoutKey(doc)),
+      extraColumns: doc.queries.extraColumns(), widths: this.context.workspaceState.get<Record<string, number>>(this.layoutKey(doc)), images: doc.queries.hasImages,
     });
-    this.post(panel, Classes, { view: doc.model.classesView() });
+    this.post(panel, Classes, { view: doc.queries.classesView() });
     this.post(panel, Runs, { runs: doc.runs });
   }
 
   applyAbove(doc: LabelDocument, threshold: number): number {
-    const batch = doc.model.applyAbove(threshold);
+    const batch = doc.queries.applyAbove(threshold);
     doc.edit(batch);
     this.broadcast(doc, Notice, { level: 'info', message: vscode.l10n.t('{0} rows relabeled to their suggestion (one undo step).', batch.changes.length) });
     return batch.changes.length;

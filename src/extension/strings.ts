@@ -11,7 +11,7 @@ export function webviewStrings(): Record<string, string> {
     bySelfConfidence: t('Lowest self-confidence first'), byMargin: t('Lowest margin first'),
     given: t('given'), suggested: t('suggested'), suspicion: t('suspicion'), soft: t('soft label'), target: t('smoothing target'),
     softVsHard: t('Soft vs hard label'), history: t('p(given) per epoch'), noAnalysis: t('No analysis yet: run Analyze to rank the rows.'),
-    predicted: t('predicted'), corrected: t('corrected'), precision: t('precision'), recall: t('recall'),
+    predicted: t('predicted'), corrected: t('current'), precision: t('precision'), recall: t('recall'),
     matrix: t('Given × predicted'), imbalanceRatio: t('Imbalance ratio (largest/smallest)'), noRuns: t('No runs yet.'),
     analysis: t('Analysis'), before: t('before'), after: t('after'), accuracy: t('held-out accuracy'), flaggedRows: t('flagged rows'),
     fixed: t('flagged rows fixed'), pickClass: t('Relabel to…'), close: t('Close'), helpTitle: t('Keyboard'), undo: t('Undo'),

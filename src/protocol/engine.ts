@@ -2,70 +2,19 @@
  * The one typed contract between a caller (the extension host, the CLI) and the engine child process.
  * Large arrays never cross this channel: the engine writes them to files and sends their paths.
  */
+import type { UserErrorCode } from '../core/errors';
+import type { DatasetOptions } from '../core/table/dataset';
+import { parseEncodingName } from '../core/table/encoding';
+import { checkTrainOptions, type TrainOptions } from './trainOptions';
+
+export { DEFAULT_TRAIN_OPTIONS, type ImbalanceRemedy, type PixelModel, type TrainOptions } from './trainOptions';
 
 export type Backend = 'tensorflow' | 'wasm' | 'cpu' | 'typescript';
-export type ImbalanceRemedy = 'none' | 'class-weights' | 'logit-adjustment' | 'focal';
-/** Network for pixel images: auto = a CNN on the native tfjs-node backend, else the MLP. */
-export type PixelModel = 'auto' | 'mlp' | 'cnn';
 
-/** How a dataset is read: the same overrides as the CLI's. */
-export interface DatasetSpec {
+/** Which file, read how: the same overrides as the CLI's and the editor's (one type, DatasetOptions). */
+export interface DatasetSpec extends DatasetOptions {
   file: string;
-  label?: string;
-  text?: string;
-  id?: string;
-  features?: string;
-  encoding?: string;
 }
-
-export interface TrainOptions {
-  folds: number;
-  /**
-   * K-fold repeats with different splits and seeds, averaged: every row gets `repeats` out-of-fold
-   * predictions (a bagged ensemble; costs `repeats` times the training). 0 = by data kind.
-   */
-  repeats: number;
-  epochs: number;
-  seed: number;
-  /** Stochastic passes at the end of training for the Π-model signal. */
-  piPasses: number;
-  /** Temporal-ensemble decay α of Z ← αZ + (1−α)z. */
-  emaDecay: number;
-  /** Mean teacher: EMA horizon of the weights, in epochs. */
-  teacherHorizon: number;
-  /** Weight of the training-time consistency loss (0 = off); ramped up with a sigmoid. */
-  consistency: number;
-  /** Global label smoothing ε (per-row targets from the sidecar win). */
-  labelSmoothing: number;
-  imbalance: ImbalanceRemedy;
-  /** Add each class's name as a training example of that class (text data). */
-  labelNames: boolean;
-  /** Parallel fold workers (default: cores). */
-  workers: number;
-  /**
-   * Train twice: the second K-fold pass leaves out of training the rows the first flagged, and its
-   * predictions rank the rows. For systematic (class-to-class) noise, which a model otherwise learns.
-   */
-  prune: boolean;
-  pixelModel: PixelModel;
-}
-
-export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
-  folds: 5,
-  repeats: 0, // 0 = chosen per data kind
-  epochs: 0, // 0 = chosen per data kind
-  seed: 1,
-  piPasses: 5,
-  emaDecay: 0.9,
-  teacherHorizon: 1,
-  consistency: 0,
-  labelSmoothing: 0,
-  imbalance: 'none',
-  labelNames: false,
-  workers: 0,
-  prune: false,
-  pixelModel: 'auto',
-};
 
 export interface AnalyzeRequest {
   type: 'analyze';
@@ -123,6 +72,8 @@ export interface ErrorMessage {
   type: 'error';
   jobId?: string;
   code: ErrorCode;
+  /** With code 'data': the UserError's own code (not-writable, disk-full…), for callers that act on it. */
+  userCode?: UserErrorCode;
   message: string;
   details?: string;
 }
@@ -134,38 +85,9 @@ export interface ReadyMessage {
 
 export type EngineMessage = ProgressMessage | ResultMessage | ErrorMessage | ReadyMessage;
 
-const REMEDIES: readonly ImbalanceRemedy[] = ['none', 'class-weights', 'logit-adjustment', 'focal'];
-const PIXEL_MODELS: readonly PixelModel[] = ['auto', 'mlp', 'cnn'];
-
-type Check = (v: unknown) => boolean;
-const isInt = (lo: number, hi: number): Check => (v) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
-const isNum = (lo: number, hi: number): Check => (v) => typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
-const OPTION_CHECKS: Record<keyof TrainOptions, Check> = {
-  folds: isInt(2, 20),
-  repeats: isInt(0, 5),
-  epochs: isInt(0, 500),
-  seed: isInt(0, 2 ** 31),
-  piPasses: isInt(0, 50),
-  emaDecay: isNum(0, 0.999),
-  teacherHorizon: isNum(0, 100),
-  consistency: isNum(0, 100),
-  labelSmoothing: isNum(0, 0.999),
-  imbalance: (v) => REMEDIES.includes(v as ImbalanceRemedy),
-  labelNames: (v) => typeof v === 'boolean',
-  workers: isInt(0, 64),
-  prune: (v) => typeof v === 'boolean',
-  pixelModel: (v) => PIXEL_MODELS.includes(v as PixelModel),
-};
-
-/** Checks train options; returns the first problem or undefined. */
+/** Checks train options (see the table in ./trainOptions); returns the first problem or undefined. */
 export function checkOptions(o: unknown): string | undefined {
-  if (o === null || typeof o !== 'object') return 'options must be an object';
-  for (const [k, v] of Object.entries(o)) {
-    const check = OPTION_CHECKS[k as keyof TrainOptions];
-    if (!check) return `unknown option "${k}"`;
-    if (!check(v)) return `option "${k}" has an invalid value ${JSON.stringify(v)}`;
-  }
-  return undefined;
+  return checkTrainOptions(o)?.message;
 }
 
 const isStr = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length < 4096;
@@ -179,7 +101,9 @@ export function parseRequest(msg: unknown): EngineRequest | string {
   if (m.type !== 'analyze' && m.type !== 'retrain') return `unknown message type ${JSON.stringify(m.type)}`;
   const d = m.dataset as Record<string, unknown> | undefined;
   if (!d || typeof d !== 'object' || !isStr(d.file)) return 'dataset.file must be a path';
-  for (const k of ['label', 'text', 'id', 'features', 'encoding']) if (d[k] !== undefined && !isStr(d[k])) return `dataset.${k} must be a string`;
+  for (const k of ['label', 'text', 'id', 'features', 'encoding', 'format']) if (d[k] !== undefined && !isStr(d[k])) return `dataset.${k} must be a string`;
+  // The encoding travels by its canonical name (the CLI parses "gbk" to gb18030 before sending).
+  if (d.encoding !== undefined && parseEncodingName(d.encoding as string) !== d.encoding) return `dataset.encoding ${JSON.stringify(d.encoding)} is not one of utf-8, utf-16le, utf-16be, gb18030`;
   if (!isStr(m.outDir)) return 'outDir must be a path';
   const bad = checkOptions(m.options ?? {});
   if (bad) return bad;
@@ -194,7 +118,7 @@ export function parseEngineMessage(msg: unknown): EngineMessage | undefined {
     case 'ready': return typeof m.pid === 'number' ? (m as unknown as ReadyMessage) : undefined;
     case 'progress': return typeof m.jobId === 'string' && typeof m.fraction === 'number' && typeof m.message === 'string' ? (m as unknown as ProgressMessage) : undefined;
     case 'result': return typeof m.jobId === 'string' && isStr(m.summaryPath) && isStr(m.arraysPath) ? (m as unknown as ResultMessage) : undefined;
-    case 'error': return typeof m.code === 'string' && typeof m.message === 'string' ? (m as unknown as ErrorMessage) : undefined;
+    case 'error': return typeof m.code === 'string' && typeof m.message === 'string' && (m.userCode === undefined || typeof m.userCode === 'string') ? (m as unknown as ErrorMessage) : undefined;
     default: return undefined;
   }
 }

@@ -71,6 +71,8 @@ export interface RowView {
   damaged: boolean;
   /** The value of the column the query shows (PageQuery.show). */
   extra?: string;
+  /** Image rows: a small grey thumbnail, row-major bytes in base64. */
+  thumb?: { width: number; height: number; data: string };
 }
 
 export interface RowDetail extends RowView {
@@ -120,6 +122,12 @@ export interface RunView {
   recall: number[];
   /** Flagged rows of the previous analysis that were fixed (relabeled) before this retrain. */
   fixed?: number;
+  /**
+   * The rows the user reviewed (relabeled or accepted: the trusted set): how often the out-of-fold
+   * prediction agrees with their reviewed label, before (the analysis) and after (this retrain),
+   * with the binomial standard error of each.
+   */
+  trusted?: { rows: number; before: number; after: number; seBefore: number; seAfter: number };
 }
 
 export interface InitData {
@@ -137,6 +145,8 @@ export interface InitData {
   extraColumns?: ExtraColumn[];
   /** Column widths in px the user set for this file. */
   widths?: Record<string, number>;
+  /** Rows are images (pixel columns or image files): thumbnails in rows and the grid. */
+  images?: boolean;
 }
 
 export interface ExtraColumn {

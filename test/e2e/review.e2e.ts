@@ -90,6 +90,11 @@ before(async () => {
   dataFile = join(ws, 'sms.csv');
   copyFileSync(join(ROOT, 'samples/sms_spam_noisy.csv'), dataFile);
   appendFileSync(dataFile, `9999,"${HOSTILE.replace(/"/g, '""')}",ham\r\n`);
+  // Subsamples of the shared datasets for the 119-class view and the image grid (every k-th row,
+  // so every class keeps rows); written to the test's workspace only.
+  const every = (src: string, k: number) => { const lines = readFileSync(src, 'utf8').split('\n'); return [lines[0], ...lines.slice(1).filter((l, i) => l && i % k === 0)].join('\n') + '\n'; };
+  writeFileSync(join(ws, 'iflytek.csv'), every(join(ROOT, '../shared/data/clue_iflytek_fewclue/data.csv'), 3));
+  writeFileSync(join(ws, 'mnist.csv'), every(join(ROOT, '../shared/data/mnist_test_labelerrors/data.csv'), 8));
   const env = { ...process.env, PATH: `${join(NODE24, '..')}:${process.env.PATH}` };
   const install = spawnSync(NODE24, codeServer(['--install-extension', VSIX], dirs), { env, encoding: 'utf8' });
   assert.equal(install.status, 0, install.stderr);
@@ -273,6 +278,8 @@ test('retrain from the palette; the Runs view shows before and after', { timeout
   await wv.locator('[data-testid="notice"]', { hasText: 'Retrained' }).waitFor({ timeout: 150_000 });
   await wv.locator('[data-testid="tab-runs"]').click();
   await wv.locator('[data-testid="after-accuracy"]').waitFor();
+  // Measured on the rows reviewed earlier in this suite (Enter-through, bulk apply undone, accept).
+  assert.match((await wv.locator('[data-testid="trusted"]').first().textContent())!, /reviewed \(\d+ rows\)/);
   await shot('05-runs');
 });
 
@@ -318,4 +325,83 @@ test('a file changed on disk: reloaded when there are no edits; with edits, Merg
   await page.locator('.tab.active:not(.dirty)').waitFor();
   const lines = readFileSync(dataFile, 'utf8').split('\r\n');
   for (const [id, l] of [[id1, other(l1)], [id2, other(l2)], [id4, other(l4)]]) assert.ok(lines.some((x) => x.startsWith(`${id},`) && x.endsWith(`,${l}`)), `${id} is ${l}`);
+});
+
+/** Opens a file of the workspace in the review editor. */
+async function openForReview(name: string): Promise<void> {
+  // One review at a time: hidden webviews stay in the page and would make `webview()` ambiguous.
+  await palette('View: Close All Editors');
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().click();
+  await palette('Label Lens: Open for Review');
+  await page.locator('.tab.active', { hasText: name }).waitFor();
+  await webview().locator('[data-testid="row-0"]').waitFor({ timeout: 60_000 });
+}
+
+test('119 classes: every class named in the Classes view, the most-confused pairs, the class picker filters Chinese', { timeout: 240_000 }, async () => {
+  // A short analysis: this test is about the views, and 119 classes train slowly on a shared machine.
+  mkdirSync(join(work, 'workspace', '.vscode'), { recursive: true });
+  writeFileSync(join(work, 'workspace', '.vscode', 'settings.json'), JSON.stringify({ 'labelLens.folds': 2, 'labelLens.epochs': 3, 'labelLens.repeats': 1 }));
+  await openForReview('iflytek.csv');
+  const wv = webview();
+  await palette('Label Lens: Analyze');
+  await wv.locator('[data-testid="notice"]', { hasText: 'flagged' }).waitFor({ timeout: 200_000 });
+  await wv.locator('[data-testid="tab-classes"]').click();
+  await wv.locator('[data-testid="class-bars"]').waitFor();
+  assert.equal(await wv.locator('[data-testid="class-bars"] .hbar-row').count(), 119);
+  const firstName = (await wv.locator('[data-testid="class-bars"] .hbar-name').first().textContent())!;
+  assert.ok(firstName.length > 0);
+  await shot('10-classes-119');
+  await wv.locator('[data-testid="confused-pairs"]').scrollIntoViewIfNeeded();
+  await shot('10b-confused-pairs');
+  const pair = wv.locator('[data-testid="pair-0"]');
+  const given = (await pair.locator('td').first().textContent())!;
+  await pair.click();
+  await wv.locator('[data-testid="label-0"]', { hasText: given }).waitFor();
+  await wv.locator('[data-testid="row-0"]').click();
+  await page.keyboard.press('c');
+  await wv.locator('[data-testid="picker-input"]').fill('体育');
+  const options = await wv.locator('[data-testid="class-picker"] [role=option]').allTextContents();
+  assert.ok(options.length >= 2 && options.every((o) => o.includes('体育')), options.join(', '));
+  await shot('11-picker-cjk');
+  await wv.locator('[data-testid="picker-input"]').press('Escape');
+});
+
+test('MNIST: thumbnails in the table, the grid of suspects with given → suggested, Enter in the grid', { timeout: 300_000 }, async () => {
+  await openForReview('mnist.csv');
+  const wv = webview();
+  await wv.locator('[data-testid="row-0"] canvas.row-thumb').waitFor();
+  await palette('Label Lens: Analyze');
+  await wv.locator('[data-testid="notice"]', { hasText: 'flagged' }).waitFor({ timeout: 280_000 });
+  await wv.locator('[data-testid="row-0"]').click();
+  await page.keyboard.press('g');
+  await wv.locator('[data-testid="tile-0"].cursor').waitFor();
+  const caption = (await wv.locator('[data-testid="caption-1"]').textContent())!;
+  await shot('12-mnist-grid');
+  await page.keyboard.press('j');
+  await wv.locator('[data-testid="tile-1"].cursor').waitFor();
+  await page.keyboard.press('Enter');
+  await wv.locator('[data-testid="tile-2"].cursor').waitFor();
+  const suggested = caption.split(' → ')[1];
+  if (suggested) await wv.locator('[data-testid="caption-1"]', { hasText: new RegExp(`→ ${suggested}$`) }).waitFor();
+  await page.keyboard.press('u');
+  await page.keyboard.press('g');
+});
+
+test('480 px beside a text editor: the detail moves under the table, nothing overlaps', { timeout: 60_000 }, async () => {
+  await openForReview('sms.csv');
+  await page.setViewportSize({ width: 1100, height: 900 });
+  // The review in the right half of the editor area, as beside a text editor.
+  await palette('View: Move Editor into Right Group');
+  await page.waitForTimeout(1500);
+  const wv = webview();
+  const frame = page.locator('iframe.webview.ready').first();
+  const box = (await frame.boundingBox())!;
+  assert.ok(box.width < 560, `webview ${box.width} px wide`);
+  const table = (await wv.locator('[data-testid="review-table"]').boundingBox())!;
+  const detail = (await wv.locator('[data-testid="detail"]').boundingBox())!;
+  assert.ok(detail.y >= table.y + table.height - 1, 'detail under the table');
+  await shot('13-beside-editor');
+  await page.setViewportSize({ width: 1400, height: 900 });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { EngineClient, EngineError } from '../../src/client/engineClient';
 import type { EngineMessage, TrainOptions } from '../../src/protocol/engine';
 import type { Summary } from '../../src/core/results';
-import { readArrays } from '../../src/core/results';
+import { readArrays, readRuns } from '../../src/core/results';
 import { openDataset } from '../../src/core/table/dataset';
 import { averagePrecision, auroc } from '../../src/core/signals/metrics';
 import { Table } from '../../src/core/table/table';
@@ -50,7 +50,7 @@ function noisySubsample(dir: string, name: string, run: string, rows: number): {
 }
 
 function ranking(summary: Summary, out: string): Float32Array {
-  return readArrays(join(out, 'arrays.bin'), summary.arrays).get('suspicion')!;
+  return readArrays(join(out, 'arrays.bin'), summary.arrays).suspicion;
 }
 
 test('toutiao (Chinese, 15 classes) with 20% uniform noise: ranking well above chance', async (t) => {
@@ -261,6 +261,12 @@ test('retrain after fixing the flagged rows: soft targets and a remedy are used,
   assert.equal(after.options.imbalance, 'class-weights');
   assert.ok(after.before, 'the retrain carries the run it is compared with');
   assert.equal(after.before!.oofAccuracy, before.oofAccuracy);
+  assert.equal(after.fixed, flagged.length, 'the flagged rows relabeled since the analysis are counted');
+  // The run history of the results folder has both runs, for the editor's Runs view and the CLI alike.
+  const runs = readRuns(out);
+  assert.deepEqual(runs.map((x) => x.kind), ['analysis', 'retrain']);
+  assert.equal(runs[1].fixed, flagged.length);
+  assert.ok(runs.every((x) => typeof x.seconds.write === 'number' && typeof x.seconds.train === 'number'), 'every phase is timed, write included');
   t.diagnostic(`held-out accuracy ${before.oofAccuracy.toFixed(3)} → ${after.oofAccuracy.toFixed(3)}; flagged ${before.flagged} → ${after.flagged}`);
   assert.ok(after.oofAccuracy > before.oofAccuracy, 'fixing the flagged rows makes the labels easier to predict');
   assert.ok(after.flagged < before.flagged);

@@ -12,9 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset } from '../../src/core/table/dataset';
-import { ReviewState } from '../../src/core/labels/reviewState';
-import { ReviewModel } from '../../src/core/reviewModel';
-import { journalPath } from '../../src/core/labels/journal';
+import { DocumentState } from '../../src/core/labels/documentState';
+import { ReviewQueries } from '../../src/core/reviewQueries';
+import { journalPath, readJournal } from '../../src/core/labels/journal';
 import { decodeGrey } from '../../src/core/formats/imageDecode';
 import { UserError } from '../../src/core/errors';
 import type { Summary } from '../../src/core/results';
@@ -59,7 +59,7 @@ test('image folder: broken files reported by path and skipped; ids are paths; th
   assert.deepEqual([img.width, img.height], [28, 28]);
   assert.deepEqual(Array.from(img.data), Array.from(digits[7].pixels));
   // The review editor's detail: the image itself as grey levels.
-  const model = new ReviewModel(new ReviewState(root));
+  const model = new ReviewQueries(new DocumentState(root));
   const d = model.detail(ds.rowOf(paths[7])!);
   assert.deepEqual([d.pixels!.width, d.pixels!.height], [28, 28]);
   assert.deepEqual(d.pixels!.values, Array.from(digits[7].pixels));
@@ -88,7 +88,7 @@ test('image folder: analyze (CLI), relabel moves the file (journaled), broken an
   assert.equal(r.code, 0, r.err);
   assert.ok(!existsSync(join(root, from)) && existsSync(join(root, to)), 'moved to the class folder');
   assert.deepEqual(readFileSync(join(root, to)), pngOf(digits[k]), 'the same bytes');
-  const j = readFileSync(journalPath(root), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; old: string; new: string; reason: string });
+  const j = readJournal(root).filter((e) => e.status === 'committed');
   assert.deepEqual(j.map((e) => [e.id, e.old, e.new, e.reason]), [[from, '7', '1', 'looks like a one']]);
   assert.ok(journalPath(root).startsWith(join(root, '.label-lens')), 'the journal is kept inside the image folder');
 
@@ -108,7 +108,7 @@ test('image folder: analyze (CLI), relabel moves the file (journaled), broken an
   assert.ok(existsSync(join(root, paths[other])));
 
   // Undo (the editor's undo, then save): the file is back in 7/.
-  const state = new ReviewState(root);
+  const state = new DocumentState(root);
   const row = state.dataset.rowOf(to)!;
   assert.equal(state.dataset.labelName(row), '1');
   state.apply(state.change('undo', [row], (_, st) => ({ ...st, label: '7' })));

@@ -56,7 +56,7 @@ test('a fold job computes exactly the fold analyze computes', async (t) => {
   const store = new DirStore(dir);
   const plan = await makePlan({ dataset: { file: SAMPLE }, options: { folds: 3, epochs: 2, repeats: 2 } }, store);
   const job = plan.jobSpecs[4]; // repeat 1, fold 1
-  await runFoldJob(store, job.index);
+  await runFoldJob(store, job.index, inProcessRunners);
   const state = await readJobOutput(store, plan, job);
   assert.equal(state.state, 'done');
   const mine = (state as { output: FoldOutput }).output;

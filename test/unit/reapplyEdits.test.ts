@@ -1,16 +1,16 @@
 /** Unsaved edits carried over to a file changed on disk: re-applied on untouched rows, never on others. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ReviewState } from '../../src/core/labels/reviewState';
+import { DocumentState } from '../../src/core/labels/documentState';
 import { pendingEdits, reapplyEdits } from '../../src/core/reapplyEdits';
 import { dataset, tempDir } from '../helpers';
 
 test('merge after an outside change: edits on rows the other change did not touch are re-applied by id; the rest are reported', (t) => {
   const path = join(tempDir(t), 'sms.csv');
-  copyFileSync(dataset('sms_spam'), path);
-  const st = new ReviewState(path);
+  writeFileSync(path, readFileSync(dataset('sms_spam'))); // writable: the shared data are read-only
+  const st = new DocumentState(path);
   const ds = st.dataset;
   const [a, b, c, d] = [10, 20, 30, 40];
   const flip = (r: number) => (ds.labelName(r) === 'ham' ? 'spam' : 'ham');

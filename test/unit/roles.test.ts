@@ -63,6 +63,8 @@ test('duplicate ids are reported with both lines', (t) => {
   const ds = openDataset(p, { id: 'id' });
   const dup = ds.problems.find((x) => x.code === 'duplicate-id')!;
   assert.equal(dup.line, 4);
-  assert.match(dup.message, /id "A" already used on line 2/);
-  assert.equal(ds.rowOf('A'), 0);
+  assert.match(dup.message, /id "A" is used on lines 2, 4/);
+  // A shared id names no single row: it is never resolved to the first (or to a position).
+  assert.equal(ds.rowOf('A'), undefined);
+  assert.deepEqual(ds.rowsOf('A'), [0, 2]);
 });

@@ -103,6 +103,12 @@ for (const h of hostile) {
   });
 }
 
+/** The journal's edit lines whose write committed (begin/commit frame lines left out). */
+function committedEdits(records: Record<string, unknown>[]): any[] {
+  const done = new Set(records.filter((r) => r.type === 'commit').map((r) => r.txn));
+  return records.filter((r) => r.type === undefined && done.has(r.txn));
+}
+
 test('JSON Lines: a number label stays a number, a missing label key is added', (t) => {
   const dir = tempDir(t);
   const path = join(dir, 'n.jsonl');
@@ -127,7 +133,7 @@ test('applyEdits writes through the same path: relabel, smooth to sidecar, accep
   const side = JSON.parse(readFileSync(`${path}.labels.json`, 'utf8'));
   assert.deepEqual(side.rows['2'].soft, { a: 0.1, b: 0.9 });
   assert.equal(side.rows['3'].accepted, true);
-  const journal = readFileSync(join(dir, '.label-lens', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const journal = committedEdits(readFileSync(join(dir, '.label-lens', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
   assert.deepEqual(journal.map((j) => [j.kind, j.id, j.old, j.line]), [['relabel', '1', 'a', 2], ['smooth', '2', 'null', 3], ['accept', '3', 'a', 4]]);
   assert.equal(journal[0].new, 'b');
   assert.equal(journal[0].reason, 'looks like b');

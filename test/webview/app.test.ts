@@ -169,3 +169,18 @@ test('the file read again (reload, merge): the view, its filters and the cursor\
   assert.equal(app.cursor, 3);
   assert.ok(root.querySelector('[data-testid="row-3"]')!.classList.contains('cursor'));
 });
+
+test('p(given) per epoch is a chart with axes: epochs 1…E on x, 0–1 on y, one point per epoch, classes named', () => {
+  const { root, answer, detail } = setup();
+  answer([row(0)]);
+  const history = [0.9, 0.7, 0.52, 0.31, 0.2, 0.12, 0.08, 0.05];
+  detail({ ...row(0), soft: [0.1, 0.9], topClasses: ['spam', 'ham'], history });
+  const chart = root.querySelector('[data-testid="epoch-chart"]')!;
+  const ticks = [...chart.querySelectorAll('text.tick')].map((e) => e.textContent);
+  assert.deepEqual(ticks.slice(0, 3), ['0.0', '0.5', '1.0']);
+  assert.deepEqual(ticks.slice(3), ['1', '5', '8'], 'first, middle and last epoch');
+  assert.equal(chart.querySelectorAll('circle.dot').length, history.length);
+  const ys = chart.querySelector('polyline')!.getAttribute('points')!.split(' ').map((p) => Number(p.split(',')[1]));
+  assert.ok(ys.every((v, i) => i === 0 || v > ys[i - 1]), 'falling p drawn lower each epoch');
+  assert.match(chart.querySelector('title')!.textContent!, /given: ham · suggested: spam/);
+});

@@ -1,56 +1,31 @@
 /**
- * The review webview wired to the real host-side model (ReviewState + ReviewModel over a real file
+ * The review webview wired to the real host-side model (DocumentState + ReviewQueries over a real file
  * from ../shared/data) through the real protocol, with the message channel under the test's
  * control: messages wait in queues until `flush()`, so a test can press keys while replies are on
  * their way (the races a user meets in a busy extension host).
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ReviewState } from '../../src/core/labels/reviewState';
-import { ReviewModel, type Analysis } from '../../src/core/reviewModel';
-import type { Summary } from '../../src/core/results';
-import { Random } from '../../src/core/random';
+import { DocumentState } from '../../src/core/labels/documentState';
+import { ReviewQueries } from '../../src/core/reviewQueries';
 import {
-  Accept, ApplyAbove, ApplySuggestion, Changed, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, SaveLayout, Smooth, Undo,
+  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, SaveLayout, Smooth, Undo,
   type HostWire, type WebviewWire,
 } from '../../src/protocol/webview';
-import type { EditBatch } from '../../src/core/labels/reviewState';
+import type { EditBatch } from '../../src/core/labels/documentState';
 import { optionsOf } from '../../src/core/table/dataset';
 import { tempDir } from '../helpers';
+import { seededAnalysis } from '../seededAnalysis';
+
+export { seededAnalysis };
 
 type App = import('../../webview/app').ReviewApp;
-
-/** A seeded stand-in for an analysis of the file: a soft label per row, about a fifth flagged. */
-export function seededAnalysis(st: ReviewState, seed = 7): Analysis {
-  const ds = st.dataset;
-  const classes = ds.classes;
-  const K = classes.length, n = ds.rowCount;
-  const rnd = new Random(seed);
-  const consensus = new Float32Array(n * K), suspicion = new Float32Array(n), suggested = new Float32Array(n), flagged = new Float32Array(n), label = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const y = ds.labels[i];
-    label[i] = y;
-    const other = (Math.max(0, y) + 1 + rnd.int(K - 1)) % K;
-    const wrong = rnd.next() < 0.2;
-    const top = wrong ? other : Math.max(0, y);
-    const p = 0.35 + 0.6 * rnd.next();
-    for (let k = 0; k < K; k++) consensus[i * K + k] = k === top ? p : (1 - p) / (K - 1);
-    suggested[i] = top;
-    suspicion[i] = y >= 0 ? 1 - consensus[i * K + y] : Number.NaN;
-    flagged[i] = wrong && y >= 0 ? 1 : 0;
-  }
-  const summary = {
-    rows: n, classes, epochs: 0, piPasses: 0, matrix: new Array(K * K).fill(0),
-    classStats: classes.map((name) => ({ name, given: 0, predicted: 0, corrected: 0, precision: 0.5, recall: 0.5, threshold: 0.5, flagged: 0 })),
-  } as unknown as Summary;
-  return { summary, arrays: new Map([['consensus', consensus], ['suspicion', suspicion], ['suggested', suggested], ['flagged', flagged], ['label', label]]) };
-}
 
 export interface Harness {
   app: App;
   root: HTMLElement;
-  state: ReviewState;
-  model: ReviewModel;
+  state: DocumentState;
+  model: ReviewQueries;
   /** Every message the webview sent, in order. */
   sent: WebviewWire[];
   /** Delivers queued messages both ways until none is left. */
@@ -67,10 +42,11 @@ export interface Harness {
 export async function harness(t: Parameters<typeof tempDir>[0], file: string, transform?: (csv: string) => string): Promise<Harness> {
   const { ReviewApp } = await import('../../webview/app');
   const path = join(tempDir(t), 'data.csv');
-  copyFileSync(file, path);
+  // A writable copy: the shared data are read-only, and a save refuses a read-only file.
+  writeFileSync(path, readFileSync(file));
   if (transform) writeFileSync(path, transform(readFileSync(path, 'utf8')));
-  const state = new ReviewState(path);
-  const model = new ReviewModel(state);
+  const state = new DocumentState(path);
+  const model = new ReviewQueries(state);
   model.setAnalysis(seededAnalysis(state));
   let layout: Record<string, number> | undefined;
   const toHost: WebviewWire[] = [];
@@ -81,14 +57,14 @@ export async function harness(t: Parameters<typeof tempDir>[0], file: string, tr
   const app = new ReviewApp(root, (m) => { sent.push(m); toHost.push(m); });
   /** The webview that receives the host's messages (a reopened one after `reopen`). */
   let app2: App = app;
-  const edit = (b: EditBatch) => { state.apply(b); model.edited(); toWebview.push(notify(Changed, { dirty: state.dirty })); };
+  const edit = (b: EditBatch) => { state.apply(b); model.edited(); toWebview.push(notify(Changed, { dirty: state.dirty }), notify(Classes, { view: model.classesView() })); };
   const ds = state.dataset;
   const names = optionsOf(ds);
   const handlers = new IpcHandlers()
     .onCommand(Ready, () => toWebview.push(notify(Init, {
       fileName: 'data.csv', classes: model.classes, rowCount: ds.rowCount, kind: ds.kind, hasResults: true, strings: {}, smoothingEpsilon: 0.1, applyThreshold: 0.9,
-      columns: { id: names.id, text: names.text, label: names.label }, extraColumns: model.extraColumns(), widths: layout,
-    })))
+      columns: { id: names.id, text: names.text, label: names.label }, extraColumns: model.extraColumns(), widths: layout, images: model.hasImages,
+    }), notify(Classes, { view: model.classesView() })))
     .onRequest(RequestPage, (q) => model.page(q))
     .onRequest(RequestDetail, (p) => model.detail(p.row))
     .onRequest(RequestApplyPreview, (p) => model.previewAbove(p.threshold))

@@ -33,25 +33,26 @@ test('Enter through "Flagged, most suspicious first": every suspect is fixed in 
   const h = await harness(t, TOUTIAO);
   const order = await flaggedView(h);
   assert.equal(posOf(h), order[0]);
-  for (let i = 0; i < 22; i++) {
+  // 12 Enters (happy-dom redraws slowly; the bug this guards against skipped one row in three).
+  for (let i = 0; i < 12; i++) {
     h.press('Enter');
     await h.flush();
   }
-  const fixed = order.slice(0, 22);
+  const fixed = order.slice(0, 12);
   for (const r of fixed) assert.equal(h.state.state(r).label, h.model.suggested(r), `row ${r} relabeled to its suggestion`);
   assert.deepEqual(h.state.changedRows.sort((a, b) => a - b), [...fixed].sort((a, b) => a - b), 'only those rows changed');
-  assert.equal(h.app.cursor, 22);
-  assert.equal(posOf(h), order[22], 'the cursor is on the suspect that followed');
+  assert.equal(h.app.cursor, 12);
+  assert.equal(posOf(h), order[12], 'the cursor is on the suspect that followed');
   assert.match(h.root.querySelector('[data-testid="status"]')!.textContent!, /order kept/);
 });
 
 test('Enter pressed faster than the host answers: the keys wait for each row\'s detail and still fix every suspect in turn', async (t) => {
   const h = await harness(t, TOUTIAO);
   const order = await flaggedView(h);
-  for (let i = 0; i < 10; i++) h.press('Enter');
+  for (let i = 0; i < 6; i++) h.press('Enter');
   await h.flush();
-  assert.deepEqual(h.state.changedRows.sort((a, b) => a - b), order.slice(0, 10).sort((a, b) => a - b));
-  assert.equal(h.app.cursor, 10);
+  assert.deepEqual(h.state.changedRows.sort((a, b) => a - b), order.slice(0, 6).sort((a, b) => a - b));
+  assert.equal(h.app.cursor, 6);
 });
 
 test('j then 1 before the detail arrives: row 1 is relabeled to its own top class, by name; row 0 is untouched', async (t) => {
@@ -199,4 +200,40 @@ test('column widths are remembered for the file', async (t) => {
   assert.ok(w >= 80, `label width ${w}`);
   await h.reopen();
   assert.equal((h.root.querySelector('.review') as HTMLElement).style.getPropertyValue('--w-label'), `${w}px`);
+});
+
+test('images (MNIST): thumbnails in the rows, a grid of tiles with given → suggested, j/Enter/1–9 in the grid, size adjustable', async (t) => {
+  const h = await harness(t, dataset('mnist_test_labelerrors'));
+  const ds = h.state.dataset;
+  // The thumbnail the table draws is the row's own 28×28 grey levels.
+  const first = h.model.rowView(0);
+  assert.deepEqual([first.thumb!.width, first.thumb!.height], [28, 28]);
+  const px = ds.roles.pixels!.columns.map((c) => Number(ds.table.cell(0, c)));
+  assert.deepEqual([...Buffer.from(first.thumb!.data, 'base64')], px);
+  assert.ok(h.root.querySelector('[data-testid="row-0"] canvas.row-thumb'));
+  h.press('g');
+  assert.ok(h.app.grid);
+  const tile0 = h.root.querySelector('[data-testid="tile-0"]') as HTMLElement;
+  assert.ok(tile0.classList.contains('cursor'));
+  const r0 = Number(tile0.dataset.row);
+  const v0 = h.model.rowView(r0);
+  assert.equal(h.root.querySelector('[data-testid="caption-0"]')!.textContent, v0.suggested !== v0.label ? `${v0.label} → ${v0.suggested}` : v0.label);
+  h.press('j');
+  await h.flush();
+  assert.equal(h.app.cursor, 1);
+  const r1 = Number((h.root.querySelector('[data-testid="tile-1"]') as HTMLElement).dataset.row);
+  h.press('Enter');
+  await h.flush();
+  assert.equal(h.state.state(r1).label, h.model.suggested(r1));
+  assert.equal(h.app.cursor, 2);
+  h.press('1');
+  await h.flush();
+  const r2 = Number((h.root.querySelector('[data-testid="tile-2"]') as HTMLElement).dataset.row);
+  assert.equal(h.state.state(r2).label, h.model.detail(r2).topClasses[0]);
+  const size = h.root.querySelector('[data-testid="grid-size"]') as HTMLInputElement;
+  size.value = '160';
+  size.dispatchEvent(new window.Event('input') as unknown as Event);
+  assert.equal((h.root.querySelector('[data-testid="tile-0"]') as HTMLElement).style.width, '160px');
+  h.press('g');
+  assert.ok(!h.app.grid && h.root.querySelector('[data-testid="row-0"]'));
 });

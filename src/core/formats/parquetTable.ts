@@ -1,7 +1,7 @@
 /** A Parquet file opened for review: read as ParquetFile, label edits saved as a new verified file. */
-import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { FormatTable } from './formatTable';
-import { ParquetFile } from './parquetFile';
+import { fileSource, ParquetFile } from './parquetFile';
 import { writeParquetLabels } from './parquetWrite';
 
 export class ParquetTable extends ParquetFile implements FormatTable {
@@ -15,6 +15,6 @@ export class ParquetTable extends ParquetFile implements FormatTable {
 }
 
 export function openParquet(path: string): ParquetTable {
-  const st = statSync(path);
-  return new ParquetTable(path, readFileSync(path), { stat: { size: st.size, mtimeMs: st.mtimeMs } });
+  const source = fileSource(path, basename(path));
+  return new ParquetTable(path, source, { stat: source.stat });
 }

@@ -26,10 +26,34 @@ type WriterColumn = Parameters<typeof writeColumn>[0]['column'];
 
 const MAGIC = 0x31524150; // "PAR1"
 
-/** Codecs the label column can be written with; another codec's label chunk is written with SNAPPY. */
+/**
+ * A Zstandard frame of raw (stored) blocks: what any zstd reader decodes, written without a zstd
+ * library (Node 20 has none). The label column is small next to the rest, so storing it costs little.
+ */
+export function zstdStored(input: Uint8Array): Uint8Array {
+  const BLOCK = 128 * 1024;
+  const blocks = Math.max(1, Math.ceil(input.length / BLOCK));
+  const out = new Uint8Array(4 + 1 + 8 + blocks * 3 + input.length);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, 0xfd2fb528, true);
+  out[4] = 0xe0; // frame content size in 8 bytes, single segment, no checksum, no dictionary
+  v.setBigUint64(5, BigInt(input.length), true);
+  let at = 13;
+  for (let b = 0; b < blocks; b++) {
+    const size = Math.min(BLOCK, input.length - b * BLOCK);
+    const header = (size << 3) | (0 << 1) | (b === blocks - 1 ? 1 : 0); // raw block
+    out[at] = header & 0xff; out[at + 1] = (header >> 8) & 0xff; out[at + 2] = (header >> 16) & 0xff;
+    out.set(input.subarray(b * BLOCK, b * BLOCK + size), at + 3);
+    at += 3 + size;
+  }
+  return out;
+}
+
+/** Codecs the label column can be written with; another codec's label chunk (BROTLI, LZ4) is written with SNAPPY. */
 const WRITE_COMPRESSORS: Partial<Record<CompressionCodec, (b: Uint8Array) => Uint8Array>> = {
   SNAPPY: snappyCompress,
   GZIP: (b) => new Uint8Array(gzipSync(b)),
+  ZSTD: zstdStored,
 };
 
 /** The new label as the column's physical type holds it. */
@@ -82,8 +106,7 @@ export function parquetWithLabels(table: ParquetFile, labelCol: number, changes:
     if (!byGroup.has(group)) byGroup.set(group, []);
     byGroup.get(group)!.push([offset, label]);
   }
-  const src = table.bytes;
-  const w = new ByteWriter(src.length + 1024);
+  const w = new ByteWriter(table.source.size + 1024);
   w.appendUint32(MAGIC);
   const rowGroups: RowGroup[] = table.metadata.row_groups.map((rg, g) => {
     const groupStart = w.offset;
@@ -105,7 +128,7 @@ export function parquetWithLabels(table: ParquetFile, labelCol: number, changes:
       // Any other column: its bytes as they are, at a new offset.
       const { start, end } = chunkRange(c);
       const shift = BigInt(w.offset - start);
-      w.appendBytes(src.subarray(start, end));
+      w.appendBytes(table.source.read(start, end));
       return {
         ...c,
         file_offset: c.file_offset ? c.file_offset + shift : c.file_offset,
@@ -150,7 +173,7 @@ export function verifyParquet(original: ParquetFile, bytes: Uint8Array, labelCol
   original.metadata.row_groups.forEach((rg, g) => rg.columns.forEach((c, k) => {
     if (c.meta_data!.path_in_schema.length === 1 && c.meta_data!.path_in_schema[0] === label) return;
     const a = chunkRange(c), b = chunkRange(back.metadata.row_groups[g].columns[k]);
-    if (Buffer.compare(original.bytes.subarray(a.start, a.end), bytes.subarray(b.start, b.end)) !== 0) fail(`column ${c.meta_data!.path_in_schema.join('.')} of row group ${g + 1} changed`);
+    if (Buffer.compare(original.source.read(a.start, a.end), bytes.subarray(b.start, b.end)) !== 0) fail(`column ${c.meta_data!.path_in_schema.join('.')} of row group ${g + 1} changed`);
   }));
   const top = original.topOf(labelCol);
   for (let g = 0; g < original.groups.length; g++) {
@@ -166,7 +189,10 @@ export function verifyParquet(original: ParquetFile, bytes: Uint8Array, labelCol
 
 /** Writes `target` with the label changes, verified, atomically (refusing a source changed on disk). */
 export function writeParquetLabels(table: ParquetFile, target: string, labelCol: number, changes: ReadonlyMap<number, string>, inPlace: boolean): void {
+  // Every read of the original checks it is unchanged on disk (size, mtime), and the write path
+  // checks again right before the rename: a file changed meanwhile is never overwritten.
   const bytes = parquetWithLabels(table, labelCol, changes);
   verifyParquet(table, bytes, labelCol, changes);
-  atomicWrite(target, bytes, inPlace ? { expected: table.bytes, keepOriginal: true } : {});
+  table.source.read(0, 4);
+  atomicWrite(target, bytes, inPlace ? { keepOriginal: true } : {});
 }

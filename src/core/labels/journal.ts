@@ -1,11 +1,14 @@
 /**
- * The journal: one JSON line per applied edit in `.label-lens/journal.jsonl` beside the data file,
- * so a review can be audited, and any edit undone by hand from its `old` value.
+ * The journal: `.label-lens/journal.jsonl` beside the data file, one JSON line per edit written, so a
+ * review can be audited and any edit undone by hand from its `old` value. Each write is framed by a
+ * `begin` and a `commit`/`abort` line (see writeProtocol.ts); an edit counts as in the file only when
+ * its write committed.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { stateDir } from '../formats/stateDir';
 import { userInfo } from 'node:os';
+import { basename } from 'node:path';
+import { journalPath, readJournalRecords } from './writeProtocol';
+
+export { journalPath };
 
 export interface JournalEntry {
   time: string;
@@ -16,17 +19,18 @@ export interface JournalEntry {
   line: number;
   kind: 'relabel' | 'smooth' | 'accept';
   old: string;
-  /** New label (relabel), target distribution as JSON (smooth), or the label confirmed (accept). */
+  /** New label (relabel), target distribution as JSON (smooth), or the label confirmed (accept; '' when un-accepted). */
   new: string;
   reason?: string;
   /** Suspicion score of the row when the edit was made, if known. */
   score?: number;
   who: string;
   via: 'cli' | 'editor';
-}
-
-export function journalPath(dataFile: string): string {
-  return join(stateDir(dataFile), 'journal.jsonl');
+  /** The write this edit belongs to, and the edit's own reference (`txn/n`); added when written. */
+  txn?: string;
+  ref?: string;
+  /** This edit is an undo: the references of the saved edits it reverts. */
+  undoes?: string[];
 }
 
 export function currentUser(): string {
@@ -37,12 +41,24 @@ export function currentUser(): string {
   }
 }
 
-/** Appends entries in one write, so concurrent writers interleave whole lines only. */
-export function appendJournal(dataFile: string, entries: Omit<JournalEntry, 'file'>[]): string {
-  const path = journalPath(dataFile);
-  if (entries.length === 0) return path;
-  mkdirSync(dirname(path), { recursive: true });
+export type EditStatus = 'committed' | 'aborted' | 'pending' | 'unknown';
+
+/**
+ * The journal's edits of one data file with the status of their write: 'committed' edits are in the
+ * file, 'aborted' ones are not, 'pending' ones await reconciliation on the next open, 'unknown' ones
+ * were a format adapter's write on a folder that a crash interrupted. Lines written
+ * before writes were framed count as committed.
+ */
+export function readJournal(dataFile: string): (JournalEntry & { status: EditStatus })[] {
   const file = basename(dataFile);
-  appendFileSync(path, entries.map((e) => JSON.stringify({ ...e, file })).join('\n') + '\n', 'utf8');
-  return path;
+  const records = readJournalRecords(dataFile);
+  const status = new Map<string, EditStatus>();
+  for (const r of records) {
+    if (r.type === 'commit') status.set(r.txn as string, 'committed');
+    else if (r.type === 'abort') status.set(r.txn as string, 'aborted');
+    else if (r.type === 'unknown') status.set(r.txn as string, 'unknown');
+  }
+  return records
+    .filter((r) => r.type === undefined && r.file === file && typeof r.kind === 'string')
+    .map((r) => ({ ...(r as unknown as JournalEntry), status: r.txn === undefined ? 'committed' : status.get(r.txn) ?? 'pending' }));
 }

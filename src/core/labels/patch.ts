@@ -2,13 +2,14 @@
  * The minimal byte patch of label fields: every byte outside the changed fields is kept as it was
  * (encoding, BOM, line endings, quoting of other fields, trailing newline or none).
  */
+import { UserError } from '../errors';
 import { quoteIfNeeded } from '../table/csv';
 import { encode } from '../table/encoding';
 import type { Table } from '../table/table';
 
-export class PatchError extends Error {
+export class PatchError extends UserError {
   constructor(message: string) {
-    super(message);
+    super('data', message);
     this.name = 'PatchError';
   }
 }
@@ -47,7 +48,9 @@ export function patchLabels(table: Table, labelCol: number, changes: ReadonlyMap
     const span = table.fieldSpan(row, labelCol);
     if (table.format === 'jsonl') {
       if (span) {
-        splices.push({ start: span.start, end: span.end, bytes: encode(jsonValue(table.rawText(span), value), enc) });
+        // Every copy of a repeated key gets the new value: whichever copy a reader keeps, it reads the edit.
+        const bytes = encode(jsonValue(table.rawText(span), value), enc);
+        for (const s of table.jsonFieldSpans(row, labelCol)) splices.push({ start: s.start, end: s.end, bytes });
       } else {
         // The key is absent (an unlabeled row): add it before the object's closing brace.
         const rowText = table.rawText({ start: table.index.start[row], end: table.index.end[row], quoted: false });

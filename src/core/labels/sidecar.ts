@@ -2,10 +2,11 @@
  * The sidecar `<file>.labels.json`: what does not belong in the user's file — soft targets from
  * smoothing and rows accepted as correct — keyed by row id. Never a new column in the data file.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { isDatasetFolder, stateDir } from '../formats/stateDir';
-import { atomicWrite } from './atomicWrite';
+import { basename } from 'node:path';
+import { UserError } from '../errors';
+import { readOwnFile, sidecarPath } from './writeProtocol';
+
+export { sidecarPath };
 
 export interface SidecarRow {
   /** Soft target: class → probability, summing to 1. */
@@ -25,36 +26,31 @@ export interface Sidecar {
   rows: Record<string, SidecarRow>;
 }
 
-export function sidecarPath(dataFile: string): string {
-  // An image folder keeps it inside, in its .label-lens folder.
-  return isDatasetFolder(dataFile) ? join(stateDir(dataFile), 'labels.json') : `${dataFile}.labels.json`;
-}
-
 export function emptySidecar(dataFile: string): Sidecar {
   return { format: 'label-lens-sidecar', version: 1, file: basename(dataFile), rows: {} };
 }
 
-export function readSidecar(dataFile: string): Sidecar {
+/** The sidecar as read (a symlink in its place is refused), or an empty one when there is none. */
+export function readSidecar(dataFile: string, bytes: Buffer | undefined = readOwnFile(sidecarPath(dataFile))): Sidecar {
   const path = sidecarPath(dataFile);
-  if (!existsSync(path)) return emptySidecar(dataFile);
-  const text = readFileSync(path, 'utf8');
+  if (!bytes) return emptySidecar(dataFile);
+  const text = bytes.toString('utf8');
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${path}: not valid JSON (${(err as Error).message}): expected a Label Lens sidecar; fix or move it away`);
+    throw new UserError('data', `${path}: not valid JSON (${(err as Error).message}): expected a Label Lens sidecar; fix or move it away`);
   }
   const s = v as Partial<Sidecar>;
   if (!s || s.format !== 'label-lens-sidecar' || s.version !== 1 || typeof s.rows !== 'object' || s.rows === null) {
-    throw new Error(`${path}: expected {"format": "label-lens-sidecar", "version": 1, "rows": {...}}`);
+    throw new UserError('data', `${path}: expected {"format": "label-lens-sidecar", "version": 1, "rows": {...}}`);
   }
   return s as Sidecar;
 }
 
-/** Writes the sidecar atomically; `readText` is what was read, so a concurrent change is not lost. */
-export function writeSidecar(dataFile: string, sidecar: Sidecar, expected?: Uint8Array): void {
-  mkdirSync(dirname(sidecarPath(dataFile)), { recursive: true });
-  atomicWrite(sidecarPath(dataFile), Buffer.from(JSON.stringify(sidecar, null, 1) + '\n', 'utf8'), { expected });
+/** The sidecar's bytes as written (through the write protocol, by DocumentState). */
+export function sidecarBytes(sidecar: Sidecar): Buffer {
+  return Buffer.from(JSON.stringify(sidecar, null, 1) + '\n', 'utf8');
 }
 
 /** (1−ε)·onehot(given) + ε/K over the classes. */

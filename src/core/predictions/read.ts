@@ -15,6 +15,7 @@ import { UserError, fsUserError } from '../errors';
 import { openTable } from '../table/table';
 import { TableError } from '../table/problems';
 import { readNpy } from './npy';
+import { SKIPPED } from '../labelCodes';
 
 export type PredictionFormat = 'csv' | 'tsv' | 'jsonl' | 'npy';
 
@@ -221,6 +222,6 @@ function preview(classes: string[]): string {
 export function predictionTargetOf(ds: { classes: string[]; rowCount: number; roles: { id?: number }; table: { header: string[] }; labels: Int32Array; rowId(i: number): string; rowOf(id: string): number | undefined }): PredictionTarget {
   return {
     classes: ds.classes, rowCount: ds.rowCount, idColumn: ds.roles.id !== undefined ? ds.table.header[ds.roles.id] : undefined,
-    rowId: (i) => ds.rowId(i), rowOf: (id) => ds.rowOf(id), isSkipped: (i) => ds.labels[i] === -2,
+    rowId: (i) => ds.rowId(i), rowOf: (id) => ds.rowOf(id), isSkipped: (i) => ds.labels[i] === SKIPPED,
   };
 }

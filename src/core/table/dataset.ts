@@ -9,13 +9,12 @@ import { openTable, Table, type Format } from './table';
 import { formatRoles, openFormatTable } from '../formats/open';
 import { withPathColumnImages } from '../formats/images';
 import type { FormatTable } from '../formats/formatTable';
+import { SKIPPED, UNLABELED } from '../labelCodes';
 
 /** A table of any format: delimited text and JSON Lines (Table) or a format adapter (Parquet, images). */
 export type AnyTable = Table | FormatTable;
 
-export const UNLABELED = -1;
-/** A damaged row: reported, skipped for analysis, untouched in the file. */
-export const SKIPPED = -2;
+export { SKIPPED, UNLABELED } from '../labelCodes';
 
 export interface DatasetOptions extends RoleOverrides {
   encoding?: EncodingName;
@@ -45,13 +44,14 @@ export class Dataset {
   readonly unlabeled: number;
   readonly skipped: number;
   private readonly ids: string[] | undefined;
-  private idToRow: Map<string, number> | undefined;
+  /** Rows of each id (damaged rows included), built on first use. */
+  private idRows: Map<string, number[]> | undefined;
 
   constructor(readonly table: AnyTable, readonly roles: Roles) {
     const n = table.rowCount;
     const labelCol = roles.label;
     if (labelCol === undefined) {
-      table.report({ severity: 'error', code: 'no-label-column', file: table.name, line: table.headerLine || 1, column: 1, message: `no plausible label column among ${table.header.map((h) => JSON.stringify(h)).join(', ')}: expected a column of class names; name it with --label` });
+      table.report({ severity: 'error', code: 'no-label-column', file: table.name, line: table.headerLine || 1, column: 1, message: `no plausible label column among ${table.header.map((h) => JSON.stringify(h)).join(', ')}: expected a column of class names; name it with --label${'encodingDoubt' in table && table.encodingDoubt ? ` (but first: ${table.encodingDoubt})` : ''}` });
     }
     const raw: string[] = new Array(n);
     const seen = new Set<string>();
@@ -60,14 +60,14 @@ export class Dataset {
     let skipped = 0;
     for (let i = 0; i < n; i++) {
       // Only the id and label cells are decoded here: opening never decodes the text of every row.
+      // A damaged row's id is read as well as it can be, so an edit by that id is told the row is
+      // damaged rather than that no such id exists.
+      if (ids) ids[i] = table.cell(i, roles.id!).trim();
       if (table.index.damaged[i]) {
-        // A damaged row's cells cannot be trusted; its position keeps it addressable.
-        if (ids) ids[i] = positionId(i);
         raw[i] = '';
         skipped++;
         continue;
       }
-      if (ids) ids[i] = table.cell(i, roles.id!).trim();
       const v = labelCol === undefined ? '' : table.cell(i, labelCol).trim();
       raw[i] = v;
       if (v === '') unlabeled++; else seen.add(v);
@@ -85,7 +85,7 @@ export class Dataset {
     }
     this.unlabeled = unlabeled;
     this.skipped = skipped;
-    if (ids) this.checkDuplicateIds(ids);
+    if (ids) this.checkIds();
   }
 
   get rowCount(): number { return this.table.rowCount; }
@@ -98,23 +98,69 @@ export class Dataset {
   get problems(): readonly Problem[] { return this.table.problems; }
   get kind(): ReturnType<typeof dataKind> { return dataKind(this.roles); }
 
-  /** The row's id: the id column's value, or "row N" (1-based data row) when there is none. */
+  /** Whether rows have ids of their own (an id column), rather than names by position. */
+  get hasIds(): boolean { return this.ids !== undefined; }
+
+  /** The row's id: the id column's value as in the file (maybe '' or shared), or "row N" (1-based data row) when there is none. */
   rowId(i: number): string {
     return this.ids ? this.ids[i] : positionId(i);
   }
 
-  /** Row of an id (or of "row N" / a bare 1-based number when the file has no id column). */
-  rowOf(id: string): number | undefined {
+  /**
+   * A key naming the row in the sidecar and backups: its id when that is unique and not blank,
+   * else "line N" (a duplicated or blank id cannot name one row).
+   */
+  rowKey(i: number): string {
+    if (!this.ids) return positionId(i);
+    const id = this.ids[i];
+    return id !== '' && this.rowsOf(id).length === 1 ? id : `line ${this.table.index.line[i]}`;
+  }
+
+  /** Every row with this id (damaged rows included; several when the id is duplicated). */
+  rowsOf(id: string): number[] {
     if (!this.ids) {
-      const m = /^(?:row\s*)?(\d+)$/i.exec(id.trim());
+      const i = this.rowOf(id);
+      return i === undefined ? [] : [i];
+    }
+    if (!this.idRows) {
+      this.idRows = new Map();
+      this.ids.forEach((v, i) => { const list = this.idRows!.get(v); if (list) list.push(i); else this.idRows!.set(v, [i]); });
+    }
+    return this.idRows.get(id) ?? [];
+  }
+
+  /**
+   * The one row of a key as rowKey makes it: a unique id, "line N", or "row N" when the file has no
+   * id column. Undefined when no row, or several, have it.
+   */
+  rowOf(key: string): number | undefined {
+    const line = /^line (\d+)$/.exec(key);
+    if (line && this.ids) return this.rowAtLine(Number(line[1]));
+    if (!this.ids) {
+      const m = /^row (\d+)$/.exec(key.trim());
       const i = m ? Number(m[1]) - 1 : -1;
       return i >= 0 && i < this.rowCount ? i : undefined;
     }
-    if (!this.idToRow) {
-      this.idToRow = new Map();
-      for (let i = this.ids.length - 1; i >= 0; i--) this.idToRow.set(this.ids[i], i);
+    const rows = this.rowsOf(key);
+    return rows.length === 1 ? rows[0] : undefined;
+  }
+
+  /** The row that starts on this 1-based line of the file. */
+  rowAtLine(line: number): number | undefined {
+    const lines = this.table.index.line;
+    let lo = 0, hi = lines.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (lines[mid] === line) return mid;
+      if (lines[mid] < line) lo = mid + 1; else hi = mid - 1;
     }
-    return this.idToRow.get(id);
+    return undefined;
+  }
+
+  /** The errors that made a row damaged, for messages. */
+  damageOf(i: number): string {
+    const p = this.table.problems.find((q) => q.row === i && q.severity === 'error');
+    return p ? `${p.message.split(';')[0]}${p.column > 0 ? `, column ${p.column}` : ''}` : 'it could not be read as a row';
   }
 
   labelName(i: number): string {
@@ -128,15 +174,30 @@ export class Dataset {
     return Math.max(...this.counts) / Math.min(...this.counts);
   }
 
-  private checkDuplicateIds(ids: string[]): void {
-    const first = new Map<string, number>();
+  /** Duplicated and blank ids are reported with their lines: an edit by such an id is refused. */
+  private checkIds(): void {
     const t = this.table;
-    for (let i = 0; i < ids.length; i++) {
-      if (t.index.damaged[i]) continue;
-      const prev = first.get(ids[i]);
-      if (prev === undefined) { first.set(ids[i], i); continue; }
-      t.report({ severity: 'warning', code: 'duplicate-id', file: t.name, line: t.index.line[i], column: 1, row: i, message: `id "${ids[i]}" already used on line ${t.index.line[prev]}: expected unique ids (edits by this id go to the first row)` });
+    const line = t.index.line;
+    const idCol = t.header[this.roles.id!];
+    for (const [id, rows] of [...this.idsWithRows()]) {
+      if (id === '') {
+        for (const i of rows) {
+          if (t.index.damaged[i]) continue;
+          t.report({ severity: 'warning', code: 'blank-id', file: t.name, line: line[i], column: 1, row: i, message: `the id ("${idCol}") is blank: this row can be edited only by its line (--line ${line[i]})` });
+        }
+      } else if (rows.length > 1) {
+        const lines = rows.map((i) => line[i]);
+        const shown = lines.length > 10 ? `${lines.slice(0, 10).join(', ')}, … (${lines.length} rows)` : lines.join(', ');
+        for (const i of rows.slice(1)) {
+          t.report({ severity: 'warning', code: 'duplicate-id', file: t.name, line: line[i], column: 1, row: i, message: `id "${id}" is used on lines ${shown}: expected unique ids; an edit by this id is refused (address a row with --line N)` });
+        }
+      }
     }
+  }
+
+  private idsWithRows(): Map<string, number[]> {
+    this.rowsOf('');
+    return this.idRows!;
   }
 }
 

@@ -99,7 +99,9 @@ export function firstInvalidGb18030(bytes: Uint8Array, from = 0, to = bytes.leng
 export function detectEncoding(bytes: Uint8Array, override?: EncodingName): EncodingInfo {
   const bom = bomOf(bytes);
   if (override) {
-    const bomLength = bom && bom.name === override ? bom.length : 0;
+    // A UTF-8 mark before GBK text (some tools add one to any file they save) is a mark, not text:
+    // read as GBK it would become "锘" glued to the first column's name.
+    const bomLength = bom && (bom.name === override || (bom.name === 'utf-8' && override === 'gb18030')) ? bom.length : 0;
     return { name: override, bomLength, unit: override.startsWith('utf-16') ? 2 : 1, why: `chosen by the user (${override})` };
   }
   if (bom) {
@@ -133,4 +135,28 @@ export function firstInvalid(bytes: Uint8Array, enc: EncodingName, from: number,
   if (enc === 'utf-8') return firstInvalidUtf8(bytes, from, to);
   if (enc === 'gb18030') return firstInvalidGb18030(bytes, from, to);
   return -1; // UTF-16: any code-unit sequence decodes (lone surrogates become U+FFFD) and is kept byte-exact.
+}
+
+/**
+ * Why the detected encoding may be wrong, for a problem shown to the user; undefined when it looks
+ * right. Two cases tools produce: a UTF-8 mark before GBK text, and UTF-16 saved without a mark
+ * (read as UTF-8, every other byte is NUL).
+ */
+export function encodingDoubt(bytes: Uint8Array, enc: EncodingInfo, overridden: boolean): { message: string; at: number } | undefined {
+  if (overridden) return undefined;
+  if (enc.name === 'utf-8' && enc.bomLength === 3) {
+    const bad = firstInvalidUtf8(bytes, 3);
+    if (bad >= 0 && firstInvalidGb18030(bytes, 3) < 0) {
+      return { at: bad, message: `the file starts with a UTF-8 byte-order mark, but its text is not UTF-8 (byte 0x${bytes[bad].toString(16)}): it reads as GBK/GB18030 after the mark; open it with --encoding gbk` };
+    }
+  }
+  if (enc.name === 'utf-8' && enc.bomLength === 0 && bytes.length >= 4) {
+    const n = Math.min(bytes.length & ~1, 4096);
+    let evenZeros = 0, oddZeros = 0;
+    for (let i = 0; i < n; i += 2) { if (bytes[i] === 0) evenZeros++; if (bytes[i + 1] === 0) oddZeros++; }
+    const pairs = n / 2;
+    if (oddZeros > 0.3 * pairs && evenZeros < 0.05 * pairs) return { at: 1, message: 'every other byte is NUL: the file may be UTF-16 (little-endian) without a byte-order mark; open it with --encoding utf-16le' };
+    if (evenZeros > 0.3 * pairs && oddZeros < 0.05 * pairs) return { at: 0, message: 'every other byte is NUL: the file may be UTF-16 (big-endian) without a byte-order mark; open it with --encoding utf-16be' };
+  }
+  return undefined;
 }

@@ -36,6 +36,8 @@ export function cellText(v: unknown): string {
 
 export interface ValueSpan {
   key: string;
+  /** Where the key's opening quote is, in UTF-16 string positions of the decoded line. */
+  keyStart: number;
   /** [start, end) in UTF-16 string positions of the decoded line. */
   start: number;
   end: number;
@@ -81,7 +83,7 @@ export function valueSpans(text: string): ValueSpan[] | undefined {
     ws();
     const vs = i;
     skipValue();
-    spans.push({ key, start: vs, end: i });
+    spans.push({ key, keyStart: ks, start: vs, end: i });
     ws();
     if (text[i] === ',') { i++; continue; }
     if (text[i] === '}') return spans;

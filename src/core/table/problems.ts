@@ -1,4 +1,5 @@
 /** Problems found in a data file: each names file, line and column and says what was expected. */
+import { UserError } from '../errors';
 
 export type ProblemCode =
   | 'empty-file'
@@ -11,6 +12,10 @@ export type ProblemCode =
   | 'not-an-object'
   | 'duplicate-header'
   | 'duplicate-id'
+  | 'blank-id'
+  | 'duplicate-key'
+  | 'encoding-mismatch'
+  | 'maybe-utf16'
   | 'no-label-column'
   | 'unknown-column'
   /** An image file that is broken, empty, or not the kind its name says (image folders, path columns). */
@@ -38,9 +43,9 @@ export function formatProblem(p: Problem): string {
 }
 
 /** Thrown when a file cannot be read as a table at all (empty, not a table, unreadable). */
-export class TableError extends Error {
+export class TableError extends UserError {
   constructor(readonly problem: Problem) {
-    super(formatProblem(problem));
+    super('data', formatProblem(problem), { file: problem.file, line: problem.line, column: problem.column });
     this.name = 'TableError';
   }
 }

@@ -102,9 +102,16 @@ export function inferRoles(header: string[], sample: string[][], overrides: Role
   let id: number | undefined;
   if (overrides.id) { id = resolveColumn(header, overrides.id, 'id'); why.id = `"${header[id]}" chosen by the user`; } else {
     const unique = (c: number) => stats[c].nonEmpty === rows && stats[c].distinct === rows;
+    // A column named like an id stays the id when a few of its values repeat or are blank: those
+    // rows are reported and refused for edits by id, instead of every id silently becoming a position.
+    const mostlyUnique = (c: number) => stats[c].distinct >= 2 && rows - stats[c].distinct <= Math.max(2, 0.1 * rows);
     id = header.findIndex((h, c) => !taken.has(c) && ID_NAMES.test(h) && unique(c));
+    const flawed = id >= 0 ? -1 : header.findIndex((h, c) => !taken.has(c) && ID_NAMES.test(h) && mostlyUnique(c));
     if (id >= 0) why.id = `"${header[id]}" is named like an id and its ${rows} sampled values are unique`;
-    else {
+    else if (flawed >= 0) {
+      id = flawed;
+      why.id = `"${header[id]}" is named like an id; ${rows - stats[id].distinct} of its ${rows} sampled values repeat or are blank (see the problems)`;
+    } else {
       id = header.findIndex((_, c) => !taken.has(c) && unique(c) && stats[c].integers === rows && c === 0);
       if (id >= 0) why.id = `"${header[id]}", the first column, holds unique whole numbers`;
       else { id = undefined; why.id = 'no column of unique ids: rows are named by their position (row 1, 2, …)'; }

@@ -6,7 +6,8 @@ import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { fieldSpans, scanDelimited, unquote, type Units } from './csv';
-import { decode, detectEncoding, encode, firstInvalid, type EncodingInfo, type EncodingName } from './encoding';
+import { decode, detectEncoding, encode, encodingDoubt, firstInvalid, type EncodingInfo, type EncodingName } from './encoding';
+import { fsUserError } from '../errors';
 import { cellText, scanLines, valueSpans } from './jsonl';
 import { TableError, type Problem, type ProblemCode } from './problems';
 import type { FieldSpan, RowIndex, RowIndexBuilder } from './rowIndex';
@@ -63,6 +64,8 @@ export class Table {
   private readonly unit: number;
   /** JSONL header line: none, the first record is data. */
   readonly headerLine: number;
+  /** Why the encoding read may be the wrong one (shown as a problem and in errors that follow from it). */
+  readonly encodingDoubt: string | undefined;
 
   constructor(readonly path: string, readonly bytes: Uint8Array, opts: OpenOptions = {}) {
     this.name = opts.displayName ?? basename(path);
@@ -73,6 +76,8 @@ export class Table {
     this.format = opts.format ?? formatOf(path, this.units, from);
     this.delimiter = this.format === 'tsv' ? '\t' : ',';
     this.lineEnding = this.detectLineEnding(from);
+    const doubt = encodingDoubt(bytes, this.encoding, opts.encoding !== undefined);
+    this.encodingDoubt = doubt?.message;
 
     if (this.units.length <= from) {
       throw new TableError({ severity: 'error', code: 'empty-file', file: this.name, line: 1, column: 1, message: 'the file is empty: expected a header line and at least one data row' });
@@ -107,6 +112,9 @@ export class Table {
             : 'text after a closing quote: expected the delimiter or the end of the line; the row is skipped' });
       }
       this.checkFieldCounts(scan.fieldCounts);
+    }
+    if (doubt) {
+      this.report({ severity: 'error', code: doubt.message.includes('UTF-16') ? 'maybe-utf16' : 'encoding-mismatch', file: this.name, line: 1, column: 1, message: doubt.message });
     }
     this.checkHeader();
     if (this.index.count === 0) {
@@ -146,16 +154,29 @@ export class Table {
     const s = this.index.start[i];
     const e = this.index.end[i];
     if (this.format === 'jsonl') {
-      const text = decode(this.bytes, this.encoding.name, s, e);
-      const spans = valueSpans(text);
-      const span = spans?.find((v) => v.key === this.header[col]);
-      if (!span) return undefined;
-      const startByte = s + this.byteLength(text.slice(0, span.start));
-      return { start: startByte, end: startByte + this.byteLength(text.slice(span.start, span.end)), quoted: text[span.start] === '"' };
+      const all = this.jsonFieldSpans(i, col);
+      // JSON.parse keeps the last of duplicate keys: that is the value read, shown and edited.
+      return all.length ? all[all.length - 1] : undefined;
     }
     const spans = fieldSpans(this.units, s / this.unit, e / this.unit, this.delimiter.charCodeAt(0));
     const f = spans[col];
     return f ? { start: f.start * this.unit, end: f.end * this.unit, quoted: f.quoted } : undefined;
+  }
+
+  /**
+   * Every value of the key of column `col` in JSONL row `i`, in bytes (more than one when the object
+   * repeats the key; a write sets them all, so readers that keep the first agree with those that keep the last).
+   */
+  jsonFieldSpans(i: number, col: number): FieldSpan[] {
+    const s = this.index.start[i];
+    const text = decode(this.bytes, this.encoding.name, s, this.index.end[i]);
+    const out: FieldSpan[] = [];
+    for (const span of valueSpans(text) ?? []) {
+      if (span.key !== this.header[col]) continue;
+      const startByte = s + this.byteLength(text.slice(0, span.start));
+      out.push({ start: startByte, end: startByte + this.byteLength(text.slice(span.start, span.end)), quoted: text[span.start] === '"' });
+    }
+    return out;
   }
 
   /** Raw JSON value text of a JSONL field (for keeping its type on write). */
@@ -213,9 +234,35 @@ export class Table {
         this.report({ severity: 'error', code: 'not-an-object', file: this.name, line: line[i], column: 1, row: i, message: `expected a JSON object ({"text": ..., "label": ...}), found ${Array.isArray(v) ? 'an array' : typeof v}` });
         continue;
       }
-      for (const k of Object.keys(v)) keys.set(k, true);
+      const own = Object.keys(v);
+      for (const k of own) keys.set(k, true);
+      this.checkDuplicateKeys(text, own.length, i);
     }
     return [...keys.keys()];
+  }
+
+  /**
+   * A key repeated in one object: JSON.parse keeps the last value, other readers the first. Reported
+   * with the column of the repeat; the last is read, and a write sets every copy.
+   */
+  private checkDuplicateKeys(text: string, distinctKeys: number, row: number): void {
+    // Every top-level key is followed by `":`; when there are no more of those than distinct keys,
+    // no key repeats and the slower scan is skipped (nested objects or odd strings only cost the scan).
+    let colons = 0;
+    for (let p = text.indexOf('":'); p >= 0; p = text.indexOf('":', p + 2)) colons++;
+    if (colons <= distinctKeys && !/"\s+:/.test(text)) return;
+    const spans = valueSpans(text);
+    if (!spans || spans.length === distinctKeys) return;
+    const first = new Map<string, number>();
+    for (const sp of spans) {
+      const at = first.get(sp.key);
+      if (at === undefined) { first.set(sp.key, sp.keyStart); continue; }
+      const col = (pos: number) => [...text.slice(0, pos)].length + 1;
+      this.report({
+        severity: 'warning', code: 'duplicate-key', file: this.name, line: this.index.line[row], column: col(sp.keyStart), row,
+        message: `key ${JSON.stringify(sp.key)} appears again (first at column ${col(at)}): JSON readers disagree on which value counts; Label Lens reads the last, as JSON.parse does, and a relabel writes every copy`,
+      });
+    }
   }
 
   private checkFieldCounts(counts: Uint32Array): void {
@@ -282,5 +329,11 @@ export class Table {
 }
 
 export function openTable(path: string, opts: OpenOptions = {}): Table {
-  return new Table(path, readFileSync(path), opts);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw fsUserError(err, path, 'read');
+  }
+  return new Table(path, bytes, opts);
 }

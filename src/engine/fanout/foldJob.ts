@@ -1,6 +1,6 @@
 /**
  * `label-lens fold PLAN_DIR --job I`: one fold of one repeat of a plan, trained exactly as
- * `analyze` trains it (the same FoldInput, the same trainFold, the same model factory), its
+ * `analyze` trains it (the same FoldInput, trainFold and model, in the same fold worker), its
  * out-of-fold outputs written in one atomic write. Killed half way, it leaves no output; run twice,
  * it leaves one complete output (the runs compute the same bytes); started again after success, it
  * sees the complete output and stops at once (unless forced).
@@ -8,8 +8,9 @@
 import { UserError } from '../../core/errors';
 import type { BlobStore } from '../../core/storage';
 import type { Plan } from '../../protocol/plan';
-import { factoryFor, modelKindOf } from '../models/factories';
-import { trainFold, type FoldProgress } from '../trainFold';
+import type { RunnerFactory } from '../job';
+import type { FoldProgress } from '../trainFold';
+import { modelKindOf } from '../models/factories';
 import { packJobOutput, readFolds, readInputs, readJobOutput, readPlan } from './planFiles';
 import { codeVersion } from './version';
 
@@ -38,7 +39,11 @@ export function checkJobIndex(plan: Plan, index: number, store: BlobStore): void
   }
 }
 
-export async function runFoldJob(store: BlobStore, index: number, opts: { force?: boolean; onProgress?: FoldProgress } = {}): Promise<FoldJobResult> {
+/**
+ * `runners`: how the fold trains. The CLI passes the engine's worker-thread runner (the fold runs in
+ * dist/foldWorker.js, as each fold of `analyze` does); tests may train in-process.
+ */
+export async function runFoldJob(store: BlobStore, index: number, runners: RunnerFactory, opts: { force?: boolean; onProgress?: FoldProgress } = {}): Promise<FoldJobResult> {
   const plan = await readPlanForThisBuild(store);
   checkJobIndex(plan, index, store);
   const job = plan.jobSpecs[index];
@@ -47,8 +52,13 @@ export async function runFoldJob(store: BlobStore, index: number, opts: { force?
   const base = await readInputs(store, plan);
   const { splits } = await readFolds(store, plan);
   const t0 = performance.now();
-  const { factory, backend } = await factoryFor(modelKindOf(plan.dataset.kind), base);
-  const out = await trainFold({ ...base, fold: job.fold, repeat: job.repeat, foldOf: splits[job.repeat] }, factory, opts.onProgress, undefined, backend);
+  const { run, close } = runners(modelKindOf(plan.dataset.kind), opts.onProgress ?? (() => {}));
+  let out;
+  try {
+    out = await run({ ...base, fold: job.fold, repeat: job.repeat, foldOf: splits[job.repeat] });
+  } finally {
+    close();
+  }
   const seconds = +((performance.now() - t0) / 1000).toFixed(3);
   await store.write(job.output, packJobOutput(plan, job, out, seconds));
   return { plan, index, skipped: false, seconds, output };

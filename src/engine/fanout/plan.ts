@@ -7,13 +7,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { UserError } from '../../core/errors';
 import type { BlobStore } from '../../core/storage';
-import { readSidecar, sidecarPath } from '../../core/labels/sidecar';
-import { openDataset, optionsOf } from '../../core/table/dataset';
+import { sidecarPath } from '../../core/labels/sidecar';
+import { optionsOf } from '../../core/table/dataset';
 import type { DatasetSpec, TrainOptions } from '../../protocol/engine';
 import { FOLDS_FILE, INPUTS_FILE, jobOutputKey, PLAN_FORMAT, PLAN_VERSION, type JobSpec, type Plan } from '../../protocol/plan';
-import { foldsOfRepeat } from '../crossval';
-import { datasetOptionsOf, resolveOptions } from '../job';
-import { prepare } from '../prepare';
+import { foldAssignment } from '../crossval';
+import { featurize, load } from '../phases';
 import { packFolds, packInputs, writePlan } from './planFiles';
 import { canonicalJson, codeVersion, dataSha256, sha256 } from './version';
 
@@ -25,9 +24,10 @@ export interface PlanRequest {
 export async function makePlan(req: PlanRequest, store: BlobStore, log: (line: string) => void = () => {}): Promise<Plan> {
   const t0 = performance.now();
   const { file, ...spec } = req.dataset;
-  const ds = openDataset(file, datasetOptionsOf(req.dataset));
-  const options = resolveOptions(req.options);
-  if (options.prune) {
+  // The phases analyze runs before training, as it runs them (src/engine/phases.ts).
+  const loaded = load(req.dataset, req.options, true);
+  const { ds } = loaded;
+  if (loaded.options.prune) {
     // Its second pass trains without the rows the first pass flagged: the jobs of pass 2 would
     // depend on a merge of pass 1, which one Indexed Job cannot express.
     throw new UserError('usage', '--prune is not available with plan yet (its second pass needs the merged first pass); run analyze --prune on one machine');
@@ -36,11 +36,10 @@ export async function makePlan(req: PlanRequest, store: BlobStore, log: (line: s
   const sidecarSha256 = existsSync(sidecarFile) ? sha256(readFileSync(sidecarFile)) : null;
   const tLoad = performance.now();
   log(`featurizing ${ds.rowCount} rows (${ds.kind})`);
-  const prep = prepare(ds, options, readSidecar(file));
+  const { prep, images } = await featurize(loaded, (done, total) => { if (done === total || done % 5000 === 0) log(`decoding images: ${done} of ${total}`); });
   const base = prep.base;
   const opts = base.options;
-  // As crossValidate splits (a unit test holds the two together).
-  const splits = Array.from({ length: opts.repeats }, (_, r) => foldsOfRepeat(base.labels, base.classes, opts.folds, opts.seed, r));
+  const splits = foldAssignment(base);
   const tFeaturize = performance.now();
 
   const { workers: _workers, ...decisive } = opts;
@@ -63,13 +62,13 @@ export async function makePlan(req: PlanRequest, store: BlobStore, log: (line: s
     dataset: { file, sha256: datasetSha256, bytes: 'bytes' in ds.table ? ds.table.bytes.length : statSync(ds.table.path).size, spec, sidecarSha256, rows: ds.rowCount, kind: prep.kind, classes: ds.classes },
     roles, options: opts, seed: opts.seed, softTargets: prep.softTargets,
     inputs: INPUTS_FILE,
-    foldAssignment: { file: FOLDS_FILE, function: 'crossval.foldsOfRepeat', folds: opts.folds, repeats: opts.repeats },
+    foldAssignment: { file: FOLDS_FILE, function: 'crossval.foldAssignment', folds: opts.folds, repeats: opts.repeats },
     seconds: { load: secs(tLoad - t0), featurize: secs(tFeaturize - tLoad) },
     jobs: jobSpecs.length, jobSpecs,
   };
   log(`writing ${store.describe(INPUTS_FILE)}`);
   await store.write(INPUTS_FILE, packInputs(fingerprint, base));
-  await store.write(FOLDS_FILE, packFolds(fingerprint, base.labels, splits));
+  await store.write(FOLDS_FILE, packFolds(fingerprint, base.labels, splits, images));
   // plan.json last: once it names this fingerprint, the files it points to are complete.
   await writePlan(store, plan);
   return plan;

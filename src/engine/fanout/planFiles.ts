@@ -9,6 +9,7 @@
 import { UserError } from '../../core/errors';
 import type { BlobStore } from '../../core/storage';
 import { checkPlan, PLAN_FILE, type JobSpec, type Plan } from '../../protocol/plan';
+import type { DecodedImages } from '../images';
 import type { FoldInput, FoldOutput } from '../trainFold';
 import { packTree, unpackTree } from './packed';
 
@@ -61,20 +62,29 @@ export async function readInputs(store: BlobStore, plan: Plan): Promise<FoldBase
   return base;
 }
 
-export function packFolds(fingerprint: string, labels: Int32Array, splits: Int8Array[]): Uint8Array {
-  return packTree({ fingerprint, labels, splits });
+/** What merge needs of the plan, besides the job outputs (small beside inputs.bin). */
+export interface FoldsFile {
+  labels: Int32Array;
+  /** The fold of each row in each repeat. */
+  splits: Int8Array[];
+  /** An image dataset's decode: the write phase keeps its thumbnails. */
+  images?: DecodedImages;
 }
 
-/** The labels and the fold of each row in every repeat (small: what merge needs of the inputs). */
-export async function readFolds(store: BlobStore, plan: Plan): Promise<{ labels: Int32Array; splits: Int8Array[] }> {
+export function packFolds(fingerprint: string, labels: Int32Array, splits: Int8Array[], images?: DecodedImages): Uint8Array {
+  return packTree({ fingerprint, labels, splits, images });
+}
+
+/** The labels, the fold of each row in every repeat, and the decoded images (if any). */
+export async function readFolds(store: BlobStore, plan: Plan): Promise<FoldsFile> {
   const key = plan.foldAssignment.file;
   const where = store.describe(key);
-  const t = await readTree<{ fingerprint: string; labels: Int32Array; splits: Int8Array[] }>(store, key, plan, 'the fold assignment');
+  const t = await readTree<FoldsFile & { fingerprint: string }>(store, key, plan, 'the fold assignment');
   const N = plan.dataset.rows;
   if (!(t.labels instanceof Int32Array) || t.labels.length !== N || !Array.isArray(t.splits) || t.splits.length !== plan.foldAssignment.repeats || !t.splits.every((s) => s instanceof Int8Array && s.length === N)) {
     throw new UserError('data', `${where}: does not hold the ${plan.foldAssignment.repeats} fold assignments of ${N} rows; make the plan again`, { file: where });
   }
-  return { labels: t.labels, splits: t.splits };
+  return { labels: t.labels, splits: t.splits, images: t.images };
 }
 
 interface JobFile {

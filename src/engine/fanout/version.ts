@@ -1,11 +1,12 @@
 /**
  * Which build of Label Lens is running. Bit-identical results need the same code in the plan, every
- * job and the merge: the package version plus a hash of the running bundle (dist/cli.js), so two
- * images built from the same sources agree and a rebuilt one is told apart.
+ * job and the merge: the package version plus a hash of the running bundle (dist/cli.js) and of the
+ * fold worker beside it (dist/foldWorker.js, which trains), so two images built from the same
+ * sources agree and a rebuilt one is told apart.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { version } from '../../../package.json';
 
 let cached: string | undefined;
@@ -13,7 +14,11 @@ let cached: string | undefined;
 export function codeVersion(): string {
   if (cached) return cached;
   // From sources (unit tests under tsx) there is no bundle to hash.
-  cached = __filename.endsWith('.js') ? `${version}+${sha256(readFileSync(__filename)).slice(0, 16)}` : `${version}+source`;
+  if (!__filename.endsWith('.js')) return (cached = `${version}+source`);
+  const h = createHash('sha256').update(readFileSync(__filename));
+  const worker = join(dirname(__filename), 'foldWorker.js');
+  if (existsSync(worker)) h.update(readFileSync(worker));
+  cached = `${version}+${h.digest('hex').slice(0, 16)}`;
   return cached;
 }
 

@@ -1,8 +1,6 @@
 /** Which model each data kind trains, with its settings. */
 import { initBackend } from '../backend';
-import type { FoldInput } from '../trainFold';
-import { TEXT_MODEL } from '../trainFold';
-import { DENSE_MODEL } from '../prepare';
+import { DENSE_MODEL, TEXT_MODEL } from './settings';
 import type { PixelModel } from '../../protocol/engine';
 import { FastText } from './fasttext';
 import { mlpNetwork } from './mlp';
@@ -11,12 +9,10 @@ import { TfClassifier } from './tfClassifier';
 import { LinearModel } from './linear';
 import { KnnModel } from './knn';
 import { AverageModel } from './average';
-import type { ClassifierModel } from './types';
-
-export type ModelFactory = (input: FoldInput, trainRows: number, seed: number) => Promise<ClassifierModel>;
+import type { ModelFactory, ModelInput } from './types';
 
 /** EMA decay per step for a teacher horizon given in epochs. */
-function teacherAlpha(input: FoldInput, stepsPerEpoch: number): number {
+function teacherAlpha(input: ModelInput, stepsPerEpoch: number): number {
   return input.options.teacherHorizon > 0 ? 1 - 1 / Math.max(1, input.options.teacherHorizon * stepsPerEpoch) : 0;
 }
 
@@ -69,7 +65,7 @@ export function tabularModels(rows: number, dim: number): 'logreg+knn' | 'logreg
 export const tabularModelFactory: ModelFactory = async (input, trainRows, seed) => {
   const dense = input.dense!;
   const linear = new LinearModel({ dim: dense.dim, classes: input.classes, C: TABULAR.C, iterations: TABULAR.iterations, epochs: input.options.epochs, memory: TABULAR.lbfgsMemory }, dense.x);
-  const other = tabularModels(input.labels.length, dense.dim) === 'logreg+knn'
+  const other = tabularModels(dense.x.length / dense.dim, dense.dim) === 'logreg+knn'
     ? new KnnModel({ dim: dense.dim, classes: input.classes, k: TABULAR.k }, dense.x)
     : await denseModelFactory(input, trainRows, seed);
   return new AverageModel([linear, other]);
@@ -83,7 +79,7 @@ export function modelKindOf(dataKind: string): ModelKind {
 }
 
 /** The factory for a kind of data, and the backend it runs on (tfjs starts only for its networks). */
-export async function factoryFor(kind: ModelKind, input: Pick<FoldInput, 'labels' | 'dense'>): Promise<{ factory: ModelFactory; backend: string }> {
+export async function factoryFor(kind: ModelKind, input: { labels: ArrayLike<number>; dense?: { dim: number } }): Promise<{ factory: ModelFactory; backend: string }> {
   if (kind === 'text') return { factory: textModelFactory, backend: 'typescript' };
   if (kind === 'tabular' && tabularModels(input.labels.length, input.dense?.dim ?? 0) === 'logreg+knn') return { factory: tabularModelFactory, backend: 'typescript' };
   if (kind === 'tabular') return { factory: tabularModelFactory, backend: (await initBackend()).name };

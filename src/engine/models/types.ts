@@ -1,4 +1,22 @@
 /** What a fold trainer needs of a model, whatever its kind (sparse text, tfjs MLP). */
+import type { TrainOptions } from '../../protocol/engine';
+import type { SparseRows } from '../featurize/text';
+
+/** Dense feature rows (tabular or pixels), row-major. */
+export interface DenseRows {
+  x: Float32Array;
+  dim: number;
+  /** Image shape when the columns are pixels (for a CNN). */
+  image?: { width: number; height: number };
+}
+
+/** What a model is built from: the features of every row and the options (a fold's input is one). */
+export interface ModelInput {
+  classes: number;
+  text?: SparseRows;
+  dense?: DenseRows;
+  options: TrainOptions;
+}
 
 /** student: the trained weights, deterministic; teacher: the EMA of the weights; stochastic: a Π-model pass (dropout on). */
 export type Mode = 'student' | 'teacher' | 'stochastic';
@@ -40,6 +58,9 @@ export interface ClassifierModel {
   readonly hasTeacher: boolean;
   dispose?(): void;
 }
+
+/** Builds a fresh model for one fold. */
+export type ModelFactory = (input: ModelInput, trainRows: number, seed: number) => Promise<ClassifierModel>;
 
 /**
  * Gradient of the loss with respect to the logits for one row, in place in `g`:

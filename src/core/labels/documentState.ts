@@ -5,14 +5,13 @@
  * bytes patched, atomic, refuses a file changed on disk), the sidecar and the journal.
  * Free of VS Code, so the editor's document model is tested against real files without it.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import type { Dataset } from '../table/dataset';
 import { openDataset, type DatasetOptions } from '../table/dataset';
 import { Table } from '../table/table';
-import { atomicWrite } from './atomicWrite';
-import { appendJournal, currentUser, type JournalEntry } from './journal';
+import { currentUser, type JournalEntry } from './journal';
 import { patchLabels } from './patch';
-import { readSidecar, sidecarPath, writeSidecar, type Sidecar } from './sidecar';
+import { readSidecar, sidecarBytes, sidecarPath, type Sidecar } from './sidecar';
+import { commitWrite, journaledWrite, readOwnFile, recover, writeUserFile, type Recovery } from './writeProtocol';
 
 export interface RowState {
   /** Label text ('' = unlabeled). */
@@ -31,6 +30,21 @@ export interface RowChange {
   score?: number;
 }
 
+type EditKind = JournalEntry['kind'];
+
+/** Why a row was last changed, for the journal; `undoes` when the change reverts saved edits. */
+interface Why {
+  reason?: string;
+  score?: number;
+  undoes?: Partial<Record<EditKind, string[]>>;
+}
+
+/** One saved write of a row: its state before, and the journal refs of the edits written. */
+interface SavedStep {
+  before: RowState;
+  refs: Partial<Record<EditKind, string>>;
+}
+
 export interface EditBatch {
   label: string;
   changes: RowChange[];
@@ -39,19 +53,25 @@ export interface EditBatch {
 const same = (a: RowState, b: RowState) =>
   a.label === b.label && a.accepted === b.accepted && JSON.stringify(a.soft ?? null) === JSON.stringify(b.soft ?? null);
 
-export class ReviewState {
+export class DocumentState {
   private ds: Dataset;
   private sidecar: Sidecar;
   private sidecarBytes: Buffer | undefined;
   /** Rows whose state differs from the file + sidecar as last read or saved. */
   private readonly current = new Map<number, RowState>();
   /** Why each row was last changed, for the journal. */
-  private readonly why = new Map<number, { reason?: string; score?: number }>();
+  private readonly why = new Map<number, Why>();
+  /** Per row, the writes saved in this session (newest last), so an undo of a saved edit names it. */
+  private readonly history = new Map<number, SavedStep[]>();
+  /** What the open found left by a writer that died (temp files removed, writes reconciled). */
+  readonly recovery: Recovery;
 
   constructor(readonly path: string, private readonly options: DatasetOptions = {}, ds?: Dataset) {
+    // Before reading: a write killed half-way is settled (temp files removed, journal reconciled).
+    this.recovery = recover(path);
     this.ds = ds ?? openDataset(path, options);
-    this.sidecarBytes = existsSync(sidecarPath(path)) ? readFileSync(sidecarPath(path)) : undefined;
-    this.sidecar = readSidecar(path);
+    this.sidecarBytes = readOwnFile(sidecarPath(path));
+    this.sidecar = readSidecar(path, this.sidecarBytes);
   }
 
   get dataset(): Dataset { return this.ds; }
@@ -60,7 +80,7 @@ export class ReviewState {
 
   /** The row as saved (file + sidecar). */
   saved(row: number): RowState {
-    const side = this.sidecar.rows[this.ds.rowId(row)];
+    const side = this.sidecar.rows[this.ds.rowKey(row)];
     return { label: this.ds.labelName(row), soft: side?.soft, softHow: side?.softHow, accepted: side?.accepted === true };
   }
 
@@ -92,13 +112,33 @@ export class ReviewState {
   }
 
   undo(batch: EditBatch): void {
-    for (let i = batch.changes.length - 1; i >= 0; i--) this.set(batch.changes[i].row, batch.changes[i].before);
+    for (let i = batch.changes.length - 1; i >= 0; i--) {
+      const c = batch.changes[i];
+      this.set(c.row, c.before, this.undoWhy(c.row, c.before));
+    }
   }
 
-  private set(row: number, s: RowState, why?: { reason?: string; score?: number }): void {
+  /**
+   * When going back to `to` reverts writes saved in this session, the journal refs of the edits it
+   * reverts (by kind), so the undo is journaled as an undo of them.
+   */
+  private undoWhy(row: number, to: RowState): Why | undefined {
+    const steps = this.history.get(row);
+    if (!steps) return undefined;
+    let at = steps.length - 1;
+    while (at >= 0 && !same(steps[at].before, to)) at--;
+    if (at < 0) return undefined;
+    const undoes: Partial<Record<EditKind, string[]>> = {};
+    for (const st of steps.slice(at)) {
+      for (const [k, ref] of Object.entries(st.refs) as [EditKind, string][]) (undoes[k] ??= []).push(ref);
+    }
+    return { reason: 'undo', undoes };
+  }
+
+  private set(row: number, s: RowState, why?: Why): void {
     if (same(s, this.saved(row))) { this.current.delete(row); this.why.delete(row); } else {
       this.current.set(row, s);
-      if (why) this.why.set(row, { reason: why.reason, score: why.score });
+      if (why) this.why.set(row, { reason: why.reason, score: why.score, undoes: why.undoes });
     }
   }
 
@@ -119,44 +159,72 @@ export class ReviewState {
     return patchLabels(t, labelCol, changes);
   }
 
-  /** Writes the label edits: patched bytes for text formats, the format's own safe write otherwise. */
-  private writeLabels(): void {
+  /**
+   * Writes the label edits with their journal lines: patched bytes for text formats, through the
+   * write protocol; the format's own safe write otherwise (Parquet, image folders), framed in the
+   * journal the same way. Returns the write's txn.
+   */
+  private writeLabels(edits: object[]): string {
     const t = this.ds.table;
-    if (t instanceof Table) atomicWrite(this.path, this.patchedBytes(), { expected: t.bytes, keepOriginal: true });
-    else { const { labelCol, changes } = this.labelChanges(); t.writeLabels(labelCol, changes); }
+    if (t instanceof Table) {
+      return commitWrite({ dataFile: this.path, target: 'data', bytes: this.patchedBytes(), expected: t.bytes, edits, keepOriginal: true });
+    }
+    const { labelCol, changes } = this.labelChanges();
+    return journaledWrite(this.path, edits, () => t.writeLabels(labelCol, changes));
   }
 
   /**
-   * Writes the edits: the data file (only label bytes; refuses a file changed on disk), the sidecar,
-   * the journal; then reads the file back as the new baseline.
+   * Writes the edits through the write protocol: the data file (only label bytes; refuses a file
+   * changed on disk), then the sidecar, each framed in the journal; then reads the file back as the
+   * new baseline. Returns the number of rows written.
    */
   save(who = currentUser(), via: JournalEntry['via'] = 'editor'): number {
     if (!this.dirty) return 0;
     const time = new Date().toISOString();
-    const journal: Omit<JournalEntry, 'file'>[] = [];
-    let labelChanges = 0;
+    type Line = Omit<JournalEntry, 'file'>;
+    const dataEdits: { row: number; line: Line }[] = [];
+    const sideEdits: { row: number; line: Line }[] = [];
     const sidecar: Sidecar = { ...this.sidecar, rows: { ...this.sidecar.rows } };
+    const befores = new Map<number, RowState>();
     for (const [row, s] of this.current) {
       const old = this.saved(row);
+      befores.set(row, old);
       const id = this.ds.rowId(row);
-      const line = this.ds.table.index.line[row];
       const w = this.why.get(row) ?? {};
-      if (s.label !== old.label) {
-        labelChanges++;
-        journal.push({ time, id, line, kind: 'relabel', old: old.label, new: s.label, reason: w.reason, score: w.score, who, via });
-      }
+      const base = { time, id, line: this.ds.table.index.line[row], reason: w.reason, score: w.score, who, via };
+      const undoes = (k: EditKind) => (w.undoes?.[k] ? { undoes: w.undoes[k] } : {});
+      if (s.label !== old.label) dataEdits.push({ row, line: { ...base, kind: 'relabel', old: old.label, new: s.label, ...undoes('relabel') } });
       if (JSON.stringify(s.soft ?? null) !== JSON.stringify(old.soft ?? null)) {
-        journal.push({ time, id, line, kind: 'smooth', old: JSON.stringify(old.soft ?? null), new: JSON.stringify(s.soft ?? null), reason: w.reason, score: w.score, who, via });
+        sideEdits.push({ row, line: { ...base, kind: 'smooth', old: JSON.stringify(old.soft ?? null), new: JSON.stringify(s.soft ?? null), ...undoes('smooth') } });
       }
-      if (s.accepted && !old.accepted) journal.push({ time, id, line, kind: 'accept', old: old.label, new: s.label, reason: w.reason, score: w.score, who, via });
-      const entry = { ...(sidecar.rows[id] ?? { time }), time } as Sidecar['rows'][string];
+      if (s.accepted !== old.accepted) {
+        // An accept records the label confirmed; taking one back (an undo) records '' as new.
+        sideEdits.push({ row, line: { ...base, kind: 'accept', old: old.label, new: s.accepted ? s.label : '', ...undoes('accept') } });
+      }
+      const key = this.ds.rowKey(row);
+      const entry = { ...(sidecar.rows[key] ?? { time }), time } as Sidecar['rows'][string];
       if (s.soft) { entry.soft = s.soft; entry.softHow = s.softHow; } else { delete entry.soft; delete entry.softHow; }
       if (s.accepted) entry.accepted = true; else delete entry.accepted;
-      if (entry.soft || entry.accepted) sidecar.rows[id] = entry; else delete sidecar.rows[id];
+      if (entry.soft || entry.accepted) sidecar.rows[key] = entry; else delete sidecar.rows[key];
     }
-    if (labelChanges > 0) this.writeLabels();
-    if (JSON.stringify(sidecar.rows) !== JSON.stringify(this.sidecar.rows)) writeSidecar(this.path, sidecar, this.sidecarBytes);
-    appendJournal(this.path, journal);
+    const steps = new Map<number, SavedStep>();
+    const remember = (txn: string, edits: { row: number; line: Line }[]) => edits.forEach((e, i) => {
+      const st = steps.get(e.row) ?? { before: befores.get(e.row)!, refs: {} };
+      st.refs[e.line.kind] = `${txn}/${i + 1}`;
+      steps.set(e.row, st);
+    });
+    if (dataEdits.length > 0) {
+      remember(this.writeLabels(dataEdits.map((e) => e.line)), dataEdits);
+    }
+    if (JSON.stringify(sidecar.rows) !== JSON.stringify(this.sidecar.rows)) {
+      const txn = commitWrite({ dataFile: this.path, target: 'sidecar', bytes: sidecarBytes(sidecar), expected: this.sidecarBytes ?? null, edits: sideEdits.map((e) => e.line) });
+      remember(txn, sideEdits);
+    }
+    for (const [row, st] of steps) {
+      const list = this.history.get(row) ?? [];
+      list.push(st);
+      this.history.set(row, list);
+    }
     const n = this.current.size;
     this.reload();
     return n;
@@ -165,7 +233,7 @@ export class ReviewState {
   /** Writes the edited file to another path (the original stays as it is); sidecar and journal are not written. */
   saveAs(target: string): void {
     const t = this.ds.table;
-    if (t instanceof Table) { atomicWrite(target, this.patchedBytes(), {}); return; }
+    if (t instanceof Table) { writeUserFile(target, this.patchedBytes()); return; }
     if (!t.writeLabelsTo) throw new Error(`${t.name}: a ${t.format} dataset cannot be saved under another name; use Export corrected labels`);
     const { labelCol, changes } = this.labelChanges();
     t.writeLabelsTo(target, labelCol, changes);
@@ -174,8 +242,8 @@ export class ReviewState {
   /** Drops every unsaved edit and reads the file and sidecar again. */
   reload(): void {
     this.ds = openDataset(this.path, this.options);
-    this.sidecarBytes = existsSync(sidecarPath(this.path)) ? readFileSync(sidecarPath(this.path)) : undefined;
-    this.sidecar = readSidecar(this.path);
+    this.sidecarBytes = readOwnFile(sidecarPath(this.path));
+    this.sidecar = readSidecar(this.path, this.sidecarBytes);
     this.current.clear();
     this.why.clear();
   }

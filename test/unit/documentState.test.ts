@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ReviewState } from '../../src/core/labels/reviewState';
+import { DocumentState } from '../../src/core/labels/documentState';
 import { FileChangedError } from '../../src/core/labels/atomicWrite';
-import { ReviewModel, type Analysis } from '../../src/core/reviewModel';
-import type { Summary } from '../../src/core/results';
+import { ReviewQueries, type Analysis } from '../../src/core/reviewQueries';
+import type { ResultArrays, Summary } from '../../src/core/results';
 import { tempDir } from '../helpers';
 
 const CSV = 'id,text,label\r\n1,"free entry, win £1000 now",ham\r\n2,see you at lunch,ham\r\n3,call me later,spam\r\n4,"<img src=x onerror=alert(1)>",ham\r\n';
@@ -22,19 +22,26 @@ function analysis(): Analysis {
   const classes = ['ham', 'spam'];
   const consensus = Float32Array.from([0.1, 0.9, 0.95, 0.05, 0.8, 0.2, 0.7, 0.3]);
   const suspicion = Float32Array.from([0.9, 0.05, 0.8, 0.3]);
-  const arrays = new Map<string, Float32Array>([
-    ['consensus', consensus], ['suspicion', suspicion], ['suggested', Float32Array.from([1, 0, 0, 0])], ['flagged', Float32Array.from([1, 0, 1, 0])],
-    ['label', Float32Array.from([0, 0, 1, 0])], ['selfConfidence', Float32Array.from([0.1, 0.95, 0.2, 0.7])], ['margin', Float32Array.from([-0.8, 0.9, -0.6, 0.4])],
-    ['history', Float32Array.from([0.2, 0.9, 0.3, 0.6, 0.1, 0.95, 0.2, 0.7])], ['piDisagree', Float32Array.from([5, 0, 4, 1])], ['flips', Float32Array.from([0, 0, 1, 0])],
-  ]);
-  const summary = { rows: 4, classes, epochs: 2, piPasses: 5, matrix: [1, 1, 1, 0], classStats: classes.map((name) => ({ name, given: 2, predicted: 2, corrected: 2, precision: 0.5, recall: 0.5, threshold: 0.5, flagged: 1 })) } as unknown as Summary;
+  const f = (...v: number[]) => Float32Array.from(v);
+  const arrays: ResultArrays = {
+    consensus, student: consensus, ema: consensus, suspicion, suggested: f(1, 0, 0, 0), flagged: f(1, 0, 1, 0),
+    label: f(0, 0, 1, 0), selfConfidence: f(0.1, 0.95, 0.2, 0.7), margin: f(-0.8, 0.9, -0.6, 0.4),
+    history: f(0.2, 0.9, 0.3, 0.6, 0.1, 0.95, 0.2, 0.7), piDisagree: f(5, 0, 4, 1), piSpread: f(0, 0, 0, 0), flips: f(0, 0, 1, 0),
+  };
+  const summary = { rows: 4, classes, epochs: 2, piPasses: 5, matrix: [1, 1, 1, 0], classStats: classes.map((name) => ({ name, given: 2, predicted: 2, ifSuggestionsApplied: 2, precision: 0.5, recall: 0.5, threshold: 0.5, flagged: 1 })) } as unknown as Summary;
   return { summary, arrays };
+}
+
+/** The journal's edit lines whose write committed (begin/commit frame lines left out). */
+function committedEdits(records: Record<string, unknown>[]): any[] {
+  const done = new Set(records.filter((r) => r.type === 'commit').map((r) => r.txn));
+  return records.filter((r) => r.type === undefined && done.has(r.txn));
 }
 
 test('apply, undo, redo change the state, not the file; save writes only label bytes, sidecar and journal', (t) => {
   const path = fixture(t);
-  const st = new ReviewState(path);
-  const model = new ReviewModel(st);
+  const st = new DocumentState(path);
+  const model = new ReviewQueries(st);
   assert.ok(model.setAnalysis(analysis()));
   const batch = model.applySuggestion([0, 2]);
   assert.equal(batch.changes.length, 2);
@@ -55,7 +62,7 @@ test('apply, undo, redo change the state, not the file; save writes only label b
   const side = JSON.parse(readFileSync(`${path}.labels.json`, 'utf8'));
   assert.deepEqual(side.rows['2'].soft, { ham: 0.9, spam: 0.1 });
   assert.equal(side.rows['4'].accepted, true);
-  const journal = readFileSync(join(path, '..', '.label-lens', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const journal = committedEdits(readFileSync(join(path, '..', '.label-lens', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
   assert.deepEqual(journal.map((j) => [j.kind, j.id, j.old, j.via, j.who]).sort(), [['accept', '4', 'ham', 'editor', 'tester'], ['relabel', '1', 'ham', 'editor', 'tester'], ['relabel', '3', 'spam', 'editor', 'tester'], ['smooth', '2', 'null', 'editor', 'tester']]);
   assert.match(journal.find((j) => j.id === '1').reason, /ensemble: spam 0.90/);
   assert.equal(journal.find((j) => j.id === '1').score, 0.9);
@@ -68,7 +75,7 @@ test('apply, undo, redo change the state, not the file; save writes only label b
 
 test('a file changed on disk is not overwritten; revert drops edits', (t) => {
   const path = fixture(t);
-  const st = new ReviewState(path);
+  const st = new DocumentState(path);
   st.apply(st.change('x', [1], (_, s) => ({ ...s, label: 'spam' })));
   writeFileSync(path, CSV + '5,new row from elsewhere,ham\r\n');
   assert.throws(() => st.save(), FileChangedError);
@@ -81,10 +88,10 @@ test('a file changed on disk is not overwritten; revert drops edits', (t) => {
 
 test('backup and restore carry unsaved edits (hot exit); save as leaves the original', (t) => {
   const path = fixture(t);
-  const st = new ReviewState(path);
+  const st = new DocumentState(path);
   st.apply(st.change('x', [0, 3], (_, s) => ({ ...s, label: 'spam' })));
   const backup = st.toBackup();
-  const again = new ReviewState(path);
+  const again = new DocumentState(path);
   again.restoreBackup(backup);
   assert.deepEqual([again.state(0).label, again.state(3).label, again.state(1).label], ['spam', 'spam', 'ham']);
   const copy = join(path, '..', 'copy.csv');
@@ -94,8 +101,8 @@ test('backup and restore carry unsaved edits (hot exit); save as leaves the orig
 });
 
 test('review model: ranked, filtered, searched pages; detail with soft vs hard; bulk apply above a threshold is one batch', (t) => {
-  const st = new ReviewState(fixture(t));
-  const model = new ReviewModel(st);
+  const st = new DocumentState(fixture(t));
+  const model = new ReviewQueries(st);
   model.setAnalysis(analysis());
   const q = { offset: 0, limit: 10, sort: 'suspicion' as const, descending: true, filter: {}, snapshot: 0 };
   assert.deepEqual(model.page(q).rows.map((r) => r.id), ['1', '3', '4', '2']);
@@ -113,7 +120,6 @@ test('review model: ranked, filtered, searched pages; detail with soft vs hard; 
   assert.equal(bulk.changes.length, 2);
   st.apply(bulk);
   model.edited();
-  assert.equal(model.fixedSinceAnalysis(), 2);
   assert.deepEqual(model.page({ ...q, filter: { edited: true } }).rows.map((r) => r.id).sort(), ['1', '3']);
   // The order is kept while the user edits; a new snapshot ranks again: fixed rows drop to the bottom.
   assert.deepEqual(model.page(q).rows.slice(0, 2).map((r) => r.id), ['1', '3']);

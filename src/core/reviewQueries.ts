@@ -3,33 +3,24 @@
  * filtered, the detail of one row (soft vs hard label), class statistics; and the edit batches
  * behind each one-click action. Free of VS Code; the webview never holds the whole file.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { ApplyPreview, ClassesView, ExtraColumn, PageQuery, PageResult, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
-import type { EditBatch, ReviewState, RowState } from './labels/reviewState';
+import type { EditBatch, DocumentState, RowState } from './labels/documentState';
 import { smoothTarget } from './labels/sidecar';
-import { readArrays, type Summary } from './results';
+import type { ResultArrays, Run, RunRecord, Summary } from './results';
+import { SKIPPED } from './table/dataset';
 import { calibrated, fitTemperature } from './signals/calibration';
 import { reasonFor } from './signals/reason';
 import { imageSourceOf, thumbnail } from './formats/images';
 
-export interface Analysis {
-  summary: Summary;
-  arrays: Map<string, Float32Array>;
-  /** Image datasets: the engine's decode of every image at the model's input size (N × w × h grey levels). */
-  thumbs?: Uint8Array;
-}
-
-export function loadAnalysis(arraysPath: string, summary: Summary): Analysis {
-  const thumbsPath = summary.images ? join(dirname(arraysPath), summary.images.thumbnails) : undefined;
-  const thumbs = thumbsPath && existsSync(thumbsPath) ? new Uint8Array(readFileSync(thumbsPath)) : undefined;
-  return { summary, arrays: readArrays(arraysPath, summary.arrays), thumbs };
-}
+/** An analysis as the review uses it: the run read from the results folder (core/results). */
+export type Analysis = Run;
 
 const PREVIEW = 240;
+/** Largest side of a row's thumbnail in the table and the grid. */
+const THUMB = 32;
 const DETAIL_TEXT = 20_000;
 
-export class ReviewModel {
+export class ReviewQueries {
   private analysis: Analysis | undefined;
   /**
    * The order of the last query, kept while the user edits: acting on a row must not move the rows
@@ -46,7 +37,7 @@ export class ReviewModel {
   /** Bumped on every edit, undo and save: orders computed before are stale, not void. */
   private edits = 0;
 
-  constructor(readonly state: ReviewState) {}
+  constructor(readonly state: DocumentState) {}
 
   get classes(): string[] {
     return this.analysis?.summary.classes ?? this.state.dataset.classes;
@@ -60,7 +51,7 @@ export class ReviewModel {
     if (a && a.summary.rows !== this.state.dataset.rowCount) return false;
     this.analysis = a;
     this.flaggedRank = undefined;
-    const c = a?.arrays.get('consensus'), label = a?.arrays.get('label');
+    const c = a?.arrays.consensus, label = a?.arrays.label;
     this.temperature = c && label ? fitTemperature(c, label, a!.summary.classes.length) : 1;
     this.reset();
     return true;
@@ -91,7 +82,7 @@ export class ReviewModel {
 
   /** #position (1-based) of a flagged row among all flagged rows, most suspicious first, in the analysis. */
   rank(row: number): { position: number; of: number } | undefined {
-    const flagged = this.arr('flagged'), s = this.arr('suspicion');
+    const flagged = this.arrays?.flagged, s = this.arrays?.suspicion;
     if (!flagged || !s) return undefined;
     if (!this.flaggedRank) {
       const rows: number[] = [];
@@ -108,7 +99,7 @@ export class ReviewModel {
 
   /** Flagged rows reviewed in this review or since the analysis: relabeled or accepted. */
   progress(): { reviewed: number; flagged: number } | undefined {
-    const flagged = this.arr('flagged');
+    const flagged = this.arrays?.flagged;
     if (!flagged) return undefined;
     if (this.progressCache?.edits !== this.edits) {
       let reviewed = 0, n = 0;
@@ -122,8 +113,8 @@ export class ReviewModel {
     return { reviewed: this.progressCache.reviewed, flagged: this.progressCache.flagged };
   }
 
-  private arr(name: string): Float32Array | undefined {
-    return this.analysis?.arrays.get(name);
+  private get arrays(): ResultArrays | undefined {
+    return this.analysis?.arrays;
   }
 
   private classIndex(label: string): number {
@@ -131,7 +122,7 @@ export class ReviewModel {
   }
 
   suspicion(row: number): number | undefined {
-    const s = this.arr('suspicion');
+    const s = this.arrays?.suspicion;
     if (!s) return undefined;
     const st = this.state.state(row);
     // A row relabeled to the suggestion since the analysis (saved or not), or accepted, is no longer
@@ -143,19 +134,19 @@ export class ReviewModel {
 
   /** The row's current label differs from the label the analysis read. */
   private changedSinceAnalysis(row: number): boolean {
-    const analysed = this.arr('label')?.[row];
+    const analysed = this.arrays?.label[row];
     if (analysed === undefined || analysed < 0) return this.state.edited(row);
     return this.state.state(row).label !== this.classes[analysed];
   }
 
   suggested(row: number): string | undefined {
-    const s = this.arr('suggested');
-    if (!s || this.state.dataset.labels[row] === -2) return undefined;
+    const s = this.arrays?.suggested;
+    if (!s || this.state.dataset.labels[row] === SKIPPED) return undefined;
     return this.classes[s[row]];
   }
 
   private flagged(row: number): boolean {
-    return (this.arr('flagged')?.[row] ?? 0) === 1;
+    return (this.arrays?.flagged[row] ?? 0) === 1;
   }
 
   private text(row: number): string {
@@ -237,8 +228,8 @@ export class ReviewModel {
     const cmp: Record<PageQuery['sort'], () => (a: number, b: number) => number> = {
       suspicion: () => numeric((r) => this.suspicion(r)),
       row: () => (a, b) => sign * (a - b),
-      selfConfidence: () => numeric((r) => this.arr('selfConfidence')?.[r]),
-      margin: () => numeric((r) => this.arr('margin')?.[r]),
+      selfConfidence: () => numeric((r) => this.arrays?.selfConfidence[r]),
+      margin: () => numeric((r) => this.arrays?.margin[r]),
       given: () => text((r) => this.state.state(r).label),
       suggested: () => text((r) => this.suggested(r) ?? ''),
     };
@@ -259,7 +250,34 @@ export class ReviewModel {
       flagged: this.flagged(row), edited: this.state.edited(row), accepted: st.accepted, smoothed: st.soft !== undefined,
       damaged: ds.table.index.damaged[row] === 1,
       ...(show !== undefined && !ds.table.index.damaged[row] ? { extra: ds.table.cell(row, show).slice(0, PREVIEW) } : {}),
+      ...(this.hasImages && !ds.table.index.damaged[row] ? { thumb: this.thumb(row) } : {}),
     };
+  }
+
+  /** Rows are images: pixel columns (MNIST as CSV) or image files. */
+  get hasImages(): boolean {
+    const r = this.state.dataset.roles;
+    return r.pixels !== undefined || r.images !== undefined;
+  }
+
+  /** Grey levels of a row's image, at most THUMB×THUMB (nearest neighbour), as base64 bytes. */
+  private thumb(row: number): RowView['thumb'] {
+    const p = this.pixels(row);
+    if (!p) return undefined;
+    const scale = Math.max(1, Math.ceil(Math.max(p.width, p.height) / THUMB));
+    const w = Math.max(1, Math.floor(p.width / scale)), h = Math.max(1, Math.floor(p.height / scale));
+    const out = Buffer.alloc(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = p.values[y * scale * p.width + x * scale];
+    return { width: w, height: h, data: out.toString('base64') };
+  }
+
+  /** The row's image as grey levels, full size (pixel columns) or the decoded file's thumbnail. */
+  private pixels(row: number): RowDetail['pixels'] {
+    const ds = this.state.dataset;
+    if (ds.roles.images) return this.imageThumbnail(row);
+    if (!ds.roles.pixels) return undefined;
+    const cells = ds.table.row(row);
+    return { width: ds.roles.pixels.width, height: ds.roles.pixels.height, values: ds.roles.pixels.columns.map((c) => Math.max(0, Math.min(255, Number(cells[c]) || 0))) };
   }
 
   page(q: PageQuery): PageResult {
@@ -270,7 +288,7 @@ export class ReviewModel {
   }
 
   softOf(row: number): number[] | undefined {
-    const c = this.arr('consensus');
+    const c = this.arrays?.consensus;
     if (!c) return undefined;
     const K = this.classes.length;
     return Array.from(c.subarray(row * K, row * K + K));
@@ -300,11 +318,8 @@ export class ReviewModel {
     if (ds.roles.text !== undefined && !base.damaged) {
       const t = ds.table.cell(row, ds.roles.text);
       d.fullText = t.length > DETAIL_TEXT ? `${t.slice(0, DETAIL_TEXT)}…` : t;
-    } else if (ds.roles.images && !base.damaged) {
-      d.pixels = this.imageThumbnail(row);
-    } else if (ds.roles.pixels && !base.damaged) {
-      const cells = ds.table.row(row);
-      d.pixels = { width: ds.roles.pixels.width, height: ds.roles.pixels.height, values: ds.roles.pixels.columns.map((c) => Math.max(0, Math.min(255, Number(cells[c]) || 0))) };
+    } else if ((ds.roles.images || ds.roles.pixels) && !base.damaged) {
+      d.pixels = this.pixels(row);
     } else if (!base.damaged) {
       const cells = ds.table.row(row);
       d.features = ds.roles.features.map((c) => ({ name: ds.table.header[c], value: cells[c] }));
@@ -319,9 +334,9 @@ export class ReviewModel {
       d.entropy = -soft.reduce((s, p) => s + (p > 0 ? p * Math.log(p) : 0), 0);
       d.topClasses = soft.map((p, k) => [p, k] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 9).map(([, k]) => this.classes[k]);
       const s = this.analysis!.summary;
-      const teacher = this.arr('teacher');
-      d.reason = y >= 0 ? reasonFor({ classes: this.classes, given: y, consensus: soft, teacher: teacher?.subarray(row * K, row * K + K), piDisagree: this.arr('piDisagree')?.[row], piPasses: s.piPasses, flips: this.arr('flips')?.[row], epochs: s.epochs }) : undefined;
-      const h = this.arr('history');
+      const teacher = this.arrays?.teacher;
+      d.reason = y >= 0 ? reasonFor({ classes: this.classes, given: y, consensus: soft, teacher: teacher?.subarray(row * K, row * K + K), piDisagree: this.arrays?.piDisagree[row], piPasses: s.piPasses, flips: this.arrays?.flips[row], epochs: s.epochs }) : undefined;
+      const h = this.arrays?.history;
       if (h && s.epochs > 0) {
         const n = ds.rowCount;
         d.history = Array.from({ length: s.epochs }, (_, e) => h[e * n + row]).filter((v) => !Number.isNaN(v));
@@ -355,7 +370,7 @@ export class ReviewModel {
   // ---- one-click actions, each one undo step ----
 
   private why(row: number, what: string): { reason?: string; score?: number } {
-    const score = this.arr('suspicion')?.[row];
+    const score = this.arrays?.suspicion[row];
     return { reason: what, score: score !== undefined && !Number.isNaN(score) ? +score.toFixed(4) : undefined };
   }
 
@@ -395,8 +410,8 @@ export class ReviewModel {
    * suspicious while its suggestion is a coin toss between two other classes.
    */
   rowsAbove(threshold: number): number[] {
-    const suggested = this.arr('suggested');
-    const c = this.arr('consensus');
+    const suggested = this.arrays?.suggested;
+    const c = this.arrays?.consensus;
     const rows: number[] = [];
     if (!suggested || !c) return rows;
     const K = this.classes.length;
@@ -432,23 +447,54 @@ export class ReviewModel {
     return this.applySuggestion(rows, `Apply ${rows.length} suggestions with p ≥ ${threshold}`);
   }
 
-  /** Rows the analysis flagged whose label now differs from the label it analysed. */
-  fixedSinceAnalysis(): number {
-    const flagged = this.arr('flagged');
-    const label = this.arr('label');
-    if (!flagged || !label) return 0;
-    let n = 0;
-    for (let i = 0; i < flagged.length; i++) if (flagged[i] && label[i] >= 0 && this.state.state(i).label !== this.classes[label[i]]) n++;
-    return n;
+  /**
+   * The trusted set: rows reviewed since the analysis (relabeled or accepted), with their reviewed
+   * labels as class indexes of the analysis.
+   */
+  trustedRows(): { rows: number[]; labels: number[] } {
+    const flagged = this.arrays?.flagged;
+    const rows: number[] = [], labels: number[] = [];
+    if (!flagged) return { rows, labels };
+    for (let i = 0; i < flagged.length; i++) {
+      const st = this.state.state(i);
+      if (!(st.accepted || this.changedSinceAnalysis(i))) continue;
+      const k = this.classIndex(st.label);
+      if (k >= 0) { rows.push(i); labels.push(k); }
+    }
+    return { rows, labels };
+  }
+
+  /**
+   * How often the out-of-fold predictions (consensus, N×K) of the analysis and of a retrain agree
+   * with the reviewed labels of the trusted set, with the binomial standard error of each.
+   * Undefined when nothing was reviewed or the retrain has other classes.
+   */
+  trustedAgreement(after: { summary: Pick<Summary, 'classes'>; arrays: Pick<ResultArrays, 'consensus'> } | undefined): RunView['trusted'] {
+    const { rows, labels } = this.trustedRows();
+    const before = this.arrays?.consensus, now = after?.arrays.consensus;
+    const K = this.classes.length;
+    if (!rows.length || !before || !now || !after || after.summary.classes.length !== K || after.summary.classes.some((c, k) => c !== this.classes[k])) return undefined;
+    const agree = (c: Float32Array) => {
+      let n = 0;
+      rows.forEach((r, j) => {
+        let best = 0;
+        for (let k = 1; k < K; k++) if (c[r * K + k] > c[r * K + best]) best = k;
+        if (best === labels[j]) n++;
+      });
+      return n / rows.length;
+    };
+    const se = (p: number) => Math.sqrt((p * (1 - p)) / rows.length);
+    const b = agree(before), a = agree(now);
+    return { rows: rows.length, before: b, after: a, seBefore: se(b), seAfter: se(a) };
   }
 
   /** Runs for the Runs view from summaries (analysis then retrains), newest last. */
-  static runView(s: Summary, fixed?: number): RunView {
+  static runView(s: RunRecord, fixed = s.fixed, trusted?: RunView['trusted']): RunView {
     return {
       kind: s.kind, createdAt: s.createdAt, options: s.options, oofAccuracy: s.oofAccuracy, flagged: s.flagged, backend: s.backend, model: s.model,
       seconds: Object.values(s.seconds).reduce((a, b) => a + b, 0), recall: s.classStats.map((c) => c.recall),
       before: s.before ? { oofAccuracy: s.before.oofAccuracy, flagged: s.before.flagged, recall: s.before.classStats.map((c) => c.recall) } : undefined,
-      fixed,
+      fixed, trusted,
     };
   }
 }

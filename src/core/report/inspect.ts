@@ -1,7 +1,8 @@
 /** The inspect report: what a dataset is made of, as data (for --json) and as text (for people). */
-import type { Dataset } from './table/dataset';
-import { formatProblem, type Problem } from './table/problems';
-import { Table } from './table/table';
+import type { Dataset } from '../table/dataset';
+import { formatProblem, type Problem } from '../table/problems';
+import { Table } from '../table/table';
+import { displayWidth, padDisplay } from './terminal';
 
 export interface InspectReport {
   file: string;
@@ -64,21 +65,6 @@ export function inspect(ds: Dataset): InspectReport {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-
-/** Terminal columns a string takes: East Asian wide and full-width characters take two. */
-export function displayWidth(s: string): number {
-  let w = 0;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    w += (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-      (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1faff) || (c >= 0x20000 && c <= 0x3fffd) ? 2 : 1;
-  }
-  return w;
-}
-
-export function padDisplay(s: string, width: number): string {
-  return s + ' '.repeat(Math.max(0, width - displayWidth(s)));
-}
 
 export function formatInspect(rep: InspectReport, maxProblems = 20): string {
   const out: string[] = [];

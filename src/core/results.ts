@@ -78,6 +78,15 @@ export interface Summary {
   model?: string;
   /** With the prune option: rows the first pass flagged, left out of the second pass's training. */
   pruned?: number;
+  /** Where the probabilities came from (our models, the user's file, both; embeddings); absent in older summaries. */
+  probabilities?: {
+    kind: 'model' | 'given' | 'ensemble';
+    file?: string;
+    format?: string;
+    normalized?: number;
+    embeddings?: { source: string; dim: number; encoder?: string; cached?: boolean; seconds?: number };
+    knn?: number;
+  };
   dataKind: string;
   /** Seconds each phase took (load, featurize, train, score, write). */
   seconds: Partial<Record<Phase, number>>;

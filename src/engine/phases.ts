@@ -11,6 +11,8 @@ import { DEFAULT_TRAIN_OPTIONS, type DatasetSpec, type TrainOptions } from '../p
 import { crossValidate, type CrossValResult, type FoldRunner } from './crossval';
 import { decodeImages, type DecodedImages } from './images';
 import { prepare, type Prepared } from './prepare';
+import type { EmbeddingRows } from '../core/embeddings';
+import { consensusParts } from './ownModel';
 
 export interface Loaded {
   ds: Dataset;
@@ -43,9 +45,9 @@ export interface Featurized {
  * Featurize: features by data kind (images decoded first, reporting `onImages` and calling `check`
  * between batches; text rows hashed, reporting `onRows`), training targets, the options resolved for the data kind.
  */
-export async function featurize(l: Loaded, onImages: (done: number, total: number) => void = () => {}, check: () => void = () => {}, onRows?: (done: number, total: number) => void): Promise<Featurized> {
+export async function featurize(l: Loaded, onImages: (done: number, total: number) => void = () => {}, check: () => void = () => {}, embeddings?: EmbeddingRows, onRows?: (done: number, total: number) => void): Promise<Featurized> {
   const images = l.ds.roles.images ? await decodeImages(l.ds, onImages, check) : undefined;
-  return { prep: prepare(l.ds, l.options, l.sidecar, undefined, images, onRows), images };
+  return { prep: prepare(l.ds, l.options, l.sidecar, embeddings, images, onRows), images };
 }
 
 /** Train folds: every fold of every repeat through `run`; `exclude` = rows left out of training. */
@@ -55,6 +57,7 @@ export function trainFolds(prep: Prepared, run: FoldRunner, exclude?: Uint8Array
 }
 
 /** Score: suspicion, suggestion, flag and soft label of every row from the folds' outputs. */
-export function score(prep: Prepared, cv: CrossValResult): Scores {
-  return scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses });
+export function score(prep: Prepared, cv: CrossValResult, own: { given?: Float32Array; knn?: Float32Array } = {}): Scores {
+  // With the user's probabilities (--ensemble) or k-NN agreement on embeddings, each joins the consensus as an equal part.
+  return scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses }, 'odds', consensusParts(cv, own.given, own.knn));
 }

@@ -8,6 +8,7 @@ import { packArrays, recordRun, resultFiles, type ResultArrays, type RunKind, ty
 import { rowsCsv } from '../core/report/rowsCsv';
 import { classStats } from '../core/signals/classStats';
 import { reasonFor } from '../core/signals/reason';
+import type { ProbabilitySource } from './ownModel';
 import type { Scores } from '../core/signals/score';
 import { optionsOf, type Dataset } from '../core/table/dataset';
 import type { Phase, TrainOptions } from '../protocol/engine';
@@ -28,6 +29,8 @@ export interface Trained {
   pruned?: number;
   /** The decoded images of an image dataset (for thumbnails and the unreadable list). */
   images?: DecodedImages;
+  /** Where the probabilities came from (ours, the user's, both; embeddings). */
+  probabilities?: ProbabilitySource;
 }
 
 export interface JobResult {
@@ -72,7 +75,7 @@ export function summarize(kind: RunKind, tr: Trained): Omit<Summary, 'arrays'> {
     classes: ds.classes, counts: ds.counts, flagged: stats.flagged, estimatedNoiseRate: stats.labeled ? stats.flagged / stats.labeled : 0,
     oofAccuracy: stats.accuracy, classStats: stats.classStats,
     matrix: stats.matrix, joint: Array.from(scores.joint), imbalanceRatio: ds.imbalanceRatio(),
-    backend: cv.backend, model: cv.model, pruned: tr.pruned, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
+    backend: cv.backend, model: cv.model, pruned: tr.pruned, probabilities: tr.probabilities, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
     ranking: scores.ranking, epochs: cv.epochs, piPasses: cv.piPasses,
     topSuspects: order.slice(0, TOP_SUSPECTS).map((i) => suspectOf(tr, i)), createdAt: new Date().toISOString(),
   };

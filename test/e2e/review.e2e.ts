@@ -283,6 +283,28 @@ test('retrain from the palette; the Runs view shows before and after', { timeout
   await shot('05-runs');
 });
 
+test('Load Predictions: probabilities from a file rank the rows, and the Runs view names the file', { timeout: 180_000 }, async () => {
+  // The probabilities a user brings: here exported by the CLI from its own analysis of the same file.
+  const probs = join(work, 'workspace', 'probs.csv');
+  const out = join(work, 'cli-results');
+  const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), ...args], { encoding: 'utf8' });
+  const a = cli('analyze', dataFile, '--folds', '3', '--epochs', '4', '--out', out, '-q');
+  assert.equal(a.status, 0, a.stderr);
+  const e = cli('export', dataFile, '--pred-probs', probs, '--results', out);
+  assert.equal(e.status, 0, e.stderr);
+  await palette('Label Lens: Load Predictions…');
+  // The open dialog (code-server's simple dialog): type the path, confirm.
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(probs);
+  await page.keyboard.press('Enter');
+  const wv = webview();
+  await wv.locator('[data-testid="notice"]', { hasText: 'flagged' }).waitFor({ timeout: 120_000 });
+  await wv.locator('[data-testid="tab-runs"]').click();
+  await wv.locator('text=given probabilities (probs.csv)').first().waitFor({ timeout: 10_000 });
+  await shot('06-load-predictions');
+});
+
 test('a file changed on disk: reloaded when there are no edits; with edits, Merge keeps them and takes the other change', { timeout: 120_000 }, async () => {
   const wv = webview();
   await wv.locator('[data-testid="tab-review"]').click();

@@ -49,7 +49,7 @@ export async function runFoldJob(store: BlobStore, index: number, runners: Runne
   const job = plan.jobSpecs[index];
   const output = store.describe(job.output);
   if (!opts.force && (await readJobOutput(store, plan, job)).state === 'done') return { plan, index, skipped: true, seconds: 0, output };
-  const base = await readInputs(store, plan);
+  const { base } = await readInputs(store, plan);
   const { splits } = await readFolds(store, plan);
   const t0 = performance.now();
   const { run, close } = runners(modelKindOf(plan.dataset.kind), opts.onProgress ?? (() => {}));

@@ -48,8 +48,8 @@ export const denseModelFactory: ModelFactory = async (input, trainRows, seed) =>
 };
 
 /**
- * Tabular rows (numeric features, no image) and embeddings: standardised logistic regression (the
- * peer's model, and the usual linear probe on embeddings) averaged with k-NN label agreement, both
+ * Tabular rows (numeric features, no image): standardised logistic regression (the peer's model)
+ * averaged with k-NN label agreement, both
  * in plain TypeScript, so no TensorFlow.js backend starts. Measured on five tables with 20% uniform
  * noise (bench/RESULTS.md, ablation): the pair beats either alone and the MLP (digits AP: MLP 0.992,
  * logreg 0.983, k-NN 0.992, both 0.997; breast cancer 0.939 / 0.904 / 0.893 / 0.951). k-NN's exact
@@ -71,11 +71,15 @@ export const tabularModelFactory: ModelFactory = async (input, trainRows, seed) 
   return new AverageModel([linear, other]);
 };
 
-/** Which trainer a kind of data gets: text → fastText; tabular and embeddings → the pair above; pixels and images → the tfjs networks. */
+/**
+ * Which trainer a kind of data gets: text → fastText; tabular → the pair above; pixels, images and
+ * embeddings → the tfjs networks (embeddings keep the MLP their k-NN part was measured with; the
+ * pair is a candidate for them, not yet measured there).
+ */
 export type ModelKind = 'text' | 'dense' | 'tabular';
 
 export function modelKindOf(dataKind: string): ModelKind {
-  return dataKind === 'text' ? 'text' : dataKind === 'tabular' || dataKind === 'embedding' ? 'tabular' : 'dense';
+  return dataKind === 'text' ? 'text' : dataKind === 'tabular' ? 'tabular' : 'dense';
 }
 
 /** The factory for a kind of data, and the backend it runs on (tfjs starts only for its networks). */

@@ -74,9 +74,16 @@ export function formatSuspects(s: Summary, top: number): string {
   const out = [`Top ${rows.length} suspects (of ${s.labeled} labeled rows; ${s.flagged} flagged)`];
   out.push(`  ${'#'.padStart(3)}  ${padDisplay('id', w('id'))}  ${'line'.padStart(6)}  ${padDisplay('given', w('given'))}  ${padDisplay('suggested', w('suggested'))}  score  flag  reason`);
   rows.forEach((r, i) => {
-    out.push(`  ${String(i + 1).padStart(3)}  ${padDisplay(r.id, w('id'))}  ${String(r.line).padStart(6)}  ${padDisplay(r.given, w('given'))}  ${padDisplay(r.suggested, w('suggested'))}  ${r.suspicion.toFixed(3)}  ${r.flagged ? ' yes' : '  no'}  ${r.reason}`);
+    out.push(`  ${String(i + 1).padStart(3)}  ${padDisplay(r.id, w('id'))}  ${String(r.line).padStart(6)}  ${padDisplay(r.given, w('given'))}  ${padDisplay(r.suggested, w('suggested'))}  ${r.suspicion.toFixed(3)}  ${r.kind === 'conflict' ? ' dup' : r.flagged ? ' yes' : '  no'}  ${r.reason}`);
   });
   return out.join('\n');
+}
+
+export function duplicatesLine(d: NonNullable<Summary['duplicates']>): string {
+  const near = d.jaccard < 1 ? `, ${d.nearPairs} near pairs at Jaccard ≥ ${d.jaccard}` : '';
+  const outliers = d.outliers !== undefined ? `; ${d.outliers} outliers` : '';
+  const folds = d.groups ? (d.groupFolds ? '; each group kept in one fold' : '; groups split across folds (--split-duplicates)') : '';
+  return `duplicates: ${d.groups} groups (${d.rowsInGroups} rows; ${d.exactRepeats} exact repeats${near}); ${d.conflicts} label conflicts (${d.conflictRows} rows)${outliers}${folds}`;
 }
 
 function probabilitiesLine(s: Summary): string {
@@ -102,6 +109,7 @@ export function formatSummary(s: Summary, outDir: string): string {
     ...(s.probabilities && s.probabilities.kind !== 'model' ? [probabilitiesLine(s)] : []),
     ...(s.probabilities?.embeddings ? [embeddingsLine(s)] : []),
     `flagged: ${s.flagged} rows (estimated noise rate ${pct(s.estimatedNoiseRate)}); ranked by ${s.ranking}${s.pruned !== undefined ? `; second pass trained without the ${s.pruned} rows the first flagged` : ''}`,
+    ...(s.duplicates ? [duplicatesLine(s.duplicates)] : []),
     ...(s.images?.unreadable ? [`${s.images.unreadable} images could not be decoded and were skipped (never moved): ${s.images.unreadableList.slice(0, 5).map((u) => `${u.id} (${u.message})`).join('; ')}${s.images.unreadable > 5 ? '; …' : ''}`] : []),
     `time: ${secs}`,
     `results: ${join(outDir, 'rows.csv')}, ${join(outDir, 'summary.json')}`,

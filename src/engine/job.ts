@@ -13,7 +13,8 @@ import { readRun, readSummary, resultFiles, type Summary } from '../core/results
 import type { AnalyzeRequest, Phase, ProgressMessage, RetrainRequest } from '../protocol/engine';
 import type { FoldRunner } from './crossval';
 import type { CrossValResult } from './crossval';
-import { featurize, load, score, trainFolds } from './phases';
+import { duplicates, featurize, load, score, trainFolds } from './phases';
+import { conflictRows, conflictsOf, findOutliers } from './findings';
 import type { FoldProgress } from './trainFold';
 import { modelKindOf, type ModelKind } from './models/factories';
 import { summarize, writeResults, type JobResult, type Trained } from './writeResults';
@@ -75,6 +76,10 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const opts = prep.base.options;
   lap('featurize');
   check();
+  emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows` });
+  const dups = duplicates(loaded, prep);
+  lap('duplicates');
+  check();
 
   const passes = opts.prune ? 2 : 1;
   const total = passes * opts.repeats * opts.folds * opts.epochs;
@@ -112,9 +117,14 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   lap('train');
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
   const scores = score(prep, cv, own);
+  const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
+  const outliers = findOutliers(prep.base.text, prep.base.dense, ds.rowCount, opts.seed);
   lap('score');
   if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };
-  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images, probabilities: source };
+  return {
+    ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images, probabilities: source,
+    excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers,
+  };
 }
 
 /** What scoring needs of a dataset when no model is trained (prepare checks the same for training). */

@@ -26,6 +26,10 @@ export interface Prepared {
   kind: 'embedding' | 'text' | 'pixels' | 'tabular';
   /** Rows whose targets came from the sidecar. */
   softTargets: number;
+  /** Rows left out because the sidecar marks them excluded. */
+  excluded: number;
+  /** Duplicate group of each row (−1 = none) when the folds keep groups whole (phases.duplicates). */
+  group?: Int32Array;
 }
 
 /**
@@ -43,6 +47,9 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
   const N = ds.rowCount;
   const labels = ds.labels.slice();
   if (images) for (let i = 0; i < N; i++) if (!images.ok[i] && labels[i] >= 0) labels[i] = SKIPPED;
+  // Rows the user excluded in review (sidecar): neither trained on nor scored, like a damaged row.
+  let excluded = 0;
+  if (sidecar) for (let i = 0; i < N; i++) if (sidecar.rows[ds.rowKey(i)]?.excluded) { if (labels[i] !== SKIPPED) excluded++; labels[i] = SKIPPED; }
   let labeled = 0;
   for (let i = 0; i < N; i++) if (labels[i] >= 0) labeled++;
   if (labeled < opts.folds * 2) throw new PrepareError(`${ds.table.name}: ${labeled} labeled rows: expected at least ${opts.folds * 2} for ${opts.folds}-fold cross-validation`);
@@ -85,7 +92,7 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
     if (kind === 'pixels' && ds.roles.images && !images) throw new PrepareError(`${ds.table.name}: the images were not decoded`);
     base.dense = images ? imageRows(images) : kind === 'pixels' ? pixelRows(ds) : tabularRows(ds);
   }
-  return { base, kind, softTargets };
+  return { base, kind, softTargets, excluded };
 }
 
 /**

@@ -40,7 +40,7 @@ export interface CancelRequest {
 
 export type EngineRequest = AnalyzeRequest | RetrainRequest | CancelRequest;
 
-export type Phase = 'load' | 'featurize' | 'train' | 'score' | 'write';
+export type Phase = 'load' | 'featurize' | 'duplicates' | 'train' | 'score' | 'write';
 
 export interface ProgressMessage {
   type: 'progress';

@@ -215,6 +215,27 @@ test('classes view: histograms, clicking a bar filters the table', { timeout: 60
   assert.equal(await wv.locator('[data-testid="label-0"]').textContent(), 'spam');
 });
 
+test('duplicates view: conflicting copies side by side; Enter sets the whole group to its suggestion, u undoes it', { timeout: 90_000 }, async () => {
+  const wv = webview();
+  await wv.locator('[data-testid="tab-duplicates"]').click();
+  await wv.locator('[data-testid="groups-summary"]').waitFor({ timeout: 30_000 });
+  const first = wv.locator('section.group').first();
+  await first.waitFor();
+  assert.match((await first.getAttribute('class'))!, /conflict/, 'conflicts are listed first');
+  const reason = (await first.locator('.group-reason').textContent())!;
+  assert.match(reason, /^\d+ (near-)?identical texts: ham ×\d+, spam ×\d+$/);
+  await shot('05-duplicates');
+  const suggested = (await first.locator('strong').textContent())!;
+  const size = (await first.locator('.m-label').allTextContents()).length;
+  const group = (await first.getAttribute('data-testid'))!.slice('group-'.length);
+  await page.keyboard.press('Enter');
+  // The group is no longer a conflict: every member now carries the suggested label (one step).
+  await wv.locator(`[data-testid="group-reason-${group}"]`, { hasText: new RegExp(`${suggested} ×${size}$`) }).waitFor({ timeout: 10_000 });
+  await page.keyboard.press('u');
+  await wv.locator(`[data-testid="group-reason-${group}"]`, { hasText: reason }).waitFor({ timeout: 10_000 });
+  await wv.locator('[data-testid="tab-review"]').click();
+});
+
 test('smooth a row, accept a row, bulk-apply suggestions above a threshold as one undo step', { timeout: 120_000 }, async () => {
   const wv = webview();
   await wv.locator('[data-testid="tab-review"]').click();

@@ -51,7 +51,7 @@ export function isUserError(err: unknown): err is UserError {
  * Turns the errors node:fs throws into UserErrors that name the file and say what to do,
  * so "EACCES: permission denied, open '/x/.y.tmp'" never reaches a user for a write.
  */
-export function fsUserError(err: unknown, file: string, doing: 'read' | 'write'): unknown {
+export function fsUserError(err: unknown, file: string, doing: 'read' | 'write' | 'open'): unknown {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT':
@@ -63,7 +63,7 @@ export function fsUserError(err: unknown, file: string, doing: 'read' | 'write')
     case 'EROFS':
       return new UserError('not-writable', doing === 'write'
         ? `${file}: cannot write here (permission denied or read-only file system); nothing was changed`
-        : `${file}: cannot read (permission denied)`, { file });
+        : doing === 'read' ? `${file}: cannot read (permission denied)` : `${file}: permission denied (or a read-only file system)`, { file });
     case 'ENOSPC':
     case 'EDQUOT':
       return new UserError('disk-full', `${file}: the disk is full; nothing was changed (free some space and save again)`, { file });
@@ -93,7 +93,9 @@ export function asUserError(err: unknown): UserError | undefined {
   if (err instanceof RangeError && /no column/.test(err.message)) return new UserError('usage', err.message);
   const e = err as NodeJS.ErrnoException;
   if (typeof e.code === 'string') {
-    const u = fsUserError(err, e.path ?? (e as { dest?: string }).dest ?? 'a file', WRITE_SYSCALLS.has(e.syscall ?? '') ? 'write' : 'read');
+    // open(2) says nothing of the mode it was asked for: the message then claims neither read nor write.
+    const doing = WRITE_SYSCALLS.has(e.syscall ?? '') ? 'write' : e.syscall === 'open' ? 'open' : 'read';
+    const u = fsUserError(err, e.path ?? (e as { dest?: string }).dest ?? 'a file', doing);
     if (isUserError(u)) return u;
   }
   return undefined;

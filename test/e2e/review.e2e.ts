@@ -215,6 +215,27 @@ test('classes view: histograms, clicking a bar filters the table', { timeout: 60
   assert.equal(await wv.locator('[data-testid="label-0"]').textContent(), 'spam');
 });
 
+test('duplicates view: conflicting copies side by side; Enter sets the whole group to its suggestion, u undoes it', { timeout: 90_000 }, async () => {
+  const wv = webview();
+  await wv.locator('[data-testid="tab-duplicates"]').click();
+  await wv.locator('[data-testid="groups-summary"]').waitFor({ timeout: 30_000 });
+  const first = wv.locator('section.group').first();
+  await first.waitFor();
+  assert.match((await first.getAttribute('class'))!, /conflict/, 'conflicts are listed first');
+  const reason = (await first.locator('.group-reason').textContent())!;
+  assert.match(reason, /^\d+ (near-)?identical texts: ham ×\d+, spam ×\d+$/);
+  await shot('05-duplicates');
+  const suggested = (await first.locator('strong').textContent())!;
+  const size = (await first.locator('.m-label').allTextContents()).length;
+  const group = (await first.getAttribute('data-testid'))!.slice('group-'.length);
+  await page.keyboard.press('Enter');
+  // The group is no longer a conflict: every member now carries the suggested label (one step).
+  await wv.locator(`[data-testid="group-reason-${group}"]`, { hasText: new RegExp(`${suggested} ×${size}$`) }).waitFor({ timeout: 10_000 });
+  await page.keyboard.press('u');
+  await wv.locator(`[data-testid="group-reason-${group}"]`, { hasText: reason }).waitFor({ timeout: 10_000 });
+  await wv.locator('[data-testid="tab-review"]').click();
+});
+
 test('smooth a row, accept a row, bulk-apply suggestions above a threshold as one undo step', { timeout: 120_000 }, async () => {
   const wv = webview();
   await wv.locator('[data-testid="tab-review"]').click();
@@ -281,6 +302,28 @@ test('retrain from the palette; the Runs view shows before and after', { timeout
   // Measured on the rows reviewed earlier in this suite (Enter-through, bulk apply undone, accept).
   assert.match((await wv.locator('[data-testid="trusted"]').first().textContent())!, /reviewed \(\d+ rows\)/);
   await shot('05-runs');
+});
+
+test('Load Predictions: probabilities from a file rank the rows, and the Runs view names the file', { timeout: 180_000 }, async () => {
+  // The probabilities a user brings: here exported by the CLI from its own analysis of the same file.
+  const probs = join(work, 'workspace', 'probs.csv');
+  const out = join(work, 'cli-results');
+  const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), ...args], { encoding: 'utf8' });
+  const a = cli('analyze', dataFile, '--folds', '3', '--epochs', '4', '--out', out, '-q');
+  assert.equal(a.status, 0, a.stderr);
+  const e = cli('export', dataFile, '--pred-probs', probs, '--results', out);
+  assert.equal(e.status, 0, e.stderr);
+  await palette('Label Lens: Load Predictions…');
+  // The open dialog (code-server's simple dialog): type the path, confirm.
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(probs);
+  await page.keyboard.press('Enter');
+  const wv = webview();
+  await wv.locator('[data-testid="notice"]', { hasText: 'flagged' }).waitFor({ timeout: 120_000 });
+  await wv.locator('[data-testid="tab-runs"]').click();
+  await wv.locator('text=given probabilities (probs.csv)').first().waitFor({ timeout: 10_000 });
+  await shot('06-load-predictions');
 });
 
 test('a file changed on disk: reloaded when there are no edits; with edits, Merge keeps them and takes the other change', { timeout: 120_000 }, async () => {

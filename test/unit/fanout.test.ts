@@ -29,7 +29,7 @@ test('a plan: the fold assignment and the inputs of crossValidate, a fingerprint
   assert.deepEqual([plan.options.folds, plan.options.repeats, plan.options.epochs, plan.seed], [3, 2, 2, 5]);
 
   // What crossValidate hands each fold, captured with a runner that trains nothing.
-  const base = await readInputs(a, plan);
+  const { base } = await readInputs(a, plan);
   const seen: FoldInput[] = [];
   await assert.rejects(crossValidate(base, async (input) => { seen.push(input); throw new Error('captured'); }, 1), /captured/);
   const { splits, labels } = await readFolds(a, plan);
@@ -61,7 +61,7 @@ test('a fold job computes exactly the fold analyze computes', async (t) => {
   assert.equal(state.state, 'done');
   const mine = (state as { output: FoldOutput }).output;
 
-  const base = await readInputs(store, plan);
+  const { base } = await readInputs(store, plan);
   const { run, close } = inProcessRunners('text', () => {});
   let theirs: FoldOutput | undefined;
   await crossValidate(base, async (input) => {

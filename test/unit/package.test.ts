@@ -2,10 +2,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers';
 
-test('vsce ls: what the .vsix would contain', () => {
+test('vsce ls: what the .vsix would contain', (t) => {
+  // A review or analysis of the sample in this checkout leaves state beside it: it must not ship.
+  const state = join(ROOT, 'samples', '.label-lens', `package-test-${process.pid}`);
+  mkdirSync(state, { recursive: true });
+  writeFileSync(join(state, 'rows.csv'), 'id\n');
+  const sidecar = join(ROOT, 'samples', 'sms_spam_noisy.csv.labels.json');
+  const madeSidecar = !existsSync(sidecar);
+  if (madeSidecar) writeFileSync(sidecar, '{}');
+  t.after(() => {
+    rmSync(state, { recursive: true, force: true });
+    if (madeSidecar) rmSync(sidecar, { force: true });
+    // Leave samples/.label-lens/ as it was: removed only when this test made it and it is empty now.
+    try { rmdirSync(join(ROOT, 'samples', '.label-lens')); } catch { /* not empty or not ours */ }
+  });
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const files = r.stdout.trim().split('\n').map((l) => l.trim());
@@ -13,4 +27,5 @@ test('vsce ls: what the .vsix would contain', () => {
     assert.ok(files.includes(must), `${must} is packaged`);
   }
   for (const f of files) assert.ok(!/^(src|test|bench|scripts|webview|node_modules|\.e2e|\.ci)\//.test(f) && !f.endsWith('.map') && !f.endsWith('.ts'), `${f} must not be packaged`);
+  for (const f of files) assert.ok(!/(^|\/)\.label-lens\//.test(f) && !f.endsWith('.labels.json'), `${f}: Label Lens state of a local review must not be packaged`);
 });

@@ -46,6 +46,9 @@ test('CLI exit codes come from the UserError code; a bug is 70 with its stack, a
   assert.doesNotMatch(lines[0], /\n\s+at /);
   assert.equal(code(errno('EACCES', 'mkdir', '/ro/.label-lens')), EXIT_DATA);
   assert.match(lines[0], /\/ro\/\.label-lens: cannot write here/);
+  assert.equal(code(errno('EACCES', 'open', '/ro/.label-lens/originals/x.csv')), EXIT_DATA);
+  assert.match(lines[0], /originals\/x\.csv: permission denied/);
+  assert.doesNotMatch(lines[0], /cannot read/, 'an open for writing is not called a read');
   assert.equal(code(errno('EISDIR', 'read', '/data')), EXIT_DATA);
   assert.match(lines[0], /\/data: is a folder, expected a data file/);
   assert.equal(code(errno('ENOTDIR', 'mkdir', '/f.csv/out')), EXIT_DATA);

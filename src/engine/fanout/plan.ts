@@ -67,7 +67,7 @@ export async function makePlan(req: PlanRequest, store: BlobStore, log: (line: s
     jobs: jobSpecs.length, jobSpecs,
   };
   log(`writing ${store.describe(INPUTS_FILE)}`);
-  await store.write(INPUTS_FILE, packInputs(fingerprint, base));
+  await store.write(INPUTS_FILE, packInputs(fingerprint, prep));
   await store.write(FOLDS_FILE, packFolds(fingerprint, base.labels, splits, images));
   // plan.json last: once it names this fingerprint, the files it points to are complete.
   await writePlan(store, plan);

@@ -16,6 +16,7 @@ import type { CrossValResult } from './crossval';
 import { duplicates, featurize, load, score, trainFolds } from './phases';
 import { conflictRows, conflictsOf, findOutliers } from './findings';
 import type { FoldProgress } from './trainFold';
+import { modelKindOf, type ModelKind } from './models/factories';
 import { summarize, writeResults, type JobResult, type Trained } from './writeResults';
 
 export { resolveOptions } from './phases';
@@ -28,7 +29,7 @@ export class CancelledError extends Error {
 export type Emit = (p: Omit<ProgressMessage, 'type' | 'jobId'>) => void;
 
 /** Runs the folds of one job; implemented with worker threads by the engine, in-process by tests. */
-export type RunnerFactory = (kind: 'text' | 'dense', onProgress: FoldProgress) => { run: FoldRunner; close: () => void };
+export type RunnerFactory = (kind: ModelKind, onProgress: FoldProgress) => { run: FoldRunner; close: () => void };
 
 /** Seconds per phase, laps of one clock. */
 function stopwatch(): { seconds: Partial<Record<Phase, number>>; lap: (p: Phase) => void } {
@@ -63,7 +64,9 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
     onProgress: (f, message) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * f, message }), cancelled,
   });
   check();
-  const { prep, images } = await featurize(loaded, (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `decoding images: ${done} of ${total}` }), check, external);
+  // Text hashing reports as it goes: its messages go out while it runs (an IPC write is sent at once when the pipe is free).
+  const { prep, images } = await featurize(loaded, (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `decoding images: ${done} of ${total}` }), check, external,
+    (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `featurizing: ${done} of ${total} rows` }));
   if (prep.kind === 'embedding') source.embeddings = external ? { source: external.source, dim: external.dim, encoder: external.encoder, cached: external.cached, seconds: external.seconds } : { source: `column "${ds.table.header[ds.roles.embedding!]}"`, dim: prep.base.dense!.dim };
   if (prep.kind === 'embedding' && options.knn) emit({ phase: 'featurize', fraction: 0.05, message: `k-NN label agreement on ${prep.base.dense!.dim}-d embeddings` });
   const knn = prep.kind === 'embedding' && options.knn ? knnPart(prep.base.dense!.x, prep.base.dense!.dim, prep.base.labels, prep.base.classes) : undefined;
@@ -83,7 +86,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const done = new Map<number, number>();
   const started = performance.now();
   let pass = 0;
-  const { run, close } = runners(prep.kind === 'text' ? 'text' : 'dense', (p) => {
+  const { run, close } = runners(modelKindOf(prep.kind), (p) => {
     done.set((pass * opts.repeats + p.repeat) * opts.folds + p.fold, p.epoch);
     const steps = [...done.values()].reduce((a, b) => a + b, 0);
     const elapsed = (performance.now() - started) / 1000;

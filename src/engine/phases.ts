@@ -46,11 +46,11 @@ export interface Featurized {
 
 /**
  * Featurize: features by data kind (images decoded first, reporting `onImages` and calling `check`
- * between batches), training targets, the options resolved for the data kind.
+ * between batches; text rows hashed, reporting `onRows`), training targets, the options resolved for the data kind.
  */
-export async function featurize(l: Loaded, onImages: (done: number, total: number) => void = () => {}, check: () => void = () => {}, embeddings?: EmbeddingRows): Promise<Featurized> {
+export async function featurize(l: Loaded, onImages: (done: number, total: number) => void = () => {}, check: () => void = () => {}, embeddings?: EmbeddingRows, onRows?: (done: number, total: number) => void): Promise<Featurized> {
   const images = l.ds.roles.images ? await decodeImages(l.ds, onImages, check) : undefined;
-  return { prep: prepare(l.ds, l.options, l.sidecar, embeddings, images), images };
+  return { prep: prepare(l.ds, l.options, l.sidecar, embeddings, images, onRows), images };
 }
 
 /**

@@ -36,8 +36,9 @@ export interface Prepared {
  * `embeddings`: vectors the user brought (a .npy file, an encoder's output); an embedding column
  * of the dataset is read here. Either way the dense model learns from them instead of the text.
  * `images`: the decoded image files of an image dataset (folder or path column); rows that failed are not trained on.
+ * `onProgress`: rows featurized so far (text hashing, the slow part at scale: ~30 s for 1M rows).
  */
-export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embeddings?: EmbeddingRows, images?: DecodedImages): Prepared {
+export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embeddings?: EmbeddingRows, images?: DecodedImages, onProgress?: (done: number, total: number) => void): Prepared {
   const kind = embeddings ? 'embedding' : ds.kind;
   if (kind === 'none') throw new PrepareError(`${ds.table.name}: nothing to learn from: expected a text column, pixel columns or numeric feature columns (see inspect)`);
   if (ds.roles.label === undefined) throw new PrepareError(`${ds.table.name}: no label column; name it with --label`);
@@ -78,7 +79,7 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
   if (kind === 'text') {
     const col = ds.roles.text!;
     const extraNames = opts.labelNames ? ds.classes : [];
-    const text: SparseRows = hashTexts((i) => (i < N ? (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col)) : extraNames[i - N].replace(/[_-]+/g, ' ')), N + extraNames.length, DEFAULT_TEXT_FEATURES);
+    const text: SparseRows = hashTexts((i) => (i < N ? (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col)) : extraNames[i - N].replace(/[_-]+/g, ' ')), N + extraNames.length, DEFAULT_TEXT_FEATURES, onProgress && ((done) => onProgress(Math.min(done, N), N)));
     base.text = text;
     if (extraNames.length) {
       base.extraRows = Int32Array.from(extraNames, (_, k) => N + k);

@@ -98,7 +98,7 @@ export function scoreConsensus(sig: Pick<Signals, 'K' | 'labels' | 'piDisagree' 
     const tie = sig.piDisagree && sig.piPasses > 0 ? sig.piDisagree[i] / sig.piPasses : 0;
     suspicion[i] = Math.min(1, Math.max(0, base * (1 - 1e-3) + 1e-3 * tie));
   }
-  const perClass = issuesPerClass(joint, K);
+  const perClass = issuesPerClass(joint, K, counts);
   const flagged = flagRows(labels, suspicion, p, K, thresholds, perClass);
   return { consensus: p, selfConfidence, margin, suspicion, suggested, flagged, thresholds, joint, perClass, ranking };
 }

@@ -29,14 +29,21 @@ function parquet(rows: number, rowGroupSize: number, columns: AgNewsColumns): st
   return path;
 }
 
+/** CPU milliseconds of this process since `c0` (wall time alone means little on a shared, loaded machine). */
+const cpuMs = (c0: NodeJS.CpuUsage) => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1000; };
+
 function benchParquet(path: string, label: string): void {
   let t0 = performance.now();
+  let c0 = process.cpuUsage();
   const state = new DocumentState(path);
   const open = ms(t0);
+  const openCpu = cpuMs(c0);
   t0 = performance.now();
+  c0 = process.cpuUsage();
   const model = new ReviewQueries(state);
   const page = model.page({ offset: 0, limit: 50, sort: 'row', descending: false, filter: {}, snapshot: 0 });
   const first = ms(t0);
+  const firstCpu = cpuMs(c0);
   const ds = state.dataset;
   t0 = performance.now();
   let chars = 0;
@@ -47,7 +54,7 @@ function benchParquet(path: string, label: string): void {
   state.apply(state.change('bench', [row], (_, s) => ({ ...s, label: s.label === 'World' ? 'Sports' : 'World' })));
   state.save('bench', 'cli');
   const save = ms(t0);
-  console.log(`${label.padEnd(34)} open ${open.toFixed(0).padStart(6)} ms · first ${page.rows.length} rows +${first.toFixed(0).padStart(4)} ms · text scan ${Math.round(ds.rowCount / (scan / 1000)).toLocaleString('en').padStart(10)} rows/s (${(chars / 1e6).toFixed(0)}M chars) · save 1 relabel ${(save / 1000).toFixed(1)} s`);
+  console.log(`${label.padEnd(34)} open ${open.toFixed(0).padStart(6)} ms (CPU ${openCpu.toFixed(0)}) · first ${page.rows.length} rows +${first.toFixed(0).padStart(4)} ms (CPU ${firstCpu.toFixed(0)}) · text scan ${Math.round(ds.rowCount / (scan / 1000)).toLocaleString('en').padStart(10)} rows/s (${(chars / 1e6).toFixed(0)}M chars) · save 1 relabel ${(save / 1000).toFixed(1)} s`);
 }
 
 async function benchImages(): Promise<void> {

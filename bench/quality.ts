@@ -4,6 +4,7 @@
  * Then an ablation of the consistency signals on one dataset.
  * `npm run bench -- quality [run ... | ablation | label-names | prune]` runs a subset.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineClient } from '../src/client/engineClient';
@@ -15,19 +16,66 @@ import { averagePrecision, auroc, precisionAtK } from '../src/core/signals/metri
 import { scoreRows } from '../src/core/signals/score';
 import { Table } from '../src/core/table/table';
 import { noisyCopy, OUT, SHARED } from './noisy';
+import { TABULAR_RUNS, tabularRun } from './tabular';
+import { prepare } from '../src/engine/prepare';
+import { crossValidate } from '../src/engine/crossval';
+import { resolveOptions } from '../src/engine/job';
+import { trainFold } from '../src/engine/trainFold';
+import { denseModelFactory, TABULAR } from '../src/engine/models/factories';
+import type { ModelFactory } from '../src/engine/models/types';
+import { LinearModel } from '../src/engine/models/linear';
+import { KnnModel } from '../src/engine/models/knn';
+import { AverageModel } from '../src/engine/models/average';
+import { calibrateJoint, classThresholds, confidentClasses, confidentJoint, flagRows, issuesPerClass } from '../src/core/signals/confident';
 
-interface PeerRow { run: string; dataset: string; ap: number; auroc: number; flagP: number; flagR: number; pk: number; oofAcc: number; seconds: number }
-
-function peerRows(): PeerRow[] {
-  const md = readFileSync(join(SHARED, 'peer', 'RESULTS.md'), 'utf8');
-  return md.split('\n').filter((l) => /^\| [a-z0-9_-]+ \| /.test(l) && !l.startsWith('| run')).map((l) => {
-    const c = l.split('|').map((x) => x.trim());
-    const n = (s: string) => (s === '–' ? NaN : Number(s));
-    return { run: c[1], dataset: c[2], oofAcc: n(c[6]), flagP: n(c[8]), flagR: n(c[9]), ap: n(c[10]), auroc: n(c[11]), pk: n(c[13]), seconds: n(c[14]) };
-  });
+/** One bench run: the same file and truth for both tools; how the peer is called on it. */
+interface Run {
+  run: string;
+  /** Noisy file, flipped rows, clean labels (for out-of-fold accuracy; absent for real errors). */
+  data: () => { file: string; truth: Uint8Array; clean?: Int32Array };
+  peerArgs: string[];
 }
 
+const CHINESE = new Set(['toutiao_news_20k', 'toutiao_news_38k', 'clue_iflytek_fewclue', 'clue_tnews_fewclue']);
+
+function textRun(run: string, dataset: string): Run {
+  // iflytek: the peer's default pipeline runs out of memory on 119 classes × 1M n-grams (../shared/peer/RESULTS.md).
+  const extra = dataset === 'clue_iflytek_fewclue' ? ['--max-features', '50000'] : [];
+  return {
+    run,
+    data: () => { const nc = noisyCopy(dataset, run); return { file: nc.path, truth: nc.truth, clean: openDataset(join(SHARED, 'data', dataset, 'data.csv')).labels }; },
+    peerArgs: ['--text-col', 'text', '--analyzer', CHINESE.has(dataset) ? 'char' : 'word', ...extra],
+  };
+}
+
+function mnistRun(run: string, model: string): Run {
+  return {
+    run,
+    data: () => {
+      const file = join(SHARED, 'data', 'mnist_test_labelerrors', 'data.csv');
+      const ds = openDataset(file);
+      const errs = new Table('errors.csv', readFileSync(join(SHARED, 'data', 'mnist_test_labelerrors', 'errors.csv')));
+      const truth = new Uint8Array(ds.rowCount);
+      for (let i = 0; i < errs.rowCount; i++) { const r = errs.row(i); if (r[8] === '1') truth[ds.rowOf(r[0])!] = 1; }
+      return { file, truth };
+    },
+    peerArgs: ['--model', model],
+  };
+}
+
+export const RUNS: Run[] = [
+  textRun('sms_spam-uniform10', 'sms_spam'),
+  textRun('ag_news-uniform20', 'ag_news_test'),
+  textRun('toutiao20k-uniform20', 'toutiao_news_20k'),
+  textRun('toutiao20k-asym20', 'toutiao_news_20k'),
+  textRun('iflytek-uniform10', 'clue_iflytek_fewclue'),
+  mnistRun('mnist-real-mlp', 'mlp'),
+  mnistRun('mnist-real-logreg', 'logreg'),
+  ...TABULAR_RUNS.map((run): Run => ({ run, data: () => { const t = tabularRun(run); return { file: t.path, truth: t.truth }; }, peerArgs: [] })),
+];
+
 const ENGINE = join(__dirname, '../dist/engine.js');
+const PEER = join(SHARED, 'peer', 'peer.py');
 
 async function analyze(file: string, outName: string, options: Partial<TrainOptions> = {}): Promise<{ summary: Summary; arrays: ResultArrays; seconds: number }> {
   const c = new EngineClient({ enginePath: ENGINE });
@@ -42,9 +90,42 @@ async function analyze(file: string, outName: string, options: Partial<TrainOpti
   }
 }
 
+/**
+ * The peer on the same file, timed from process start to exit (as ours is, engine start included).
+ * Its ranking is cleanlab's self-confidence; its flags are confident learning's "both" rule on its
+ * probabilities, computed by our implementation of it (peer.py does not flag).
+ */
+function runPeer(file: string, run: string, args: string[]): { probs: Float32Array; labels: Int32Array; suspicion: Float32Array; flagged: Uint8Array; seconds: number } {
+  const out = join(OUT, `${run}.peer.csv`);
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/python3', [PEER, file, ...args, '--out', out], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`peer failed on ${run}: ${r.stderr}`);
+  const ds = openDataset(file);
+  const t = new Table('peer.csv', readFileSync(out));
+  const K = t.header.length - 4;
+  const N = ds.rowCount;
+  const probs = new Float32Array(N * K);
+  const suspicion = new Float32Array(N);
+  // The peer's classes are sorted names, as ours are (dataset.classes).
+  for (let i = 0; i < t.rowCount; i++) {
+    const c = t.row(i);
+    const row = ds.rowOf(c[0])!;
+    suspicion[row] = Number(c[3]);
+    for (let k = 0; k < K; k++) probs[row * K + k] = Number(c[4 + k]);
+  }
+  const labels = ds.labels;
+  const thresholds = classThresholds(probs, labels, K);
+  const counts = new Float64Array(K);
+  for (const y of labels) if (y >= 0) counts[y]++;
+  const joint = calibrateJoint(confidentJoint(labels, confidentClasses(probs, labels, K, thresholds), K), counts, K);
+  const flagged = flagRows(labels, suspicion, probs, K, thresholds, issuesPerClass(joint, K)); // cleanlab's rule: no cap
+  return { probs, labels, suspicion, flagged, seconds };
+}
+
 interface Ours { ap: number; auroc: number; flagP: number; flagR: number; pk: number; oofAcc: number; seconds: number; flagged: number }
 
-function evaluate(score: Float32Array, flagged: Float32Array, truth: Uint8Array, suggested: Float32Array, clean: Int32Array | undefined): Omit<Ours, 'seconds'> {
+function evaluate(score: ArrayLike<number>, flagged: ArrayLike<number>, truth: Uint8Array, suggested: ArrayLike<number>, clean: Int32Array | undefined): Omit<Ours, 'seconds'> {
   let tp = 0, nf = 0, errors = 0, correct = 0, n = 0;
   for (let i = 0; i < truth.length; i++) {
     if (truth[i]) errors++;
@@ -54,45 +135,133 @@ function evaluate(score: Float32Array, flagged: Float32Array, truth: Uint8Array,
   return { ap: averagePrecision(score, truth), auroc: auroc(score, truth), flagP: nf ? tp / nf : 0, flagR: errors ? tp / errors : 0, pk: precisionAtK(score, truth, errors), oofAcc: n ? correct / n : NaN, flagged: nf };
 }
 
+function argmaxRows(p: Float32Array, K: number): Int32Array {
+  const n = p.length / K;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) { let b = 0; for (let k = 1; k < K; k++) if (p[i * K + k] > p[i * K + b]) b = k; out[i] = b; }
+  return out;
+}
+
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
+const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '–');
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => a !== 'quality');
-  const peers = peerRows().filter((p) => only.length === 0 || only.includes(p.run));
-  console.log('\n## Detection quality and speed beside the peer (scikit-learn + cleanlab)');
-  console.log('Each cell: ours / peer. AP and AUROC rank all rows by suspicion; P@k with k = true errors; OOF acc against the clean labels.\n');
-  console.log('| run | rows | AP | AUROC | flag P | flag R | P@k | OOF acc | seconds | AP ours/peer | time ours/peer |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
-  let mnistDone: Ours | undefined;
-  for (const p of peers) {
-    let truth: Uint8Array;
-    let file: string;
-    let clean: Int32Array | undefined;
-    if (p.run.startsWith('mnist-real')) {
-      file = join(SHARED, 'data', p.dataset, 'data.csv');
-      const ds = openDataset(file);
-      const errs = new Table('errors.csv', readFileSync(join(SHARED, 'data', p.dataset, 'errors.csv')));
-      truth = new Uint8Array(ds.rowCount);
-      for (let i = 0; i < errs.rowCount; i++) { const r = errs.row(i); if (r[8] === '1') truth[ds.rowOf(r[0])!] = 1; }
-    } else {
-      const nc = noisyCopy(p.dataset, p.run);
-      file = nc.path;
-      truth = nc.truth;
-      clean = openDataset(join(SHARED, 'data', p.dataset, 'data.csv')).labels;
-    }
+  // 'small': the runs that take seconds (SMS and the generated tables).
+  const small = (r: Run) => r.run.startsWith('sms_spam') || (TABULAR_RUNS as readonly string[]).includes(r.run);
+  const runs = RUNS.filter((r) => only.length === 0 || only.includes(r.run) || (only.includes('small') && small(r)));
+  console.log('\n## Detection quality and speed beside the peer (scikit-learn + cleanlab), measured in this run');
+  console.log('AP and AUROC rank all rows by suspicion (peer: cleanlab self-confidence); seconds: process start to results, both tools.');
+  console.log('Flag P/R: our flagged set; the peer\'s is confident learning\'s "both" rule on its probabilities. OOF acc: against the clean labels.\n');
+  console.log('| run | rows | AP ours | AP peer | AP ratio | AUROC ours | AUROC peer | AUROC ratio | s ours | s peer | time ratio | flag P ours / peer | flag R ours / peer | OOF acc ours / peer |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const mnistDone = new Map<string, { ours: Ours }>();
+  for (const r of runs) {
+    const { file, truth, clean } = r.data();
     let ours: Ours;
-    if (p.run.startsWith('mnist-real') && mnistDone) ours = mnistDone; // one MLP run serves both peer rows
+    const cached = r.run.startsWith('mnist-real') ? mnistDone.get('mnist') : undefined;
+    if (cached) ours = cached.ours; // one run of ours serves both MNIST peer rows
     else {
-      const { summary, arrays, seconds } = await analyze(file, p.run);
+      const { arrays, seconds } = await analyze(file, r.run);
       ours = { ...evaluate(arrays.suspicion!, arrays.flagged!, truth, arrays.suggested!, clean), seconds };
-      if (p.run.startsWith('mnist-real')) mnistDone = ours;
-      void summary;
+      if (r.run.startsWith('mnist-real')) mnistDone.set('mnist', { ours });
     }
-    console.log(`| ${p.run} | ${truth.length} | ${f3(ours.ap)} / ${f3(p.ap)} | ${f3(ours.auroc)} / ${f3(p.auroc)} | ${f3(ours.flagP)} / ${f3(p.flagP)} | ${f3(ours.flagR)} / ${f3(p.flagR)} | ${f3(ours.pk)} / ${f3(p.pk)} | ${f3(ours.oofAcc)} / ${f3(p.oofAcc)} | ${ours.seconds.toFixed(1)} / ${p.seconds} | ${(ours.ap / p.ap).toFixed(2)} | ${(ours.seconds / p.seconds).toFixed(2)} |`);
+    const pr = runPeer(file, r.run, r.peerArgs);
+    const peer = { ...evaluate(pr.suspicion, pr.flagged, truth, argmaxRows(pr.probs, pr.probs.length / truth.length), clean), seconds: pr.seconds };
+    console.log(`| ${r.run} | ${truth.length} | ${f3(ours.ap)} | ${f3(peer.ap)} | ${ratio(ours.ap, peer.ap)} | ${f3(ours.auroc)} | ${f3(peer.auroc)} | ${ratio(ours.auroc, peer.auroc)} | ${ours.seconds.toFixed(1)} | ${peer.seconds.toFixed(1)} | ${ratio(ours.seconds, peer.seconds)} | ${f3(ours.flagP)} / ${f3(peer.flagP)} | ${f3(ours.flagR)} / ${f3(peer.flagR)} | ${f3(ours.oofAcc)} / ${f3(peer.oofAcc)} |`);
   }
+  if (only.length === 0 || only.includes('noise-rate')) await noiseRate();
   if (only.length === 0 || only.includes('ablation')) await ablation();
+  if (only.length === 0 || only.includes('tabular-ablation')) await tabularAblation();
+  if (only.length === 0 || only.includes('signals')) await signalsAblation();
   if (only.length === 0 || only.includes('label-names')) await labelNames();
   if (only.length === 0 || only.includes('prune')) await prune();
+}
+
+/**
+ * Estimated noise rate (flagged / labeled) on the shared datasets as published, no noise injected,
+ * beside cleanlab's rule on the peer's probabilities, and the published figure: labelerrors.com
+ * (Northcutt et al. 2021) found 3.3% of labels wrong on average across ten test sets, by asking
+ * people about the rows confident learning flagged.
+ */
+async function noiseRate(): Promise<void> {
+  console.log('\n## Estimated noise rate on the clean shared datasets (no injected noise): flagged / labeled\n');
+  console.log('| dataset | rows | ours | peer (cleanlab rule on its probabilities) | published |');
+  console.log('|---|---|---|---|---|');
+  // MNIST's file is the clean one: its flagged share is in the main table's run (mnist-real-*).
+  const sets: [string, string[], string][] = [
+    ['sms_spam', ['--text-col', 'text'], '–'],
+    ['ag_news_test', ['--text-col', 'text'], '–'],
+  ];
+  for (const [name, args, published] of sets) {
+    const file = join(SHARED, 'data', name, 'data.csv');
+    const { summary } = await analyze(file, `clean-${name}`);
+    const pr = runPeer(file, `clean-${name}`, args);
+    const peerFlagged = pr.flagged.reduce((a, b) => a + b, 0);
+    console.log(`| ${name} | ${summary.labeled} | ${(100 * summary.estimatedNoiseRate).toFixed(1)}% (${summary.flagged}) | ${(100 * peerFlagged / summary.labeled).toFixed(1)}% (${peerFlagged}) | ${published} |`);
+  }
+}
+
+/** Which model for tabular rows: each alone and averaged, same folds (in this thread: CPU seconds). */
+async function tabularAblation(): Promise<void> {
+  console.log('\n## Tabular models, 20% uniform noise: AP / AUROC (CPU seconds, all folds, one thread)\n');
+  const lin: ModelFactory = async (input) => new LinearModel({ dim: input.dense!.dim, classes: input.classes, C: TABULAR.C, iterations: TABULAR.iterations, epochs: input.options.epochs, memory: TABULAR.lbfgsMemory }, input.dense!.x);
+  const knn: ModelFactory = async (input) => new KnnModel({ dim: input.dense!.dim, classes: input.classes, k: TABULAR.k }, input.dense!.x);
+  const avg = (...fs: ModelFactory[]): ModelFactory => async (input, n, seed) => new AverageModel(await Promise.all(fs.map((f) => f(input, n, seed))));
+  const variants: [string, ModelFactory][] = [['MLP (before)', denseModelFactory], ['logreg', lin], ['k-NN', knn], ['logreg + k-NN (default)', avg(lin, knn)], ['logreg + MLP', avg(lin, denseModelFactory)]];
+  console.log(`| run | ${variants.map((v) => v[0]).join(' | ')} |`);
+  console.log(`|---|${variants.map(() => '---').join('|')}|`);
+  for (const run of TABULAR_RUNS) {
+    const t = tabularRun(run);
+    const prep = prepare(openDataset(t.path), resolveOptions({}), undefined);
+    const cells: string[] = [];
+    for (const [, f] of variants) {
+      const c0 = process.cpuUsage();
+      const cv = await crossValidate(prep.base, (input) => trainFold(input, f), 1);
+      const sc = scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses });
+      cells.push(`${f3(averagePrecision(sc.suspicion, t.truth))} / ${f3(auroc(sc.suspicion, t.truth))} (${(process.cpuUsage(c0).user / 1e6).toFixed(2)})`);
+    }
+    console.log(`| ${run} | ${cells.join(' | ')} |`);
+  }
+}
+
+/**
+ * Rankings from one analysis's arrays (no retraining): the default odds against self-confidence,
+ * training dynamics (area under p(given) across epochs, AUM-style), per-class calibration and
+ * post-hoc logit adjustment.
+ */
+async function signalsAblation(): Promise<void> {
+  console.log('\n## Ranking signals on one analysis each: AP (AUROC)\n');
+  const names = ['odds (default)', 'self-confidence', 'AUM: 1 − mean p(given) over epochs', 'odds + AUM (mean)', 'per-class: 1 − p(given)/t(given)', 'odds after logit adjustment τ = 0.5'];
+  console.log(`| run | ${names.join(' | ')} |`);
+  console.log(`|---|${names.map(() => '---').join('|')}|`);
+  for (const [dataset, run] of [['sms_spam', 'sms_spam-uniform10'], ['ag_news_test', 'ag_news-uniform20'], ['toutiao_news_20k', 'toutiao20k-uniform20'], ['toutiao_news_20k', 'toutiao20k-asym20']]) {
+    const nc = noisyCopy(dataset, run);
+    const { arrays, summary } = await analyze(nc.path, `${run}-signals`);
+    const K = summary.classes.length;
+    const labels = Int32Array.from(arrays.label!);
+    const N = labels.length;
+    const p = arrays.consensus!;
+    const hist = arrays.history!;
+    const E = hist.length / N;
+    const odds = (q: Float32Array) => Float32Array.from({ length: N }, (_, i) => { const y = labels[i]; let o = 0; for (let k = 0; k < K; k++) if (k !== y) o = Math.max(o, q[i * K + k]); return o / (q[i * K + y] + o || 1); });
+    const aum = Float32Array.from({ length: N }, (_, i) => { let m = 0; for (let e = 0; e < E; e++) m += hist[e * N + i]; return 1 - m / E; });
+    const t = classThresholds(p, labels, K);
+    const prior = new Float64Array(K);
+    for (const y of labels) prior[y] += 1 / N;
+    const adjusted = new Float32Array(p.length);
+    for (let i = 0; i < N; i++) {
+      let sum = 0;
+      for (let k = 0; k < K; k++) { adjusted[i * K + k] = p[i * K + k] / Math.sqrt(prior[k]); sum += adjusted[i * K + k]; }
+      for (let k = 0; k < K; k++) adjusted[i * K + k] /= sum;
+    }
+    const o = odds(p);
+    const rankings = [
+      o, Float32Array.from({ length: N }, (_, i) => 1 - p[i * K + labels[i]]), aum, Float32Array.from(o, (v, i) => (v + aum[i]) / 2),
+      Float32Array.from({ length: N }, (_, i) => 1 - Math.min(1, p[i * K + labels[i]] / t[labels[i]])), odds(adjusted),
+    ];
+    console.log(`| ${run} | ${rankings.map((r) => `${f3(averagePrecision(r, nc.truth))} (${f3(auroc(r, nc.truth))})`).join(' | ')} |`);
+  }
 }
 
 /** The prune option: a second pass without the rows the first flagged. */

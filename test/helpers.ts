@@ -1,5 +1,5 @@
 /** Test helpers: temp folders, the shared datasets by relative path, hostile file generators. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,6 +26,32 @@ export function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'label-lens-test-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * A small real table: the first `n` MNIST digits that `keep` accepts, each 4×4-pooled to 7×7 = 49
+ * grey levels in [0, 1] (features for tabular models: not named like pixels).
+ */
+export function pooledMnist(n: number, keep: (label: number) => boolean = () => true): { rows: number[][]; labels: number[] } {
+  const lines = readFileSync(dataset('mnist_test_labelerrors'), 'utf8').split('\r\n').slice(1);
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  for (const line of lines) {
+    if (rows.length === n || !line) break;
+    const c = line.split(',');
+    const label = Number(c[785]);
+    if (!keep(label)) continue;
+    const px = c.slice(1, 785).map(Number);
+    const row: number[] = [];
+    for (let by = 0; by < 7; by++) for (let bx = 0; bx < 7; bx++) {
+      let s = 0;
+      for (let dy = 0; dy < 4; dy++) for (let dx = 0; dx < 4; dx++) s += px[(by * 4 + dy) * 28 + bx * 4 + dx];
+      row.push(s / (16 * 255));
+    }
+    rows.push(row);
+    labels.push(label);
+  }
+  return { rows, labels };
 }
 
 /** Runs the built CLI (dist/cli.js, as users run it); `npm test` builds first. */

@@ -87,3 +87,20 @@ export function syntheticTexts(texts: string[], n: number, seed: number): string
   }
   return out;
 }
+
+/**
+ * A CSV of `rows` repeated `times` times (every copy in a block of its own, ids made unique with
+ * `-k`), as a user who concatenated exports would have. `idColumn` names the id cell.
+ */
+export function repeatedCsv(header: string[], rows: string[][], idColumn: number, times: number): string {
+  const q = (cells: string[]) => cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
+  const lines = [q(header)];
+  for (let k = 0; k < times; k++) {
+    for (const r of rows) {
+      const cells = r.slice();
+      cells[idColumn] = `${cells[idColumn]}-${k}`;
+      lines.push(q(cells));
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -10,11 +10,12 @@
  *   the cursor has moved and the new row's detail has not arrived yet, keys wait (in order) for it.
  */
 import {
-  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
-  type ApplyPreview, type ClassesView, type HostWire, type InitData, type PageQuery, type RowDetail, type RowFilter, type RowView, type SortKey, type WebviewWire,
+  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Exclude, Init, Notice, Progress, Ready, Redo, Relabel, RelabelGroup, RequestApplyPreview, RequestDetail, RequestGroups, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
+  type ApplyPreview, type ClassesView, type HostWire, type InitData, type IssueKind, type PageQuery, type RowDetail, type RowFilter, type RowView, type SortKey, type WebviewWire,
 } from '../src/protocol/webview';
 import { renderClasses, renderRuns, type ClassesLayout } from './charts';
 import { renderDetail } from './detail';
+import { DuplicatesView } from './duplicates';
 import { clear, el, replace } from './dom';
 import { WebviewIpc } from './ipc';
 import { KEY_HELP, keyAction, type KeyAction } from './keys';
@@ -27,7 +28,9 @@ import { PAGE_SIZE, PageCache, pagesFor, visibleRange } from './virtualTable';
 export const ROW_HEIGHT = 26;
 
 /** Actions that act on rows: they wait until the cursor row's detail is shown. */
-const ROW_ACTIONS = new Set<KeyAction['kind']>(['applySuggestion', 'relabelTop', 'pickClass', 'smooth', 'mix', 'accept']);
+const ROW_ACTIONS = new Set<KeyAction['kind']>(['applySuggestion', 'relabelTop', 'pickClass', 'smooth', 'mix', 'accept', 'exclude']);
+/** Index of the Duplicates tab. */
+const DUPLICATES_TAB = 3;
 
 export class ReviewApp {
   private init: InitData | undefined;
@@ -66,6 +69,10 @@ export class ReviewApp {
   private readonly searchBox: HTMLInputElement;
   private readonly classFilter: HTMLSelectElement;
   private readonly showFilter: HTMLSelectElement;
+  private readonly issueFilter: HTMLSelectElement;
+  private readonly duplicatesPane: HTMLElement;
+  private readonly duplicates: DuplicatesView;
+  private tab = 0;
   private readonly sortSelect: HTMLSelectElement;
   private readonly columnSelect: HTMLSelectElement;
   private readonly columnValue: HTMLElement;
@@ -82,6 +89,7 @@ export class ReviewApp {
     this.searchBox = el('input', { type: 'search', class: 'search', placeholder: t('search'), 'aria-label': t('search'), 'data-testid': 'search' });
     this.classFilter = el('select', { 'aria-label': t('class'), 'data-testid': 'filter-class' });
     this.showFilter = el('select', { 'aria-label': t('show'), 'data-testid': 'filter-show' });
+    this.issueFilter = el('select', { 'aria-label': t('allIssues'), 'data-testid': 'filter-issue' });
     this.sortSelect = el('select', { 'aria-label': t('sort'), 'data-testid': 'sort' });
     this.columnSelect = el('select', { 'aria-label': t('otherColumn'), 'data-testid': 'column-show', title: t('otherColumn') });
     this.columnValue = el('span', { class: 'column-value' });
@@ -96,19 +104,22 @@ export class ReviewApp {
     this.detailPane = el('div', { class: 'detail', role: 'region', 'aria-label': t('softVsHard'), 'data-testid': 'detail' });
     this.classesPane = el('div', { class: 'pane', 'data-testid': 'classes-view' });
     this.runsPane = el('div', { class: 'pane', 'data-testid': 'runs-view' });
+    this.duplicatesPane = el('div', { class: 'pane duplicates', 'data-testid': 'duplicates-view' });
+    this.duplicates = new DuplicatesView(this.duplicatesPane, t);
     this.overlay = el('div', { class: 'help hidden', role: 'dialog', 'data-testid': 'help' });
     const reviewPanel = this.reviewPanel = el('div', { class: 'review' },
-      el('div', { class: 'filters' }, this.searchBox, this.classFilter, this.showFilter, this.sortSelect, this.columnSelect, this.columnValue),
+      el('div', { class: 'filters' }, this.searchBox, this.classFilter, this.showFilter, this.issueFilter, this.sortSelect, this.columnSelect, this.columnValue),
       el('div', { class: 'split' }, el('div', { class: 'table-wrap' }, this.head, this.scroll), this.detailPane),
       el('div', { class: 'statusbar' }, this.status, this.notice));
-    this.panels = [reviewPanel, this.classesPane, this.runsPane];
-    this.tabs = ['review', 'classes', 'runs'].map((k, i) => el('button', { class: 'tab', role: 'tab', 'data-testid': `tab-${k}`, onclick: () => this.showTab(i) }, t(k)));
+    this.panels = [reviewPanel, this.classesPane, this.runsPane, this.duplicatesPane];
+    this.tabs = ['review', 'classes', 'runs', 'duplicates'].map((k, i) => el('button', { class: 'tab', role: 'tab', 'data-testid': `tab-${k}`, onclick: () => this.showTab(i) }, t(k)));
     root.append(this.toolbar, el('div', { class: 'tabs', role: 'tablist' }, ...this.tabs), ...this.panels, this.overlay);
     this.showTab(0);
     this.scroll.addEventListener('scroll', () => this.render());
     this.searchBox.addEventListener('input', () => this.setFilter({ ...this.query.filter, search: this.searchBox.value || undefined }));
     this.classFilter.addEventListener('change', () => this.setFilter({ ...this.query.filter, given: this.classFilter.value || undefined, suggested: undefined }));
     this.showFilter.addEventListener('change', () => this.setFilter(this.showToFilter(this.showFilter.value)));
+    this.issueFilter.addEventListener('change', () => this.setFilter({ ...this.query.filter, issue: (this.issueFilter.value || undefined) as IssueKind | undefined }));
     this.sortSelect.addEventListener('change', () => {
       const [sort, dir] = this.sortSelect.value.split(':');
       this.query = { ...this.query, sort: sort as SortKey, descending: dir === 'desc' };
@@ -174,6 +185,7 @@ export class ReviewApp {
     this.ipc.on(Changed, () => {
       // Same order, new contents: pages are fetched again, the old ones stay on screen meanwhile.
       this.cache.invalidate();
+      if (this.tab === DUPLICATES_TAB) this.loadGroups();
       this.render();
       this.requestDetail(true);
     });
@@ -268,6 +280,8 @@ export class ReviewApp {
     const t = (k: string) => this.t(k);
     replace(this.classFilter, el('option', { value: '' }, t('allClasses')), ...d.classes.map((c) => el('option', { value: c }, c)));
     replace(this.showFilter, ...[['all', t('all')], ['flagged', t('flagged')], ['edited', t('edited')], ['accepted', t('accepted')], ['unreviewed', t('unreviewed')]].map(([v, s]) => el('option', { value: v }, s)));
+    replace(this.issueFilter, ...[['', t('allIssues')], ['label', t('issueLabel')], ['conflict', t('issueConflict')], ['duplicate', t('issueDuplicate')], ['outlier', t('issueOutlier')]].map(([v, s]) => el('option', { value: v }, s)));
+    this.issueFilter.value = this.query.filter.issue ?? '';
     replace(this.sortSelect, ...[['suspicion:desc', t('bySuspicion')], ['row:asc', t('byRow')], ['selfConfidence:asc', t('bySelfConfidence')], ['margin:asc', t('byMargin')]].map(([v, s]) => el('option', { value: v }, s)));
     this.sortSelect.value = `${this.query.sort}:${this.query.descending ? 'desc' : 'asc'}`;
     this.showFilter.value = 'all';
@@ -278,7 +292,7 @@ export class ReviewApp {
   }
 
   private showToFilter(v: string): RowFilter {
-    const base: RowFilter = { given: this.query.filter.given, suggested: this.query.filter.suggested, search: this.query.filter.search };
+    const base: RowFilter = { given: this.query.filter.given, suggested: this.query.filter.suggested, search: this.query.filter.search, issue: this.query.filter.issue };
     if (v === 'flagged') return { ...base, flagged: true };
     if (v === 'edited') return { ...base, edited: true };
     if (v === 'accepted') return { ...base, accepted: true };
@@ -350,7 +364,27 @@ export class ReviewApp {
       (i, j) => { this.classFilter.value = v.classes[i]; this.showTab(0); this.setFilter({ ...this.query.filter, given: v.classes[i], suggested: v.classes[j] }); }));
   }
 
+  /** The Duplicates view's groups (the first 200: conflicts first). */
+  private loadGroups(): void {
+    this.ipc.request(RequestGroups, { offset: 0, limit: 200 }, (r) => this.duplicates.set(r.groups, r.total));
+  }
+
+  /** Keys of the Duplicates view; true when handled. */
+  private groupKey(a: KeyAction): boolean {
+    const g = this.duplicates.current;
+    switch (a.kind) {
+      case 'move': case 'page': this.duplicates.move(a.delta); return true;
+      case 'applySuggestion': if (g?.suggested !== undefined) { this.ipc.command(RelabelGroup, { group: g.group, to: g.suggested }); this.duplicates.move(1); } return true;
+      case 'pickClass': if (g) this.showPicker((name) => { this.ipc.command(RelabelGroup, { group: g.group, to: name }); this.duplicates.move(1); }); return true;
+      case 'exclude': if (g) { this.ipc.command(Exclude, { rows: g.members.map((m) => m.row), exclude: true }); this.duplicates.move(1); } return true;
+      case 'relabelTop': case 'smooth': case 'mix': case 'accept': case 'toggleSelect': return true;
+      default: return false;
+    }
+  }
+
   showTab(i: number): void {
+    this.tab = i;
+    if (i === DUPLICATES_TAB) this.loadGroups();
     this.tabs.forEach((t, k) => { t.setAttribute('aria-selected', String(k === i)); t.classList.toggle('active', k === i); });
     this.panels.forEach((p, k) => p.classList.toggle('hidden', k !== i));
   }
@@ -396,7 +430,10 @@ export class ReviewApp {
         r.flagged ? el('span', { class: 'codicon codicon-warning flag', title: this.t('flagged'), 'data-testid': `flag-${pos}` }) : undefined,
         r.edited ? el('span', { class: 'codicon codicon-edit', title: this.t('edited') }) : undefined,
         r.accepted ? el('span', { class: 'codicon codicon-check', title: this.t('accepted') }) : undefined,
-        r.smoothed ? el('span', { class: 'codicon codicon-symbol-misc', title: this.t('smooth') }) : undefined));
+        r.smoothed ? el('span', { class: 'codicon codicon-symbol-misc', title: this.t('smooth') }) : undefined,
+        r.duplicateGroup !== undefined ? el('span', { class: `codicon codicon-copy${r.conflict ? ' conflict' : ''}`, title: `${this.t(r.conflict ? 'conflict' : 'duplicate')} #${r.duplicateGroup}`, 'data-testid': `dup-${pos}` }) : undefined,
+        r.outlier ? el('span', { class: 'codicon codicon-circle-slash', title: this.t('outlier') }) : undefined,
+        r.excluded ? el('span', { class: 'codicon codicon-eye-closed', title: this.t('excluded'), 'data-testid': `excluded-${pos}` }) : undefined));
   }
 
   private geometry(): Geometry {
@@ -472,6 +509,7 @@ export class ReviewApp {
     if (!a) return;
     e.preventDefault();
     if (a.kind === 'escape') { this.queue.length = 0; this.act(a); return; }
+    if (this.tab === DUPLICATES_TAB && this.groupKey(a)) return;
     this.queue.push(a);
     this.drain();
   }
@@ -505,6 +543,7 @@ export class ReviewApp {
         if (rows.length) { this.ipc.command(Smooth, { rows, epsilon: this.init?.smoothingEpsilon ?? 0.1, mix: a.kind === 'mix' }); afterAction(); }
         break;
       case 'accept': if (rows.length) { this.ipc.command(Accept, { rows }); afterAction(); } break;
+      case 'exclude': if (rows.length) { this.ipc.command(Exclude, { rows, exclude: !d?.excluded }); afterAction(); } break;
       case 'undo': this.ipc.command(Undo, {}); break;
       case 'redo': this.ipc.command(Redo, {}); break;
       case 'refresh': this.refresh(); break;
@@ -533,14 +572,21 @@ export class ReviewApp {
   }
 
   private showClassPicker(rows: number[]): void {
-    if (!rows.length || !this.init) return;
+    if (!rows.length) return;
     const atSelection = this.selected.size > 0;
+    this.showPicker((name) => {
+      this.relabel(rows, name);
+      if (!atSelection) this.moveTo(this.cursor + 1); else { this.selected.clear(); this.render(); }
+    });
+  }
+
+  private showPicker(pick: (name: string) => void): void {
+    if (!this.init) return;
     replace(this.overlay, renderPicker({
       classes: this.init.classes, recent: this.recent, title: this.t('pickClass'), placeholder: this.t('filterClasses'),
       onPick: (name) => {
         this.closeOverlay();
-        this.relabel(rows, name);
-        if (!atSelection) this.moveTo(this.cursor + 1); else { this.selected.clear(); this.render(); }
+        pick(name);
       },
       onClose: () => this.closeOverlay(),
     }));

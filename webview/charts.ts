@@ -102,7 +102,7 @@ export function renderRuns(runs: RunView[], classes: string[], t: T): HTMLElemen
   if (runs.length === 0) return el('p', { class: 'muted' }, t('noRuns'));
   return el('div', { class: 'runs-view' }, ...runs.slice().reverse().map((r, i) => el('section', { class: 'run', 'data-testid': `run-${runs.length - 1 - i}` },
     el('h3', {}, `${r.kind === 'retrain' ? t('retrain') : t('analysis')} · ${new Date(r.createdAt).toLocaleString()}`),
-    el('div', { class: 'muted' }, `${r.model ? `${r.model} on ` : ''}${r.backend} · ${r.seconds.toFixed(1)} s · ${Object.entries(r.options).filter(([k]) => ['folds', 'repeats', 'epochs', 'seed', 'imbalance', 'labelSmoothing', 'consistency', 'prune', 'pixelModel'].includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`),
+    el('div', { class: 'muted' }, `${r.model ? r.model : ''}${r.backend === 'none' ? '' : `${r.model ? ' on ' : ''}${r.backend}`} · ${r.seconds.toFixed(1)} s · ${Object.entries(r.options).filter(([k]) => ['folds', 'repeats', 'epochs', 'seed', 'imbalance', 'labelSmoothing', 'consistency', 'prune', 'pixelModel'].includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`),
     r.before
       ? el('table', { class: 'before-after' },
         el('tr', {}, el('th', {}), el('th', {}, t('before')), el('th', {}, t('after')), el('th', {}, 'Δ')),

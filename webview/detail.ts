@@ -75,10 +75,18 @@ export function renderDetail(d: RowDetail, classes: string[], t: T): HTMLElement
     d.rank ? el('div', { 'data-testid': 'detail-rank' }, el('span', { class: 'badge flagged-badge' }, t('flagged')), ` #${count(d.rank.position)} ${t('of')} ${count(d.rank.of)}`) : undefined,
     d.suspicion !== undefined ? el('div', { class: 'muted' }, `${t('suspicion')}: ${d.suspicion.toFixed(4)}`) : undefined,
     d.kl !== undefined ? el('div', {}, el('span', { class: 'muted' }, 'KL: '), d.kl.toFixed(3), el('span', { class: 'muted' }, ` · ${t('entropy')}: `), (d.entropy ?? 0).toFixed(3)) : undefined,
-    d.reason ? el('div', { class: 'reason', 'data-testid': 'detail-reason' }, d.reason) : undefined);
+    d.reason ? el('div', { class: 'reason', 'data-testid': 'detail-reason' }, d.reason) : undefined,
+    d.conflictReason ? el('div', { class: 'reason conflict', 'data-testid': 'detail-conflict' }, el('span', { class: 'badge conflict-badge' }, t('conflict')), ` ${d.conflictReason}`) : undefined,
+    d.outlierScore !== undefined ? el('div', { class: 'muted' }, `${t('outlierScore')}: ${d.outlierScore.toFixed(3)}${d.outlier ? ` (${t('outlier')})` : ''}`) : undefined,
+    d.excluded ? el('div', { class: 'muted', 'data-testid': 'detail-excluded' }, t('excludedNote')) : undefined);
+  const copies = d.duplicates && d.duplicates.length
+    ? [el('h3', {}, `${t('copies')} (${d.duplicates.length})`), el('table', { class: 'members', 'data-testid': 'detail-duplicates' },
+      ...d.duplicates.map((m) => el('tr', {}, el('td', { class: 'm-label' }, m.label), el('td', { class: 'm-id muted' }, m.id), el('td', { class: 'm-text' }, m.text))))]
+    : [];
   return el('div', { class: 'detail-body' },
     ...content,
     facts,
+    ...copies,
     el('h3', {}, t('softVsHard')),
     el('div', { class: 'legend' }, el('span', { class: 'swatch hard' }), t('given'), el('span', { class: 'swatch soft' }), t('soft'), d.target ? el('span', { class: 'swatch target' }) : undefined, d.target ? t('target') : undefined),
     bars(classes, d, t),

@@ -8,6 +8,7 @@ export type KeyAction =
   | { kind: 'smooth' }
   | { kind: 'mix' }
   | { kind: 'accept' }
+  | { kind: 'exclude' }
   | { kind: 'undo' }
   | { kind: 'redo' }
   | { kind: 'help' }
@@ -36,6 +37,7 @@ export const KEY_HELP: [string, string][] = [
   ['s', 'smooth the label: (1−ε)·given + ε/K'],
   ['m', 'mix the given label with the soft label: (1−ε)·given + ε·soft'],
   ['a', 'accept the label as correct'],
+  ['e', 'exclude the row from later analyses and retrains (again: include it)'],
   ['x / Space', 'select or unselect the row (actions apply to the selection)'],
   ['u', 'undo'],
   ['Shift+U', 'redo'],
@@ -59,6 +61,7 @@ export function keyAction(e: KeyInput): KeyAction | undefined {
     case 's': return { kind: 'smooth' };
     case 'm': return { kind: 'mix' };
     case 'a': return { kind: 'accept' };
+    case 'e': return { kind: 'exclude' };
     case 'u': return { kind: 'undo' };
     case 'U': return { kind: 'redo' };
     case 'x': case ' ': return { kind: 'toggleSelect' };

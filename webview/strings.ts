@@ -16,4 +16,9 @@ export const STRINGS: Record<string, string> = {
   refresh: 'Refresh order', orderKept: 'order kept while you edit; Refresh (r) ranks again', filterClasses: 'Type to filter classes',
   applyAboveHint: 'Relabel flagged rows whose suggested class has at least this probability', applyPreview: 'Apply suggestions',
   applyN: 'Apply to {0} rows', previewSummary: '{0} flagged rows have a suggested class with probability ≥ {1}. One undo step.', from: 'from', to: 'to', otherColumn: 'Other column…', any: 'any', empty: '(empty)', contains: 'contains…', pWrong: 'p(wrong)', epoch: 'epoch', trustedSet: 'agreement with the rows you reviewed', noTrusted: 'No reviewed rows yet: relabel or accept rows, save, then retrain to measure on them.', grid: 'Grid', table: 'Table', tileSize: 'Thumbnail size', pWrongLong: 'probability the label is wrong', of: 'of', reviewedOf: 'reviewed {0} of {1} flagged', morePairs: 'and {0} more pairs ({1} rows)',
+  duplicates: 'Duplicates', conflict: 'conflict', duplicate: 'duplicate', outlier: 'outlier', excluded: 'excluded', more: 'more',
+  allIssues: 'All findings', issueLabel: 'Label issues', issueConflict: 'Duplicate conflicts', issueDuplicate: 'Duplicates', issueOutlier: 'Outliers',
+  noGroups: 'No duplicate groups (run Analyze to find them).', groupsSummary: '{0} duplicate groups, {1} with conflicting labels (shown first)',
+  groupsKeys: 'j/k: move · Enter: set every copy to the suggested label · c: pick a label for the group · e: exclude the group from analyses · u: undo',
+  copies: 'Copies of this row', outlierScore: 'outlier score', excludedNote: 'excluded from later analyses (e to include again)',
 };

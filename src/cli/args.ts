@@ -24,6 +24,7 @@ export const datasetOptions = {
   id: { type: 'string' },
   features: { type: 'string' },
   encoding: { type: 'string' },
+  embedding: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
@@ -31,6 +32,7 @@ export const datasetOptions = {
 export const DATASET_HELP = `Dataset options (all commands)
   --label COL  --text COL  --id COL  --features COL,COL   override a column role (name or 1-based position)
   --encoding utf-8|gb18030|gbk|utf-16le|utf-16be          override the detected encoding
+  --embedding COL|none                                     the column of vectors (embeddings) to learn from
   --json                                                   machine-readable output`;
 
 export function parse<O extends Options>(args: string[], options: O) {
@@ -50,7 +52,7 @@ export function datasetOpts(v: Record<string, unknown>): DatasetOptions {
     encoding = parseEncodingName(v.encoding);
     if (!encoding) throw new UsageError(`unknown encoding "${v.encoding}": expected utf-8, gb18030 (or gbk), utf-16le or utf-16be`);
   }
-  return { label: str(v.label), text: str(v.text), id: str(v.id), features: str(v.features), encoding };
+  return { label: str(v.label), text: str(v.text), id: str(v.id), features: str(v.features), embedding: str(v.embedding), encoding };
 }
 
 export function fileArg(positionals: string[], command: string): string {

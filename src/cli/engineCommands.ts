@@ -11,6 +11,8 @@ import type { ProgressMessage } from '../protocol/engine';
 import { datasetOptions, datasetOpts, fileArg, parse, toNumber, trainFlags, trainOptionsOf, UsageError } from './args';
 import { EXIT_DATA, EXIT_OK, type Io } from './exit';
 import { fsUserError, UserError } from '../core/errors';
+import { predictionTargetOf } from '../core/predictions/read';
+import { writePredictions } from '../core/predictions/write';
 
 const jobOptions = {
   ...datasetOptions,
@@ -18,7 +20,17 @@ const jobOptions = {
   out: { type: 'string' },
   top: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+  'no-knn': { type: 'boolean' },
 } as const;
+
+/** Bring-your-own-model options, checked together; paths made absolute (the engine's folder is not the shell's). */
+function ownModelOptions(options: ReturnType<typeof trainOptionsOf>, values: Record<string, unknown>): void {
+  if (options.predProbs) options.predProbs = resolve(options.predProbs);
+  if (options.embeddings) options.embeddings = resolve(options.embeddings);
+  if (options.encoder && /^\.\.?([\\/]|$)/.test(options.encoder)) options.encoder = resolve(options.encoder);
+  if (values['no-knn']) options.knn = false;
+  if ((options.normalize || options.ensemble) && !options.predProbs) throw new UsageError(`--${options.normalize ? 'normalize' : 'ensemble'} goes with --pred-probs FILE`);
+}
 
 function progressPrinter(io: Io, quiet: boolean): (p: ProgressMessage) => void {
   let last = 0;
@@ -38,6 +50,7 @@ async function runJob(kind: 'analyze' | 'retrain', args: string[], io: Io): Prom
   const file = fileArg(positionals, kind);
   if (!existsSync(file)) { io.err(`label-lens ${kind}: cannot read ${file}: no such file`); return EXIT_DATA; }
   const options = trainOptionsOf(values);
+  ownModelOptions(options, values);
   const dataset = { file: resolve(file), ...datasetOpts(values) };
   const outDir = resolve(typeof values.out === 'string' ? values.out : resultsDirFor(file));
   const client = new EngineClient({ enginePath: join(__dirname, 'engine.js'), log: (l) => { if (!values.quiet && /error|warn/i.test(l)) io.err(l); } });
@@ -61,17 +74,42 @@ export function formatSuspects(s: Summary, top: number): string {
   const out = [`Top ${rows.length} suspects (of ${s.labeled} labeled rows; ${s.flagged} flagged)`];
   out.push(`  ${'#'.padStart(3)}  ${padDisplay('id', w('id'))}  ${'line'.padStart(6)}  ${padDisplay('given', w('given'))}  ${padDisplay('suggested', w('suggested'))}  score  flag  reason`);
   rows.forEach((r, i) => {
-    out.push(`  ${String(i + 1).padStart(3)}  ${padDisplay(r.id, w('id'))}  ${String(r.line).padStart(6)}  ${padDisplay(r.given, w('given'))}  ${padDisplay(r.suggested, w('suggested'))}  ${r.suspicion.toFixed(3)}  ${r.flagged ? ' yes' : '  no'}  ${r.reason}`);
+    out.push(`  ${String(i + 1).padStart(3)}  ${padDisplay(r.id, w('id'))}  ${String(r.line).padStart(6)}  ${padDisplay(r.given, w('given'))}  ${padDisplay(r.suggested, w('suggested'))}  ${r.suspicion.toFixed(3)}  ${r.kind === 'conflict' ? ' dup' : r.flagged ? ' yes' : '  no'}  ${r.reason}`);
   });
   return out.join('\n');
+}
+
+export function duplicatesLine(d: NonNullable<Summary['duplicates']>): string {
+  const near = d.jaccard < 1 ? `, ${d.nearPairs} near pairs at Jaccard ≥ ${d.jaccard}` : '';
+  const outliers = d.outliers !== undefined ? `; ${d.outliers} outliers` : '';
+  const folds = d.groups ? (d.groupFolds ? '; each group kept in one fold' : '; groups split across folds (--split-duplicates)') : '';
+  return `duplicates: ${d.groups} groups (${d.rowsInGroups} rows; ${d.exactRepeats} exact repeats${near}); ${d.conflicts} label conflicts (${d.conflictRows} rows)${outliers}${folds}`;
+}
+
+function probabilitiesLine(s: Summary): string {
+  const p = s.probabilities!;
+  const norm = p.normalized ? `; ${p.normalized} rows divided by their sum (--normalize)` : '';
+  return p.kind === 'given'
+    ? `probabilities: given in ${p.file} (${p.format?.toUpperCase()}); no model trained${norm}`
+    : `probabilities: our out-of-fold predictions averaged with ${p.file} (${p.format?.toUpperCase()})${norm}`;
+}
+
+function embeddingsLine(s: Summary): string {
+  const e = s.probabilities!.embeddings!;
+  return `embeddings: ${e.source}, ${e.dim} dimensions${e.encoder ? (e.cached ? ' (read from the cache)' : ` (encoded in ${e.seconds?.toFixed(1)} s)`) : ''}${s.probabilities!.knn ? `; k-NN label agreement (${s.probabilities!.knn} neighbours) in the consensus` : ''}`;
 }
 
 export function formatSummary(s: Summary, outDir: string): string {
   const secs = Object.entries(s.seconds).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ');
   return [
-    `${s.rows} rows, ${s.classes.length} classes, ${s.dataKind} data, ${s.model ?? 'model'} on ${s.backend}; ${s.options.folds}-fold${Number(s.options.repeats) > 1 ? ` × ${String(s.options.repeats)} repeats` : ''}, ${s.epochs} epochs`,
+    s.probabilities?.kind === 'given'
+      ? `${s.rows} rows, ${s.classes.length} classes, ${s.model}`
+      : `${s.rows} rows, ${s.classes.length} classes, ${s.dataKind} data, ${s.model ?? 'model'} on ${s.backend}; ${s.options.folds}-fold${Number(s.options.repeats) > 1 ? ` × ${String(s.options.repeats)} repeats` : ''}, ${s.epochs} epochs`,
     `out-of-fold accuracy against the given labels: ${pct(s.oofAccuracy)}`,
+    ...(s.probabilities && s.probabilities.kind !== 'model' ? [probabilitiesLine(s)] : []),
+    ...(s.probabilities?.embeddings ? [embeddingsLine(s)] : []),
     `flagged: ${s.flagged} rows (estimated noise rate ${pct(s.estimatedNoiseRate)}); ranked by ${s.ranking}${s.pruned !== undefined ? `; second pass trained without the ${s.pruned} rows the first flagged` : ''}`,
+    ...(s.duplicates ? [duplicatesLine(s.duplicates)] : []),
     ...(s.images?.unreadable ? [`${s.images.unreadable} images could not be decoded and were skipped (never moved): ${s.images.unreadableList.slice(0, 5).map((u) => `${u.id} (${u.message})`).join('; ')}${s.images.unreadable > 5 ? '; …' : ''}`] : []),
     `time: ${secs}`,
     `results: ${join(outDir, 'rows.csv')}, ${join(outDir, 'summary.json')}`,
@@ -113,13 +151,29 @@ async function cmdRetrain(args: string[], io: Io): Promise<number> {
 
 /** `export FILE [--out SOFT.csv] [--results DIR]`: the soft labels, sidecar targets first. */
 async function cmdExport(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { ...datasetOptions, out: { type: 'string' }, results: { type: 'string' } });
+  const { values, positionals } = parse(args, { ...datasetOptions, out: { type: 'string' }, results: { type: 'string' }, 'pred-probs': { type: 'string' } });
   const file = fileArg(positionals, 'export');
   const ds = openDataset(file, datasetOpts(values));
   const dir = resolve(typeof values.results === 'string' ? values.results : resultsDirFor(file));
   const run = readRun(dir, 'analysis');
   if (!run) throw new UserError('not-found', `${file}: no analysis in ${dir}; run "label-lens analyze ${file}" first`, { file });
   if (run.summary.rows !== ds.rowCount) throw new UserError('data', `${file}: the analysis in ${dir} has ${run.summary.rows} rows, the file ${ds.rowCount}; run the analysis again`, { file });
+  if (typeof values['pred-probs'] === 'string') {
+    // Our out-of-fold probabilities (the consensus the analysis scored), in the class order of the
+    // analysis, for cleanlab, pandas, NumPy or `analyze --pred-probs`.
+    const target = resolve(values['pred-probs']);
+    if (target === resolve(file)) throw new UsageError('export --pred-probs must not be the data file itself');
+    const t = predictionTargetOf(ds);
+    let format;
+    try {
+      format = writePredictions(target, { classes: run.summary.classes, rowCount: ds.rowCount, idColumn: t.idColumn ?? 'id', rowId: t.rowId, isSkipped: t.isSkipped, probs: run.arrays.consensus });
+    } catch (err) {
+      throw fsUserError(err, target, 'write');
+    }
+    if (values.json) io.out(JSON.stringify({ file: target, format, rows: ds.rowCount, classes: run.summary.classes }));
+    else io.out(`${target}: out-of-fold probabilities of ${ds.rowCount} rows × ${run.summary.classes.length} classes (${format.toUpperCase()}; classes ${run.summary.classes.join(', ')})`);
+    return EXIT_OK;
+  }
   const sidecar = readSidecar(file);
   const csv = softLabelsCsv(ds.rowCount, (i) => ({
     id: ds.rowId(i), label: ds.labelName(i),

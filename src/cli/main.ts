@@ -21,6 +21,7 @@ Commands
   analyze FILE                 train in K folds and rank the rows most likely mislabeled
   retrain FILE                 retrain on the current labels and soft targets; held-out metrics before/after
   export FILE [--out SOFT.csv] the soft labels of the last analysis (sidecar targets win), as CSV
+  export FILE --pred-probs OUT.csv|.tsv|.jsonl|.npy   its out-of-fold probabilities (cleanlab, pandas, NumPy)
   relabel FILE (--id ID | --line N) --to LABEL [--reason TEXT] [--new-class]
                                --id names the row by its id (refused when several rows share it);
                                --line N by the line of the file it starts on
@@ -33,6 +34,7 @@ ${trainHelp()}
   --out DIR                        results folder (default: .label-lens/results/FILE beside FILE)
   --top N                          suspects to print (default 20)
   -q, --quiet                      no progress on stderr
+  --no-knn                         leave k-NN label agreement on embeddings out of the consensus
 
 ${PLAN_HELP}
 

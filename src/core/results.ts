@@ -27,7 +27,44 @@ export interface ArrayEntry {
   shape: number[];
 }
 
+/** What kind of finding a row is: a label the model doubts, or a copy whose group disagrees on the label. */
+export type FindingKind = 'label' | 'conflict';
+
+/** Duplicate groups, label conflicts and outliers of one run (see engine/findings). */
+export interface DuplicateSummary {
+  /** Groups of two or more rows that are copies (exact after normalisation, or near). */
+  groups: number;
+  rowsInGroups: number;
+  /** Rows that repeat an earlier row exactly (after normalisation). */
+  exactRepeats: number;
+  /** Near-duplicate pairs that joined two groups. */
+  nearPairs: number;
+  /** Groups whose labeled members carry more than one label, and their rows. */
+  conflicts: number;
+  conflictRows: number;
+  /** Jaccard threshold of near-duplicate texts (1 = exact copies only). */
+  jaccard: number;
+  /** Whether the folds kept each group whole. */
+  groupFolds: boolean;
+  seconds: number;
+  /** Rows flagged as outliers, and the score at or above which they are. */
+  outliers?: number;
+  outlierThreshold?: number;
+}
+
+/** One label conflict: a duplicate group whose members disagree. */
+export interface ConflictSummary {
+  /** Group number, 1-based as in rows.csv. */
+  group: number;
+  reason: string;
+  /** The group's suggested label (model-weighted vote); absent on a tie. */
+  suggested?: string;
+  members: { row: number; id: string; line: number; given: string }[];
+}
+
 export interface Suspect {
+  /** Absent in summaries written before duplicate groups: 'label'. */
+  kind?: FindingKind;
   row: number;
   id: string;
   line: number;
@@ -78,6 +115,15 @@ export interface Summary {
   model?: string;
   /** With the prune option: rows the first pass flagged, left out of the second pass's training. */
   pruned?: number;
+  /** Where the probabilities came from (our models, the user's file, both; embeddings); absent in older summaries. */
+  probabilities?: {
+    kind: 'model' | 'given' | 'ensemble';
+    file?: string;
+    format?: string;
+    normalized?: number;
+    embeddings?: { source: string; dim: number; encoder?: string; cached?: boolean; seconds?: number };
+    knn?: number;
+  };
   dataKind: string;
   /** Seconds each phase took (load, featurize, train, score, write). */
   seconds: Partial<Record<Phase, number>>;
@@ -89,6 +135,12 @@ export interface Summary {
   piPasses: number;
   arrays: ArrayEntry[];
   topSuspects: Suspect[];
+  /** Rows left out because the review excluded them (sidecar); absent when none. */
+  excluded?: number;
+  /** Duplicate groups, conflicts and outliers; absent in summaries written before them. */
+  duplicates?: DuplicateSummary;
+  /** The first 100 label conflicts, most members first. */
+  topConflicts?: ConflictSummary[];
   createdAt: string;
   /** For a retrain: rows the last analysis flagged whose label has changed since. */
   fixed?: number;
@@ -117,6 +169,15 @@ export interface ResultArrays<A = Float32Array> {
   piSpread: A;
   flips: A;
   history: A;
+  /** Duplicate group per row (0-based, −1 = no copy), the group's first row, EXACT 1 / NEAR 2. */
+  duplicateGroup?: A;
+  duplicateFirst?: A;
+  duplicateKind?: A;
+  /** 1 where the row's group has conflicting labels. */
+  conflict?: A;
+  /** Outlier score per row, and 1 where it is flagged. */
+  outlier?: A;
+  outlierFlagged?: A;
 }
 
 type Shape = 'rows×classes' | 'rows' | 'epochs×rows';
@@ -124,8 +185,9 @@ const SHAPES: { [K in keyof ResultArrays]-?: Shape } = {
   consensus: 'rows×classes', student: 'rows×classes', ema: 'rows×classes', teacher: 'rows×classes', pi: 'rows×classes',
   suspicion: 'rows', selfConfidence: 'rows', margin: 'rows', suggested: 'rows', flagged: 'rows', label: 'rows',
   piDisagree: 'rows', piSpread: 'rows', flips: 'rows', history: 'epochs×rows',
+  duplicateGroup: 'rows', duplicateFirst: 'rows', duplicateKind: 'rows', conflict: 'rows', outlier: 'rows', outlierFlagged: 'rows',
 };
-const OPTIONAL = new Set<keyof ResultArrays>(['teacher', 'pi']);
+const OPTIONAL = new Set<keyof ResultArrays>(['teacher', 'pi', 'duplicateGroup', 'duplicateFirst', 'duplicateKind', 'conflict', 'outlier', 'outlierFlagged']);
 const NAMES = Object.keys(SHAPES) as (keyof ResultArrays)[];
 
 /** Packs a run's arrays into one Float32 buffer and its table of contents. */

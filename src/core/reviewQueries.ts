@@ -3,7 +3,7 @@
  * filtered, the detail of one row (soft vs hard label), class statistics; and the edit batches
  * behind each one-click action. Free of VS Code; the webview never holds the whole file.
  */
-import type { ApplyPreview, ClassesView, ExtraColumn, PageQuery, PageResult, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
+import type { ApplyPreview, ClassesView, ExtraColumn, GroupMember, GroupView, GroupsResult, IssueKind, PageQuery, PageResult, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
 import type { EditBatch, DocumentState, RowState } from './labels/documentState';
 import { smoothTarget } from './labels/sidecar';
 import type { ResultArrays, Run, RunRecord, Summary } from './results';
@@ -51,6 +51,7 @@ export class ReviewQueries {
     if (a && a.summary.rows !== this.state.dataset.rowCount) return false;
     this.analysis = a;
     this.flaggedRank = undefined;
+    this.members = undefined;
     const c = a?.arrays.consensus, label = a?.arrays.label;
     this.temperature = c && label ? fitTemperature(c, label, a!.summary.classes.length) : 1;
     this.reset();
@@ -117,6 +118,10 @@ export class ReviewQueries {
     return this.analysis?.arrays;
   }
 
+  private arr(name: keyof ResultArrays): Float32Array | undefined {
+    return this.analysis?.arrays[name];
+  }
+
   private classIndex(label: string): number {
     return this.classes.indexOf(label);
   }
@@ -157,8 +162,97 @@ export class ReviewQueries {
     return ds.roles.features.slice(0, 8).map((c) => `${ds.table.header[c]}=${ds.table.cell(row, c)}`).join(', ');
   }
 
+  /** 0-based duplicate group of a row in the analysis, −1 when it has no copy (or no analysis). */
+  private groupOf(row: number): number {
+    const g = this.arr('duplicateGroup');
+    return g ? g[row] : -1;
+  }
+
+  /** Members of each duplicate group, by group (built once per analysis). */
+  private groupMembers(): Int32Array[] {
+    if (this.members) return this.members;
+    const g = this.arr('duplicateGroup');
+    const lists: number[][] = [];
+    if (g) for (let i = 0; i < g.length; i++) if (g[i] >= 0) (lists[g[i]] ??= []).push(i);
+    this.members = Array.from(lists, (l) => Int32Array.from(l ?? []));
+    return this.members;
+  }
+  private members: Int32Array[] | undefined;
+
+  /** The row's kind of finding matches the issue filter. */
+  private isIssue(row: number, issue: IssueKind): boolean {
+    switch (issue) {
+      case 'label': return this.flagged(row);
+      case 'conflict': return (this.arr('conflict')?.[row] ?? 0) === 1;
+      case 'duplicate': return this.groupOf(row) >= 0;
+      case 'outlier': return (this.arr('outlierFlagged')?.[row] ?? 0) === 1;
+    }
+  }
+
+  /**
+   * A group as the Duplicates view shows it, with its members' current labels: the reason counts
+   * them by class, and the suggestion is the model-weighted vote (each member votes for its label
+   * with the analysis's probability of it), as the analysis ranks conflicts.
+   */
+  groupView(g: number): GroupView {
+    const rows = this.groupMembers()[g];
+    const K = this.classes.length;
+    const c = this.arr('consensus');
+    const counts = new Map<string, number>();
+    const votes = new Map<string, number>();
+    let exact = true;
+    const kind = this.arr('duplicateKind');
+    for (const r of rows) {
+      if (kind && kind[r] !== 1) exact = false;
+      const l = this.state.state(r).label;
+      if (l === '' || this.state.dataset.labels[r] === -2) continue;
+      counts.set(l, (counts.get(l) ?? 0) + 1);
+      const k = this.classIndex(l);
+      votes.set(l, (votes.get(l) ?? 0) + (c && k >= 0 ? c[r * K + k] : 1));
+    }
+    const ranked = [...votes].sort((a, b) => b[1] - a[1]);
+    const suggested = counts.size > 1 && ranked.length && (ranked.length < 2 || ranked[0][1] > ranked[1][1] + 1e-9) ? ranked[0][0] : undefined;
+    const byClass = [...counts].sort((a, b) => this.classIndex(a[0]) - this.classIndex(b[0])).map(([l, n]) => `${l} ×${n}`).join(', ');
+    const noun = this.state.dataset.roles.text !== undefined ? 'texts' : 'rows';
+    return {
+      group: g + 1, reason: `${rows.length} ${exact ? 'identical' : 'near-identical'} ${noun}: ${byClass}`, conflict: counts.size > 1, suggested, size: rows.length,
+      members: [...rows.subarray(0, 50)].map((r) => this.member(r)),
+    };
+  }
+
+  private member(r: number): GroupMember {
+    const t = this.text(r);
+    return { row: r, id: this.state.dataset.rowId(r), label: this.state.state(r).label, text: t.length > PREVIEW ? `${t.slice(0, PREVIEW)}…` : t };
+  }
+
+  /** Duplicate groups, conflicts (by current labels) first, then larger groups first. */
+  groups(offset: number, limit: number): GroupsResult {
+    const all = this.groupMembers();
+    const views = all.map((_, g) => g);
+    const conflict = (g: number) => { const ls = new Set<string>(); for (const r of all[g]) { const l = this.state.state(r).label; if (l !== '') ls.add(l); } return ls.size > 1 ? 1 : 0; };
+    const isConflict = Int8Array.from(views, conflict);
+    views.sort((a, b) => isConflict[b] - isConflict[a] || all[b].length - all[a].length || a - b);
+    return { total: views.length, offset, groups: views.slice(offset, offset + limit).map((g) => this.groupView(g)) };
+  }
+
+  /** Every member of group `group` (1-based) relabeled to `cls`: one undo step (nothing for an unknown group). */
+  relabelGroup(group: number, cls: string): EditBatch {
+    const rows = this.groupMembers()[group - 1];
+    return this.relabel(rows ? [...rows] : [], cls, `Set ${rows?.length ?? 0} copies to ${cls}`);
+  }
+
+  /** Marks rows to be left out of later analyses and retrains, or clears the mark: one undo step. */
+  exclude(rows: number[], on: boolean): EditBatch {
+    return this.state.change(on ? 'Exclude from analysis' : 'Include in analysis', rows, (_, s) => {
+      const { excluded: _was, ...rest } = s;
+      void _was;
+      return on ? { ...rest, excluded: true } : rest;
+    }, (r) => this.why(r, on ? 'excluded from analysis in review' : 'included in analysis again'));
+  }
+
   private matches(row: number, f: RowFilter, search: string | undefined): boolean {
     const st = this.state.state(row);
+    if (f.issue !== undefined && !this.isIssue(row, f.issue)) return false;
     if (f.given !== undefined && st.label !== f.given) return false;
     if (f.suggested !== undefined && this.suggested(row) !== f.suggested) return false;
     if (f.flagged !== undefined && this.flagged(row) !== f.flagged) return false;
@@ -251,6 +345,9 @@ export class ReviewQueries {
       damaged: ds.table.index.damaged[row] === 1,
       ...(show !== undefined && !ds.table.index.damaged[row] ? { extra: ds.table.cell(row, show).slice(0, PREVIEW) } : {}),
       ...(this.hasImages && !ds.table.index.damaged[row] ? { thumb: this.thumb(row) } : {}),
+      ...(this.groupOf(row) >= 0 ? { duplicateGroup: this.groupOf(row) + 1, conflict: (this.arr('conflict')?.[row] ?? 0) === 1 } : {}),
+      ...((this.arr('outlierFlagged')?.[row] ?? 0) === 1 ? { outlier: true } : {}),
+      ...(st.excluded ? { excluded: true } : {}),
     };
   }
 
@@ -324,6 +421,14 @@ export class ReviewQueries {
       const cells = ds.table.row(row);
       d.features = ds.roles.features.map((c) => ({ name: ds.table.header[c], value: cells[c] }));
     }
+    const g = this.groupOf(row);
+    if (g >= 0) {
+      const v = this.groupView(g);
+      d.duplicates = v.members.filter((m) => m.row !== row);
+      if (v.conflict) d.conflictReason = v.reason;
+    }
+    const os = this.arr('outlier')?.[row];
+    if (os !== undefined && !Number.isNaN(os)) d.outlierScore = +os.toFixed(4);
     const st = this.state.state(row);
     if (st.soft) d.target = this.classes.map((c) => st.soft![c] ?? 0);
     const soft = this.softOf(row);

@@ -30,6 +30,8 @@ export interface DuplicateResult {
   groups: DuplicateGroups;
   /** Rows that repeat an earlier row exactly (after normalisation). */
   exactRepeats: number;
+  /** The first row with the same text (or vector) as row i; −1 when row i repeats no earlier row. */
+  copyOf: Int32Array;
   near?: NearStats;
 }
 
@@ -42,7 +44,8 @@ export function textNgrams(text: string, out: (h: number) => void): void {
 export function textDuplicates(n: number, text: (i: number) => string, opts: DuplicateOptions = DEFAULT_DUPLICATES): DuplicateResult {
   const uf = new UnionFind(n);
   const exact = new Uint8Array(n);
-  const exactRepeats = uniteExact(n, text, uf, exact);
+  const copyOf = new Int32Array(n).fill(-1);
+  const exactRepeats = uniteExact(n, text, uf, exact, copyOf);
   let near: NearStats | undefined;
   if (opts.jaccard < 1) {
     // One row per exact group: its copies follow it through the union-find.
@@ -50,7 +53,7 @@ export function textDuplicates(n: number, text: (i: number) => string, opts: Dup
     for (let i = 0; i < n; i++) if (uf.find(i) === i) reps.push(i);
     near = uniteNear(Int32Array.from(reps), (i, out) => textNgrams(text(i), out), uf, new Uint8Array(n), { threshold: opts.jaccard, seed: opts.seed });
   }
-  return { groups: groupsOf(uf, exact), exactRepeats, near };
+  return { groups: groupsOf(uf, exact), exactRepeats, copyOf, near };
 }
 
 /** Dense rows (n × dim): identical vectors are exact copies; cosine ≥ opts.cosine near ones. */
@@ -59,13 +62,14 @@ export function denseDuplicates(x: Float32Array, dim: number, opts: DuplicateOpt
   const uf = new UnionFind(n);
   const exact = new Uint8Array(n);
   const firstOf = new Map<string, number>();
+  const copyOf = new Int32Array(n).fill(-1);
   let exactRepeats = 0;
   const bytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
   for (let i = 0; i < n; i++) {
     const key = Buffer.from(bytes.subarray(i * dim * 4, (i + 1) * dim * 4)).toString('base64');
     const f = firstOf.get(key);
     if (f === undefined) { firstOf.set(key, i); continue; }
-    uf.union(f, i); exact[f] = 1; exact[i] = 1; exactRepeats++;
+    uf.union(f, i); exact[f] = 1; exact[i] = 1; copyOf[i] = f; exactRepeats++;
   }
   if (opts.cosine < 1 && n > 1) {
     // Candidates from a 64-dimension projection, confirmed by the exact cosine.
@@ -88,5 +92,26 @@ export function denseDuplicates(x: Float32Array, dim: number, opts: DuplicateOpt
       }
     }
   }
-  return { groups: groupsOf(uf, exact), exactRepeats };
+  return { groups: groupsOf(uf, exact), exactRepeats, copyOf };
+}
+
+/**
+ * Rows that add nothing to training: exact copies of an earlier row with the same label. Trained on
+ * once, a text copied 13 times weighs what it weighs in the file without the copies (and the epochs,
+ * set from the rows trained on, match too); every copy is still held out and predicted.
+ */
+export function redundantCopies(copyOf: Int32Array, labels: Int32Array): Uint8Array {
+  const out = new Uint8Array(copyOf.length);
+  const seen = new Set<number>();
+  let K = 1;
+  for (let i = 0; i < labels.length; i++) if (labels[i] >= K) K = labels[i] + 1;
+  for (let i = 0; i < copyOf.length; i++) {
+    const f = copyOf[i];
+    if (f < 0 || labels[i] < 0) continue;
+    if (labels[f] === labels[i]) { out[i] = 1; continue; }
+    // A copy whose label differs from the first's: trained once per (text, label).
+    const key = f * K + labels[i];
+    if (seen.has(key)) out[i] = 1; else seen.add(key);
+  }
+  return out;
 }

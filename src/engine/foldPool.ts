@@ -3,26 +3,64 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { RunnerFactory } from './job';
 import type { FromWorker, ToWorker } from './foldWorker';
-import type { FoldOutput } from './trainFold';
-import { factoryFor } from './models/factories';
+import type { FoldInput, FoldOutput } from './trainFold';
+import { factoryFor, tabularModels, type ModelKind } from './models/factories';
 import { trainFold } from './trainFold';
 
 // Bundled, the worker is dist/foldWorker.js beside dist/engine.js; from sources (tests), the .ts
 // file, run by the tsx loader that workers inherit from the parent's execArgv.
 const WORKER = __filename.endsWith('.ts') ? join(__dirname, 'foldWorker.ts') : join(__dirname, 'foldWorker.js');
 
+/**
+ * Folds this small train in the engine's own thread: starting a worker (0.1 s idle, more under
+ * load, and another copy of the bundle in memory) costs more than the folds. Measured in CPU time
+ * for logistic regression + k-NN (models/factories.ts), all five folds: breast cancer (569 × 30,
+ * rows² × dim ≈ 10⁷) 0.08 s; digits (1,797 × 64, 2·10⁸) 0.9 s, which two workers halve.
+ */
+export const IN_PROCESS_MAX_WORK = 5e7;
+
+export function trainsInProcess(kind: ModelKind, input: FoldInput): boolean {
+  const n = input.labels.length;
+  const dim = input.dense?.dim ?? 0;
+  return kind === 'tabular' && tabularModels(n, dim) === 'logreg+knn' && n * n * dim <= IN_PROCESS_MAX_WORK;
+}
+
+/**
+ * Workers loaded ahead of need: the engine starts them when it starts (their bundle loads on the
+ * other core while the first job reads and featurizes its file), and a job hands its workers back
+ * when it ends, so the next job finds them warm. Unref'd: they never keep the engine alive.
+ */
+const warm: Worker[] = [];
+
+function keepWarm(w: Worker): void {
+  w.unref();
+  if (!w.listenerCount('exit')) {
+    // A warm worker that dies (out of memory, killed, a bundle that does not load) is dropped, not
+    // handed to a job; its error is the job's to report only once it runs one.
+    w.on('exit', () => { const at = warm.indexOf(w); if (at >= 0) warm.splice(at, 1); });
+    w.on('error', () => undefined);
+  }
+  warm.push(w);
+}
+
+export function warmUp(count: number): void {
+  while (warm.length < count) keepWarm(new Worker(WORKER));
+}
+
 export const workerRunners: RunnerFactory = (kind, onProgress) => {
+  const local = inProcessRunners(kind, onProgress);
   const idle: Worker[] = [];
   const all = new Set<Worker>();
   let closed = false;
-  const run = (input: Parameters<ReturnType<RunnerFactory>['run']>[0]) => new Promise<FoldOutput>((resolve, reject) => {
+  const run = (input: FoldInput) => trainsInProcess(kind, input) ? local.run(input) : new Promise<FoldOutput>((resolve, reject) => {
     if (closed) { reject(new Error('cancelled')); return; }
-    const w = idle.pop() ?? new Worker(WORKER);
+    const w = idle.pop() ?? warm.pop() ?? new Worker(WORKER);
+    w.ref();
     all.add(w);
     const onMessage = (m: FromWorker) => {
       if (m.type === 'progress') { onProgress(m); return; }
       cleanup();
-      if (m.type === 'done') { idle.push(w); resolve(m.output); } else reject(new Error(`fold ${input.fold + 1} failed: ${m.message}`));
+      if (m.type === 'done') { w.unref(); idle.push(w); resolve(m.output); } else reject(new Error(`fold ${input.fold + 1} failed: ${m.message}`));
     };
     const onExit = (code: number) => { cleanup(); all.delete(w); reject(new Error(closed ? 'cancelled' : `fold worker exited with code ${code}`)); };
     const onError = (err: Error) => { cleanup(); all.delete(w); reject(err); };
@@ -32,10 +70,13 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     w.on('error', onError);
     w.postMessage({ type: 'train', kind, input } satisfies ToWorker);
   });
+  // Idle workers go back to the warm pool; busy ones (a cancel) are terminated at once.
   const close = () => {
     closed = true;
-    for (const w of all) void w.terminate();
+    local.close();
+    for (const w of all) if (idle.includes(w)) keepWarm(w); else void w.terminate();
     all.clear();
+    idle.length = 0;
   };
   return { run, close };
 };
@@ -45,7 +86,10 @@ export const inProcessRunners: RunnerFactory = (kind, onProgress) => {
   let closed = false;
   return {
     run: async (input) => {
-      const { factory, backend } = await factoryFor(kind);
+      // A macrotask between folds, so that a cancel message is heard while folds train in this thread.
+      await new Promise((r) => setImmediate(r));
+      if (closed) throw new Error('cancelled');
+      const { factory, backend } = await factoryFor(kind, input);
       return trainFold(input, factory, onProgress, () => closed, backend);
     },
     close: () => { closed = true; },

@@ -1,9 +1,9 @@
 /** A worker thread that trains one fold at a time for the engine (folds run in parallel). */
 import { parentPort } from 'node:worker_threads';
-import { factoryFor } from './models/factories';
+import { factoryFor, type ModelKind } from './models/factories';
 import { trainFold, type FoldInput, type FoldOutput } from './trainFold';
 
-export type ToWorker = { type: 'train'; kind: 'text' | 'dense'; input: FoldInput };
+export type ToWorker = { type: 'train'; kind: ModelKind; input: FoldInput };
 export type FromWorker =
   | { type: 'progress'; fold: number; repeat: number; epoch: number; epochs: number; loss: number; rowsPerSec: number }
   | { type: 'done'; output: FoldOutput }
@@ -12,7 +12,7 @@ export type FromWorker =
 const port = parentPort!;
 port.on('message', async (msg: ToWorker) => {
   try {
-    const { factory, backend } = await factoryFor(msg.kind);
+    const { factory, backend } = await factoryFor(msg.kind, msg.input);
     const output = await trainFold(msg.input, factory, (p) => port.postMessage({ type: 'progress', ...p } satisfies FromWorker), undefined, backend);
     const transfer = [output.held, output.ema, output.student, output.teacher, output.pi, output.history, output.unlabeledProbs]
       .filter((a): a is Float32Array | Int32Array => a !== undefined).map((a) => a.buffer as ArrayBuffer);

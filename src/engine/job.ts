@@ -4,12 +4,19 @@
  * one, reports progress through `emit` and stops when `cancelled()` turns true.
  */
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { scoreConsensus } from '../core/signals/score';
+import type { Dataset } from '../core/table/dataset';
+import { PrepareError } from './prepare';
+import { externalEmbeddings, givenAsCrossVal, KNN, knnPart, loadGiven, type ProbabilitySource } from './ownModel';
 import { readRun, readSummary, resultFiles, type Summary } from '../core/results';
 import type { AnalyzeRequest, Phase, ProgressMessage, RetrainRequest } from '../protocol/engine';
 import type { FoldRunner } from './crossval';
 import type { CrossValResult } from './crossval';
-import { featurize, load, score, trainFolds } from './phases';
+import { duplicates, featurize, load, score, trainFolds } from './phases';
+import { conflictRows, conflictsOf, findOutliers } from './findings';
 import type { FoldProgress } from './trainFold';
+import { modelKindOf, type ModelKind } from './models/factories';
 import { summarize, writeResults, type JobResult, type Trained } from './writeResults';
 
 export { resolveOptions } from './phases';
@@ -22,7 +29,7 @@ export class CancelledError extends Error {
 export type Emit = (p: Omit<ProgressMessage, 'type' | 'jobId'>) => void;
 
 /** Runs the folds of one job; implemented with worker threads by the engine, in-process by tests. */
-export type RunnerFactory = (kind: 'text' | 'dense', onProgress: FoldProgress) => { run: FoldRunner; close: () => void };
+export type RunnerFactory = (kind: ModelKind, onProgress: FoldProgress) => { run: FoldRunner; close: () => void };
 
 /** Seconds per phase, laps of one clock. */
 function stopwatch(): { seconds: Partial<Record<Phase, number>>; lap: (p: Phase) => void } {
@@ -37,14 +44,41 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
 
   emit({ phase: 'load', fraction: 0, message: `reading ${req.dataset.file}` });
   const loaded = load(req.dataset, req.options, useSidecar);
-  const { ds } = loaded;
+  const { ds, options } = loaded;
+  const given = options.predProbs ? loadGiven(ds, options.predProbs, options.normalize) : undefined;
   lap('load');
   check();
+  const source: ProbabilitySource = given ? { kind: options.ensemble ? 'ensemble' : 'given', file: given.file, format: given.format, normalized: given.normalized } : { kind: 'model' };
+  if (given && !options.ensemble) {
+    // The user's model stands in for ours: nothing to featurize or train.
+    checkScorable(ds);
+    const cv = givenAsCrossVal(given, ds.rowCount, ds.classes.length);
+    emit({ phase: 'score', fraction: 0.9, message: `scoring rows from ${given.file}` });
+    const scores = scoreConsensus({ K: cv.K, labels: ds.labels, piPasses: 0 }, given.probs);
+    lap('score');
+    return { ds, cv, scores, options, kind: ds.kind, softTargets: 0, seconds, probabilities: source };
+  }
   emit({ phase: 'featurize', fraction: 0.02, message: `featurizing ${ds.rowCount} rows (${ds.kind})` });
-  const { prep, images } = await featurize(loaded, (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `decoding images: ${done} of ${total}` }), check);
+  const external = await externalEmbeddings(ds, {
+    file: options.embeddings || undefined, encoder: options.encoder || undefined,
+    onProgress: (f, message) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * f, message }), cancelled,
+  });
+  check();
+  // Text hashing reports as it goes: its messages go out while it runs (an IPC write is sent at once when the pipe is free).
+  const { prep, images } = await featurize(loaded, (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `decoding images: ${done} of ${total}` }), check, external,
+    (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `featurizing: ${done} of ${total} rows` }));
+  if (prep.kind === 'embedding') source.embeddings = external ? { source: external.source, dim: external.dim, encoder: external.encoder, cached: external.cached, seconds: external.seconds } : { source: `column "${ds.table.header[ds.roles.embedding!]}"`, dim: prep.base.dense!.dim };
+  if (prep.kind === 'embedding' && options.knn) emit({ phase: 'featurize', fraction: 0.05, message: `k-NN label agreement on ${prep.base.dense!.dim}-d embeddings` });
+  const knn = prep.kind === 'embedding' && options.knn ? knnPart(prep.base.dense!.x, prep.base.dense!.dim, prep.base.labels, prep.base.classes) : undefined;
+  if (knn) source.knn = KNN.k;
+  const own = { given: given?.probs, knn };
   if (images?.failed.length) emit({ phase: 'featurize', fraction: 0.05, message: `${images.failed.length} images could not be decoded and are skipped: ${images.failed.slice(0, 3).map((f) => `${f.id} (${f.message})`).join('; ')}${images.failed.length > 3 ? '; …' : ''}` });
   const opts = prep.base.options;
   lap('featurize');
+  check();
+  emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows` });
+  const dups = duplicates(loaded, prep);
+  lap('duplicates');
   check();
 
   const passes = opts.prune ? 2 : 1;
@@ -52,7 +86,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const done = new Map<number, number>();
   const started = performance.now();
   let pass = 0;
-  const { run, close } = runners(prep.kind === 'text' ? 'text' : 'dense', (p) => {
+  const { run, close } = runners(modelKindOf(prep.kind), (p) => {
     done.set((pass * opts.repeats + p.repeat) * opts.folds + p.fold, p.epoch);
     const steps = [...done.values()].reduce((a, b) => a + b, 0);
     const elapsed = (performance.now() - started) / 1000;
@@ -72,7 +106,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
       // Pass 2: a model that never trains on the rows pass 1 flagged cannot have learned their
       // (systematic) errors; it predicts every row again, held out as before.
       pass = 1;
-      const exclude = Uint8Array.from(score(prep, cv).flagged);
+      const exclude = Uint8Array.from(score(prep, cv, own).flagged);
       pruned = exclude.reduce((a, b) => a + b, 0);
       cv = await trainFolds(prep, runChecked, exclude);
     }
@@ -82,9 +116,21 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   check();
   lap('train');
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
-  const scores = score(prep, cv);
+  const scores = score(prep, cv, own);
+  const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
+  const outliers = findOutliers(prep.base.text, prep.base.dense, ds.rowCount, opts.seed);
   lap('score');
-  return { ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images };
+  if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };
+  return {
+    ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images, probabilities: source,
+    excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers,
+  };
+}
+
+/** What scoring needs of a dataset when no model is trained (prepare checks the same for training). */
+function checkScorable(ds: Dataset): void {
+  if (ds.roles.label === undefined) throw new PrepareError(`${ds.table.name}: no label column; name it with --label`);
+  if (ds.classes.length < 2) throw new PrepareError(`${ds.table.name}: ${ds.classes.length} class${ds.classes.length === 1 ? '' : 'es'}: expected at least 2`);
 }
 
 export async function runAnalyze(req: AnalyzeRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory): Promise<JobResult> {

@@ -5,7 +5,8 @@
  */
 import { parseRequest, type EngineMessage, type EngineRequest } from '../protocol/engine';
 import { runAnalyze, runRetrain } from './job';
-import { workerRunners } from './foldPool';
+import { availableParallelism } from 'node:os';
+import { warmUp, workerRunners } from './foldPool';
 import { errorMessage } from './errorCodes';
 
 const send = (m: EngineMessage) => { if (process.send) process.send(m); };
@@ -58,3 +59,6 @@ process.on('message', (msg: unknown) => {
 
 process.on('disconnect', () => process.exit(0));
 send({ type: 'ready', pid: process.pid });
+// One fold worker loads on the other core while the first request is on its way and its file is
+// read (a second is started when a job needs it; small tabular jobs train in this thread).
+warmUp(Math.min(1, availableParallelism() - 1));

@@ -11,6 +11,11 @@ import { DEFAULT_TRAIN_OPTIONS, type DatasetSpec, type TrainOptions } from '../p
 import { crossValidate, type CrossValResult, type FoldRunner } from './crossval';
 import { decodeImages, type DecodedImages } from './images';
 import { prepare, type Prepared } from './prepare';
+import type { EmbeddingRows } from '../core/embeddings';
+import { consensusParts } from './ownModel';
+import { textEpochs } from './prepare';
+import { redundantCopies } from './duplicates';
+import { findDuplicates, type DuplicateFinding } from './findings';
 
 export interface Loaded {
   ds: Dataset;
@@ -41,20 +46,43 @@ export interface Featurized {
 
 /**
  * Featurize: features by data kind (images decoded first, reporting `onImages` and calling `check`
- * between batches), training targets, the options resolved for the data kind.
+ * between batches; text rows hashed, reporting `onRows`), training targets, the options resolved for the data kind.
  */
-export async function featurize(l: Loaded, onImages: (done: number, total: number) => void = () => {}, check: () => void = () => {}): Promise<Featurized> {
+export async function featurize(l: Loaded, onImages: (done: number, total: number) => void = () => {}, check: () => void = () => {}, embeddings?: EmbeddingRows, onRows?: (done: number, total: number) => void): Promise<Featurized> {
   const images = l.ds.roles.images ? await decodeImages(l.ds, onImages, check) : undefined;
-  return { prep: prepare(l.ds, l.options, l.sidecar, undefined, images), images };
+  return { prep: prepare(l.ds, l.options, l.sidecar, embeddings, images, onRows), images };
 }
 
-/** Train folds: every fold of every repeat through `run`; `exclude` = rows left out of training. */
+/**
+ * Duplicates: groups of copies among the rows. Unless `splitDuplicates`, the folds will keep each
+ * group whole (`prep.group`) and exact copies with the same label are trained on once
+ * (`prep.base.exclude`), with the epochs chosen from the rows trained on when they were left to the
+ * data (`requestedEpochs` 0): a file repeated 13 times then trains as the file itself does.
+ */
+export function duplicates(l: Loaded, prep: Prepared): DuplicateFinding {
+  const opts = prep.base.options;
+  const found = findDuplicates(l.ds, prep.kind, prep.base.dense, { jaccard: opts.jaccard, cosine: 0.99, seed: opts.seed });
+  if (opts.splitDuplicates) return found;
+  prep.group = found.groups.group;
+  const redundant = redundantCopies(found.copyOf, prep.base.labels);
+  let trained = 0, left = 0;
+  for (let i = 0; i < redundant.length; i++) { if (redundant[i]) left++; else if (prep.base.labels[i] >= 0) trained++; }
+  if (left === 0) return found;
+  prep.base.exclude = redundant;
+  if (!l.options.epochs && prep.kind === 'text') opts.epochs = textEpochs(trained, l.ds.classes.length, opts.folds);
+  return found;
+}
+
+/** Train folds: every fold of every repeat through `run`; `exclude` = rows left out of training (besides the redundant copies). */
 export function trainFolds(prep: Prepared, run: FoldRunner, exclude?: Uint8Array): Promise<CrossValResult> {
   const opts = prep.base.options;
-  return crossValidate(exclude ? { ...prep.base, exclude } : prep.base, run, opts.workers);
+  let ex = prep.base.exclude;
+  if (exclude) { ex = Uint8Array.from(exclude); if (prep.base.exclude) for (let i = 0; i < ex.length; i++) ex[i] |= prep.base.exclude[i]; }
+  return crossValidate({ ...prep.base, exclude: ex }, run, opts.workers, prep.group);
 }
 
 /** Score: suspicion, suggestion, flag and soft label of every row from the folds' outputs. */
-export function score(prep: Prepared, cv: CrossValResult): Scores {
-  return scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses });
+export function score(prep: Prepared, cv: CrossValResult, own: { given?: Float32Array; knn?: Float32Array } = {}): Scores {
+  // With the user's probabilities (--ensemble) or k-NN agreement on embeddings, each joins the consensus as an equal part.
+  return scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses }, 'odds', consensusParts(cv, own.given, own.knn));
 }

@@ -26,14 +26,19 @@ export interface Prepared {
   kind: 'embedding' | 'text' | 'pixels' | 'tabular';
   /** Rows whose targets came from the sidecar. */
   softTargets: number;
+  /** Rows left out because the sidecar marks them excluded. */
+  excluded: number;
+  /** Duplicate group of each row (−1 = none) when the folds keep groups whole (phases.duplicates). */
+  group?: Int32Array;
 }
 
 /**
  * `embeddings`: vectors the user brought (a .npy file, an encoder's output); an embedding column
  * of the dataset is read here. Either way the dense model learns from them instead of the text.
  * `images`: the decoded image files of an image dataset (folder or path column); rows that failed are not trained on.
+ * `onProgress`: rows featurized so far (text hashing, the slow part at scale: ~30 s for 1M rows).
  */
-export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embeddings?: EmbeddingRows, images?: DecodedImages): Prepared {
+export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embeddings?: EmbeddingRows, images?: DecodedImages, onProgress?: (done: number, total: number) => void): Prepared {
   const kind = embeddings ? 'embedding' : ds.kind;
   if (kind === 'none') throw new PrepareError(`${ds.table.name}: nothing to learn from: expected a text column, pixel columns or numeric feature columns (see inspect)`);
   if (ds.roles.label === undefined) throw new PrepareError(`${ds.table.name}: no label column; name it with --label`);
@@ -42,6 +47,9 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
   const N = ds.rowCount;
   const labels = ds.labels.slice();
   if (images) for (let i = 0; i < N; i++) if (!images.ok[i] && labels[i] >= 0) labels[i] = SKIPPED;
+  // Rows the user excluded in review (sidecar): neither trained on nor scored, like a damaged row.
+  let excluded = 0;
+  if (sidecar) for (let i = 0; i < N; i++) if (sidecar.rows[ds.rowKey(i)]?.excluded) { if (labels[i] !== SKIPPED) excluded++; labels[i] = SKIPPED; }
   let labeled = 0;
   for (let i = 0; i < N; i++) if (labels[i] >= 0) labeled++;
   if (labeled < opts.folds * 2) throw new PrepareError(`${ds.table.name}: ${labeled} labeled rows: expected at least ${opts.folds * 2} for ${opts.folds}-fold cross-validation`);
@@ -71,7 +79,7 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
   if (kind === 'text') {
     const col = ds.roles.text!;
     const extraNames = opts.labelNames ? ds.classes : [];
-    const text: SparseRows = hashTexts((i) => (i < N ? (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col)) : extraNames[i - N].replace(/[_-]+/g, ' ')), N + extraNames.length, DEFAULT_TEXT_FEATURES);
+    const text: SparseRows = hashTexts((i) => (i < N ? (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col)) : extraNames[i - N].replace(/[_-]+/g, ' ')), N + extraNames.length, DEFAULT_TEXT_FEATURES, onProgress && ((done) => onProgress(Math.min(done, N), N)));
     base.text = text;
     if (extraNames.length) {
       base.extraRows = Int32Array.from(extraNames, (_, k) => N + k);
@@ -84,7 +92,7 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
     if (kind === 'pixels' && ds.roles.images && !images) throw new PrepareError(`${ds.table.name}: the images were not decoded`);
     base.dense = images ? imageRows(images) : kind === 'pixels' ? pixelRows(ds) : tabularRows(ds);
   }
-  return { base, kind, softTargets };
+  return { base, kind, softTargets, excluded };
 }
 
 /**

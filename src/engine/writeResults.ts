@@ -8,11 +8,13 @@ import { packArrays, recordRun, resultFiles, type ResultArrays, type RunKind, ty
 import { rowsCsv } from '../core/report/rowsCsv';
 import { classStats } from '../core/signals/classStats';
 import { reasonFor } from '../core/signals/reason';
+import type { ProbabilitySource } from './ownModel';
 import type { Scores } from '../core/signals/score';
 import { optionsOf, type Dataset } from '../core/table/dataset';
 import type { Phase, TrainOptions } from '../protocol/engine';
 import type { CrossValResult } from './crossval';
 import type { DecodedImages } from './images';
+import { duplicateSummary, type ConflictFinding, type DuplicateFinding, type Outliers } from './findings';
 
 /** A run, trained and scored, ready to be written. */
 export interface Trained {
@@ -28,6 +30,15 @@ export interface Trained {
   pruned?: number;
   /** The decoded images of an image dataset (for thumbnails and the unreadable list). */
   images?: DecodedImages;
+  /** Rows the sidecar excluded. */
+  excluded?: number;
+  /** Duplicate groups, label conflicts among them (and per row), outliers: absent in a merged fan-out run. */
+  duplicates?: DuplicateFinding;
+  conflicts?: ConflictFinding[];
+  conflict?: Uint8Array;
+  outliers?: Outliers;
+  /** Where the probabilities came from (ours, the user's, both; embeddings). */
+  probabilities?: ProbabilitySource;
 }
 
 export interface JobResult {
@@ -40,9 +51,14 @@ export interface JobResult {
 /** What a retrain adds to its summary. */
 export type RetrainExtra = Pick<Summary, 'before' | 'fixed'>;
 
-export function resultArraysOf(tr: Pick<Trained, 'ds' | 'cv' | 'scores'>): ResultArrays<ArrayLike<number>> {
+export function resultArraysOf(tr: Pick<Trained, 'ds' | 'cv' | 'scores'> & Partial<Pick<Trained, 'duplicates' | 'conflict' | 'outliers'>>): ResultArrays<ArrayLike<number>> {
   const { cv, scores, ds } = tr;
+  const g = tr.duplicates?.groups;
   return {
+    // Group numbers and rows are exact in Float32 up to 2^24.
+    ...(g ? { duplicateGroup: g.group, duplicateFirst: g.first, duplicateKind: g.kind } : {}),
+    ...(tr.conflict ? { conflict: tr.conflict } : {}),
+    ...(tr.outliers ? { outlier: tr.outliers.score, outlierFlagged: tr.outliers.flagged } : {}),
     consensus: scores.consensus, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi,
     suspicion: scores.suspicion, selfConfidence: scores.selfConfidence, margin: scores.margin, suggested: scores.suggested,
     flagged: scores.flagged, label: ds.labels, piDisagree: cv.piDisagree, piSpread: cv.piSpread, flips: cv.flips, history: cv.history,
@@ -53,7 +69,7 @@ export function suspectOf(tr: Pick<Trained, 'ds' | 'cv' | 'scores'>, i: number):
   const { ds, cv, scores } = tr;
   const K = cv.K;
   return {
-    row: i, id: ds.rowId(i), line: ds.table.index.line[i], given: ds.labelName(i), suggested: ds.classes[scores.suggested[i]],
+    kind: 'label', row: i, id: ds.rowId(i), line: ds.table.index.line[i], given: ds.labelName(i), suggested: ds.classes[scores.suggested[i]],
     suspicion: +scores.suspicion[i].toFixed(4), flagged: scores.flagged[i] === 1,
     reason: reasonFor({ classes: ds.classes, given: ds.labels[i], consensus: scores.consensus.subarray(i * K, i * K + K), teacher: cv.teacher?.subarray(i * K, i * K + K), piDisagree: cv.piDisagree[i], piPasses: cv.piPasses, flips: cv.flips[i], epochs: cv.epochs }),
   };
@@ -61,20 +77,47 @@ export function suspectOf(tr: Pick<Trained, 'ds' | 'cv' | 'scores'>, i: number):
 
 const TOP_SUSPECTS = 100;
 
+/** Rows of conflicting groups whose label is not the group's suggestion, largest groups first. */
+function conflictSuspects(tr: Trained): Suspect[] {
+  const { ds, scores } = tr;
+  const out: Suspect[] = [];
+  if (!tr.conflicts || !tr.duplicates) return out;
+  for (const c of [...tr.conflicts].sort((a, b) => b.size - a.size || a.group - b.group)) {
+    if (c.suggested < 0) continue;
+    for (const r of tr.duplicates.groups.members(c.group)) {
+      if (ds.labels[r] < 0 || ds.labels[r] === c.suggested || Number.isNaN(scores.suspicion[r])) continue;
+      out.push({ kind: 'conflict', row: r, id: ds.rowId(r), line: ds.table.index.line[r], given: ds.labelName(r), suggested: ds.classes[c.suggested], suspicion: +scores.suspicion[r].toFixed(4), flagged: scores.flagged[r] === 1, reason: c.reason });
+    }
+  }
+  return out;
+}
+
 export function summarize(kind: RunKind, tr: Trained): Omit<Summary, 'arrays'> {
   const { ds, cv, scores, options } = tr;
   const N = ds.rowCount;
   const labels = ds.labels;
   const stats = classStats({ classes: ds.classes, labels, suggested: scores.suggested, flagged: scores.flagged, thresholds: scores.thresholds });
-  const order = Array.from({ length: N }, (_, i) => i).filter((i) => labels[i] >= 0).sort((a, b) => scores.suspicion[b] - scores.suspicion[a] || a - b);
+  const order = Array.from({ length: N }, (_, i) => i).filter((i) => labels[i] >= 0 && !Number.isNaN(scores.suspicion[i])).sort((a, b) => scores.suspicion[b] - scores.suspicion[a] || a - b);
+  // Label conflicts rank first: a copy whose group votes for another label is the most convincing
+  // error to show. Then the rest by suspicion.
+  const conflicting = conflictSuspects(tr);
+  const seen = new Set(conflicting.map((s) => s.row));
+  const topSuspects = [...conflicting, ...order.filter((i) => !seen.has(i)).slice(0, TOP_SUSPECTS).map((i) => suspectOf(tr, i))].slice(0, TOP_SUSPECTS);
+  const topConflicts = tr.conflicts && tr.duplicates ? [...tr.conflicts].sort((a, b) => b.size - a.size || a.group - b.group).slice(0, 100).map((c) => ({
+    group: c.group + 1, reason: c.reason, suggested: c.suggested >= 0 ? ds.classes[c.suggested] : undefined,
+    members: [...tr.duplicates!.groups.members(c.group)].map((r) => ({ row: r, id: ds.rowId(r), line: ds.table.index.line[r], given: ds.labelName(r) })),
+  })) : undefined;
   return {
     kind, file: ds.table.path, readAs: optionsOf(ds), rows: N, labeled: stats.labeled, unlabeled: ds.unlabeled, skipped: ds.skipped,
     classes: ds.classes, counts: ds.counts, flagged: stats.flagged, estimatedNoiseRate: stats.labeled ? stats.flagged / stats.labeled : 0,
     oofAccuracy: stats.accuracy, classStats: stats.classStats,
     matrix: stats.matrix, joint: Array.from(scores.joint), imbalanceRatio: ds.imbalanceRatio(),
-    backend: cv.backend, model: cv.model, pruned: tr.pruned, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
+    backend: cv.backend, model: cv.model, pruned: tr.pruned, probabilities: tr.probabilities, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
     ranking: scores.ranking, epochs: cv.epochs, piPasses: cv.piPasses,
-    topSuspects: order.slice(0, TOP_SUSPECTS).map((i) => suspectOf(tr, i)), createdAt: new Date().toISOString(),
+    topSuspects,
+    ...(tr.excluded ? { excluded: tr.excluded } : {}),
+    ...(tr.duplicates && tr.conflicts ? { duplicates: duplicateSummary(tr.duplicates, tr.conflicts, { jaccard: options.jaccard, groupFolds: !options.splitDuplicates }, tr.outliers), topConflicts } : {}),
+    createdAt: new Date().toISOString(),
   };
 }
 

@@ -7,7 +7,7 @@ import { EDITS_SCHEME, EditsContent } from './outsideChange';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Label Lens');
-  const engine = new EngineHost(context.extensionPath, log);
+  const engine = new EngineHost(context.extensionPath, log, context.globalStorageUri.fsPath);
   const edits = new EditsContent();
   const editor = new LabelEditorProvider(context, engine, edits);
   context.subscriptions.push(log, engine, vscode.workspace.registerTextDocumentContentProvider(EDITS_SCHEME, edits), vscode.window.registerCustomEditorProvider(VIEW_TYPE, editor, {

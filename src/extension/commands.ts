@@ -50,6 +50,30 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
     },
     'labelLens.analyze': async () => { const d = await review(); if (d) await editor.analyze(d); },
     'labelLens.retrain': async () => { const d = await review(); if (d) await editor.retrain(d); },
+    'labelLens.loadPredictions': async (arg?: unknown) => {
+      const d = await review();
+      if (!d) return;
+      // A path argument serves scripts and tests; people pick the file.
+      let file = typeof arg === 'string' ? arg : undefined;
+      if (!file) {
+        const picked = await vscode.window.showOpenDialog({
+          canSelectMany: false, defaultUri: vscode.Uri.joinPath(d.uri, '..'), openLabel: vscode.l10n.t('Load Predictions'),
+          filters: { [vscode.l10n.t('Predicted probabilities')]: ['csv', 'tsv', 'jsonl', 'ndjson', 'npy'] },
+        });
+        file = picked?.[0]?.fsPath;
+      }
+      if (!file) return;
+      try {
+        await editor.analyze(d, { predProbs: file });
+      } catch (err) {
+        // Scores that do not sum to 1: offer to divide each row by its sum, as --normalize does.
+        if (!/--normalize/.test((err as Error).message)) throw err;
+        const normalize = vscode.l10n.t('Divide Each Row by Its Sum');
+        if ((await vscode.window.showWarningMessage(vscode.l10n.t('The rows of {0} do not sum to 1. Divide each row by its sum and load?', file), normalize)) === normalize) {
+          await editor.analyze(d, { predProbs: file, normalize: true });
+        }
+      }
+    },
     'labelLens.cancel': () => { if (!engine.cancel()) void vscode.window.showInformationMessage(vscode.l10n.t('Label Lens is not running anything.')); },
     'labelLens.applyAboveThreshold': async () => {
       const d = await review();

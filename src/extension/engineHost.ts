@@ -13,7 +13,8 @@ export class EngineHost implements vscode.Disposable {
   private readonly status: vscode.StatusBarItem;
   private running: { cancel: () => void } | undefined;
 
-  constructor(private readonly extensionPath: string, readonly log: vscode.OutputChannel) {
+  /** `storagePath`: the extension's global storage, where encoder models and the optional encoder runtime live. */
+  constructor(private readonly extensionPath: string, readonly log: vscode.OutputChannel, private readonly storagePath?: string) {
     this.client = this.newClient();
     this.status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
     this.status.command = 'labelLens.cancel';
@@ -24,7 +25,13 @@ export class EngineHost implements vscode.Disposable {
       enginePath: join(this.extensionPath, 'dist', 'engine.js'),
       // Electron's binary runs as plain Node with this variable; under Node (tests) it is ignored.
       execPath: process.execPath,
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: {
+        ...process.env, ELECTRON_RUN_AS_NODE: '1',
+        ...(this.storagePath ? {
+          LABEL_LENS_MODEL_CACHE: process.env.LABEL_LENS_MODEL_CACHE ?? join(this.storagePath, 'models'),
+          LABEL_LENS_ENCODER_RUNTIME: process.env.LABEL_LENS_ENCODER_RUNTIME ?? join(this.storagePath, 'encoder-runtime'),
+        } : {}),
+      },
       log: (line) => this.log.appendLine(`[engine] ${line}`),
     });
   }

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
 import { readRun, type Summary } from '../core/results';
 import { optionsOf } from '../core/table/dataset';
-import type { DatasetSpec } from '../protocol/engine';
+import type { DatasetSpec, TrainOptions } from '../protocol/engine';
 import { readConfig } from './config';
 import type { EngineHost } from './engineHost';
 import type { LabelDocument } from './labelDocument';
@@ -33,6 +33,7 @@ export function datasetSpec(doc: LabelDocument): DatasetSpec {
   if (o.text !== undefined) spec.text = o.text;
   if (o.features !== undefined) spec.features = o.features;
   if (o.encoding !== undefined) spec.encoding = o.encoding;
+  if (o.embedding !== undefined) spec.embedding = o.embedding;
   return spec;
 }
 
@@ -49,12 +50,13 @@ export class JobRunner {
     return !doc.state.dirty;
   }
 
-  async run(doc: LabelDocument, kind: JobKind): Promise<Summary | undefined> {
+  /** `extra`: options of this run only, over the settings. */
+  async run(doc: LabelDocument, kind: JobKind, extra: Partial<TrainOptions> = {}): Promise<Summary | undefined> {
     if (!(await this.savedFirst(doc, kind))) return undefined;
     const name = doc.state.dataset.table.name;
     const title = kind === 'analyze' ? vscode.l10n.t('Label Lens: analyzing {0}', name) : vscode.l10n.t('Label Lens: retraining on {0}', name);
     try {
-      const res = await this.engine.run(title, { type: kind, dataset: datasetSpec(doc), options: readConfig().train, outDir: doc.outDir },
+      const res = await this.engine.run(title, { type: kind, dataset: datasetSpec(doc), options: { ...readConfig().train, ...extra }, outDir: doc.outDir },
         (fraction, message) => this.views.progress(doc, true, fraction, message));
       if (!res) return undefined;
       const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;

@@ -9,9 +9,11 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FileChangedError } from '../core/labels/atomicWrite';
+import { DatasetProblems } from './problems';
 import type { Summary } from '../core/results';
+import type { TrainOptions } from '../protocol/engine';
 import {
-  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
+  Accept, ApplyAbove, Exclude, RelabelGroup, RequestGroups, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
   notify, parseWebviewMessage, type HostWire, type IpcNotification,
 } from '../protocol/webview';
 import { optionsOf } from '../core/table/dataset';
@@ -33,10 +35,13 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
 
   private readonly jobs: JobRunner;
   private readonly outside: OutsideChanges;
+  /** Repeated or blank ids, damaged rows… of open reviews, in the Problems panel. */
+  private readonly problems = new DatasetProblems();
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly engine: EngineHost, edits: EditsContent) {
     this.jobs = new JobRunner(engine, this.views);
     this.outside = new OutsideChanges(edits, (doc, m) => this.views.info(doc, m));
+    context.subscriptions.push(this.problems);
   }
 
   async openCustomDocument(uri: vscode.Uri, open: vscode.CustomDocumentOpenContext): Promise<LabelDocument> {
@@ -48,9 +53,12 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     } catch (err) {
       throw new Error(vscode.l10n.t('Label Lens cannot open {0}: {1}', uri.fsPath, (err as Error).message));
     }
+    this.problems.show(uri, doc.state.dataset.problems);
     doc.track(
+      { dispose: () => this.problems.clear(uri) },
       doc.onDidChange((e) => this._onDidChangeCustomDocument.fire(e)),
       doc.onDidRefresh((e) => {
+        if (e.reloaded) this.problems.show(uri, doc.state.dataset.problems);
         if (e.reloaded) for (const p of this.panels.get(doc) ?? []) this.sendAll(doc, p);
         else this.refresh(doc);
       }),
@@ -97,6 +105,9 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
       .onCommand(ApplySuggestion, (p) => doc.edit(doc.queries.applySuggestion(p.rows)))
       .onCommand(Smooth, (p) => doc.edit(doc.queries.smooth(p.rows, p.epsilon, p.mix)))
       .onCommand(Accept, (p) => doc.edit(doc.queries.accept(p.rows)))
+      .onCommand(Exclude, (p) => doc.edit(doc.queries.exclude(p.rows, p.exclude)))
+      .onCommand(RelabelGroup, (p) => doc.edit(doc.queries.relabelGroup(p.group, p.to)))
+      .onRequest(RequestGroups, (p) => doc.queries.groups(p.offset, p.limit))
       .onCommand(ApplyAbove, (p) => this.applyAbove(doc, p.threshold))
       .onCommand(Undo, () => vscode.commands.executeCommand('undo'))
       .onCommand(Redo, () => vscode.commands.executeCommand('redo'))
@@ -160,8 +171,9 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     runsChanged: (doc) => this.broadcast(doc, Runs, { runs: doc.runs }),
   };
 
-  async analyze(doc: LabelDocument): Promise<Summary | undefined> {
-    return this.jobs.run(doc, 'analyze');
+  /** `extra`: options of this run only (Load Predictions: the probabilities file). */
+  async analyze(doc: LabelDocument, extra: Partial<TrainOptions> = {}): Promise<Summary | undefined> {
+    return this.jobs.run(doc, 'analyze', extra);
   }
 
   async retrain(doc: LabelDocument): Promise<Summary | undefined> {

@@ -40,7 +40,7 @@ export interface CancelRequest {
 
 export type EngineRequest = AnalyzeRequest | RetrainRequest | CancelRequest;
 
-export type Phase = 'load' | 'featurize' | 'train' | 'score' | 'write';
+export type Phase = 'load' | 'featurize' | 'duplicates' | 'train' | 'score' | 'write';
 
 export interface ProgressMessage {
   type: 'progress';
@@ -101,7 +101,7 @@ export function parseRequest(msg: unknown): EngineRequest | string {
   if (m.type !== 'analyze' && m.type !== 'retrain') return `unknown message type ${JSON.stringify(m.type)}`;
   const d = m.dataset as Record<string, unknown> | undefined;
   if (!d || typeof d !== 'object' || !isStr(d.file)) return 'dataset.file must be a path';
-  for (const k of ['label', 'text', 'id', 'features', 'encoding', 'format']) if (d[k] !== undefined && !isStr(d[k])) return `dataset.${k} must be a string`;
+  for (const k of ['label', 'text', 'id', 'features', 'encoding', 'format', 'embedding']) if (d[k] !== undefined && !isStr(d[k])) return `dataset.${k} must be a string`;
   // The encoding travels by its canonical name (the CLI parses "gbk" to gb18030 before sending).
   if (d.encoding !== undefined && parseEncodingName(d.encoding as string) !== d.encoding) return `dataset.encoding ${JSON.stringify(d.encoding)} is not one of utf-8, utf-16le, utf-16be, gb18030`;
   if (!isStr(m.outDir)) return 'outDir must be a path';

@@ -39,6 +39,18 @@ export const TRAIN_OPTIONS = {
   workers: { type: 'integer', default: 0, minimum: 0, maximum: 64, flag: 'workers', arg: 'N', description: 'parallel fold workers (0 = one per core)' },
   prune: { type: 'boolean', default: false, flag: 'prune', setting: 'prune', description: 'train a second pass without the rows the first flagged (systematic noise; 2× time)' },
   pixelModel: { type: 'enum', values: ['auto', 'mlp', 'cnn'], default: 'auto', flag: 'pixel-model', setting: 'pixelModel', description: 'network for pixel images (auto: CNN on tfjs-node, else MLP)' },
+  // Default 0.5: on ag_news and toutiao it finds ≥ 0.98 of injected near copies (a few characters
+  // edited, words reordered, punctuation added) at precision 1.0, while natural pairs of different
+  // texts mostly stay below it (bench/duplicates.ts).
+  jaccard: { type: 'number', default: 0.5, minimum: 0.05, maximum: 1, flag: 'jaccard', arg: 'T', setting: 'jaccard', description: 'near-duplicate texts from this Jaccard similarity of their n-grams (1 = exact copies only, after normalisation)' },
+  splitDuplicates: { type: 'boolean', default: false, flag: 'split-duplicates', description: 'let copies fall in different folds (default: each duplicate group stays in one fold and exact copies are trained on once)' },
+  // Bring your own model (README "Bring your own model"). Paths travel absolute: the CLI resolves them.
+  predProbs: { type: 'string', default: '', maxLength: 4096, flag: 'pred-probs', arg: 'PROBS', description: 'your model\'s out-of-sample probabilities (.csv/.tsv/.jsonl/.npy): rank from them, no training' },
+  normalize: { type: 'boolean', default: false, flag: 'normalize', description: 'divide each row of --pred-probs by its sum' },
+  ensemble: { type: 'boolean', default: false, flag: 'ensemble', description: 'average --pred-probs with our own out-of-fold predictions' },
+  embeddings: { type: 'string', default: '', maxLength: 4096, flag: 'embeddings', arg: 'FILE.npy', description: 'N×D embeddings in file row order for the model to learn from' },
+  encoder: { type: 'string', default: '', maxLength: 4096, flag: 'encoder', arg: 'NAME_OR_PATH', setting: 'encoder', description: 'embed the text with a pretrained sentence encoder (Hugging Face id or folder; optional runtime)' },
+  knn: { type: 'boolean', default: true, description: 'k-NN label agreement on the embeddings in the consensus (--no-knn turns it off)' },
 } as const satisfies Record<string, OptionSpec>;
 
 type Table = typeof TRAIN_OPTIONS;

@@ -19,7 +19,16 @@
 export type SortKey = 'suspicion' | 'row' | 'selfConfidence' | 'margin' | 'given' | 'suggested';
 export const SORT_KEYS: readonly SortKey[] = ['suspicion', 'row', 'selfConfidence', 'margin', 'given', 'suggested'];
 
+/**
+ * Kinds of finding a row can be: a label the model doubts (flagged), a copy in a group whose labels
+ * disagree (conflict), a copy of another row (duplicate), a row unlike all others (outlier).
+ */
+export type IssueKind = 'label' | 'conflict' | 'duplicate' | 'outlier';
+export const ISSUE_KINDS: readonly IssueKind[] = ['label', 'conflict', 'duplicate', 'outlier'];
+
 export interface RowFilter {
+  /** Only rows that are this kind of finding. */
+  issue?: IssueKind;
   /** Current label (class name). */
   given?: string;
   /** Suggested label (class name). */
@@ -73,6 +82,43 @@ export interface RowView {
   extra?: string;
   /** Image rows: a small grey thumbnail, row-major bytes in base64. */
   thumb?: { width: number; height: number; data: string };
+  /** Duplicate group (1-based, as in rows.csv) when the row has copies. */
+  duplicateGroup?: number;
+  /** The row's group has conflicting labels. */
+  conflict?: boolean;
+  /** Flagged as an outlier by the analysis. */
+  outlier?: boolean;
+  /** Marked to be left out of later analyses and retrains. */
+  excluded?: boolean;
+}
+
+/** A member of a duplicate group, as the detail pane and the Duplicates view list it. */
+export interface GroupMember {
+  row: number;
+  id: string;
+  /** Current label including unsaved edits. */
+  label: string;
+  text: string;
+}
+
+/** One duplicate group for the Duplicates view: conflicts first. */
+export interface GroupView {
+  /** 1-based, as in rows.csv. */
+  group: number;
+  /** e.g. "3 identical texts: business ×1, sports ×2" (current labels). */
+  reason: string;
+  conflict: boolean;
+  /** The analysis's suggested label for the group (model-weighted vote); absent on a tie. */
+  suggested?: string;
+  size: number;
+  /** Members (at most 50). */
+  members: GroupMember[];
+}
+
+export interface GroupsResult {
+  total: number;
+  offset: number;
+  groups: GroupView[];
 }
 
 export interface RowDetail extends RowView {
@@ -95,6 +141,11 @@ export interface RowDetail extends RowView {
   topClasses: string[];
   /** Place among the flagged rows by suspicion: #position of count. */
   rank?: { position: number; of: number };
+  /** The other members of the row's duplicate group (at most 50). */
+  duplicates?: GroupMember[];
+  /** Why the group is a conflict, e.g. "2 identical texts: ham ×1, spam ×1". */
+  conflictReason?: string;
+  outlierScore?: number;
 }
 
 export interface ClassesView {
@@ -225,6 +276,9 @@ function filterOf(f: unknown, ctx: ValidationContext): RowFilter | string {
     } else if (k === 'flagged' || k === 'edited' || k === 'accepted') {
       if (!isBool(v)) return `filter.${k} must be true or false`;
       out[k] = v;
+    } else if (k === 'issue') {
+      if (!ISSUE_KINDS.includes(v as IssueKind)) return `filter.issue must be one of ${ISSUE_KINDS.join(', ')}`;
+      out.issue = v as IssueKind;
     } else if (k === 'search') {
       if (typeof v !== 'string' || v.length > MAX_SEARCH) return `filter.search must be text of at most ${MAX_SEARCH} characters`;
       out.search = v;
@@ -261,6 +315,19 @@ export const Smooth = command<{ rows: number[]; epsilon: number; mix: boolean }>
   if (!isNum(p.epsilon, 0, 1)) return 'epsilon must be in [0, 1]';
   if (!isBool(p.mix)) return 'mix must be true or false';
   return { rows, epsilon: p.epsilon, mix: p.mix };
+});
+/** Sets every member of a duplicate group (1-based) to one label: one undo step. */
+export const RelabelGroup = command<{ group: number; to: string }>('relabelGroup', (m, ctx) => {
+  const p = params(m);
+  if (!isInt(p.group, 1, ctx.rowCount)) return 'group must be a group number';
+  return isClass(p.to, ctx) ? { group: p.group, to: p.to } : `to must be one of the ${ctx.classes.length} class names`;
+});
+/** Marks rows to be left out of later analyses and retrains (or clears the mark): one undo step. */
+export const Exclude = command<{ rows: number[]; exclude: boolean }>('exclude', (m, ctx) => {
+  const p = params(m);
+  const rows = rowsOf(p.rows, ctx);
+  if (typeof rows === 'string') return rows;
+  return isBool(p.exclude) ? { rows, exclude: p.exclude } : 'exclude must be true or false';
 });
 export const Undo = command<Record<string, never>>('undo', () => ({}));
 export const Redo = command<Record<string, never>>('redo', () => ({}));
@@ -305,6 +372,13 @@ export const RequestDetail = request<{ row: number }, RowDetail>('requestDetail'
   const row = params(m).row;
   return isInt(row, 0, ctx.rowCount - 1) ? { row } : `row ${JSON.stringify(row)} is out of range`;
 });
+/** Duplicate groups of the analysis, conflicts first (largest first), a page at a time. */
+export const RequestGroups = request<{ offset: number; limit: number }, GroupsResult>('requestGroups', 'groups', (m) => {
+  const p = params(m);
+  if (!isInt(p.offset, 0, Number.MAX_SAFE_INTEGER)) return 'offset must be a whole number';
+  if (!isInt(p.limit, 1, MAX_PAGE)) return `limit must be 1..${MAX_PAGE}`;
+  return { offset: p.offset, limit: p.limit };
+});
 export const RequestApplyPreview = request<{ threshold: number }, ApplyPreview>('requestApplyPreview', 'applyPreview', thresholdOf);
 
 /** host → webview: notifications. */
@@ -316,8 +390,8 @@ export const Progress = notification<{ phase?: string; fraction?: number; messag
 export const Changed = notification<{ dirty: boolean }>('changed');
 export const Notice = notification<{ level: 'info' | 'error'; message: string }>('notice');
 
-export const COMMANDS = [Ready, Relabel, ApplySuggestion, Accept, Smooth, Undo, Redo, ApplyAbove, Run, SaveLayout] as const;
-export const REQUESTS = [RequestPage, RequestDetail, RequestApplyPreview] as const;
+export const COMMANDS = [Ready, Relabel, ApplySuggestion, Accept, Smooth, Exclude, RelabelGroup, Undo, Redo, ApplyAbove, Run, SaveLayout] as const;
+export const REQUESTS = [RequestPage, RequestDetail, RequestApplyPreview, RequestGroups] as const;
 
 /** Wire shapes. */
 export interface WireCommand { method: string; params: unknown }

@@ -148,6 +148,9 @@ test('a Parquet file opens for review; a relabel saved from the keyboard is in t
 
 test('an image folder opens from "Open Image Folder…", shows the digit, and a relabel moves the file', { timeout: 300_000 }, async () => {
   const root = join(ws, 'digits');
+  // One review at a time, so the webview below is this one.
+  await palette('View: Close All Editors');
+  await page.locator('iframe.webview.ready').waitFor({ state: 'detached', timeout: 30_000 });
   await palette('Label Lens: Open Image Folder');
   // code-server's own file dialog: type the folder's path and confirm.
   const input = page.locator('.quick-input-widget input');

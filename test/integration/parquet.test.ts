@@ -38,7 +38,7 @@ async function readAll(path: string): Promise<Record<string, unknown>[]> {
 
 const ROWS = 2000;
 
-for (const codec of ['SNAPPY', 'ZSTD'] as const) {
+for (const codec of ['SNAPPY', 'ZSTD', 'GZIP'] as const) {
   test(`Parquet (${codec}): opened with roles as in CSV, relabeled by the CLI, every other column and row group read back unchanged`, async (t) => {
     const dir = tempDir(t);
     const file = join(dir, 'ag_news.parquet');

@@ -59,7 +59,7 @@ test('the CNN learns where a bright bar is (vertical vs horizontal) on wasm', as
   model.dispose();
 });
 
-test('pixel images get a CNN on tfjs-node or when asked, the MLP otherwise; tabular rows always the MLP', () => {
+test('pixel images get a CNN on tfjs-node or when asked, the MLP otherwise; tabular rows the MLP (beside logistic regression, above the k-NN row limit)', () => {
   assert.equal(denseNetworkFor(true, 'auto', 'tensorflow'), 'cnn');
   assert.equal(denseNetworkFor(true, 'auto', 'wasm'), 'mlp');
   assert.equal(denseNetworkFor(true, 'auto', 'cpu'), 'mlp');

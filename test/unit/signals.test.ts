@@ -29,6 +29,9 @@ test('confident joint, calibration and issues per class (hand-checked)', () => {
   const cal = calibrateJoint(C, [4, 2], 2);
   assert.deepEqual([...cal], [2, 2, 0, 2]);
   assert.deepEqual([...issuesPerClass(cal, 2)], [2, 0]);
+  // With the class sizes: fewer than half of a class is ever flagged (2 of 4 is half: 1).
+  assert.deepEqual([...issuesPerClass(cal, 2, [4, 2])], [1, 0]);
+  assert.deepEqual([...issuesPerClass(cal, 2, [5, 2])], [2, 0]);
 });
 
 test('scoreRows: documented suspicion formula, suggested label, flags', () => {
@@ -39,7 +42,8 @@ test('scoreRows: documented suspicion formula, suggested label, flags', () => {
   close(s.suspicion[2], 0.9 * (1 - 1e-3), 1e-6);
   close(s.margin[2], -0.8, 1e-6);
   assert.equal(s.suggested[2], 1);
-  assert.deepEqual([...s.flagged], [0, 0, 1, 1, 0, 0]);
+  // Rows 2 and 3 look flipped, but that is half of class 0: fewer than half is flagged, the most suspicious.
+  assert.deepEqual([...s.flagged], [0, 0, 1, 0, 0, 0]);
   // Ranking: the two flipped rows first.
   const order = [...s.suspicion.keys()].sort((a, b) => s.suspicion[b] - s.suspicion[a]);
   assert.deepEqual(order.slice(0, 2), [2, 3]);

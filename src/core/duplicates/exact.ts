@@ -5,10 +5,11 @@ import type { UnionFind } from './groups';
 /**
  * Unites rows whose normalised texts are equal; marks them in `exact`. Rows whose normalised text is
  * empty are left alone: an empty row is not a copy of another, it is an outlier. Returns the number
- * of rows that repeat an earlier one. Time and memory linear in rows (one map entry per distinct
+ * of rows that repeat an earlier one; `copyOf[i]`, when given, becomes the first row with row i's
+ * text (left as is for rows that repeat none). Time and memory linear in rows (one map entry per distinct
  * hash; the normalised text is recomputed only on a hash match).
  */
-export function uniteExact(n: number, text: (i: number) => string, uf: UnionFind, exact: Uint8Array): number {
+export function uniteExact(n: number, text: (i: number) => string, uf: UnionFind, exact: Uint8Array, copyOf?: Int32Array): number {
   const firstOf = new Map<number, number>();
   /** Rows whose hash matched a different text (a 53-bit collision): compared one by one. */
   const collided = new Map<number, number[]>();
@@ -26,6 +27,7 @@ export function uniteExact(n: number, text: (i: number) => string, uf: UnionFind
       if (match < 0) { others.push(i); collided.set(h, others); continue; }
     }
     uf.union(match, i);
+    if (copyOf) copyOf[i] = match;
     exact[match] = 1;
     exact[i] = 1;
     repeats++;

@@ -311,7 +311,11 @@ export class ParquetFile implements Omit<FormatTable, 'writeLabels'> {
   private decodeColumn(group: number, top: number): unknown[] {
     const child = this.schema.children[top];
     const chunks = this.chunksOf(group, top);
-    if (!child.children.length) return Array.from(this.leaf(chunks[0], group) as ArrayLike<unknown>);
+    if (!child.children.length) {
+      const v = this.leaf(chunks[0], group);
+      // Strings and bigints already come as a plain array: no copy.
+      return Array.isArray(v) ? (v as unknown[]) : Array.from(v as ArrayLike<unknown>);
+    }
     const sub = new Map<string, DecodedArray>();
     for (const c of chunks) sub.set(c.meta_data!.path_in_schema.join('.'), this.leaf(c, group));
     assembleNested(sub, child, DEFAULT_PARSERS);

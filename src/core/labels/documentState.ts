@@ -20,6 +20,8 @@ export interface RowState {
   soft?: Record<string, number>;
   softHow?: string;
   accepted: boolean;
+  /** Left out of later analyses and retrains (sidecar mark). */
+  excluded?: boolean;
 }
 
 export interface RowChange {
@@ -51,7 +53,7 @@ export interface EditBatch {
 }
 
 const same = (a: RowState, b: RowState) =>
-  a.label === b.label && a.accepted === b.accepted && JSON.stringify(a.soft ?? null) === JSON.stringify(b.soft ?? null);
+  a.label === b.label && a.accepted === b.accepted && (a.excluded ?? false) === (b.excluded ?? false) && JSON.stringify(a.soft ?? null) === JSON.stringify(b.soft ?? null);
 
 export class DocumentState {
   private ds: Dataset;
@@ -81,7 +83,7 @@ export class DocumentState {
   /** The row as saved (file + sidecar). */
   saved(row: number): RowState {
     const side = this.sidecar.rows[this.ds.rowKey(row)];
-    return { label: this.ds.labelName(row), soft: side?.soft, softHow: side?.softHow, accepted: side?.accepted === true };
+    return { label: this.ds.labelName(row), soft: side?.soft, softHow: side?.softHow, accepted: side?.accepted === true, ...(side?.excluded ? { excluded: true } : {}) };
   }
 
   state(row: number): RowState {
@@ -205,7 +207,8 @@ export class DocumentState {
       const entry = { ...(sidecar.rows[key] ?? { time }), time } as Sidecar['rows'][string];
       if (s.soft) { entry.soft = s.soft; entry.softHow = s.softHow; } else { delete entry.soft; delete entry.softHow; }
       if (s.accepted) entry.accepted = true; else delete entry.accepted;
-      if (entry.soft || entry.accepted) sidecar.rows[key] = entry; else delete sidecar.rows[key];
+      if (s.excluded) entry.excluded = true; else delete entry.excluded;
+      if (entry.soft || entry.accepted || entry.excluded) sidecar.rows[key] = entry; else delete sidecar.rows[key];
     }
     const steps = new Map<number, SavedStep>();
     const remember = (txn: string, edits: { row: number; line: Line }[]) => edits.forEach((e, i) => {
@@ -260,7 +263,7 @@ export class DocumentState {
     for (const r of b.rows) {
       const row = this.ds.rowOf(r.id) ?? r.row;
       if (row < 0 || row >= this.ds.rowCount) continue;
-      this.set(row, { label: r.label, soft: r.soft, softHow: r.softHow, accepted: r.accepted });
+      this.set(row, { label: r.label, soft: r.soft, softHow: r.softHow, accepted: r.accepted, ...(r.excluded ? { excluded: true } : {}) });
     }
   }
 }

@@ -15,6 +15,8 @@ export interface SidecarRow {
   softHow?: string;
   /** The row was reviewed and its label confirmed. */
   accepted?: boolean;
+  /** Left out of analyses and retrains (an outlier, boilerplate, a copy): not trained on, not scored. */
+  excluded?: boolean;
   time: string;
   reason?: string;
 }

@@ -598,7 +598,14 @@ export function recover(dataFile: string): Recovery {
     out.push(o);
     res.reconciled.push({ txn: b.txn, target: b.target, outcome: o.type, why: o.why ?? '' });
   }
-  appendRecords(dataFile, out);
+  try {
+    appendRecords(dataFile, out);
+  } catch (err) {
+    // A folder that cannot be written now (read-only media) is still opened; the writes stay open in
+    // the journal and are reconciled by the next open that can write.
+    if (!(err instanceof UserError) || err.code !== 'not-writable') throw err;
+    res.reconciled = [];
+  }
   return res;
 }
 

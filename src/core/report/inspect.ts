@@ -3,6 +3,37 @@ import type { Dataset } from '../table/dataset';
 import { formatProblem, type Problem } from '../table/problems';
 import { Table } from '../table/table';
 import { displayWidth, padDisplay } from './terminal';
+import { uniteExact } from '../duplicates/exact';
+import { UnionFind, conflictReason, findConflicts, groupsOf } from '../duplicates/groups';
+
+/** Exact duplicates (after normalisation) of a text dataset and the label conflicts among them. */
+export interface ExactDuplicates {
+  /** Rows that repeat an earlier row's text. */
+  repeats: number;
+  groups: number;
+  rowsInGroups: number;
+  conflicts: number;
+  conflictRows: number;
+  /** The largest conflicts first (at most 20): reason and member ids. */
+  examples: { reason: string; ids: string[] }[];
+}
+
+export function exactDuplicates(ds: Dataset): ExactDuplicates | null {
+  if (ds.roles.text === undefined) return null;
+  const n = ds.rowCount;
+  const col = ds.roles.text;
+  const uf = new UnionFind(n);
+  const exact = new Uint8Array(n);
+  const repeats = uniteExact(n, (i) => (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col)), uf, exact);
+  const groups = groupsOf(uf, exact);
+  const conflicts = findConflicts(groups, ds.labels).sort((a, b) => b.size - a.size || a.group - b.group);
+  let rowsInGroups = 0;
+  for (let i = 0; i < n; i++) if (groups.group[i] >= 0) rowsInGroups++;
+  return {
+    repeats, groups: groups.count, rowsInGroups, conflicts: conflicts.length, conflictRows: conflicts.reduce((s, c) => s + c.size, 0),
+    examples: conflicts.slice(0, 20).map((c) => ({ reason: conflictReason(c, ds.classes), ids: [...groups.members(c.group)].slice(0, 10).map((r) => ds.rowId(r)) })),
+  };
+}
 
 export interface InspectReport {
   file: string;
@@ -29,6 +60,8 @@ export interface InspectReport {
   imbalanceRatio: number | null;
   problemCounts: Record<string, number>;
   problems: Problem[];
+  /** Text data only (null otherwise); near-duplicates need `analyze`. */
+  duplicates: ExactDuplicates | null;
 }
 
 export function inspect(ds: Dataset): InspectReport {
@@ -61,6 +94,7 @@ export function inspect(ds: Dataset): InspectReport {
     imbalanceRatio: ds.classes.length ? ds.imbalanceRatio() : null,
     problemCounts: Object.fromEntries(t.problemCounts),
     problems: [...t.problems],
+    duplicates: exactDuplicates(ds),
   };
 }
 
@@ -89,6 +123,13 @@ export function formatInspect(rep: InspectReport, maxProblems = 20): string {
   }
   if (rep.imbalanceRatio !== null) out.push(`  imbalance ratio (largest/smallest class): ${rep.imbalanceRatio.toFixed(2)}`);
   out.push('');
+  const d = rep.duplicates;
+  if (d) {
+    out.push(`Exact duplicates (after normalising Unicode, case and spaces): ${d.repeats} rows repeat an earlier text, in ${d.groups} groups; ${d.conflicts} label conflicts (${d.conflictRows} rows)`);
+    for (const e of d.examples.slice(0, 10)) out.push(`  ${e.reason} — ids ${e.ids.join(', ')}`);
+    if (d.conflicts > 10) out.push(`  … ${d.conflicts - 10} more conflicts (--json lists 20; analyze ranks them all)`);
+    out.push('');
+  }
   const total = Object.values(rep.problemCounts).reduce((a, b) => a + b, 0);
   if (total === 0) out.push('No problems found.');
   else {

@@ -7,7 +7,7 @@ import { SKIPPED, type Dataset } from '../table/dataset';
 import { csvCell, csvLine, csvNumber } from './csvForPeople';
 import { softJson, softOf } from './softLabels';
 
-export const ROWS_CSV_HEADER = 'id,given_label,suggested_label,suspicion,flagged,self_confidence,normalized_margin,pi_disagreement,ema_confidence,teacher_confidence,soft_label';
+export const ROWS_CSV_HEADER = 'id,given_label,suggested_label,suspicion,flagged,self_confidence,normalized_margin,pi_disagreement,ema_confidence,teacher_confidence,soft_label,duplicate_group,duplicate_of,conflict,outlier_score';
 
 export function rowsCsv(ds: Dataset, a: ResultArrays<ArrayLike<number>>, piPasses: number): string {
   const K = ds.classes.length;
@@ -23,6 +23,11 @@ export function rowsCsv(ds: Dataset, a: ResultArrays<ArrayLike<number>>, piPasse
       labeled && piPasses ? csvNumber(a.piDisagree[i] / piPasses) : '',
       labeled ? csvNumber(a.ema[i * K + y]) : '', labeled && a.teacher ? csvNumber(a.teacher[i * K + y]) : '',
       damaged ? '' : csvCell(softJson(softOf(ds.classes, a.consensus, i))),
+      // Duplicate group 1-based; duplicate_of names the group's first row (empty for that row itself).
+      a.duplicateGroup && a.duplicateGroup[i] >= 0 ? String(a.duplicateGroup[i] + 1) : '',
+      a.duplicateFirst && a.duplicateFirst[i] >= 0 && a.duplicateFirst[i] !== i ? csvCell(ds.rowId(a.duplicateFirst[i])) : '',
+      a.conflict ? String(a.conflict[i]) : '',
+      a.outlier ? csvNumber(a.outlier[i]) : '',
     ]));
   }
   return lines.join('\n') + '\n';

@@ -8,7 +8,8 @@
  *   the argmax of p among the classes with p_j ≥ t_j (rows with none count nowhere).
  * - Calibrated joint: each row i of C scaled so that it sums to the number of rows labeled i.
  * - How many rows labeled i to flag: the off-diagonal mass of row i of the calibrated joint
- *   (cleanlab's prune_by_noise_rate), taken as the most suspicious rows labeled i.
+ *   (cleanlab's prune_by_noise_rate), fewer than half the class, taken as the most suspicious rows
+ *   labeled i.
  */
 
 export function classThresholds(p: Float32Array, y: Int32Array, K: number): Float64Array {
@@ -61,13 +62,21 @@ export function calibrateJoint(C: Float64Array, classCounts: ArrayLike<number>, 
   return out;
 }
 
-/** Rows to flag in each given class: round(off-diagonal mass of its calibrated row). */
-export function issuesPerClass(calibrated: Float64Array, K: number): Int32Array {
+/**
+ * Rows to flag in each given class: round(off-diagonal mass of its calibrated row), and fewer than
+ * half the class. Confident learning assumes that a given label is right more often than not (the
+ * noise matrix's diagonal dominates; Northcutt et al. 2021): where the joint says most of a class is
+ * wrong, the model has not learned the class (a handful of rows beside a head class that swallows
+ * them), and flagging most of it would be a statement about the model, not the labels. Measured on
+ * clean toutiao rows with one class cut to 1%: 73% of that class flagged without the cap.
+ */
+export function issuesPerClass(calibrated: Float64Array, K: number, classCounts?: ArrayLike<number>): Int32Array {
   const out = new Int32Array(K);
   for (let i = 0; i < K; i++) {
     let s = 0;
     for (let j = 0; j < K; j++) if (j !== i) s += calibrated[i * K + j];
     out[i] = Math.round(s);
+    if (classCounts) out[i] = Math.min(out[i], Math.floor((classCounts[i] - 1) / 2));
   }
   return out;
 }

@@ -61,9 +61,16 @@ export function consensusOf(parts: Float32Array[], K: number): Float32Array {
 }
 
 export function scoreRows(sig: Signals, ranking: Ranking = 'odds', parts?: Float32Array[]): Scores {
+  return scoreConsensus(sig, consensusOf(parts ?? [sig.student, sig.ema, sig.teacher, sig.pi].filter((x): x is Float32Array => x !== undefined), sig.K), ranking);
+}
+
+/**
+ * Scores rows from one distribution per row, used as it is: probabilities the user brought are not
+ * renormalized (they were checked to sum to 1 ± 1e-3), so an exported run scores bit-identically.
+ */
+export function scoreConsensus(sig: Pick<Signals, 'K' | 'labels' | 'piDisagree' | 'piPasses'>, p: Float32Array, ranking: Ranking = 'odds'): Scores {
   const { K, labels } = sig;
   const n = labels.length;
-  const p = consensusOf(parts ?? [sig.student, sig.ema, sig.teacher, sig.pi].filter((x): x is Float32Array => x !== undefined), K);
   const thresholds = classThresholds(p, labels, K);
   const conf = confidentClasses(p, labels, K, thresholds);
   const counts = new Float64Array(K);
@@ -91,7 +98,7 @@ export function scoreRows(sig: Signals, ranking: Ranking = 'odds', parts?: Float
     const tie = sig.piDisagree && sig.piPasses > 0 ? sig.piDisagree[i] / sig.piPasses : 0;
     suspicion[i] = Math.min(1, Math.max(0, base * (1 - 1e-3) + 1e-3 * tie));
   }
-  const perClass = issuesPerClass(joint, K);
+  const perClass = issuesPerClass(joint, K, counts);
   const flagged = flagRows(labels, suspicion, p, K, thresholds, perClass);
   return { consensus: p, selfConfidence, margin, suspicion, suggested, flagged, thresholds, joint, perClass, ranking };
 }

@@ -207,7 +207,7 @@ export function optionsOf(ds: Dataset): DatasetOptions {
   const r = ds.roles;
   return {
     id: r.id !== undefined ? h[r.id] : undefined, label: r.label !== undefined ? h[r.label] : undefined, text: r.text !== undefined ? h[r.text] : undefined,
-    features: r.features.length && !r.pixels ? r.features.map((c) => h[c]).join(',') : undefined, ...(ds.table instanceof Table ? { encoding: ds.table.encoding.name, format: ds.table.format } : {}),
+    features: r.features.length && !r.pixels ? r.features.map((c) => h[c]).join(',') : undefined, embedding: r.embedding !== undefined ? h[r.embedding] : 'none', ...(ds.table instanceof Table ? { encoding: ds.table.encoding.name, format: ds.table.format } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import type { BlobStore } from '../../core/storage';
 import type { Plan } from '../../protocol/plan';
 import type { RunnerFactory } from '../job';
 import type { FoldProgress } from '../trainFold';
+import { modelKindOf } from '../models/factories';
 import { packJobOutput, readFolds, readInputs, readJobOutput, readPlan } from './planFiles';
 import { codeVersion } from './version';
 
@@ -48,10 +49,10 @@ export async function runFoldJob(store: BlobStore, index: number, runners: Runne
   const job = plan.jobSpecs[index];
   const output = store.describe(job.output);
   if (!opts.force && (await readJobOutput(store, plan, job)).state === 'done') return { plan, index, skipped: true, seconds: 0, output };
-  const base = await readInputs(store, plan);
+  const { base } = await readInputs(store, plan);
   const { splits } = await readFolds(store, plan);
   const t0 = performance.now();
-  const { run, close } = runners(plan.dataset.kind === 'text' ? 'text' : 'dense', opts.onProgress ?? (() => {}));
+  const { run, close } = runners(modelKindOf(plan.dataset.kind), opts.onProgress ?? (() => {}));
   let out;
   try {
     out = await run({ ...base, fold: job.fold, repeat: job.repeat, foldOf: splits[job.repeat] });

@@ -10,11 +10,9 @@ import { UserError } from '../../core/errors';
 import type { BlobStore } from '../../core/storage';
 import { checkPlan, PLAN_FILE, type JobSpec, type Plan } from '../../protocol/plan';
 import type { DecodedImages } from '../images';
-import type { FoldInput, FoldOutput } from '../trainFold';
+import type { Prepared } from '../prepare';
+import type { FoldOutput } from '../trainFold';
 import { packTree, unpackTree } from './packed';
-
-/** What every fold of the plan shares: FoldInput without fold, repeat and foldOf. */
-export type FoldBase = Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'>;
 
 export async function readPlan(store: BlobStore): Promise<Plan> {
   const where = store.describe(PLAN_FILE);
@@ -45,21 +43,25 @@ async function readTree<T extends { fingerprint: string }>(store: BlobStore, key
   return t;
 }
 
-/** Every field of the fold inputs, whatever they are (typed arrays as arrays, the rest as JSON). */
-export function packInputs(fingerprint: string, base: FoldBase): Uint8Array {
+/**
+ * The featurized run as analyze holds it before training (every field of Prepared: the fold inputs,
+ * the data kind, anything a phase adds), typed arrays as arrays, the rest as JSON.
+ */
+export function packInputs(fingerprint: string, prep: Prepared): Uint8Array {
   // A job trains its one fold in its own process: the planning machine's worker count means nothing there.
-  return packTree({ fingerprint, base: { ...base, options: { ...base.options, workers: 1 } } });
+  return packTree({ fingerprint, prep: { ...prep, base: { ...prep.base, options: { ...prep.base.options, workers: 1 } } } });
 }
 
-export async function readInputs(store: BlobStore, plan: Plan): Promise<FoldBase> {
+export async function readInputs(store: BlobStore, plan: Plan): Promise<Prepared> {
   const where = store.describe(plan.inputs);
-  const { base } = await readTree<{ fingerprint: string; base: FoldBase }>(store, plan.inputs, plan, 'the featurized inputs');
+  const { prep } = await readTree<{ fingerprint: string; prep: Prepared }>(store, plan.inputs, plan, 'the featurized inputs');
+  const base = prep?.base;
   const N = plan.dataset.rows;
   const K = plan.dataset.classes.length;
   if (!(base?.labels instanceof Int32Array) || base.labels.length !== N || !(base.targets instanceof Float32Array) || base.targets.length !== N * K) {
     throw new UserError('data', `${where}: does not hold ${N} rows × ${K} classes of inputs; make the plan again`, { file: where });
   }
-  return base;
+  return prep;
 }
 
 /** What merge needs of the plan, besides the job outputs (small beside inputs.bin). */

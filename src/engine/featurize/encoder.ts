@@ -70,7 +70,9 @@ export function loadTransformers(runtimeDir?: string): Transformers {
     try { return t() as Transformers; } catch (err) { last = err; }
   }
   const code = (last as NodeJS.ErrnoException | undefined)?.code;
-  throw new UserError('usage', code === 'MODULE_NOT_FOUND'
+  // Not found = the package itself; a missing dependency of it is a broken install, said as such.
+  const absent = code === 'MODULE_NOT_FOUND' && /Cannot find module '@huggingface\/transformers'/.test((last as Error).message);
+  throw new UserError('usage', absent
     ? `the text encoder needs @huggingface/transformers, which is not installed (it is an optional part, left out of the default install to keep it small): ${INSTALL_HINT}`
     : `the text encoder runtime (@huggingface/transformers) failed to load: ${(last as Error).message}`);
 }

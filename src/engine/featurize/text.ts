@@ -127,7 +127,9 @@ export function textFeatures(text: string, opts: TextFeatureOptions, out: (bucke
   return count;
 }
 
-export function hashTexts(texts: (i: number) => string, rows: number, opts: TextFeatureOptions = DEFAULT_TEXT_FEATURES): SparseRows {
+/** `onProgress(done)` is called about every 5% of the rows (at least every 10,000), and at the end. */
+export function hashTexts(texts: (i: number) => string, rows: number, opts: TextFeatureOptions = DEFAULT_TEXT_FEATURES, onProgress?: (done: number) => void): SparseRows {
+  const every = Math.max(10000, Math.ceil(rows / 20));
   const indptr = new Uint32Array(rows + 1);
   let indices = new Uint32Array(Math.max(1024, rows * 64));
   let nnz = 0;
@@ -138,7 +140,9 @@ export function hashTexts(texts: (i: number) => string, rows: number, opts: Text
   for (let i = 0; i < rows; i++) {
     textFeatures(texts(i), opts, push);
     indptr[i + 1] = nnz;
+    if (onProgress && (i + 1) % every === 0) onProgress(i + 1);
   }
+  if (rows % every !== 0) onProgress?.(rows);
   const out: SparseRows = { indptr, indices: indices.slice(0, nnz), rows, buckets: opts.buckets };
   if (opts.idf) out.idf = inverseDocumentFrequency(out);
   return out;

@@ -64,6 +64,8 @@ export class FastText implements ClassifierModel {
   private readonly ready: Uint8Array;
   /** Weight of each bucket in the bag (inverse document frequency; 1 when absent). */
   private readonly idf: Float32Array | undefined;
+  /** wideBuckets − 1 when it is a power of two (f & mask = f % wideBuckets, without a division per feature), else −1. */
+  private readonly wideMask: number;
 
   constructor(readonly cfg: FastTextConfig, private readonly x: SparseRows) {
     const { dim, classes, buckets } = cfg;
@@ -88,6 +90,7 @@ export class FastText implements ClassifierModel {
     for (let i = 0; i < x.rows; i++) maxRow = Math.max(maxRow, x.indptr[i + 1] - x.indptr[i]);
     this.kept = new Uint32Array(maxRow);
     this.idf = x.idf;
+    this.wideMask = cfg.wideBuckets > 0 && (cfg.wideBuckets & (cfg.wideBuckets - 1)) === 0 ? cfg.wideBuckets - 1 : -1;
   }
 
   /** Selects the features used for one pass; returns how many. */
@@ -144,10 +147,11 @@ export class FastText implements ClassifierModel {
     const V = this.V;
     if (V) {
       const wb = this.cfg.wideBuckets;
+      const wideMask = this.wideMask;
       for (let j = 0; j < n; j++) {
         const f = this.kept[j];
         const scale = this.norm * (idf ? idf[f] : 1);
-        const o = (f % wb) * classes;
+        const o = (wideMask >= 0 ? f & wideMask : f % wb) * classes;
         for (let k = 0; k < classes; k++) p[k] += scale * V[o + k];
       }
     }
@@ -218,12 +222,13 @@ export class FastText implements ClassifierModel {
       if (this.V && n > 0) {
         const V = this.V;
         const wb = this.cfg.wideBuckets;
+        const wideMask = this.wideMask;
         const wlr = this.cfg.wideLr * (lr / this.cfg.lr);
         const idf = this.idf;
         for (let j = 0; j < n; j++) {
           const f = this.kept[j];
           const scale = wlr * this.norm * (idf ? idf[f] : 1);
-          const o = (f % wb) * classes;
+          const o = (wideMask >= 0 ? f & wideMask : f % wb) * classes;
           for (let k = 0; k < classes; k++) V[o + k] -= scale * g[k];
         }
       }

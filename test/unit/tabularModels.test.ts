@@ -1,0 +1,99 @@
+/**
+ * The TypeScript models for tabular rows: logistic regression fitted by L-BFGS (checked at its
+ * optimum on real pixels), k-NN label agreement (hand-checked), their average, and which rows get
+ * which (small tables in the engine's thread, larger ones on workers, the MLP above the k-NN limit).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LinearModel } from '../../src/engine/models/linear';
+import { KnnModel } from '../../src/engine/models/knn';
+import { AverageModel } from '../../src/engine/models/average';
+import { TABULAR, modelKindOf, tabularModels } from '../../src/engine/models/factories';
+import { trainsInProcess } from '../../src/engine/foldPool';
+import type { TrainBatch } from '../../src/engine/models/types';
+import type { FoldInput } from '../../src/engine/trainFold';
+import { DEFAULT_TRAIN_OPTIONS } from '../../src/protocol/engine';
+import { pooledMnist } from '../helpers';
+
+function batch(rows: Int32Array, classOf: Int32Array, K: number): TrainBatch {
+  const targets = new Float32Array(rows.length * K);
+  classOf.forEach((c, j) => { targets[j * K + c] = 1; });
+  return { rows, order: rows, targets, classOf, focalGamma: 0, consistencyWeight: 0, stepOffset: 0, totalSteps: 1 };
+}
+
+function mnistTable(n: number): { x: Float32Array; y: Int32Array; D: number } {
+  const t = pooledMnist(n, (label) => label <= 1);
+  const D = 49;
+  const x = Float32Array.from(t.rows.flat());
+  for (let d = 0; d < D; d++) {
+    let m = 0, v = 0;
+    for (let i = 0; i < n; i++) m += x[i * D + d] / n;
+    for (let i = 0; i < n; i++) v += (x[i * D + d] - m) ** 2 / n;
+    const sd = Math.sqrt(v) || 1;
+    for (let i = 0; i < n; i++) x[i * D + d] = (x[i * D + d] - m) / sd;
+  }
+  return { x, y: Int32Array.from(t.labels), D };
+}
+
+test('logistic regression: L-BFGS reaches the optimum (the unpenalised bias has zero gradient) and generalises', () => {
+  const { x, y, D } = mnistTable(400);
+  const train = Int32Array.from({ length: 300 }, (_, i) => i);
+  const held = Int32Array.from({ length: 100 }, (_, i) => 300 + i);
+  const K = 2;
+  const m = new LinearModel({ dim: D, classes: K, C: 1, iterations: 200, epochs: 4, memory: 10 }, x);
+  const b = batch(train, y.subarray(0, 300), K);
+  const losses = [0, 1, 2, 3].map(() => m.trainEpoch(b));
+  for (let e = 1; e < 4; e++) assert.ok(losses[e] <= losses[e - 1], `loss went up: ${losses}`);
+  // At the optimum of Σ CE + ½‖W‖²/C with the bias unpenalised, Σ_i (p_ik − t_ik) = 0 for each k.
+  const p = new Float32Array(train.length * K);
+  m.predict(train, 'student', p);
+  for (let k = 0; k < K; k++) {
+    let g = 0;
+    for (let j = 0; j < train.length; j++) g += p[j * K + k] - (y[j] === k ? 1 : 0);
+    assert.ok(Math.abs(g) < 1e-2, `bias gradient of class ${k}: ${g}`);
+  }
+  const q = new Float32Array(held.length * K);
+  m.predict(held, 'student', q);
+  let correct = 0;
+  for (let i = 0; i < held.length; i++) if ((q[i * K + 1] > q[i * K] ? 1 : 0) === y[held[i]]) correct++;
+  assert.ok(correct >= 95, `held-out accuracy ${correct}/100`);
+});
+
+test('k-NN: the rank-weighted class mix of the k nearest training rows, smoothed by one per class', () => {
+  // 1-D points: class 0 at 0, 1, 2; class 1 at 10, 11, 12; the query rows at 0.5 and 10.4.
+  const x = Float32Array.from([0, 1, 2, 10, 11, 12, 0.5, 10.4]);
+  const m = new KnnModel({ dim: 1, classes: 2, k: 3 }, x);
+  m.trainEpoch(batch(Int32Array.from([0, 1, 2, 3, 4, 5]), Int32Array.from([0, 0, 0, 1, 1, 1]), 2));
+  const out = new Float32Array(4);
+  m.predict(Int32Array.from([6, 7]), 'student', out);
+  const w = 1 + 1 / 2 + 1 / 3;
+  const expected = (1 + 3 * w) / (2 + 3 * w);
+  assert.ok(Math.abs(out[0] - expected) < 1e-6 && Math.abs(out[3] - expected) < 1e-6, `${out}`);
+  assert.ok(Math.abs(out[0] + out[1] - 1) < 1e-6);
+});
+
+test('the average of two models is the mean of their probabilities; its name joins theirs', async () => {
+  const x = Float32Array.from([0, 1, 2, 10, 11, 12, 0.5]);
+  const knn = new KnnModel({ dim: 1, classes: 2, k: 3 }, x);
+  const lin = new LinearModel({ dim: 1, classes: 2, C: 1, iterations: 20, epochs: 1, memory: 5 }, x);
+  const avg = new AverageModel([lin, knn]);
+  await avg.trainEpoch(batch(Int32Array.from([0, 1, 2, 3, 4, 5]), Int32Array.from([0, 0, 0, 1, 1, 1]), 2));
+  const a = new Float32Array(2), b = new Float32Array(2), both = new Float32Array(2);
+  lin.predict([6], 'student', a);
+  knn.predict([6], 'student', b);
+  await avg.predict([6], 'student', both);
+  assert.ok(Math.abs(both[0] - (a[0] + b[0]) / 2) < 1e-6);
+  assert.equal(avg.name, 'logreg+knn');
+});
+
+test('which rows train where: small tables in the engine thread, k-NN up to its limit, then the MLP', () => {
+  const input = (rows: number, dim: number) => ({ labels: new Int32Array(rows), dense: { x: new Float32Array(0), dim }, options: DEFAULT_TRAIN_OPTIONS }) as unknown as FoldInput;
+  assert.equal(trainsInProcess('tabular', input(569, 30)), true);
+  assert.equal(trainsInProcess('tabular', input(1797, 64)), false);
+  assert.equal(trainsInProcess('text', input(150, 0)), false);
+  assert.equal(tabularModels(1797, 64), 'logreg+knn');
+  assert.equal(tabularModels(Math.floor(Math.sqrt(TABULAR.knnMaxWork / 20)) + 1, 20), 'logreg+mlp');
+  assert.equal(modelKindOf('tabular'), 'tabular');
+  assert.equal(modelKindOf('embedding'), 'dense');
+  assert.equal(modelKindOf('pixels'), 'dense');
+});

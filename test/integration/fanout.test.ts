@@ -165,6 +165,9 @@ test('fold and merge refuse what they cannot use, with the reason (exit 1 or 2)'
   const prune = cli(['plan', file, '--prune', '--out', join(dir, 'p2')]);
   assert.equal(prune.code, 2);
   assert.match(prune.err, /--prune is not available with plan yet/);
+  const probs = cli(['plan', file, '--pred-probs', join(dir, 'probs.csv'), '--out', join(dir, 'p3')]);
+  assert.equal(probs.code, 2);
+  assert.match(probs.err, /--pred-probs is not available with plan yet/);
   // The data file changed after the plan: merge will not name rows from other bytes.
   for (const i of [0, 1, 2, 3]) assert.equal(cli(['fold', planDir, '--job', String(i), '-q']).code, 0);
   writeFileSync(file, readFileSync(file, 'utf8').replace(/,ham\r?\n/, ',spam\n'));

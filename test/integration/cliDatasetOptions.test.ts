@@ -50,7 +50,8 @@ test('analyze and retrain with --label --text --id --encoding --json on a GBK fi
   assert.equal(a.code, 0, a.err);
   const s = JSON.parse(a.out) as Summary;
   assert.deepEqual([...s.classes].sort(), ['娱乐', '体育', '财经'].sort());
-  assert.deepEqual(s.readAs, { id: '编号', label: '标注', text: '正文', encoding: 'gb18030', format: 'csv' }, 'the engine read the file as the options say');
+  const { id, label, text, encoding, format } = s.readAs ?? {};
+  assert.deepEqual({ id, label, text, encoding, format }, { id: '编号', label: '标注', text: '正文', encoding: 'gb18030', format: 'csv' }, 'the engine read the file as the options say');
   assert.equal(s.rows, 450);
   assert.equal(s.dataKind, 'text');
   assert.ok(s.oofAccuracy > 0.6, `three easy classes are learned (accuracy ${s.oofAccuracy})`);

@@ -14,7 +14,7 @@ import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import { ROOT } from '../helpers';
 
-// js-yaml comes with the dev tools (vsce); the manifests are plain YAML 1.2.
+// js-yaml (a devDependency) reads the manifests: plain YAML 1.2.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const yaml = require('js-yaml') as { loadAll: (text: string) => unknown[] };
 

@@ -29,9 +29,9 @@ test('a plan: the fold assignment and the inputs of crossValidate, a fingerprint
   assert.deepEqual([plan.options.folds, plan.options.repeats, plan.options.epochs, plan.seed], [3, 2, 2, 5]);
 
   // What crossValidate hands each fold, captured with a runner that trains nothing.
-  const { base } = await readInputs(a, plan);
+  const { base, group } = await readInputs(a, plan);
   const seen: FoldInput[] = [];
-  await assert.rejects(crossValidate(base, async (input) => { seen.push(input); throw new Error('captured'); }, 1), /captured/);
+  await assert.rejects(crossValidate(base, async (input) => { seen.push(input); throw new Error('captured'); }, 1, group), /captured/);
   const { splits, labels } = await readFolds(a, plan);
   assert.deepEqual(labels, base.labels);
   const first = seen[0];
@@ -61,14 +61,14 @@ test('a fold job computes exactly the fold analyze computes', async (t) => {
   assert.equal(state.state, 'done');
   const mine = (state as { output: FoldOutput }).output;
 
-  const { base } = await readInputs(store, plan);
+  const { base, group } = await readInputs(store, plan);
   const { run, close } = inProcessRunners('text', () => {});
   let theirs: FoldOutput | undefined;
   await crossValidate(base, async (input) => {
     const out = await run(input);
     if (input.repeat === job.repeat && input.fold === job.fold) theirs = out;
     return out;
-  }, 1);
+  }, 1, group);
   close();
   assert.ok(theirs);
   for (const k of ['held', 'ema', 'student', 'teacher', 'pi', 'piDisagree', 'piSpread', 'history', 'flips', 'unlabeled', 'unlabeledProbs'] as const) {

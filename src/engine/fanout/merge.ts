@@ -11,11 +11,11 @@ import type { BlobStore } from '../../core/storage';
 import { openDataset } from '../../core/table/dataset';
 import type { Plan } from '../../protocol/plan';
 import { gatherFolds } from '../crossval';
-import { score } from '../phases';
-import type { Prepared } from '../prepare';
+import { duplicates, score } from '../phases';
+import { conflictRows, conflictsOf, findOutliers } from '../findings';
 import type { FoldOutput } from '../trainFold';
 import { writeResults, type JobResult } from '../writeResults';
-import { readFolds, readJobOutput } from './planFiles';
+import { readFolds, readInputs, readJobOutput } from './planFiles';
 import { readPlanForThisBuild } from './foldJob';
 import { dataSha256, sha256 } from './version';
 
@@ -73,13 +73,19 @@ export async function mergePlan(store: BlobStore, o: MergeOptions): Promise<JobR
   const sidecarNow = existsSync(side) ? sha256(readFileSync(side)) : null;
   if (sidecarNow !== plan.dataset.sidecarSha256) o.log?.(`note: ${side} changed since the plan was made; the jobs trained on the soft targets as they were then`);
 
-  const { labels, images } = await readFolds(store, plan);
-  const base = { classes: plan.dataset.classes.length, labels, options: plan.options };
+  const { images } = await readFolds(store, plan);
+  const prep = await readInputs(store, plan);
+  const base = prep.base;
+  // The duplicates phase again (pure: the same groups as the plan found), for its findings.
+  const dups = duplicates({ ds, options: plan.options }, prep);
   const cv = gatherFolds(base, outputs);
-  const scores = score({ base } as Pick<Prepared, 'base'> as Prepared, cv);
+  const scores = score(prep, cv);
+  const conflicts = conflictsOf(dups.groups, base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
+  const outliers = findOutliers(base.text, base.dense, ds.rowCount, base.options.seed);
   const tScore = performance.now();
   const res = writeResults(o.outDir, 'analysis', {
-    ds, cv, scores, options: plan.options, kind: plan.dataset.kind, softTargets: plan.softTargets, images,
+    ds, cv, scores, options: plan.options, kind: prep.kind, softTargets: prep.softTargets, images, probabilities: { kind: 'model' },
+    excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers,
     // train: the jobs' own times summed (the machine-time of training, on however many machines).
     seconds: { ...plan.seconds, train: +jobSeconds.toFixed(3), score: secs(tScore - t0) }, // score: reading the job outputs, gathering and scoring
 

@@ -12,7 +12,7 @@ import { optionsOf } from '../../core/table/dataset';
 import type { DatasetSpec, TrainOptions } from '../../protocol/engine';
 import { FOLDS_FILE, INPUTS_FILE, jobOutputKey, PLAN_FORMAT, PLAN_VERSION, type JobSpec, type Plan } from '../../protocol/plan';
 import { foldAssignment } from '../crossval';
-import { featurize, load } from '../phases';
+import { duplicates, featurize, load } from '../phases';
 import { packFolds, packInputs, writePlan } from './planFiles';
 import { canonicalJson, codeVersion, dataSha256, sha256 } from './version';
 
@@ -32,14 +32,22 @@ export async function makePlan(req: PlanRequest, store: BlobStore, log: (line: s
     // depend on a merge of pass 1, which one Indexed Job cannot express.
     throw new UserError('usage', '--prune is not available with plan yet (its second pass needs the merged first pass); run analyze --prune on one machine');
   }
+  const o = loaded.options;
+  // Not yet cut into jobs: the user's probabilities or embeddings (and their k-NN part) enter before
+  // and after training in ways a plan does not record yet.
+  const byom = o.predProbs ? '--pred-probs' : o.embeddings ? '--embeddings' : o.encoder ? '--encoder' : ds.kind === 'embedding' ? 'an embedding column' : undefined;
+  if (byom) throw new UserError('usage', `${byom} is not available with plan yet; run analyze on one machine`);
   const sidecarFile = sidecarPath(file);
   const sidecarSha256 = existsSync(sidecarFile) ? sha256(readFileSync(sidecarFile)) : null;
   const tLoad = performance.now();
   log(`featurizing ${ds.rowCount} rows (${ds.kind})`);
   const { prep, images } = await featurize(loaded, (done, total) => { if (done === total || done % 5000 === 0) log(`decoding images: ${done} of ${total}`); });
+  log(`finding duplicates among ${ds.rowCount} rows`);
+  // As analyze: groups of copies kept whole in the folds, redundant exact copies not trained on.
+  duplicates(loaded, prep);
   const base = prep.base;
   const opts = base.options;
-  const splits = foldAssignment(base);
+  const splits = foldAssignment(base, prep.group);
   const tFeaturize = performance.now();
 
   const { workers: _workers, ...decisive } = opts;

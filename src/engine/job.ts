@@ -49,15 +49,6 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   lap('load');
   check();
   const source: ProbabilitySource = given ? { kind: options.ensemble ? 'ensemble' : 'given', file: given.file, format: given.format, normalized: given.normalized } : { kind: 'model' };
-  if (given && !options.ensemble) {
-    // The user's model stands in for ours: nothing to featurize or train.
-    checkScorable(ds);
-    const cv = givenAsCrossVal(given, ds.rowCount, ds.classes.length);
-    emit({ phase: 'score', fraction: 0.9, message: `scoring rows from ${given.file}` });
-    const scores = scoreConsensus({ K: cv.K, labels: ds.labels, piPasses: 0 }, given.probs);
-    lap('score');
-    return { ds, cv, scores, options, kind: ds.kind, softTargets: 0, seconds, probabilities: source };
-  }
   emit({ phase: 'featurize', fraction: 0.02, message: `featurizing ${ds.rowCount} rows (${ds.kind})` });
   const external = await externalEmbeddings(ds, {
     file: options.embeddings || undefined, encoder: options.encoder || undefined,
@@ -80,6 +71,21 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const dups = duplicates(loaded, prep);
   lap('duplicates');
   check();
+  if (given && !options.ensemble) {
+    // The user's model stands in for ours: nothing to train. Duplicates, conflicts and outliers
+    // come from the data, so they are found as in a trained run.
+    checkScorable(ds);
+    const cv = givenAsCrossVal(given, ds.rowCount, ds.classes.length);
+    emit({ phase: 'score', fraction: 0.9, message: `scoring rows from ${given.file}` });
+    const scores = scoreConsensus({ K: cv.K, labels: ds.labels, piPasses: 0 }, given.probs);
+    const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
+    const outliers = findOutliers(prep.base.text, prep.base.dense, ds.rowCount, opts.seed);
+    lap('score');
+    return {
+      ds, cv, scores, options, kind: prep.kind, softTargets: 0, seconds, images, probabilities: source,
+      excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers,
+    };
+  }
 
   const passes = opts.prune ? 2 : 1;
   const total = passes * opts.repeats * opts.folds * opts.epochs;

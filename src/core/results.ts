@@ -87,6 +87,21 @@ export interface ImageResults {
   unreadableList: { id: string; message: string }[];
 }
 
+/** Where the probabilities of a run came from, as the summary records it. */
+export interface ProbabilitySource {
+  /** model = our out-of-fold models; given = the user's file; ensemble = both averaged. */
+  kind: 'model' | 'given' | 'ensemble';
+  /** The predictions file (given, ensemble). */
+  file?: string;
+  format?: string;
+  /** Rows divided by their sum (--normalize). */
+  normalized?: number;
+  /** What the dense model learned from when it was embeddings. */
+  embeddings?: { source: string; dim: number; encoder?: string; cached?: boolean; seconds?: number };
+  /** Neighbours per row of the k-NN label agreement part of the consensus. */
+  knn?: number;
+}
+
 export interface Summary {
   kind: 'analysis' | 'retrain';
   file: string;
@@ -116,14 +131,7 @@ export interface Summary {
   /** With the prune option: rows the first pass flagged, left out of the second pass's training. */
   pruned?: number;
   /** Where the probabilities came from (our models, the user's file, both; embeddings); absent in older summaries. */
-  probabilities?: {
-    kind: 'model' | 'given' | 'ensemble';
-    file?: string;
-    format?: string;
-    normalized?: number;
-    embeddings?: { source: string; dim: number; encoder?: string; cached?: boolean; seconds?: number };
-    knn?: number;
-  };
+  probabilities?: ProbabilitySource;
   dataKind: string;
   /** Seconds each phase took (load, featurize, train, score, write). */
   seconds: Partial<Record<Phase, number>>;

@@ -20,21 +20,6 @@ import { cosineKnn, randomProjection, sampleRows, unitRows } from './neighbours'
 import { knnLabelDistribution } from '../core/signals/knnAgreement';
 import { UserError } from '../core/errors';
 
-/** Where the probabilities of a run came from, as the summary records it. */
-export interface ProbabilitySource {
-  /** model = our out-of-fold models; given = the user's file; ensemble = both averaged. */
-  kind: 'model' | 'given' | 'ensemble';
-  /** The predictions file (given, ensemble). */
-  file?: string;
-  format?: string;
-  /** Rows divided by their sum (--normalize). */
-  normalized?: number;
-  /** What the dense model learned from when it was embeddings. */
-  embeddings?: { source: string; dim: number; encoder?: string; cached?: boolean; seconds?: number };
-  /** Neighbours per row of the k-NN label agreement part of the consensus. */
-  knn?: number;
-}
-
 export function loadGiven(ds: Dataset, file: string, normalize: boolean): GivenPredictions {
   return readPredictions(file, predictionTargetOf(ds), { normalize });
 }

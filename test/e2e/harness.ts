@@ -48,3 +48,19 @@ export async function paletteOn(page: Page, title: string): Promise<void> {
 export function webviewOf(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
 }
+
+/**
+ * Types a path into code-server's simple file dialog. The dialog fills in its starting folder a
+ * moment after it opens, overwriting anything typed before that, so the path is typed again until
+ * it stays.
+ */
+export async function typeInFileDialog(page: Page, path: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await input.fill(path);
+    await page.waitForTimeout(500);
+    if ((await input.inputValue()) === path) return;
+  }
+  throw new Error(`the file dialog did not keep the path ${path}`);
+}

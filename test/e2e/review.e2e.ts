@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
-import { CODE_SERVER, NODE24, ROOT, VSIX, codeServer, paletteOn, waitForHttp, webviewOf } from './harness';
+import { CODE_SERVER, NODE24, ROOT, VSIX, codeServer, paletteOn, typeInFileDialog, waitForHttp, webviewOf } from './harness';
 
 const THEME = process.env.E2E_THEME ?? 'Default Dark Modern';
 const ARTIFACTS = join(ROOT, 'test/e2e/artifacts', THEME.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
@@ -277,16 +277,16 @@ test('Load Predictions: probabilities from a file rank the rows, and the Runs vi
   assert.equal(a.status, 0, a.stderr);
   const e = cli('export', dataFile, '--pred-probs', probs, '--results', out);
   assert.equal(e.status, 0, e.stderr);
+  const wv = webview();
+  // The notice shows on the review tab (the retrain above left the Runs tab open).
+  await wv.locator('[data-testid="tab-review"]').click();
   await palette('Label Lens: Load Predictions…');
   // The open dialog (code-server's simple dialog): type the path, confirm.
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(probs);
+  await typeInFileDialog(page, probs);
   await page.keyboard.press('Enter');
-  const wv = webview();
   await wv.locator('[data-testid="notice"]', { hasText: 'flagged' }).waitFor({ timeout: 120_000 });
   await wv.locator('[data-testid="tab-runs"]').click();
-  await wv.locator('text=given probabilities (probs.csv)').first().waitFor({ timeout: 10_000 });
+  await wv.locator('text=given probabilities (probs.csv)').first().waitFor({ timeout: 120_000 });
   await shot('06-load-predictions');
 });
 

@@ -6,12 +6,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
-import { CODE_SERVER, NODE24, ROOT, VSIX, codeServer, paletteOn, typeInFileDialog, waitForHttp, webviewOf } from './harness';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { ROOT, paletteOn, startVsCode, typeInFileDialog, webviewOf } from './harness';
 import { parquetReadObjects } from 'hyparquet';
 import { writeAgNewsParquet } from '../fixtures/parquetFixtures';
 import { mnistDigits, writeDigitFolder } from '../fixtures/imageFixtures';
@@ -41,36 +41,12 @@ async function readParquet(path: string): Promise<Record<string, unknown>[]> {
 }
 
 before(async () => {
-  if (!existsSync(CODE_SERVER) || !existsSync(NODE24)) throw new Error('e2e tools missing: run bash test/e2e/install-tools.sh');
-  if (!existsSync(VSIX)) {
-    const r = spawnSync('npm', ['run', 'package'], { cwd: ROOT, stdio: 'inherit' });
-    assert.equal(r.status, 0);
-  }
   work = mkdtempSync(join(tmpdir(), 'label-lens-e2e-formats-'));
-  const dirs = { user: join(work, 'user'), ext: join(work, 'ext'), config: join(work, 'config.yaml') };
   ws = join(work, 'workspace');
-  mkdirSync(join(dirs.user, 'User'), { recursive: true });
   mkdirSync(ws, { recursive: true });
-  writeFileSync(dirs.config, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
-  writeFileSync(join(dirs.user, 'User', 'settings.json'), JSON.stringify({
-    'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'workbench.startupEditor': 'none',
-    'chat.disableAIFeatures': true, 'update.mode': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'security.workspace.trust.enabled': false,
-    'files.simpleDialog.enable': true,
-  }));
   writeAgNewsParquet(join(ws, 'ag.parquet'), { rows: 1000, codec: 'SNAPPY', rowGroupSize: 250 });
   writeDigitFolder(join(ws, 'digits'), mnistDigits(200));
-  const env = { ...process.env, PATH: `${join(NODE24, '..')}:${process.env.PATH}` };
-  const install = spawnSync(NODE24, codeServer(['--install-extension', VSIX], dirs), { env, encoding: 'utf8' });
-  assert.equal(install.status, 0, install.stderr);
-  server = spawn(NODE24, codeServer(['--bind-addr', `127.0.0.1:${PORT}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', ws], dirs), { env, stdio: 'ignore' });
-  await waitForHttp(`http://127.0.0.1:${PORT}/healthz`, 60_000);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`http://127.0.0.1:${PORT}/?folder=${encodeURIComponent(ws)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  ({ server, browser, page } = await startVsCode(work, ws, PORT, { 'files.simpleDialog.enable': true }));
 });
 
 after(async () => {

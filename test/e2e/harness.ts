@@ -3,8 +3,11 @@
  * how a test drives the palette and reaches the review webview. Each file keeps its own server,
  * browser and page (they run as separate processes).
  */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 
 export const ROOT = join(__dirname, '../..');
 export const TOOLS = join(ROOT, '.e2e/tools');
@@ -23,6 +26,42 @@ export async function waitForHttp(url: string, ms: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`code-server did not answer at ${url}`);
+}
+
+export interface VsCode { server: ChildProcess; browser: Browser; page: Page }
+
+/**
+ * The packaged .vsix (packed first if missing) installed into a fresh user folder under `work`,
+ * code-server serving the folder `ws` on `port`, and chromium showing it. `settings` are the
+ * test's own on top of those that keep VS Code quiet and offline.
+ */
+export async function startVsCode(work: string, ws: string, port: number, settings: Record<string, unknown>): Promise<VsCode> {
+  if (!existsSync(CODE_SERVER) || !existsSync(NODE24)) throw new Error('e2e tools missing: run bash test/e2e/install-tools.sh');
+  if (!existsSync(VSIX)) {
+    const r = spawnSync('npm', ['run', 'package'], { cwd: ROOT, stdio: 'inherit' });
+    assert.equal(r.status, 0);
+  }
+  const dirs = { user: join(work, 'user'), ext: join(work, 'ext'), config: join(work, 'config.yaml') };
+  mkdirSync(join(dirs.user, 'User'), { recursive: true });
+  writeFileSync(dirs.config, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
+  writeFileSync(join(dirs.user, 'User', 'settings.json'), JSON.stringify({
+    'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'workbench.startupEditor': 'none',
+    'chat.disableAIFeatures': true, 'update.mode': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'security.workspace.trust.enabled': false,
+    ...settings,
+  }));
+  const env = { ...process.env, PATH: `${join(NODE24, '..')}:${process.env.PATH}` };
+  const install = spawnSync(NODE24, codeServer(['--install-extension', VSIX], dirs), { env, encoding: 'utf8' });
+  assert.equal(install.status, 0, install.stderr);
+  const server = spawn(NODE24, codeServer(['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', ws], dirs), { env, stdio: 'ignore' });
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  return { server, browser, page };
 }
 
 /** Runs a command from the palette, waiting for its row (extension commands appear after start-up). */

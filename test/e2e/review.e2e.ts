@@ -6,12 +6,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
-import { CODE_SERVER, NODE24, ROOT, VSIX, codeServer, paletteOn, typeInFileDialog, waitForHttp, webviewOf } from './harness';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { ROOT, paletteOn, startVsCode, typeInFileDialog, webviewOf } from './harness';
 
 const THEME = process.env.E2E_THEME ?? 'Default Dark Modern';
 const ARTIFACTS = join(ROOT, 'test/e2e/artifacts', THEME.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
@@ -34,23 +34,9 @@ const palette = (title: string): Promise<void> => paletteOn(page, title);
 const webview = (): FrameLocator => webviewOf(page);
 
 before(async () => {
-  if (!existsSync(CODE_SERVER) || !existsSync(NODE24)) throw new Error('e2e tools missing: run bash test/e2e/install-tools.sh');
-  if (!existsSync(VSIX)) {
-    const r = spawnSync('npm', ['run', 'package'], { cwd: ROOT, stdio: 'inherit' });
-    assert.equal(r.status, 0);
-  }
   work = mkdtempSync(join(tmpdir(), 'label-lens-e2e-'));
-  const dirs = { user: join(work, 'user'), ext: join(work, 'ext'), config: join(work, 'config.yaml') };
   const ws = join(work, 'workspace');
-  mkdirSync(join(dirs.user, 'User'), { recursive: true });
   mkdirSync(ws, { recursive: true });
-  writeFileSync(dirs.config, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
-  writeFileSync(join(dirs.user, 'User', 'settings.json'), JSON.stringify({
-    'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'workbench.startupEditor': 'none',
-    'chat.disableAIFeatures': true, 'update.mode': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'workbench.colorTheme': THEME, 'security.workspace.trust.enabled': false,
-    // The dirty state is part of what is tested: saves happen when a test saves.
-    'files.autoSave': 'off',
-  }));
   dataFile = join(ws, 'sms.csv');
   copyFileSync(join(ROOT, 'samples/sms_spam_noisy.csv'), dataFile);
   appendFileSync(dataFile, `9999,"${HOSTILE.replace(/"/g, '""')}",ham\r\n`);
@@ -59,18 +45,11 @@ before(async () => {
   const every = (src: string, k: number) => { const lines = readFileSync(src, 'utf8').split('\n'); return [lines[0], ...lines.slice(1).filter((l, i) => l && i % k === 0)].join('\n') + '\n'; };
   writeFileSync(join(ws, 'iflytek.csv'), every(join(ROOT, '../shared/data/clue_iflytek_fewclue/data.csv'), 3));
   writeFileSync(join(ws, 'mnist.csv'), every(join(ROOT, '../shared/data/mnist_test_labelerrors/data.csv'), 8));
-  const env = { ...process.env, PATH: `${join(NODE24, '..')}:${process.env.PATH}` };
-  const install = spawnSync(NODE24, codeServer(['--install-extension', VSIX], dirs), { env, encoding: 'utf8' });
-  assert.equal(install.status, 0, install.stderr);
-  server = spawn(NODE24, codeServer(['--bind-addr', `127.0.0.1:${PORT}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', ws], dirs), { env, stdio: 'ignore' });
-  await waitForHttp(`http://127.0.0.1:${PORT}/healthz`, 60_000);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`http://127.0.0.1:${PORT}/?folder=${encodeURIComponent(ws)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  ({ server, browser, page } = await startVsCode(work, ws, PORT, {
+    'workbench.colorTheme': THEME,
+    // The dirty state is part of what is tested: saves happen when a test saves.
+    'files.autoSave': 'off',
+  }));
 });
 
 after(async () => {

@@ -181,6 +181,11 @@ function removeQuietly(p: string): void {
 export function writeOwnFile(dest: string, data: Uint8Array, mode = 0o644): void {
   const st = lstatOrUndefined(dest);
   if (st && !st.isFile() && !st.isSymbolicLink()) throw unsafe(dest, 'is not a plain file');
+  replaceWith(dest, data, mode);
+}
+
+/** Temp file beside `dest` (exclusive, fsynced), renamed over it, folder fsynced; the temp is removed on failure. */
+function replaceWith(dest: string, data: Uint8Array, mode: number): void {
   const temp = writeTemp(dest, data, mode);
   try {
     renameSync(temp, dest);
@@ -616,12 +621,5 @@ export function recover(dataFile: string): Recovery {
 export function writeUserFile(path: string, bytes: Uint8Array): void {
   const real = writtenPath(path, 'data');
   const { mode } = preflight({ dataFile: path, target: 'data', bytes, expected: undefined, edits: [] }, real);
-  const temp = writeTemp(real, bytes, mode);
-  try {
-    renameSync(temp, real);
-  } catch (err) {
-    removeQuietly(temp);
-    throw fsUserError(err, real, 'write');
-  }
-  fsyncDir(dirname(real));
+  replaceWith(real, bytes, mode);
 }

@@ -26,13 +26,6 @@ export function renderGroup(g: GroupView, t: T, current: boolean, onClick: () =>
     g.size > g.members.length ? el('p', { class: 'muted' }, `… ${g.size - g.members.length} ${t('more')}`) : undefined);
 }
 
-/** The groups shown and the group under the cursor, in the review state. */
-export interface GroupsState {
-  groups: GroupView[];
-  total: number;
-  cursor: number;
-}
-
 export class DuplicatesView implements Component {
   readonly element: HTMLElement;
 

@@ -5,7 +5,6 @@
  */
 import type { ApplyPreview, ClassesView, GroupView, InitData, PageQuery, RowDetail, RowFilter, RunView, SortKey } from '../src/protocol/webview';
 import type { ClassesLayout } from './charts';
-import type { GroupsState } from './duplicates';
 import type { WebviewIpc } from './ipc';
 import type { KeyAction } from './keys';
 import { STRINGS } from './strings';
@@ -49,6 +48,13 @@ export interface ReviewState {
   groups: GroupsState;
   /** The dialog over the view, if any. */
   overlay: Overlay;
+}
+
+/** The Duplicates view's groups and the group under its cursor. */
+export interface GroupsState {
+  groups: GroupView[];
+  total: number;
+  cursor: number;
 }
 
 /** What the class picker relabels: rows of the table, or every member of a duplicate group. */

@@ -348,6 +348,7 @@ export class ReviewQueries {
       ...(this.groupOf(row) >= 0 ? { duplicateGroup: this.groupOf(row) + 1, conflict: (this.arr('conflict')?.[row] ?? 0) === 1 } : {}),
       ...((this.arr('outlierFlagged')?.[row] ?? 0) === 1 ? { outlier: true } : {}),
       ...(st.excluded ? { excluded: true } : {}),
+      ...(st.note ? { note: st.note.length > PREVIEW ? `${st.note.slice(0, PREVIEW)}…` : st.note } : {}),
     };
   }
 
@@ -412,6 +413,8 @@ export class ReviewQueries {
     const base = this.rowView(row);
     const K = this.classes.length;
     const d: RowDetail = { ...base, topClasses: [], rank: this.rank(row) };
+    const note = this.state.state(row).note;
+    if (note) d.note = note;
     if (ds.roles.text !== undefined && !base.damaged) {
       const t = ds.table.cell(row, ds.roles.text);
       d.fullText = t.length > DETAIL_TEXT ? `${t.slice(0, DETAIL_TEXT)}…` : t;
@@ -502,6 +505,16 @@ export class ReviewQueries {
       } else target = smoothTarget(this.classes, s.label, epsilon);
       return { ...s, soft: target, softHow: soft ? `mix ε=${epsilon} with ensemble` : `smooth ε=${epsilon}` };
     }, (r) => this.why(r, mix ? `mixed with the soft label (ε=${epsilon})` : `smoothed (ε=${epsilon})`));
+  }
+
+  /** Sets the row's note ('' removes it): one undo step, saved in the sidecar. */
+  setNote(row: number, note: string): EditBatch {
+    const text = note.trim() === '' ? undefined : note;
+    return this.state.change(text ? 'Note' : 'Remove note', [row], (_, s) => {
+      const { note: _was, ...rest } = s;
+      void _was;
+      return text ? { ...rest, note: text } : rest;
+    });
   }
 
   accept(rows: number[]): EditBatch {

@@ -160,6 +160,12 @@ test('--encoder: a generated model embeds the text, the dense model and k-NN agr
   const b = cli('analyze', file, '--encoder', model, '--folds', '3', '--out', join(dir, 'enc2'));
   assert.equal(b.code, 0, b.err);
   assert.match(b.out, /64 dimensions \(read from the cache\)/);
+  // The logistic regression alone (--embedding-model): no tfjs network, same embeddings.
+  const l = cli('analyze', file, '--encoder', model, '--folds', '3', '--embedding-model', 'logreg', '--out', join(dir, 'enc-logreg'));
+  assert.equal(l.code, 0, l.err);
+  assert.match(l.out, /embedding data, logreg on typescript/);
+  const lr = run(join(dir, 'enc-logreg'));
+  assert.ok(averagePrecision(lr.arrays.suspicion, truth) > 0.25, 'logreg AP above chance');
   const nf = cli('analyze', file, '--encoder', join(dir, 'no-such-model'), '--out', join(dir, 'nf'), '-q');
   assert.equal(nf.code, 1);
   assert.match(nf.err, /no such folder/);

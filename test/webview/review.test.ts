@@ -144,29 +144,32 @@ const withColumns = (csv: string) => csv.split('\n').map((l, i) => {
 
 test('other columns: shown beside the text, filtered by value (few values) or by search (free text)', async (t) => {
   const h = await harness(t, dataset('sms_spam'), withColumns);
-  const select = h.root.querySelector('[data-testid="column-show"]') as HTMLSelectElement;
-  const names = [...select.options].map((o) => o.textContent);
+  // VS Code Elements' select: its choices are <vscode-option> children, chosen through `value`.
+  const select = h.root.querySelector('[data-testid="column-show"]') as HTMLElement & { value: string };
+  const options = (s: Element) => [...s.querySelectorAll('vscode-option')];
+  const choose = (s: HTMLElement & { value: string }, label: string) => {
+    s.value = options(s).find((o) => o.textContent === label)!.getAttribute('value')!;
+    s.dispatchEvent(new window.Event('change') as unknown as Event);
+  };
+  const names = options(select).map((o) => o.textContent);
   assert.deepEqual(names.slice(1), ['annotator', 'note']);
-  select.value = [...select.options].find((o) => o.textContent === 'annotator')!.value;
-  select.dispatchEvent(new window.Event('change') as unknown as Event);
+  choose(select, 'annotator');
   await h.flush();
   assert.ok([...h.root.querySelectorAll('.row.head [role=columnheader]')].some((x) => x.textContent === 'annotator'));
   const cell = h.root.querySelector('[data-testid="row-0"] .c-extra')!;
   assert.match(cell.textContent!, /^(ann|bo|cy)$/);
-  const values = h.root.querySelector('[data-testid="column-filter"]') as HTMLSelectElement;
-  assert.equal(values.tagName, 'SELECT');
-  values.value = 'bo';
-  values.dispatchEvent(new window.Event('change') as unknown as Event);
+  const values = h.root.querySelector('[data-testid="column-filter"]') as HTMLElement & { value: string };
+  assert.equal(values.tagName, 'VSCODE-SINGLE-SELECT', 'a column with few values is chosen from its values');
+  choose(values, 'bo');
   await h.flush();
   const total = Number(h.root.querySelector('[data-testid="status"]')!.textContent!.match(/^(\d+)/)![1]);
   const expected = h.state.dataset.rowCount - [...Array(h.state.dataset.rowCount).keys()].filter((r) => h.state.dataset.table.cell(r, 0) !== 'bo').length;
   assert.equal(total, expected);
   assert.ok([...h.root.querySelectorAll('.spacer .row .c-extra')].every((c) => c.textContent === 'bo'));
-  select.value = [...select.options].find((o) => o.textContent === 'note')!.value;
-  select.dispatchEvent(new window.Event('change') as unknown as Event);
+  choose(select, 'note');
   await h.flush();
   const search = h.root.querySelector('[data-testid="column-filter"]') as HTMLInputElement;
-  assert.equal(search.tagName, 'INPUT', 'a column with many values is searched');
+  assert.equal(search.tagName, 'VSCODE-TEXTFIELD', 'a column with many values is searched');
   search.value = 'TWICE';
   search.dispatchEvent(new window.Event('input') as unknown as Event);
   await h.flush();

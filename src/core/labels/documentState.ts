@@ -5,8 +5,7 @@
  * bytes patched, atomic, refuses a file changed on disk), the sidecar and the journal.
  * Free of VS Code, so the editor's document model is tested against real files without it.
  */
-import type { Dataset } from '../table/dataset';
-import { openDataset, type DatasetOptions } from '../table/dataset';
+import { Dataset, loadDataset, openDataset, openTableWithRoles, type DatasetOptions, type OpenedTable } from '../table/dataset';
 import { Table } from '../table/table';
 import { currentUser, type JournalEntry } from './journal';
 import { patchLabels } from './patch';
@@ -70,9 +69,10 @@ export class DocumentState {
   /** What the open found left by a writer that died (temp files removed, writes reconciled). */
   readonly recovery: Recovery;
 
-  constructor(readonly path: string, private readonly options: DatasetOptions = {}, ds?: Dataset) {
+  /** `recovered`: what `openInStages` found when it settled the file before reading it. */
+  constructor(readonly path: string, private readonly options: DatasetOptions = {}, ds?: Dataset, recovered?: Recovery) {
     // Before reading: a write killed half-way is settled (temp files removed, journal reconciled).
-    this.recovery = recover(path);
+    this.recovery = recovered ?? recover(path);
     this.ds = ds ?? openDataset(path, options);
     this.sidecarBytes = readOwnFile(sidecarPath(path));
     this.sidecar = readSidecar(path, this.sidecarBytes);
@@ -270,4 +270,24 @@ export class DocumentState {
       this.set(row, { label: r.label, soft: r.soft, softHow: r.softHow, accepted: r.accepted, ...(r.excluded ? { excluded: true } : {}), ...(r.note ? { note: r.note } : {}) });
     }
   }
+}
+
+/**
+ * Opening for the editor in two stages: the file settled (as the constructor does) and its table
+ * and roles read now, so the first rows can be shown at once; the state — every row's label and id
+ * read, a chunk at a time — from `complete`, which keeps the event loop free while it runs.
+ */
+export function openInStages(path: string, options: DatasetOptions = {}): {
+  opened: OpenedTable;
+  complete(opts?: Parameters<typeof loadDataset>[1]): Promise<DocumentState>;
+  /** The second stage at once (a small file). */
+  completeNow(): DocumentState;
+} {
+  const recovery = recover(path);
+  const opened = openTableWithRoles(path, options);
+  return {
+    opened,
+    complete: async (opts) => new DocumentState(path, options, await loadDataset(opened, opts), recovery),
+    completeNow: () => new DocumentState(path, options, new Dataset(opened.table, opened.roles), recovery),
+  };
 }

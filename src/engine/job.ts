@@ -79,7 +79,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
     checkScorable(ds);
     const cv = givenAsCrossVal(given, ds.rowCount, ds.classes.length);
     emit({ phase: 'score', fraction: 0.9, message: `scoring rows from ${given.file}` });
-    const scores = scoreConsensus({ K: cv.K, labels: ds.labels, piPasses: 0 }, given.probs);
+    const scores = scoreConsensus({ K: cv.K, labels: ds.labels }, given.probs);
     const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
     const representation = representationFor(prep.kind, prep.base, undefined, ds.rowCount);
     const outliers = findOutliers(representation, opts.seed);

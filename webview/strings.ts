@@ -21,5 +21,8 @@ export const STRINGS: Record<string, string> = {
   noGroups: 'No duplicate groups (run Analyze to find them).', groupsSummary: '{0} duplicate groups, {1} with conflicting labels (shown first)',
   groupsKeys: 'j/k: move · Enter: set every copy to the suggested label · c: pick a label for the group · e: exclude the group from analyses · u: undo',
   note: 'Note', notePlaceholder: 'A note on this row (kept in the sidecar, exported with the labels)', hasNote: 'note',
+  map: 'Map', mapLabel: 'Embedding map of the rows', mapBox: 'Box', mapLasso: 'Lasso', mapPan: 'Pan', mapReset: 'Fit',
+  mapHint: 'wheel: zoom · drag: select (box or lasso) or pan · a selection filters the table', noMap: 'No map in this analysis (run Analyze again to make one).',
+  mapSelection: 'Map selection', clearMapSelection: 'Clear the map selection',
   copies: 'Copies of this row', outlierScore: 'outlier score', excludedNote: 'excluded from later analyses (e to include again)',
 };

@@ -22,7 +22,8 @@ import { prepare } from '../src/engine/prepare';
 import { crossValidate } from '../src/engine/crossval';
 import { resolveOptions } from '../src/engine/job';
 import { trainFold } from '../src/engine/trainFold';
-import { denseModelFactory, TABULAR } from '../src/engine/models/factories';
+import { denseModelFactory, TABULAR, tabularModelFactory } from '../src/engine/models/factories';
+import { tune } from '../src/engine/phases';
 import type { ModelFactory } from '../src/engine/models/types';
 import { LinearModel } from '../src/engine/models/linear';
 import { KnnModel } from '../src/engine/models/knn';
@@ -240,7 +241,7 @@ async function tabularAblation(): Promise<void> {
   const lin: ModelFactory = async (input) => new LinearModel({ dim: input.dense!.dim, classes: input.classes, C: TABULAR.C, iterations: TABULAR.iterations, epochs: input.options.epochs, memory: TABULAR.lbfgsMemory }, input.dense!.x);
   const knn: ModelFactory = async (input) => new KnnModel({ dim: input.dense!.dim, classes: input.classes, k: TABULAR.k }, input.dense!.x);
   const avg = (...fs: ModelFactory[]): ModelFactory => async (input, n, seed) => new AverageModel(await Promise.all(fs.map((f) => f(input, n, seed))));
-  const variants: [string, ModelFactory][] = [['MLP (before)', denseModelFactory], ['logreg', lin], ['k-NN', knn], ['logreg + k-NN (default)', avg(lin, knn)], ['logreg + MLP', avg(lin, denseModelFactory)]];
+  const variants: [string, ModelFactory][] = [['MLP (first)', denseModelFactory], ['logreg C = 1', lin], ['k-NN', knn], ['logreg C = 1 + k-NN (before)', avg(lin, knn)], ['logreg C chosen + k-NN (default)', tabularModelFactory], ['logreg C = 1 + MLP', avg(lin, denseModelFactory)]];
   console.log(`| run | ${variants.map((v) => v[0]).join(' | ')} |`);
   console.log(`|---|${variants.map(() => '---').join('|')}|`);
   for (const run of TABULAR_RUNS) {
@@ -249,6 +250,7 @@ async function tabularAblation(): Promise<void> {
     const cells: string[] = [];
     for (const [, f] of variants) {
       const c0 = process.cpuUsage();
+      if (f === tabularModelFactory) console.error(`${run}: ${tune(prep)}`); // the choice's cost counts
       const cv = await crossValidate(prep.base, (input) => trainFold(input, f), 1);
       const sc = scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses });
       cells.push(`${f3(averagePrecision(sc.suspicion, t.truth))} / ${f3(auroc(sc.suspicion, t.truth))} (${(process.cpuUsage(c0).user / 1e6).toFixed(2)})`);

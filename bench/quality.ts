@@ -179,7 +179,9 @@ async function main(): Promise<void> {
   const runs = RUNS.filter((r) => only.length === 0 || only.includes(r.run) || (only.includes('small') && small(r)));
   if (only.includes('peer')) {
     // The peer alone (to run its long runs once, ahead of the table).
-    for (const r of runs) { const p = peerRun(r.data().file, r.run, r.peerArgs); console.log(`${r.run}: peer ${p.seconds.toFixed(1)} s at load ${p.load.toFixed(1)}${p.cached ? ' (kept from ' + p.at + ')' : ''}`); }
+    const log = (run: string, p: PeerRun) => console.log(`${run}: peer ${p.seconds.toFixed(1)} s at load ${p.load.toFixed(1)}${p.cached ? ' (kept from ' + p.at + ')' : ''}`);
+    for (const r of runs) log(r.run, peerRun(r.data().file, r.run, r.peerArgs));
+    if (only.includes('noise-rate')) for (const [name, args] of NOISE_SETS) log(`clean-${name}`, peerRun(join(SHARED, 'data', name, 'data.csv'), `clean-${name}`, args));
     return;
   }
   console.log('\n## Detection quality and speed beside the peer (scikit-learn + cleanlab), measured in this run');
@@ -212,6 +214,19 @@ async function main(): Promise<void> {
 }
 
 /**
+ * The shared datasets as published, for the noise-rate table: name, the peer's arguments, and the
+ * share of labels people confirmed wrong (labelerrors.com, Northcutt et al. 2021) where published.
+ * MNIST's file is the clean one: its flagged share is in the main table's run (mnist-real-*).
+ */
+const NOISE_SETS: [string, string[], string][] = [
+  ['sms_spam', ['--text-col', 'text'], '–'],
+  ['ag_news_test', ['--text-col', 'text'], '–'],
+  ['imdb_test_labelerrors', ['--text-col', 'text'], '2.9% (725 of 25,000)'],
+  ['clue_tnews_fewclue', ['--text-col', 'text', '--analyzer', 'char'], '–'],
+  ['toutiao_news_20k', ['--text-col', 'text', '--analyzer', 'char'], '–'],
+];
+
+/**
  * Estimated noise rate (flagged / labeled) on the shared datasets as published, no noise injected,
  * beside cleanlab's rule on the peer's probabilities, and the published figure: labelerrors.com
  * (Northcutt et al. 2021) found 3.3% of labels wrong on average across ten test sets, by asking
@@ -221,12 +236,7 @@ async function noiseRate(): Promise<void> {
   console.log('\n## Estimated noise rate on the clean shared datasets (no injected noise): flagged / labeled\n');
   console.log('| dataset | rows | ours | peer (cleanlab rule on its probabilities) | published |');
   console.log('|---|---|---|---|---|');
-  // MNIST's file is the clean one: its flagged share is in the main table's run (mnist-real-*).
-  const sets: [string, string[], string][] = [
-    ['sms_spam', ['--text-col', 'text'], '–'],
-    ['ag_news_test', ['--text-col', 'text'], '–'],
-  ];
-  for (const [name, args, published] of sets) {
+  for (const [name, args, published] of NOISE_SETS) {
     const file = join(SHARED, 'data', name, 'data.csv');
     const { summary } = await analyze(file, `clean-${name}`);
     const pr = runPeer(file, `clean-${name}`, args);

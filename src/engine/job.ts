@@ -171,6 +171,6 @@ export async function runRetrain(req: RetrainRequest, emit: Emit, cancelled: () 
   emit({ phase: 'write', fraction: 0.98, message: `writing results to ${req.outDir}` });
   let fixed: number | undefined;
   try { fixed = fixedSince(readRun(req.outDir, 'analysis'), tr); } catch { fixed = undefined; }
-  const { oofAccuracy, flagged, classStats, createdAt, options } = before;
-  return writeResults(req.outDir, 'retrain', tr, { before: { oofAccuracy, flagged, classStats, createdAt, options }, fixed });
+  const { oofAccuracy, flagged, classStats, createdAt, options, foldAccuracy } = before;
+  return writeResults(req.outDir, 'retrain', tr, { before: { oofAccuracy, flagged, classStats, createdAt, options, ...(foldAccuracy ? { foldAccuracy } : {}) }, fixed });
 }

@@ -346,6 +346,7 @@ export class ReviewQueries {
       ...(this.groupOf(row) >= 0 ? { duplicateGroup: this.groupOf(row) + 1, conflict: (this.arr('conflict')?.[row] ?? 0) === 1 } : {}),
       ...((this.arr('outlierFlagged')?.[row] ?? 0) === 1 ? { outlier: true } : {}),
       ...(st.excluded ? { excluded: true } : {}),
+      ...(st.note ? { note: st.note.length > PREVIEW ? `${st.note.slice(0, PREVIEW)}…` : st.note } : {}),
     };
   }
 
@@ -410,6 +411,8 @@ export class ReviewQueries {
     const base = this.rowView(row);
     const K = this.classes.length;
     const d: RowDetail = { ...base, topClasses: [], rank: this.rank(row) };
+    const note = this.state.state(row).note;
+    if (note) d.note = note;
     if (ds.roles.text !== undefined && !base.damaged) {
       const t = ds.table.cell(row, ds.roles.text);
       d.fullText = t.length > DETAIL_TEXT ? `${t.slice(0, DETAIL_TEXT)}…` : t;
@@ -500,6 +503,16 @@ export class ReviewQueries {
       } else target = smoothTarget(this.classes, s.label, epsilon);
       return { ...s, soft: target, softHow: soft ? `mix ε=${epsilon} with ensemble` : `smooth ε=${epsilon}` };
     }, (r) => this.why(r, mix ? `mixed with the soft label (ε=${epsilon})` : `smoothed (ε=${epsilon})`));
+  }
+
+  /** Sets the row's note ('' removes it): one undo step, saved in the sidecar. */
+  setNote(row: number, note: string): EditBatch {
+    const text = note.trim() === '' ? undefined : note;
+    return this.state.change(text ? 'Note' : 'Remove note', [row], (_, s) => {
+      const { note: _was, ...rest } = s;
+      void _was;
+      return text ? { ...rest, note: text } : rest;
+    });
   }
 
   accept(rows: number[]): EditBatch {
@@ -621,9 +634,9 @@ export class ReviewQueries {
   /** Runs for the Runs view from summaries (analysis then retrains), newest last. */
   static runView(s: RunRecord, fixed = s.fixed, trusted?: RunView['trusted']): RunView {
     return {
-      kind: s.kind, createdAt: s.createdAt, options: s.options, oofAccuracy: s.oofAccuracy, flagged: s.flagged, backend: s.backend, model: s.model,
+      kind: s.kind, createdAt: s.createdAt, options: s.options, oofAccuracy: s.oofAccuracy, flagged: s.flagged, backend: s.backend, model: s.model, folds: s.foldAccuracy,
       seconds: Object.values(s.seconds).reduce((a, b) => a + b, 0), recall: s.classStats.map((c) => c.recall),
-      before: s.before ? { oofAccuracy: s.before.oofAccuracy, flagged: s.before.flagged, recall: s.before.classStats.map((c) => c.recall) } : undefined,
+      before: s.before ? { oofAccuracy: s.before.oofAccuracy, flagged: s.before.flagged, recall: s.before.classStats.map((c) => c.recall), folds: s.before.foldAccuracy } : undefined,
       fixed, trusted,
     };
   }

@@ -16,6 +16,8 @@ export interface ModelInput {
   text?: SparseRows;
   dense?: DenseRows;
   options: TrainOptions;
+  /** Logistic regression's C for tabular rows, chosen from the data before the folds (models/regularization). */
+  linearC?: number;
 }
 
 /** student: the trained weights, deterministic; teacher: the EMA of the weights; stochastic: a Π-model pass (dropout on). */
@@ -56,6 +58,12 @@ export interface ClassifierModel {
   /** Writes K probabilities per row into `out`. */
   predict(rows: ArrayLike<number>, mode: Mode, out: Float32Array): void | Promise<void>;
   readonly hasTeacher: boolean;
+  /**
+   * The learned representation of rows (see engine/representation.ts), when the model has one:
+   * `representationDim` numbers per row written to `out` by `represent` (the student's weights, no dropout).
+   */
+  readonly representationDim?: number;
+  represent?(rows: ArrayLike<number>, out: Float32Array): void | Promise<void>;
   dispose?(): void;
 }
 

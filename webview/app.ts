@@ -10,7 +10,7 @@
  *   the cursor has moved and the new row's detail has not arrived yet, keys wait (in order) for it.
  */
 import {
-  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Exclude, Init, Notice, Progress, Ready, Redo, Relabel, RelabelGroup, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
+  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Exclude, Init, Notice, Progress, Ready, Redo, Relabel, RelabelGroup, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, SetNote, Smooth, Undo,
   type HostWire, type WebviewWire,
 } from '../src/protocol/webview';
 import { DetailPane } from './components/detailPane';
@@ -32,7 +32,7 @@ import { PAGE_SIZE, PageCache } from './virtualTable';
 export { ROW_HEIGHT } from './components/table';
 
 /** Actions that act on rows: they wait until the cursor row's detail is shown. */
-const ROW_ACTIONS = new Set<KeyAction['kind']>(['applySuggestion', 'relabelTop', 'pickClass', 'smooth', 'mix', 'accept', 'exclude']);
+const ROW_ACTIONS = new Set<KeyAction['kind']>(['applySuggestion', 'relabelTop', 'pickClass', 'smooth', 'mix', 'accept', 'exclude', 'note']);
 
 export class ReviewApp {
   /** The one state every component reads. */
@@ -45,6 +45,7 @@ export class ReviewApp {
 
   private readonly table: Table;
   private readonly filters: Filters;
+  private readonly detail: DetailPane;
   private readonly components: Component[];
   private readonly views = new Map<ViewId, View>();
   private readonly panels = new Map<ViewId, HTMLElement>();
@@ -57,7 +58,7 @@ export class ReviewApp {
     const tabs = new Tabs(this.ctx, VIEWS);
     this.filters = new Filters(this.ctx);
     this.table = new Table(this.ctx, (pages) => this.fetch(pages));
-    const detail = new DetailPane(this.ctx);
+    const detail = this.detail = new DetailPane(this.ctx);
     const status = new StatusBar(this.ctx);
     const overlay = new Overlay(this.ctx);
     this.reviewPanel = el('div', { class: 'review' },
@@ -183,6 +184,7 @@ export class ReviewApp {
       }
       case 'relabelGroup': this.ipc.command(RelabelGroup, { group: a.group, to: a.to }); this.dispatch({ type: 'groupCursor', index: s.groups.cursor + 1 }); break;
       case 'excludeGroup': this.ipc.command(Exclude, { rows: a.rows, exclude: true }); this.dispatch({ type: 'groupCursor', index: s.groups.cursor + 1 }); break;
+      case 'note': this.ipc.command(SetNote, { row: a.row, note: a.note }); break;
       case 'groups':
         s.groups = { groups: a.groups, total: a.total, cursor: Math.min(s.groups.cursor, Math.max(0, a.groups.length - 1)) };
         this.update('groups');
@@ -358,6 +360,7 @@ export class ReviewApp {
         break;
       }
       case 'search': this.filters.search.focus(); break;
+      case 'note': this.detail.focusNote(); break;
       case 'help': s.overlay = s.overlay.kind === 'help' ? { kind: 'none' } : { kind: 'help' }; this.update('overlay'); break;
       case 'escape': this.closeOverlay(); s.selected.clear(); this.update('rows', 'status'); break;
     }

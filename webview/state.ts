@@ -122,7 +122,9 @@ export type Action =
   | { type: 'groupCursor'; index: number }
   | { type: 'relabelGroup'; group: number; to: string }
   | { type: 'excludeGroup'; rows: number[] }
-  | { type: 'groups'; groups: GroupView[]; total: number };
+  | { type: 'groups'; groups: GroupView[]; total: number }
+  /** The note typed for a row ('' removes it). */
+  | { type: 'note'; row: number; note: string };
 
 export type Dispatch = (a: Action) => void;
 

@@ -115,7 +115,8 @@ export class Table implements Component {
         r.smoothed ? el('span', { class: 'codicon codicon-symbol-misc', title: t('smooth') }) : undefined,
         r.duplicateGroup !== undefined ? el('span', { class: `codicon codicon-copy${r.conflict ? ' conflict' : ''}`, title: `${t(r.conflict ? 'conflict' : 'duplicate')} #${r.duplicateGroup}`, 'data-testid': `dup-${pos}` }) : undefined,
         r.outlier ? el('span', { class: 'codicon codicon-circle-slash', title: t('outlier') }) : undefined,
-        r.excluded ? el('span', { class: 'codicon codicon-eye-closed', title: t('excluded'), 'data-testid': `excluded-${pos}` }) : undefined));
+        r.excluded ? el('span', { class: 'codicon codicon-eye-closed', title: t('excluded'), 'data-testid': `excluded-${pos}` }) : undefined,
+        r.note ? el('span', { class: 'codicon codicon-note', title: `${t('note')}: ${r.note}`, 'data-testid': `note-${pos}` }) : undefined));
   }
 
   /** A grid tile: the image, then given → suggested. */

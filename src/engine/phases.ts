@@ -10,7 +10,7 @@ import { openDataset, type Dataset } from '../core/table/dataset';
 import { DEFAULT_TRAIN_OPTIONS, type DatasetSpec, type TrainOptions } from '../protocol/engine';
 import { crossValidate, type CrossValResult, type FoldRunner } from './crossval';
 import { decodeImages, type DecodedImages } from './images';
-import { prepare, type Prepared } from './prepare';
+import { prepare, textRows, type Prepared } from './prepare';
 import type { EmbeddingRows } from '../core/embeddings';
 import { consensusParts } from './ownModel';
 import { textEpochs } from './prepare';
@@ -50,7 +50,8 @@ export interface Featurized {
  */
 export async function featurize(l: Loaded, onImages: (done: number, total: number) => void = () => {}, check: () => void = () => {}, embeddings?: EmbeddingRows, onRows?: (done: number, total: number) => void): Promise<Featurized> {
   const images = l.ds.roles.images ? await decodeImages(l.ds, onImages, check) : undefined;
-  return { prep: prepare(l.ds, l.options, l.sidecar, embeddings, images, onRows), images };
+  const text = !embeddings && l.ds.kind === 'text' ? await textRows(l.ds, l.options, onRows, check) : undefined;
+  return { prep: prepare(l.ds, l.options, l.sidecar, embeddings, images, text), images };
 }
 
 /**

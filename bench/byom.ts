@@ -1,8 +1,9 @@
 /**
  * Bring your own model: AP of the ranking with our model, with probabilities a user brings (the
  * peer's scikit-learn TF-IDF + logistic regression, out-of-fold), with the two averaged
- * (--ensemble), and with embeddings a user brings (scikit-learn LSA: TF-IDF + TruncatedSVD 256),
- * learned by the MLP, with and without k-NN label agreement.
+ * (--ensemble), and with embeddings a user brings (scikit-learn LSA: TF-IDF + TruncatedSVD 256,
+ * fitted without the labels), learned by the logistic regression, the MLP and the two averaged
+ * (--embedding-model), k-NN label agreement joining each.
  * `npm run bench -- byom` runs only this part.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,6 @@ import { join } from 'node:path';
 import { EngineClient } from '../src/client/engineClient';
 import type { TrainOptions } from '../src/protocol/engine';
 import { readArrays, type Summary } from '../src/core/results';
-import { openDataset } from '../src/core/table/dataset';
 import { Table } from '../src/core/table/table';
 import { averagePrecision } from '../src/core/signals/metrics';
 import { noisyCopy, OUT, SHARED } from './noisy';
@@ -61,23 +61,23 @@ const f3 = (x: number) => x.toFixed(3);
 
 async function main(): Promise<void> {
   console.log('\n## Bring your own model: AP of the ranking (seconds of the Label Lens run)\n');
-  console.log('given = the peer\'s out-of-fold probabilities (scikit-learn TF-IDF + logistic regression), read with --pred-probs; ensemble = --pred-probs --ensemble; LSA = --embeddings of TF-IDF + TruncatedSVD 256 (unsupervised), MLP with / without k-NN label agreement.\n');
-  console.log('| run | ours | given | ensemble | LSA MLP + k-NN | LSA MLP only |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('given = the peer\'s out-of-fold probabilities (scikit-learn TF-IDF + logistic regression), read with --pred-probs; ensemble = --pred-probs --ensemble; LSA = --embeddings of TF-IDF + TruncatedSVD 256 (unsupervised: the labels are not used), learned by each --embedding-model, k-NN label agreement in the consensus in every LSA column.\n');
+  console.log('| run | ours | given | ensemble | LSA logreg | LSA MLP | LSA logreg+MLP |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const [dataset, run, analyzer] of [['ag_news_test', 'ag_news-uniform20', 'word'], ['sms_spam', 'sms_spam-uniform10', 'word']]) {
     if (!existsSync(join(SHARED, 'data', dataset, 'data.csv'))) continue;
     const nc = noisyCopy(dataset, run);
-    void openDataset;
     const ours = await ap(nc.path, `${run}-byom-ours`, nc.truth);
     const probs = peerProbabilities(nc.path, run, analyzer);
     const given = await ap(nc.path, `${run}-byom-given`, nc.truth, { predProbs: probs });
     const ens = await ap(nc.path, `${run}-byom-ensemble`, nc.truth, { predProbs: probs, ensemble: true });
     const emb = lsaEmbeddings(nc.path, run, analyzer);
-    const lsa = await ap(nc.path, `${run}-byom-lsa`, nc.truth, { embeddings: emb });
-    const lsaOnly = await ap(nc.path, `${run}-byom-lsa-noknn`, nc.truth, { embeddings: emb, knn: false });
-    const cell = (r: { ap: number; seconds: number }) => `${f3(r.ap)} (${r.seconds.toFixed(1)} s)`;
-    console.log(`| ${run} | ${cell(ours)} | ${cell(given)} | ${cell(ens)} | ${cell(lsa)} | ${cell(lsaOnly)} |`);
+    const lsa: string[] = [];
+    for (const embeddingModel of ['logreg', 'mlp', 'logreg+mlp'] as const) lsa.push(cell(await ap(nc.path, `${run}-byom-lsa-${embeddingModel}`, nc.truth, { embeddings: emb, embeddingModel })));
+    console.log(`| ${run} | ${cell(ours)} | ${cell(given)} | ${cell(ens)} | ${lsa.join(' | ')} |`);
   }
 }
+
+const cell = (r: { ap: number; seconds: number }) => `${f3(r.ap)} (${r.seconds.toFixed(1)} s)`;
 
 void main().catch((err) => { console.error(err); process.exit(1); });

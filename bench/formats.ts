@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- formats`: Parquet and image folders at scale.
  * - Parquet of 100k and 1M rows (ag_news rows repeated, ids unique; SNAPPY), in row groups of 100k
- *   rows (hyparquet-writer's default) and in one row group of 1M (pyarrow's default size): time to
- *   open (footer, label and id columns, role sample) and to the first page of the review table;
+ *   rows (hyparquet-writer's default) and in one row group of 1M (pyarrow's default size), opened as
+ *   the editor opens them: time to the first rows on screen (footer, role sample, first page, from
+ *   the table), then to every id and label read (the background stage), then the review's first page;
  *   rows/s of a full scan of the text column; time to save one relabel (new file, verified).
  * - Image folder: MNIST digits as PNG and as JPEG files, decoded in the engine's decoder (images/s).
  * Files are generated once under bench/out/; each is measured in a fresh process (the generator's
@@ -12,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset } from '../src/core/table/dataset';
-import { DocumentState } from '../src/core/labels/documentState';
+import { openInStages } from '../src/core/labels/documentState';
 import { ReviewQueries } from '../src/core/reviewQueries';
 import { decodeImages, loadSharp } from '../src/engine/images';
 import { agNewsColumns, writeAgNewsParquet, type AgNewsColumns } from '../test/fixtures/parquetFixtures';
@@ -32,18 +33,23 @@ function parquet(rows: number, rowGroupSize: number, columns: AgNewsColumns): st
 /** CPU milliseconds of this process since `c0` (wall time alone means little on a shared, loaded machine). */
 const cpuMs = (c0: NodeJS.CpuUsage) => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1000; };
 
-function benchParquet(path: string, label: string): void {
+async function benchParquet(path: string, label: string): Promise<void> {
+  // As the editor opens it: the table and roles, the first screen from them, then every id and label
+  // in the background (chunked), then the review's first page of the whole dataset.
   let t0 = performance.now();
   let c0 = process.cpuUsage();
-  const state = new DocumentState(path);
+  const stages = openInStages(path);
+  const head = ReviewQueries.openingPage(stages.opened, { offset: 0, limit: 50, sort: 'row', descending: false, filter: {}, snapshot: 0 })!;
+  const firstRows = ms(t0);
+  const firstCpu = cpuMs(c0);
+  const state = await stages.complete();
   const open = ms(t0);
   const openCpu = cpuMs(c0);
   t0 = performance.now();
-  c0 = process.cpuUsage();
   const model = new ReviewQueries(state);
   const page = model.page({ offset: 0, limit: 50, sort: 'row', descending: false, filter: {}, snapshot: 0 });
   const first = ms(t0);
-  const firstCpu = cpuMs(c0);
+  if (page.rows.some((r, i) => r.id !== head.rows[i].id || r.given !== head.rows[i].given)) throw new Error('the first screen differs from the loaded page');
   const ds = state.dataset;
   t0 = performance.now();
   let chars = 0;
@@ -54,7 +60,7 @@ function benchParquet(path: string, label: string): void {
   state.apply(state.change('bench', [row], (_, s) => ({ ...s, label: s.label === 'World' ? 'Sports' : 'World' })));
   state.save('bench', 'cli');
   const save = ms(t0);
-  console.log(`${label.padEnd(34)} open ${open.toFixed(0).padStart(6)} ms (CPU ${openCpu.toFixed(0)}) · first ${page.rows.length} rows +${first.toFixed(0).padStart(4)} ms (CPU ${firstCpu.toFixed(0)}) · text scan ${Math.round(ds.rowCount / (scan / 1000)).toLocaleString('en').padStart(10)} rows/s (${(chars / 1e6).toFixed(0)}M chars) · save 1 relabel ${(save / 1000).toFixed(1)} s`);
+  console.log(`${label.padEnd(34)} first ${head.rows.length} rows ${firstRows.toFixed(0).padStart(5)} ms (CPU ${firstCpu.toFixed(0)}) · all ids and labels ${open.toFixed(0).padStart(6)} ms (CPU ${openCpu.toFixed(0)}) · review page +${first.toFixed(0).padStart(4)} ms · text scan ${Math.round(ds.rowCount / (scan / 1000)).toLocaleString('en').padStart(10)} rows/s (${(chars / 1e6).toFixed(0)}M chars) · save 1 relabel ${(save / 1000).toFixed(1)} s`);
 }
 
 async function benchImages(): Promise<void> {
@@ -80,6 +86,19 @@ async function benchImages(): Promise<void> {
   console.log(`sharp (WebP) ${loadSharp() ? 'installed' : 'not installed'}`);
 }
 
+/** `label-lens inspect FILE` as a user runs it: when its first lines (file, roles, first rows) appear, and when it ends. */
+async function benchInspect(path: string, label: string): Promise<void> {
+  const { spawn } = await import('node:child_process');
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'label-lens.js'), 'inspect', path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let first: number | undefined;
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => { first ??= ms(t0); out += b.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0 || !out.includes('First rows')) throw new Error(`inspect ${path} failed (${code})`);
+  console.log(`${label.padEnd(34)} CLI inspect: first rows printed after ${first!.toFixed(0)} ms (process start included), whole report ${(ms(t0) / 1000).toFixed(1)} s`);
+}
+
 function measure(...args: string[]): void {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...args], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
@@ -91,7 +110,7 @@ async function main(): Promise<void> {
     // A copy, so the save does not change the generated file.
     const copy = path.replace(/\.parquet$/, '.bench.parquet');
     copyFileSync(path, copy);
-    benchParquet(copy, label);
+    await benchParquet(copy, label);
     return;
   }
   if (mode === '--images') { await benchImages(); return; }
@@ -104,6 +123,7 @@ async function main(): Promise<void> {
     for (const [rows, rg, label] of spec) files.push([parquet(rows, rg, columns), label]);
   } else for (const [rows, rg, label] of spec) files.push([join(OUT, `ag-${rows}-rg${rg}.parquet`), label]);
   for (const [file, label] of files) measure('--parquet', file, label);
+  for (const [file, label] of files) await benchInspect(file, label);
   measure('--images');
 }
 

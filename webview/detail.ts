@@ -62,7 +62,8 @@ export function epochChart(values: number[], given: string, suggested: string | 
     ...values.map((v, i) => svg('circle', { cx: x(i), cy: y(v), r: 2.5, class: 'dot' }, svg('title', {}, `${t('epoch')} ${i + 1}: p(${given}) = ${v.toFixed(3)}`))));
 }
 
-export function renderDetail(d: RowDetail, classes: string[], t: T): HTMLElement {
+/** `note`: the note field, drawn under the row's facts. */
+export function renderDetail(d: RowDetail, classes: string[], t: T, note?: HTMLElement): HTMLElement {
   const content: (HTMLElement | SVGElement)[] = [];
   if (d.fullText !== undefined) content.push(el('div', { class: 'detail-text', 'data-testid': 'detail-text' }, d.fullText));
   if (d.pixels) content.push(image(d.pixels));
@@ -86,6 +87,7 @@ export function renderDetail(d: RowDetail, classes: string[], t: T): HTMLElement
   return el('div', { class: 'detail-body' },
     ...content,
     facts,
+    note,
     ...copies,
     el('h3', {}, t('softVsHard')),
     el('div', { class: 'legend' }, el('span', { class: 'swatch hard' }), t('given'), el('span', { class: 'swatch soft' }), t('soft'), d.target ? el('span', { class: 'swatch target' }) : undefined, d.target ? t('target') : undefined),

@@ -4,8 +4,10 @@
  * group's suggested label, c picks any class for the whole group, e excludes the whole group from
  * later analyses; each is one undo step. Text is shown with textContent only.
  */
-import type { GroupView } from '../src/protocol/webview';
+import { RequestGroups, type GroupView } from '../src/protocol/webview';
 import { el, replace } from './dom';
+import type { KeyAction } from './keys';
+import type { Component, Ctx, Topic } from './state';
 
 type T = (key: string) => string;
 
@@ -24,37 +26,44 @@ export function renderGroup(g: GroupView, t: T, current: boolean, onClick: () =>
     g.size > g.members.length ? el('p', { class: 'muted' }, `… ${g.size - g.members.length} ${t('more')}`) : undefined);
 }
 
-export class DuplicatesView {
-  groups: GroupView[] = [];
-  total = 0;
-  cursor = 0;
+export class DuplicatesView implements Component {
+  readonly element: HTMLElement;
 
-  constructor(private readonly pane: HTMLElement, private readonly t: T) {}
-
-  set(groups: GroupView[], total: number): void {
-    this.groups = groups;
-    this.total = total;
-    this.cursor = Math.min(this.cursor, Math.max(0, groups.length - 1));
-    this.render();
+  constructor(private readonly ctx: Ctx) {
+    this.element = el('div', { class: 'pane duplicates', 'data-testid': 'duplicates-view' });
   }
 
-  get current(): GroupView | undefined {
-    return this.groups[this.cursor];
+  /** The first 200 groups (conflicts first). */
+  onShow(): void {
+    this.ctx.ipc.request(RequestGroups, { offset: 0, limit: 200 }, (r) => this.ctx.dispatch({ type: 'groups', groups: r.groups, total: r.total }));
   }
 
-  move(delta: number): void {
-    if (!this.groups.length) return;
-    this.cursor = Math.max(0, Math.min(this.groups.length - 1, this.cursor + delta));
-    this.render();
-    this.pane.querySelector('.group.cursor')?.scrollIntoView?.({ block: 'nearest' });
+  update(changed: ReadonlySet<Topic>): void {
+    if (changed.has('edited') && this.ctx.state.tab === 'duplicates') this.onShow();
+    if (!changed.has('groups')) return;
+    const { groups, total, cursor } = this.ctx.state.groups;
+    const t = this.ctx.t;
+    if (!groups.length) { replace(this.element, el('p', { class: 'muted', 'data-testid': 'no-groups' }, t('noGroups'))); return; }
+    const conflicts = groups.filter((g) => g.conflict).length;
+    replace(this.element,
+      el('p', { class: 'muted', 'data-testid': 'groups-summary' }, t('groupsSummary').replace('{0}', String(total)).replace('{1}', String(conflicts))),
+      el('p', { class: 'muted' }, t('groupsKeys')),
+      ...groups.map((g, i) => renderGroup(g, t, i === cursor, () => this.ctx.dispatch({ type: 'groupCursor', index: i }))));
+    this.element.querySelector('.group.cursor')?.scrollIntoView?.({ block: 'nearest' });
   }
 
-  render(): void {
-    if (!this.groups.length) { replace(this.pane, el('p', { class: 'muted', 'data-testid': 'no-groups' }, this.t('noGroups'))); return; }
-    const conflicts = this.groups.filter((g) => g.conflict).length;
-    replace(this.pane,
-      el('p', { class: 'muted', 'data-testid': 'groups-summary' }, this.t('groupsSummary').replace('{0}', String(this.total)).replace('{1}', String(conflicts))),
-      el('p', { class: 'muted' }, this.t('groupsKeys')),
-      ...this.groups.map((g, i) => renderGroup(g, this.t, i === this.cursor, () => { this.cursor = i; this.render(); })));
+  /** Keys of this view, as actions on the group under the cursor; true when handled here. */
+  onKey(a: KeyAction): boolean {
+    const { groups, cursor } = this.ctx.state.groups;
+    const g = groups[cursor];
+    const d = this.ctx.dispatch;
+    switch (a.kind) {
+      case 'move': case 'page': d({ type: 'groupCursor', index: cursor + a.delta }); return true;
+      case 'applySuggestion': if (g?.suggested !== undefined) d({ type: 'relabelGroup', group: g.group, to: g.suggested }); return true;
+      case 'pickClass': if (g) d({ type: 'pick', target: { group: g.group } }); return true;
+      case 'exclude': if (g) d({ type: 'excludeGroup', rows: g.members.map((m) => m.row) }); return true;
+      case 'relabelTop': case 'smooth': case 'mix': case 'accept': case 'toggleSelect': return true;
+      default: return false;
+    }
   }
 }

@@ -16,6 +16,7 @@ export type KeyAction =
   | { kind: 'toggleSelect' }
   | { kind: 'refresh' }
   | { kind: 'grid' }
+  | { kind: 'note' }
   | { kind: 'escape' };
 
 export interface KeyInput {
@@ -38,6 +39,7 @@ export const KEY_HELP: [string, string][] = [
   ['m', 'mix the given label with the soft label: (1−ε)·given + ε·soft'],
   ['a', 'accept the label as correct'],
   ['e', 'exclude the row from later analyses and retrains (again: include it)'],
+  ['n', 'write a note on the row (saved in the sidecar; Ctrl+Enter or Esc to go back)'],
   ['x / Space', 'select or unselect the row (actions apply to the selection)'],
   ['u', 'undo'],
   ['Shift+U', 'redo'],
@@ -67,6 +69,7 @@ export function keyAction(e: KeyInput): KeyAction | undefined {
     case 'x': case ' ': return { kind: 'toggleSelect' };
     case 'r': return { kind: 'refresh' };
     case 'g': return { kind: 'grid' };
+    case 'n': return { kind: 'note' };
     case '/': return { kind: 'search' };
     case '?': return { kind: 'help' };
     case 'Escape': return { kind: 'escape' };

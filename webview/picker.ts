@@ -3,6 +3,7 @@
  * IME included: it filters on `input`, which fires with the composed text), arrows to move, Enter to
  * pick, Escape to close. Classes picked recently come first.
  */
+import { textField, valueOf } from './controls';
 import { el, replace } from './dom';
 
 export interface PickerOptions {
@@ -25,12 +26,13 @@ export function pickerOrder(classes: readonly string[], recent: readonly string[
 }
 
 export function renderPicker(o: PickerOptions): HTMLElement {
-  const input = el('input', { type: 'text', class: 'picker-input', placeholder: o.placeholder, 'aria-label': o.placeholder, 'data-testid': 'picker-input', role: 'combobox', 'aria-expanded': 'true' });
+  // VS Code Elements' text field; its keys reach this listener from inside the field's shadow DOM.
+  const input = textField({ type: 'text', class: 'picker-input', placeholder: o.placeholder, 'aria-label': o.placeholder, 'data-testid': 'picker-input', role: 'combobox', 'aria-expanded': 'true' }, () => { active = 0; draw(); });
   const list = el('div', { class: 'picker', role: 'listbox', 'data-testid': 'class-picker' });
   let shown: string[] = [];
   let active = 0;
   const draw = () => {
-    shown = pickerOrder(o.classes, o.recent, input.value);
+    shown = pickerOrder(o.classes, o.recent, valueOf(input));
     active = Math.max(0, Math.min(active, shown.length - 1));
     replace(list, ...shown.map((c, i) => el('div', {
       class: `picker-option${i === active ? ' active' : ''}`, role: 'option', 'aria-selected': String(i === active), title: c, 'data-testid': `pick-${i}`,
@@ -38,7 +40,6 @@ export function renderPicker(o: PickerOptions): HTMLElement {
     }, c)));
     list.children[active]?.scrollIntoView?.({ block: 'nearest' });
   };
-  input.addEventListener('input', () => { active = 0; draw(); });
   input.addEventListener('keydown', (e) => {
     const k = (e as KeyboardEvent).key;
     if (k === 'ArrowDown' || k === 'ArrowUp') { active += k === 'ArrowDown' ? 1 : -1; draw(); } else if (k === 'Enter') { if ((e as KeyboardEvent).isComposing) return; if (shown[active] !== undefined) o.onPick(shown[active]); } else if (k === 'Escape') o.onClose();

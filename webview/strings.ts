@@ -20,5 +20,6 @@ export const STRINGS: Record<string, string> = {
   allIssues: 'All findings', issueLabel: 'Label issues', issueConflict: 'Duplicate conflicts', issueDuplicate: 'Duplicates', issueOutlier: 'Outliers',
   noGroups: 'No duplicate groups (run Analyze to find them).', groupsSummary: '{0} duplicate groups, {1} with conflicting labels (shown first)',
   groupsKeys: 'j/k: move · Enter: set every copy to the suggested label · c: pick a label for the group · e: exclude the group from analyses · u: undo',
+  note: 'Note', notePlaceholder: 'A note on this row (kept in the sidecar, exported with the labels)', hasNote: 'note',
   copies: 'Copies of this row', outlierScore: 'outlier score', excludedNote: 'excluded from later analyses (e to include again)',
 };

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { applyEdits, parseEdits, type Edit } from '../core/labels/edits';
-import { formatInspect, inspect } from '../core/report/inspect';
-import { openDataset } from '../core/table/dataset';
+import { formatInspectBody, formatInspectHead, inspect, inspectHead } from '../core/report/inspect';
+import { Dataset, openDataset, openTableWithRoles } from '../core/table/dataset';
 import { DATASET_HELP, datasetOptions, datasetOpts, fileArg, parse, trainHelp, UsageError } from './args';
 import { commands as engineCommands } from './engineCommands';
 import { analyzeWithJobsDir, commands as planCommands, PLAN_HELP } from './planCommands';
@@ -42,9 +42,12 @@ Exit codes: 0 ok, 1 data problem, 2 usage, 70 internal error, 130 cancelled.`;
 
 function cmdInspect(args: string[], io: Io): number {
   const { values, positionals } = parse(args, datasetOptions);
-  const ds = openDataset(fileArg(positionals, 'inspect'), datasetOpts(values));
-  const rep = inspect(ds);
-  io.out(values.json ? JSON.stringify(rep, null, 2) : formatInspect(rep));
+  // In two stages, as the editor opens a file: what the table and roles tell (and the first rows)
+  // is printed at once, the classes, duplicates and problems once every row is read.
+  const opened = openTableWithRoles(fileArg(positionals, 'inspect'), datasetOpts(values));
+  if (!values.json) io.out(formatInspectHead(inspectHead(opened)));
+  const rep = inspect(new Dataset(opened.table, opened.roles));
+  io.out(values.json ? JSON.stringify(rep, null, 2) : `\n${formatInspectBody(rep)}`);
   return rep.roles.label === null || rep.labeled === 0 ? EXIT_DATA : EXIT_OK;
 }
 

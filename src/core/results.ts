@@ -102,6 +102,16 @@ export interface ProbabilitySource {
   knn?: number;
 }
 
+/** How the embedding map of a run (arrays mapX, mapY) was made. */
+export interface MapSummary {
+  /** umap: UMAP of `sample` rows, the others placed by their nearest sample rows; pca: the two leading principal components. */
+  method: 'umap' | 'pca';
+  sample: number;
+  seconds: number;
+  /** What was projected (engine/representation): its kind, description and width. */
+  representation: { source: 'embeddings' | 'features' | 'learned' | 'sketch'; description: string; dim: number };
+}
+
 export interface Summary {
   kind: 'analysis' | 'retrain';
   file: string;
@@ -149,6 +159,8 @@ export interface Summary {
   duplicates?: DuplicateSummary;
   /** The first 100 label conflicts, most members first. */
   topConflicts?: ConflictSummary[];
+  /** The embedding map (arrays mapX, mapY); absent when none was made. */
+  map?: MapSummary;
   createdAt: string;
   /** For a retrain: rows the last analysis flagged whose label has changed since. */
   fixed?: number;
@@ -186,6 +198,9 @@ export interface ResultArrays<A = Float32Array> {
   /** Outlier score per row, and 1 where it is flagged. */
   outlier?: A;
   outlierFlagged?: A;
+  /** The embedding map: each row's 2-D position (see the summary's `map`). */
+  mapX?: A;
+  mapY?: A;
 }
 
 type Shape = 'rows×classes' | 'rows' | 'epochs×rows';
@@ -194,8 +209,9 @@ const SHAPES: { [K in keyof ResultArrays]-?: Shape } = {
   suspicion: 'rows', selfConfidence: 'rows', margin: 'rows', suggested: 'rows', flagged: 'rows', label: 'rows',
   piDisagree: 'rows', piSpread: 'rows', flips: 'rows', history: 'epochs×rows',
   duplicateGroup: 'rows', duplicateFirst: 'rows', duplicateKind: 'rows', conflict: 'rows', outlier: 'rows', outlierFlagged: 'rows',
+  mapX: 'rows', mapY: 'rows',
 };
-const OPTIONAL = new Set<keyof ResultArrays>(['teacher', 'pi', 'duplicateGroup', 'duplicateFirst', 'duplicateKind', 'conflict', 'outlier', 'outlierFlagged']);
+const OPTIONAL = new Set<keyof ResultArrays>(['teacher', 'pi', 'duplicateGroup', 'duplicateFirst', 'duplicateKind', 'conflict', 'outlier', 'outlierFlagged', 'mapX', 'mapY']);
 const NAMES = Object.keys(SHAPES) as (keyof ResultArrays)[];
 
 /** Packs a run's arrays into one Float32 buffer and its table of contents. */

@@ -4,6 +4,7 @@
  */
 import { Random } from '../core/random';
 import type { FoldInput, FoldOutput } from './trainFold';
+import { gatherRepresentation, type Representation } from './representation';
 
 /** Stratified fold of each labeled row (−1 for rows with no label): each class spread evenly. */
 export function stratifiedFolds(labels: Int32Array, K: number, folds: number, seed: number): Int8Array {
@@ -84,6 +85,8 @@ export interface CrossValResult {
   foldAccuracy: number[][];
   backend: string;
   model: string;
+  /** Each row's learned out-of-fold representation, when the model has one (see ./representation). */
+  representation?: Representation;
 }
 
 export type FoldRunner = (input: FoldInput) => Promise<FoldOutput>;
@@ -143,6 +146,7 @@ export function gatherFolds(base: Pick<FoldInput, 'classes' | 'labels' | 'option
     foldLoss: outputs.map((o) => o.epochLoss), foldAccuracy: outputs.map((o) => o.epochAccuracy),
     backend: outputs[0]?.backend ?? 'none',
     model: outputs[0]?.model ?? 'none',
+    representation: gatherRepresentation(outputs, N),
   };
   const flips = new Float32Array(N);
   const w = 1 / repeats;

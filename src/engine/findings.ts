@@ -7,9 +7,9 @@ import type { Dataset } from '../core/table/dataset';
 import { conflictReason, findConflicts, type Conflict, type DuplicateGroups } from '../core/duplicates/groups';
 import type { DuplicateSummary } from '../core/results';
 import { denseDuplicates, textDuplicates, type DuplicateResult } from './duplicates';
-import type { SparseRows } from './featurize/text';
-import { outlierScores, randomProjection, unitRows } from './neighbours';
+import { outlierScores, unitRows } from './neighbours';
 import type { DenseRows } from './trainFold';
+import type { Representation } from './representation';
 
 export interface DuplicateFinding extends DuplicateResult {
   seconds: number;
@@ -29,34 +29,6 @@ export function findDuplicates(ds: Dataset, kind: string, dense: DenseRows | und
   return { ...r, seconds: (performance.now() - t0) / 1000 };
 }
 
-/** Dimensions of the representation outliers are scored in. */
-const SKETCH = 32;
-
-/**
- * The rows as SKETCH-dimension unit vectors: text by signed feature hashing of its IDF-weighted
- * n-grams (a random projection of the TF-IDF vector), dense rows by a Gaussian projection when wider.
- */
-export function representation(text: SparseRows | undefined, dense: DenseRows | undefined, rows: number, seed: number): { x: Float32Array; dim: number } {
-  if (text) {
-    const x = new Float32Array(rows * SKETCH);
-    for (let i = 0; i < rows; i++) {
-      for (let j = text.indptr[i]; j < text.indptr[i + 1]; j++) {
-        const b = text.indices[j];
-        let h = Math.imul(b ^ 0x9e3779b9, 0x85ebca6b);
-        h ^= h >>> 13;
-        h = Math.imul(h, 0xc2b2ae35);
-        h ^= h >>> 16;
-        x[i * SKETCH + (h & (SKETCH - 1))] += (h & 0x100 ? 1 : -1) * (text.idf ? text.idf[b] : 1);
-      }
-    }
-    return { x: unitRows(x, SKETCH), dim: SKETCH };
-  }
-  const d = dense!;
-  const x = d.x.subarray(0, rows * d.dim);
-  if (d.dim <= SKETCH * 2) return { x: unitRows(x, d.dim), dim: d.dim };
-  return { x: unitRows(randomProjection(unitRows(x, d.dim), d.dim, SKETCH * 2, seed), SKETCH * 2), dim: SKETCH * 2 };
-}
-
 export interface Outliers {
   score: Float32Array;
   flagged: Uint8Array;
@@ -65,17 +37,41 @@ export interface Outliers {
 }
 
 /**
- * Outlier score per row (mean cosine distance to its 10 nearest among 1,000 sampled rows) and the
- * top ones flagged: beyond Tukey's far-out fence Q3 + 3·IQR of the scores, at most 1% of the rows.
+ * Outlier score per row in the run's representation (engine/representation): the mean cosine
+ * distance to its 10 nearest among 1,000 sampled rows (Datalab's k-NN distance; for a learned
+ * representation, Sun et al. 2022's deep-nearest-neighbour OOD score).
+ *
+ * A learned vector also says how much the model found in the row: text in a language or on a topic
+ * it never trained on lands near the centre of the (standardised) space, with a short vector, and
+ * near the other such rows. So there the similarity is scaled by √(‖x‖ / median ‖x‖) (capped at 1)
+ * before it is turned into a distance. Measured on ag_news with 40 Chinese (toutiao) and 40 SMS
+ * rows injected (test/unit/representation.test.ts keeps a smaller copy): AUROC of the injected rows
+ * 0.55 / 0.56 on the old 32-d sketch of IDF n-grams, 0.90 / 0.73 with the cosine distance on the
+ * learned vectors, 0.96 / 0.84 with the scaling; 27 of them in the top 1% (0 on the sketch).
+ *
+ * Flagged: for features and embeddings, beyond Tukey's far-out fence Q3 + 3·IQR of the scores and
+ * at most 1% of the rows; for a learned representation the scores have no long tail (bounded
+ * cosines in a few dimensions: the fence lies above every score), so the top 1% are flagged.
  */
-export function findOutliers(text: SparseRows | undefined, dense: DenseRows | undefined, rows: number, seed: number): Outliers {
-  const { x, dim } = representation(text, dense, rows, seed);
-  const score = outlierScores(x, dim, { k: 10, reference: 1000, seed });
+export function findOutliers(rep: Representation, seed: number): Outliers {
+  const rows = rep.x.length / rep.dim;
+  const score = outlierScores(unitRows(rep.x, rep.dim), rep.dim, { k: 10, reference: 1000, seed });
+  const learned = rep.source === 'learned';
+  if (learned) {
+    const norm = new Float32Array(rows);
+    for (let i = 0; i < rows; i++) {
+      let s = 0;
+      for (let d = 0; d < rep.dim; d++) s += rep.x[i * rep.dim + d] ** 2;
+      norm[i] = Math.sqrt(s);
+    }
+    const median = Float32Array.from(norm).sort()[Math.floor(rows / 2)];
+    if (median > 0) for (let i = 0; i < rows; i++) score[i] = 1 - (1 - score[i]) * Math.sqrt(Math.min(1, norm[i] / median));
+  }
   const sorted = Float32Array.from(score).sort();
   const q = (p: number) => sorted[Math.min(rows - 1, Math.floor(p * (rows - 1)))];
   const fence = q(0.75) + 3 * (q(0.75) - q(0.25));
   const cap = q(0.99);
-  const threshold = Math.max(fence, cap);
+  const threshold = learned ? cap : Math.max(fence, cap);
   const flagged = new Uint8Array(rows);
   for (let i = 0; i < rows; i++) if (score[i] >= threshold && score[i] > q(0.5)) flagged[i] = 1;
   return { score, flagged, threshold };

@@ -14,7 +14,8 @@ port.on('message', async (msg: ToWorker) => {
   try {
     const { factory, backend } = await factoryFor(msg.kind, msg.input);
     const output = await trainFold(msg.input, factory, (p) => port.postMessage({ type: 'progress', ...p } satisfies FromWorker), undefined, backend);
-    const transfer = [output.held, output.ema, output.student, output.teacher, output.pi, output.history, output.unlabeledProbs]
+    const rep = output.representation;
+    const transfer = [output.held, output.ema, output.student, output.teacher, output.pi, output.history, output.unlabeledProbs, rep?.held, rep?.anchors, rep?.unlabeled]
       .filter((a): a is Float32Array | Int32Array => a !== undefined).map((a) => a.buffer as ArrayBuffer);
     port.postMessage({ type: 'done', output } satisfies FromWorker, transfer);
   } catch (err) {

@@ -15,6 +15,8 @@ import type { FoldRunner } from './crossval';
 import type { CrossValResult } from './crossval';
 import { duplicates, featurize, load, score, trainFolds } from './phases';
 import { conflictRows, conflictsOf, findOutliers } from './findings';
+import { representationFor } from './representation';
+import { projectMap, type MapOption } from './projection';
 import type { FoldProgress } from './trainFold';
 import { modelKindOf, type ModelKind } from './models/factories';
 import { summarize, writeResults, type JobResult, type Trained } from './writeResults';
@@ -77,13 +79,15 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
     checkScorable(ds);
     const cv = givenAsCrossVal(given, ds.rowCount, ds.classes.length);
     emit({ phase: 'score', fraction: 0.9, message: `scoring rows from ${given.file}` });
-    const scores = scoreConsensus({ K: cv.K, labels: ds.labels, piPasses: 0 }, given.probs);
+    const scores = scoreConsensus({ K: cv.K, labels: ds.labels }, given.probs);
     const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
-    const outliers = findOutliers(prep.base.text, prep.base.dense, ds.rowCount, opts.seed);
+    const representation = representationFor(prep.kind, prep.base, undefined, ds.rowCount);
+    const outliers = findOutliers(representation, opts.seed);
+    const map = await projectMap(representation, opts.map as MapOption, opts.seed, (f, message) => emit({ phase: 'score', fraction: 0.9 + 0.08 * f, message }), check);
     lap('score');
     return {
       ds, cv, scores, options, kind: prep.kind, softTargets: 0, seconds, images, probabilities: source,
-      excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers,
+      excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers, representation, map,
     };
   }
 
@@ -124,12 +128,14 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
   const scores = score(prep, cv, own);
   const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
-  const outliers = findOutliers(prep.base.text, prep.base.dense, ds.rowCount, opts.seed);
+  const representation = representationFor(prep.kind, prep.base, cv.representation, ds.rowCount);
+  const outliers = findOutliers(representation, opts.seed);
+  const map = await projectMap(representation, opts.map as MapOption, opts.seed, (f, message) => emit({ phase: 'score', fraction: 0.96 + 0.02 * f, message }), check);
   lap('score');
   if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };
   return {
     ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images, probabilities: source,
-    excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers,
+    excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers, representation, map,
   };
 }
 

@@ -13,6 +13,7 @@
 import { Random } from '../core/random';
 import type { ModelFactory, ModelInput, TrainBatch } from './models/types';
 import { UNLABELED } from '../core/labelCodes';
+import { foldRepresentation, type FoldRepresentation } from './representation';
 
 export type { DenseRows } from './models/types';
 
@@ -54,6 +55,8 @@ export interface FoldOutput {
   backend: string;
   /** The model's name (fasttext, mlp, cnn). */
   model: string;
+  /** The first repeat's folds: the learned representation of the held-out (and, fold 0, unlabeled) rows (see ./representation). */
+  representation?: FoldRepresentation;
 }
 
 export type FoldProgress = (p: { fold: number; repeat: number; epoch: number; epochs: number; loss: number; rowsPerSec: number }) => void;
@@ -186,8 +189,10 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
   const unlabeled = Int32Array.from(unlabeledList);
   const unlabeledProbs = new Float32Array(unlabeled.length * K);
   if (unlabeled.length) await model.predict(unlabeled, 'student', unlabeledProbs);
+  // One repeat is enough for the representation: every labeled row is held out once in it.
+  const representation = repeat === 0 ? await foldRepresentation(model, n, held, fold === 0 ? unlabeled : undefined) : undefined;
   model.dispose?.();
-  return { fold, repeat, held, ema, student, teacher, pi, piDisagree, piSpread, history, flips, unlabeled, unlabeledProbs, epochLoss, epochAccuracy, backend, model: model.name };
+  return { fold, repeat, held, ema, student, teacher, pi, piDisagree, piSpread, history, flips, unlabeled, unlabeledProbs, epochLoss, epochAccuracy, backend, model: model.name, representation };
 }
 
 function biasCorrected(Z: Float32Array, alpha: number, t: number): Float32Array {

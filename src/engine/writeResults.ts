@@ -14,6 +14,8 @@ import { optionsOf, type Dataset } from '../core/table/dataset';
 import type { Phase, TrainOptions } from '../protocol/engine';
 import type { CrossValResult } from './crossval';
 import type { DecodedImages } from './images';
+import type { Representation } from './representation';
+import type { MapProjection } from './projection';
 import { duplicateSummary, type ConflictFinding, type DuplicateFinding, type Outliers } from './findings';
 
 /** A run, trained and scored, ready to be written. */
@@ -39,6 +41,10 @@ export interface Trained {
   outliers?: Outliers;
   /** Where the probabilities came from (ours, the user's, both; embeddings). */
   probabilities?: ProbabilitySource;
+  /** Each row's representation (engine/representation): what outliers were scored in and the map projects. */
+  representation?: Representation;
+  /** The 2-D embedding map of the representation (engine/projection). */
+  map?: MapProjection;
 }
 
 export interface JobResult {
@@ -51,7 +57,7 @@ export interface JobResult {
 /** What a retrain adds to its summary. */
 export type RetrainExtra = Pick<Summary, 'before' | 'fixed'>;
 
-export function resultArraysOf(tr: Pick<Trained, 'ds' | 'cv' | 'scores'> & Partial<Pick<Trained, 'duplicates' | 'conflict' | 'outliers'>>): ResultArrays<ArrayLike<number>> {
+export function resultArraysOf(tr: Pick<Trained, 'ds' | 'cv' | 'scores'> & Partial<Pick<Trained, 'duplicates' | 'conflict' | 'outliers' | 'map'>>): ResultArrays<ArrayLike<number>> {
   const { cv, scores, ds } = tr;
   const g = tr.duplicates?.groups;
   return {
@@ -59,6 +65,7 @@ export function resultArraysOf(tr: Pick<Trained, 'ds' | 'cv' | 'scores'> & Parti
     ...(g ? { duplicateGroup: g.group, duplicateFirst: g.first, duplicateKind: g.kind } : {}),
     ...(tr.conflict ? { conflict: tr.conflict } : {}),
     ...(tr.outliers ? { outlier: tr.outliers.score, outlierFlagged: tr.outliers.flagged } : {}),
+    ...(tr.map ? { mapX: tr.map.x, mapY: tr.map.y } : {}),
     consensus: scores.consensus, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi,
     suspicion: scores.suspicion, selfConfidence: scores.selfConfidence, margin: scores.margin, suggested: scores.suggested,
     flagged: scores.flagged, label: ds.labels, piDisagree: cv.piDisagree, piSpread: cv.piSpread, flips: cv.flips, history: cv.history,
@@ -116,6 +123,7 @@ export function summarize(kind: RunKind, tr: Trained): Omit<Summary, 'arrays'> {
     ranking: scores.ranking, epochs: cv.epochs, piPasses: cv.piPasses,
     topSuspects,
     ...(tr.excluded ? { excluded: tr.excluded } : {}),
+    ...(tr.map && tr.representation ? { map: { method: tr.map.method, sample: tr.map.sample, seconds: tr.map.seconds, representation: { source: tr.representation.source, description: tr.representation.description, dim: tr.representation.dim } } } : {}),
     ...(tr.duplicates && tr.conflicts ? { duplicates: duplicateSummary(tr.duplicates, tr.conflicts, { jaccard: options.jaccard, groupFolds: !options.splitDuplicates }, tr.outliers), topConflicts } : {}),
     createdAt: new Date().toISOString(),
   };

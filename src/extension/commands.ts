@@ -119,7 +119,7 @@ export function registerCommands({ context, editor, engine, log }: CommandContex
       const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${base.replace(/\.\w+$/, '')}.corrected.csv`), filters: { CSV: ['csv'] } });
       if (!target) return;
       const ds = d.state.dataset;
-      writeFileSync(target.fsPath, correctedLabelsCsv(ds.rowCount, (i) => ds.rowId(i), (i) => d.state.state(i).label, (i) => ds.labelName(i)));
+      writeFileSync(target.fsPath, correctedLabelsCsv(ds.rowCount, (i) => ds.rowId(i), (i) => d.state.state(i).label, (i) => ds.labelName(i), (i) => d.state.state(i).note));
       void vscode.window.showInformationMessage(vscode.l10n.t('Corrected labels written to {0}', target.fsPath));
     },
     'labelLens.showLog': () => log.show(),

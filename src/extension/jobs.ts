@@ -52,6 +52,8 @@ export class JobRunner {
 
   /** `extra`: options of this run only, over the settings. */
   async run(doc: LabelDocument, kind: JobKind, extra: Partial<TrainOptions> = {}): Promise<Summary | undefined> {
+    // A large file still being opened: the run needs its ids and labels (and the roles they settle).
+    await doc.ready;
     if (!(await this.savedFirst(doc, kind))) return undefined;
     const name = doc.state.dataset.table.name;
     const title = kind === 'analyze' ? vscode.l10n.t('Label Lens: analyzing {0}', name) : vscode.l10n.t('Label Lens: retraining on {0}', name);

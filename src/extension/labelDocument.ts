@@ -8,18 +8,35 @@
 import * as vscode from 'vscode';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { DocumentState, type EditBatch } from '../core/labels/documentState';
+import { openInStages, type DocumentState, type EditBatch } from '../core/labels/documentState';
+import { UserError } from '../core/errors';
+import type { OpenedTable } from '../core/table/dataset';
 import { pendingEdits, reapplyEdits, type Reapplied } from '../core/reapplyEdits';
 import { ReviewQueries } from '../core/reviewQueries';
 import { readRun, readRuns, resultsDirFor } from '../core/results';
 import { Table } from '../core/table/table';
-import type { RunView } from '../protocol/webview';
+import type { PageQuery, PageResult, RunView } from '../protocol/webview';
 
 interface Stamp { size: number; mtimeMs: number }
 
+/**
+ * Files with more rows than this open in two stages: the first rows are shown from the table at
+ * once, every row's id and label are read in the background (a million rows: a few seconds).
+ */
+export const STAGED_OPEN_ROWS = 100_000;
+
+/** How far the second stage of opening is: steps done of total (rows read, then indexed by id). */
+export interface Loading { done: number; total: number }
+
 export class LabelDocument implements vscode.CustomDocument {
-  readonly state: DocumentState;
-  readonly queries: ReviewQueries;
+  /** The table and its roles: known from the start, before every id and label is read. */
+  readonly opened: OpenedTable;
+  /** Settles when every row's id and label is read (at once for a small file); rejects when that fails. */
+  readonly ready: Promise<void>;
+  private loadedState: DocumentState | undefined;
+  private loadedQueries: ReviewQueries | undefined;
+  private loadError: Error | undefined;
+  private readonly loading: Loading;
   readonly outDir: string;
   runs: RunView[] = [];
   /** Agreement with the reviewed rows of each retrain run in this session, by the run's time. */
@@ -35,20 +52,40 @@ export class LabelDocument implements vscode.CustomDocument {
   private readonly _onDidChangeOnDisk = new vscode.EventEmitter<void>();
   /** The file changed on disk (another editor, git, a script) and differs from what the review read. */
   readonly onDidChangeOnDisk = this._onDidChangeOnDisk.event;
+  private readonly _onDidLoad = new vscode.EventEmitter<Loading>();
+  /** Progress of the second stage of opening, then once more when it is done (done === total). */
+  readonly onDidLoad = this._onDidLoad.event;
   /** Bumped on every reload from disk: edit batches of an older generation name rows of another file. */
   private generation = 0;
   /** Size and time of the file as last read or written by the review. */
   private stamp: Stamp;
 
-  constructor(readonly uri: vscode.Uri, backup?: string) {
-    this.state = new DocumentState(uri.fsPath);
-    if (backup) this.state.restoreBackup(backup);
+  constructor(readonly uri: vscode.Uri, backup?: string, stagedAbove = STAGED_OPEN_ROWS) {
     this.stamp = this.readStamp();
-    this.queries = new ReviewQueries(this.state);
+    const stages = openInStages(uri.fsPath);
+    this.opened = stages.opened;
+    this.loading = { done: 0, total: 1 };
     // The CLI's results folder: an analysis run from a terminal shows here, and the other way round.
     this.outDir = resultsDirFor(uri.fsPath);
-    this.loadResults();
-    this.disposables.push(this._onDidChange, this._onDidRefresh, this._onDidChangeOnDisk);
+    const finish = (state: DocumentState) => {
+      if (backup) state.restoreBackup(backup);
+      this.loadedState = state;
+      this.loadedQueries = new ReviewQueries(state);
+      this.loadResults();
+      this.loading.done = this.loading.total;
+    };
+    if (this.opened.table.rowCount <= stagedAbove) {
+      // A small file is read whole now (a blink), as before: no second stage to show.
+      finish(stages.completeNow());
+      this.ready = Promise.resolve();
+    } else {
+      this.ready = stages.complete({ progress: (done, total) => { this.loading.done = done; this.loading.total = total; this._onDidLoad.fire({ ...this.loading }); } })
+        .then(finish, (err: Error) => { this.loadError = err; throw err; })
+        .finally(() => this._onDidLoad.fire({ ...this.loading }));
+      // Seen by whoever awaits it; an unawaited rejection is not an unhandled one.
+      this.ready.catch(() => undefined);
+    }
+    this.disposables.push(this._onDidChange, this._onDidRefresh, this._onDidChangeOnDisk, this._onDidLoad);
     if (uri.scheme === 'file') {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(uri.fsPath)), basename(uri.fsPath)));
       // Editors and git replace files in several steps; one check after they settle.
@@ -56,6 +93,41 @@ export class LabelDocument implements vscode.CustomDocument {
       const check = () => { clearTimeout(timer); timer = setTimeout(() => { if (this.changedOnDisk()) this._onDidChangeOnDisk.fire(); }, 300); };
       this.disposables.push(watcher, watcher.onDidChange(check), watcher.onDidCreate(check), { dispose: () => clearTimeout(timer) });
     }
+  }
+
+  /** Every row's id and label is read: the state, queries and edits are there. */
+  get loaded(): boolean { return this.loadedState !== undefined; }
+
+  /** The review state; while the second stage of opening runs, a UserError saying how far it is. */
+  get state(): DocumentState {
+    if (!this.loadedState) throw this.notYet();
+    return this.loadedState;
+  }
+
+  get queries(): ReviewQueries {
+    if (!this.loadedQueries) throw this.notYet();
+    return this.loadedQueries;
+  }
+
+  get rowCount(): number { return this.opened.table.rowCount; }
+
+  /** How far the second stage of opening is (done === total when it is over). */
+  get progress(): Loading { return { ...this.loading }; }
+
+  private notYet(): Error {
+    if (this.loadError) return this.loadError;
+    const { done, total } = this.loading;
+    return new UserError('data', `${this.opened.table.name} is still being opened (every row's id and label, ${Math.floor((100 * done) / total)}% read): try again in a moment`, { file: this.uri.fsPath });
+  }
+
+  /** A page of the table: from the state once loaded; before, the first screen in file order from the table, anything else once loaded. */
+  async page(q: PageQuery): Promise<PageResult> {
+    if (!this.loaded) {
+      const first = ReviewQueries.openingPage(this.opened, q);
+      if (first) return first;
+      await this.ready;
+    }
+    return this.queries.page(q);
   }
 
   private readStamp(): Stamp {
@@ -71,7 +143,7 @@ export class LabelDocument implements vscode.CustomDocument {
   changedOnDisk(): boolean {
     const now = this.readStamp();
     if (now.size === this.stamp.size && now.mtimeMs === this.stamp.mtimeMs) return false;
-    const t = this.state.dataset.table;
+    const t = this.loadedState?.dataset.table ?? this.opened.table;
     if (t instanceof Table && now.size === t.bytes.length) {
       try {
         if (readFileSync(this.uri.fsPath).equals(t.bytes)) { this.stamp = now; return false; }
@@ -129,6 +201,8 @@ export class LabelDocument implements vscode.CustomDocument {
 
   /** Drops the unsaved edits and reads the file again. */
   revert(): void {
+    // Still being opened: nothing was edited, and the file being read is the one on disk.
+    if (!this.loaded) return;
     this.state.reload();
     this.reloaded();
   }
@@ -152,6 +226,7 @@ export class LabelDocument implements vscode.CustomDocument {
 
   /** The unsaved edits for hot exit, written where VS Code asks. */
   async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
+    await this.ready;
     await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(destination, '..'));
     await vscode.workspace.fs.writeFile(destination, Buffer.from(this.state.toBackup(), 'utf8'));
     return { id: destination.toString(), delete: () => { void vscode.workspace.fs.delete(destination).then(undefined, () => undefined); } };

@@ -13,10 +13,11 @@ import { DatasetProblems } from './problems';
 import type { Summary } from '../core/results';
 import type { TrainOptions } from '../protocol/engine';
 import {
-  Accept, ApplyAbove, Exclude, RelabelGroup, RequestGroups, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, Smooth, Undo,
+  Accept, ApplyAbove, Exclude, RelabelGroup, RequestGroups, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, SetNote, Smooth, Undo,
   notify, parseWebviewMessage, type HostWire, type IpcNotification,
 } from '../protocol/webview';
 import { optionsOf } from '../core/table/dataset';
+import { dataKind } from '../core/table/roles';
 import { readConfig } from './config';
 import type { EngineHost } from './engineHost';
 import { JobRunner, type JobViews } from './jobs';
@@ -53,7 +54,6 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     } catch (err) {
       throw new Error(vscode.l10n.t('Label Lens cannot open {0}: {1}', uri.fsPath, (err as Error).message));
     }
-    this.problems.show(uri, doc.state.dataset.problems);
     doc.track(
       { dispose: () => this.problems.clear(uri) },
       doc.onDidChange((e) => this._onDidChangeCustomDocument.fire(e)),
@@ -62,8 +62,19 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
         if (e.reloaded) for (const p of this.panels.get(doc) ?? []) this.sendAll(doc, p);
         else this.refresh(doc);
       }),
-      doc.onDidChangeOnDisk(() => { void this.outside.changed(doc); }),
+      doc.onDidChangeOnDisk(() => { if (doc.loaded) void this.outside.changed(doc); }),
+      doc.onDidLoad((l) => { if (!doc.loaded && l.done < l.total) this.views.progress(doc, true, l.done / l.total, this.loadingMessage(doc)); }),
     );
+    // A large file: the first rows are on screen while every id and label is read; then the views
+    // get the whole review (classes, analysis, edits) and the Problems panel its findings.
+    void doc.ready.then(() => {
+      this.problems.show(uri, doc.state.dataset.problems);
+      this.views.progress(doc, false);
+      for (const p of this.panels.get(doc) ?? []) this.sendAll(doc, p);
+    }, (err: Error) => {
+      this.views.progress(doc, false);
+      this.broadcast(doc, Notice, { level: 'error', message: vscode.l10n.t('Label Lens cannot open {0}: {1}', uri.fsPath, err.message) });
+    });
     return doc;
   }
 
@@ -84,8 +95,15 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
       if (this.active === doc && !this.panels.get(doc)?.size) this.active = undefined;
     });
     const handlers = this.handlers(doc, panel);
-    panel.webview.onDidReceiveMessage((raw: unknown) => {
-      const msg = parseWebviewMessage(raw, { rowCount: doc.state.dataset.rowCount, classes: doc.queries.classes, extraColumns: doc.queries.extraColumns().map((c) => c.index) });
+    panel.webview.onDidReceiveMessage(async (raw: unknown) => {
+      // While a large file is being opened, the first screen is served from its table; any other
+      // message waits until every id and label is read (validated against the classes then known).
+      if (!doc.loaded && !LabelEditorProvider.servedWhileOpening(raw)) {
+        try { await doc.ready; } catch { return; /* the error was shown when the open failed */ }
+      }
+      const msg = parseWebviewMessage(raw, doc.loaded
+        ? { rowCount: doc.state.dataset.rowCount, classes: doc.queries.classes, extraColumns: doc.queries.extraColumns().map((c) => c.index) }
+        : { rowCount: doc.rowCount, classes: [], extraColumns: [] });
       if (typeof msg === 'string') {
         this.engine.log.appendLine(`rejected a webview message: ${msg}`);
         return;
@@ -94,11 +112,21 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     });
   }
 
+  /** Messages answered before every id and label of a large file is read: the first screen. */
+  private static servedWhileOpening(raw: unknown): boolean {
+    const method = raw !== null && typeof raw === 'object' ? (raw as { method?: unknown }).method : undefined;
+    return method === Ready.method || method === RequestPage.method;
+  }
+
+  private loadingMessage(doc: LabelDocument): string {
+    return vscode.l10n.t('Opening {0}: reading the id and label of each of its {1} rows; the first rows are shown meanwhile', doc.opened.table.name, doc.rowCount.toLocaleString());
+  }
+
   /** One handler per declared command and request (src/protocol/webview.ts). */
   private handlers(doc: LabelDocument, panel: vscode.WebviewPanel): IpcHandlers {
     return new IpcHandlers()
       .onCommand(Ready, () => this.sendAll(doc, panel))
-      .onRequest(RequestPage, (q) => doc.queries.page(q))
+      .onRequest(RequestPage, (q) => doc.page(q))
       .onRequest(RequestDetail, (p) => doc.queries.detail(p.row))
       .onRequest(RequestApplyPreview, (p) => doc.queries.previewAbove(p.threshold))
       .onCommand(Relabel, (p) => doc.edit(doc.queries.relabel(p.rows, p.to)))
@@ -107,6 +135,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
       .onCommand(Accept, (p) => doc.edit(doc.queries.accept(p.rows)))
       .onCommand(Exclude, (p) => doc.edit(doc.queries.exclude(p.rows, p.exclude)))
       .onCommand(RelabelGroup, (p) => doc.edit(doc.queries.relabelGroup(p.group, p.to)))
+      .onCommand(SetNote, (p) => doc.edit(doc.queries.setNote(p.row, p.note)))
       .onRequest(RequestGroups, (p) => doc.queries.groups(p.offset, p.limit))
       .onCommand(ApplyAbove, (p) => this.applyAbove(doc, p.threshold))
       .onCommand(Undo, () => vscode.commands.executeCommand('undo'))
@@ -143,6 +172,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
   }
 
   private sendAll(doc: LabelDocument, panel: vscode.WebviewPanel): void {
+    if (!doc.loaded) { this.sendOpening(doc, panel); return; }
     const ds = doc.state.dataset;
     const names = optionsOf(ds);
     const config = readConfig();
@@ -153,6 +183,20 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     });
     this.post(panel, Classes, { view: doc.queries.classesView() });
     this.post(panel, Runs, { runs: doc.runs });
+  }
+
+  /** The first screen of a file still being opened: its rows and columns, no classes or results yet, and how far the open is. */
+  private sendOpening(doc: LabelDocument, panel: vscode.WebviewPanel): void {
+    const { table, roles } = doc.opened;
+    const name = (c: number | undefined) => (c === undefined ? undefined : table.header[c]);
+    const config = readConfig();
+    this.post(panel, Init, {
+      fileName: table.name, classes: [], rowCount: table.rowCount, kind: dataKind(roles), hasResults: false, strings: webviewStrings(),
+      smoothingEpsilon: config.smoothingEpsilon, applyThreshold: config.applyThreshold, columns: { id: name(roles.id), text: name(roles.text), label: name(roles.label) },
+      extraColumns: [], widths: this.context.workspaceState.get<Record<string, number>>(this.layoutKey(doc)), images: false,
+    });
+    const { done, total } = doc.progress;
+    this.post(panel, Progress, { busy: true, fraction: done / total, message: this.loadingMessage(doc) });
   }
 
   applyAbove(doc: LabelDocument, threshold: number): number {

@@ -90,6 +90,8 @@ export interface RowView {
   outlier?: boolean;
   /** Marked to be left out of later analyses and retrains. */
   excluded?: boolean;
+  /** The reviewer's note (plain text; shortened in table rows, whole in a row's detail). */
+  note?: string;
 }
 
 /** A member of a duplicate group, as the detail pane and the Duplicates view list it. */
@@ -250,6 +252,8 @@ const notification = <P>(method: string): IpcNotification<P> => ({ kind: 'notifi
 export const MAX_PAGE = 500;
 export const MAX_SEARCH = 200;
 export const MAX_BULK_ROWS = 1_000_000;
+/** Longest note on a row (characters); the sidecar's limit. */
+export const MAX_NOTE = 2000;
 
 const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 const isNum = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
@@ -329,6 +333,12 @@ export const Exclude = command<{ rows: number[]; exclude: boolean }>('exclude', 
   if (typeof rows === 'string') return rows;
   return isBool(p.exclude) ? { rows, exclude: p.exclude } : 'exclude must be true or false';
 });
+/** The reviewer's note on one row ('' removes it): one undo step, kept in the sidecar. */
+export const SetNote = command<{ row: number; note: string }>('setNote', (m, ctx) => {
+  const p = params(m);
+  if (!isInt(p.row, 0, ctx.rowCount - 1)) return `row ${JSON.stringify(p.row)} is out of range`;
+  return typeof p.note === 'string' && p.note.length <= MAX_NOTE ? { row: p.row, note: p.note } : `note must be text of at most ${MAX_NOTE} characters`;
+});
 export const Undo = command<Record<string, never>>('undo', () => ({}));
 export const Redo = command<Record<string, never>>('redo', () => ({}));
 const thresholdOf = (m: Record<string, unknown>): { threshold: number } | string => {
@@ -390,7 +400,7 @@ export const Progress = notification<{ phase?: string; fraction?: number; messag
 export const Changed = notification<{ dirty: boolean }>('changed');
 export const Notice = notification<{ level: 'info' | 'error'; message: string }>('notice');
 
-export const COMMANDS = [Ready, Relabel, ApplySuggestion, Accept, Smooth, Exclude, RelabelGroup, Undo, Redo, ApplyAbove, Run, SaveLayout] as const;
+export const COMMANDS = [Ready, Relabel, ApplySuggestion, Accept, Smooth, Exclude, RelabelGroup, SetNote, Undo, Redo, ApplyAbove, Run, SaveLayout] as const;
 export const REQUESTS = [RequestPage, RequestDetail, RequestApplyPreview, RequestGroups] as const;
 
 /** Wire shapes. */

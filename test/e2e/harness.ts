@@ -103,3 +103,14 @@ export async function typeInFileDialog(page: Page, path: string): Promise<void> 
   }
   throw new Error(`the file dialog did not keep the path ${path}`);
 }
+
+/**
+ * Picks the option labelled `label` in a VS Code Elements select, as a user does: click the select,
+ * click the option in its list (inside the element's shadow DOM, which locators pierce).
+ */
+export async function choose(frame: FrameLocator, testid: string, label: string): Promise<void> {
+  const select = frame.locator(`[data-testid="${testid}"]`);
+  await select.click();
+  const exact = new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+  await select.locator('[role=option]', { hasText: exact }).first().click();
+}

@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { ROOT, paletteOn, startVsCode, typeInFileDialog, webviewOf } from './harness';
+import { ROOT, choose, paletteOn, startVsCode, typeInFileDialog, webviewOf } from './harness';
 
 const THEME = process.env.E2E_THEME ?? 'Default Dark Modern';
 const ARTIFACTS = join(ROOT, 'test/e2e/artifacts', THEME.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
@@ -101,18 +101,18 @@ test('open a dataset for review, analyze, fix the top suspect, undo, redo, save'
 
 test('a hostile cell is shown as text and runs nothing', { timeout: 60_000 }, async () => {
   const wv = webview();
-  await wv.locator('[data-testid="search"]').fill('onerror');
+  await wv.locator('[data-testid="search"] input').fill('onerror');
   await wv.locator('[data-testid="row-0"] .c-text', { hasText: 'onerror' }).waitFor();
   assert.equal(await wv.locator('[data-testid="row-0"] .c-text').textContent(), HOSTILE);
   assert.equal(await wv.locator('img').count(), 0);
   assert.notEqual(await page.title(), 'pwned');
-  await wv.locator('[data-testid="search"]').fill('');
+  await wv.locator('[data-testid="search"] input').fill('');
 });
 
 test('Enter through "Flagged, most suspicious first" fixes each suspect in turn; j then 1 acts on the new row', { timeout: 120_000 }, async () => {
   const wv = webview();
   const table = wv.locator('[data-testid="review-table"]');
-  await wv.locator('[data-testid="filter-show"]').selectOption('flagged');
+  await choose(wv, 'filter-show', 'Flagged');
   await wv.locator('[data-testid="row-0"]').click();
   const ids: string[] = [], sugg: string[] = [], labels: string[] = [];
   for (let i = 0; i < 8; i++) {
@@ -145,7 +145,7 @@ test('Enter through "Flagged, most suspicious first" fixes each suspect in turn;
   const lines = readFileSync(dataFile, 'utf8').split('\r\n');
   for (let i = 0; i < 5; i++) assert.ok(lines.some((l) => l.startsWith(`${ids[i]},`) && l.endsWith(`,${sugg[i]}`)), `${ids[i]} relabeled to ${sugg[i]}`);
   assert.ok(lines.some((l) => l.startsWith(`${ids[6]},`) && l.endsWith(`,${relabeled}`)));
-  await wv.locator('[data-testid="filter-show"]').selectOption('all');
+  await choose(wv, 'filter-show', 'All rows');
 });
 
 test('classes view: histograms, clicking a bar filters the table', { timeout: 60_000 }, async () => {
@@ -182,7 +182,7 @@ test('duplicates view: conflicting copies side by side; Enter sets the whole gro
 test('smooth a row, accept a row, bulk-apply suggestions above a threshold as one undo step', { timeout: 120_000 }, async () => {
   const wv = webview();
   await wv.locator('[data-testid="tab-review"]').click();
-  await wv.locator('[data-testid="filter-class"]').selectOption('');
+  await choose(wv, 'filter-class', 'All classes');
   await wv.locator('[data-testid="row-0"]').click();
   const table = wv.locator('[data-testid="review-table"]');
   await table.press('s');
@@ -198,7 +198,7 @@ test('smooth a row, accept a row, bulk-apply suggestions above a threshold as on
   assert.ok(entries.some((r) => r.accepted), 'an accepted row in the sidecar');
 
   const before = readFileSync(dataFile, 'utf8');
-  await wv.locator('[data-testid="threshold"]').fill('0.9');
+  await wv.locator('[data-testid="threshold"] input').fill('0.9');
   await wv.locator('[data-testid="btn-apply-above"]').click();
   // A preview first: how many rows, from → to; nothing changes before the click.
   const preview = (await wv.locator('[data-testid="preview-summary"]').textContent())!;
@@ -210,7 +210,7 @@ test('smooth a row, accept a row, bulk-apply suggestions above a threshold as on
   const n = Number((await wv.locator('[data-testid="notice"]').textContent())!.match(/^(\d+)/)![1]);
   assert.equal(n, planned);
   assert.ok(n > 10, `${n} rows relabeled`);
-  await wv.locator('[data-testid="filter-show"]').selectOption('edited');
+  await choose(wv, 'filter-show', 'Edited');
   await wv.locator('[data-testid="status"]', { hasText: new RegExp(`^${n} `) }).waitFor();
   await shot('06-bulk');
   await table.press('u');
@@ -219,7 +219,7 @@ test('smooth a row, accept a row, bulk-apply suggestions above a threshold as on
   await table.press('r');
   await wv.locator('[data-testid="status"]', { hasText: /^0 / }).waitFor();
   assert.equal(readFileSync(dataFile, 'utf8'), before);
-  await wv.locator('[data-testid="filter-show"]').selectOption('all');
+  await choose(wv, 'filter-show', 'All rows');
 });
 
 test('the engine killed mid-analysis is reported, and the next Analyze works', { timeout: 180_000 }, async () => {
@@ -272,8 +272,8 @@ test('Load Predictions: probabilities from a file rank the rows, and the Runs vi
 test('a file changed on disk: reloaded when there are no edits; with edits, Merge keeps them and takes the other change', { timeout: 120_000 }, async () => {
   const wv = webview();
   await wv.locator('[data-testid="tab-review"]').click();
-  await wv.locator('[data-testid="filter-show"]').selectOption('all');
-  await wv.locator('[data-testid="sort"]').selectOption('row:asc');
+  await choose(wv, 'filter-show', 'All rows');
+  await choose(wv, 'sort', 'File order');
   await page.locator('.tab.active:not(.dirty)').waitFor();
   const idAt = async (i: number) => (await wv.locator(`[data-testid="row-${i}"] .c-id`).textContent())!;
   const labelAt = async (i: number) => (await wv.locator(`[data-testid="label-${i}"]`).textContent())!;
@@ -294,8 +294,8 @@ test('a file changed on disk: reloaded when there are no edits; with edits, Merg
   await wv.locator('[data-testid="row-2"]').click();
   await wv.locator('[data-testid="detail-id"]', { hasText: new RegExp(`^${id2}$`) }).waitFor();
   await page.keyboard.press('c');
-  await wv.locator('[data-testid="picker-input"]').fill(other(l2));
-  await wv.locator('[data-testid="picker-input"]').press('Enter');
+  await wv.locator('[data-testid="picker-input"] input').fill(other(l2));
+  await wv.locator('[data-testid="picker-input"] input').press('Enter');
   await page.locator('.tab.active.dirty').waitFor();
   const [id4, l4] = [await idAt(4), await labelAt(4)];
   setOnDisk(id4, other(l4));
@@ -349,11 +349,11 @@ test('119 classes: every class named in the Classes view, the most-confused pair
   await wv.locator('[data-testid="label-0"]', { hasText: given }).waitFor();
   await wv.locator('[data-testid="row-0"]').click();
   await page.keyboard.press('c');
-  await wv.locator('[data-testid="picker-input"]').fill('体育');
+  await wv.locator('[data-testid="picker-input"] input').fill('体育');
   const options = await wv.locator('[data-testid="class-picker"] [role=option]').allTextContents();
   assert.ok(options.length >= 2 && options.every((o) => o.includes('体育')), options.join(', '));
   await shot('11-picker-cjk');
-  await wv.locator('[data-testid="picker-input"]').press('Escape');
+  await wv.locator('[data-testid="picker-input"] input').press('Escape');
 });
 
 test('MNIST: thumbnails in the table, the grid of suspects with given → suggested, Enter in the grid', { timeout: 300_000 }, async () => {

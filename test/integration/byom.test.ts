@@ -52,13 +52,14 @@ function run(out: string) {
 /** Row order by suspicion, most suspicious first (labeled rows). */
 const ranking = (s: Float32Array) => Array.from(s.keys()).filter((i) => !Number.isNaN(s[i])).sort((a, b) => s[b] - s[a] || a - b);
 
-test('exported probabilities reproduce the run: same suspicion, flags, suggestions and ranking, in every format', (t) => {
+test('exported probabilities reproduce the run with the default options: same suspicion, flags, suggestions and ranking, in every format', (t) => {
   const dir = tempDir(t);
   const { file } = noisyAgNews(dir, 800);
-  // No Π-model passes: their tie-break (≤ 0.001 of a score) is not part of a probability file.
-  const a = cli('analyze', file, '--folds', '3', '--epochs', '6', '--pi', '0', '--out', join(dir, 'ours'), '-q');
+  // Every option at its default: Π-model passes, two repeats, five folds.
+  const a = cli('analyze', file, '--out', join(dir, 'ours'), '-q');
   assert.equal(a.code, 0, a.err);
   const ours = run(join(dir, 'ours'));
+  assert.ok(ours.summary.piPasses > 0, 'the run had Π-model passes');
   for (const ext of ['csv', 'tsv', 'jsonl', 'npy']) {
     const probs = join(dir, `probs.${ext}`);
     const e = cli('export', file, '--pred-probs', probs, '--results', join(dir, 'ours'));
@@ -159,6 +160,12 @@ test('--encoder: a generated model embeds the text, the dense model and k-NN agr
   const b = cli('analyze', file, '--encoder', model, '--folds', '3', '--out', join(dir, 'enc2'));
   assert.equal(b.code, 0, b.err);
   assert.match(b.out, /64 dimensions \(read from the cache\)/);
+  // The logistic regression alone (--embedding-model): no tfjs network, same embeddings.
+  const l = cli('analyze', file, '--encoder', model, '--folds', '3', '--embedding-model', 'logreg', '--out', join(dir, 'enc-logreg'));
+  assert.equal(l.code, 0, l.err);
+  assert.match(l.out, /embedding data, logreg on typescript/);
+  const lr = run(join(dir, 'enc-logreg'));
+  assert.ok(averagePrecision(lr.arrays.suspicion, truth) > 0.25, 'logreg AP above chance');
   const nf = cli('analyze', file, '--encoder', join(dir, 'no-such-model'), '--out', join(dir, 'nf'), '-q');
   assert.equal(nf.code, 1);
   assert.match(nf.err, /no such folder/);

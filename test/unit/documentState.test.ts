@@ -132,3 +132,37 @@ test('review model: ranked, filtered, searched pages; detail with soft vs hard; 
   // An analysis of another version of the file is refused.
   assert.equal(model.setAnalysis({ ...analysis(), summary: { ...analysis().summary, rows: 9 } }), false);
 });
+
+test('a note on a row: undoable, saved in the sidecar and journaled, read back on reopen and from a backup, removed when emptied; the data file is untouched', (t) => {
+  const path = fixture(t);
+  const st = new DocumentState(path);
+  const model = new ReviewQueries(st);
+  const note = 'looks like spam to me, but "£1000" could be a real prize\nsecond line <b>not html</b>';
+  const batch = model.setNote(0, note);
+  st.apply(batch);
+  assert.equal(st.state(0).note, note);
+  assert.ok(st.dirty);
+  assert.equal(model.rowView(0).note, note, 'the table row shows the note (a short one whole)');
+  assert.equal(model.detail(0).note, note, 'the detail carries the whole note');
+  st.undo(batch);
+  assert.equal(st.state(0).note, undefined);
+  assert.ok(!st.dirty, 'undoing the note leaves nothing to save');
+  st.apply(batch);
+  const backup = st.toBackup();
+  st.save('tester');
+  assert.equal(readFileSync(path, 'utf8'), CSV, 'a note never touches the data file');
+  assert.equal(JSON.parse(readFileSync(`${path}.labels.json`, 'utf8')).rows['1'].note, note);
+  const journal = committedEdits(readFileSync(join(path, '..', '.label-lens', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
+  assert.deepEqual(journal.map((j) => [j.kind, j.id, j.old, j.new]), [['note', '1', '', note]]);
+  const reopened = new DocumentState(path);
+  assert.equal(reopened.state(0).note, note);
+  assert.ok(!reopened.dirty);
+  // Another copy of the file (a fresh folder, no sidecar): the note comes from the backup only.
+  const restored = new DocumentState(fixture(t));
+  restored.restoreBackup(backup);
+  assert.equal(restored.state(0).note, note, 'hot exit keeps an unsaved note');
+  // Whitespace only removes the note, and its sidecar entry goes with it.
+  reopened.apply(new ReviewQueries(reopened).setNote(0, '  '));
+  reopened.save();
+  assert.equal(JSON.parse(readFileSync(`${path}.labels.json`, 'utf8')).rows['1'], undefined);
+});

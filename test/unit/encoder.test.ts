@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
-import { encodeTexts } from '../../src/engine/featurize/encoder';
+import { encodeTexts, sweepPartialDownloads } from '../../src/engine/featurize/encoder';
 import { UserError } from '../../src/core/errors';
 import { openDataset } from '../../src/core/table/dataset';
 import { wordVectors, writeTinyEncoder } from '../fixtures/tinyEncoder';
@@ -74,5 +74,19 @@ test('encoder: clear errors for a missing folder, a missing file, a classificati
   const saved = process.env.HF_ENDPOINT;
   process.env.HF_ENDPOINT = `http://127.0.0.1:${port}`;
   t.after(() => { if (saved === undefined) delete process.env.HF_ENDPOINT; else process.env.HF_ENDPOINT = saved; });
-  await expectError(encodeTexts(() => 'x', 1, { ...base, model: 'Xenova/all-MiniLM-L6-v2', modelCache: join(dir, 'models') }), /cannot download it from huggingface\.co \(no network here: ECONNREFUSED\)/);
+  await expectError(encodeTexts(() => 'x', 1, { ...base, model: 'Xenova/all-MiniLM-L6-v2', modelCache: join(dir, 'models') }), /cannot download it from http:\/\/127\.0\.0\.1:\d+ \(HF_ENDPOINT\) \(no network here: ECONNREFUSED\)/);
+});
+
+test('encoder: partly downloaded model files are swept (this process\'s after a cancel, dead processes\'), complete files kept', (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  const own = join(dir, 'onnx', `model.onnx.tmp.${process.pid}.k3j9`);
+  const dead = join(dir, `tokenizer.json.tmp.${2 ** 22 + 7}.a1`); // above Linux's pid_max: no such process
+  const live = join(dir, `config.json.tmp.${process.ppid}.zz`); // a running process: perhaps downloading now
+  const done = join(dir, 'tokenizer.json');
+  for (const f of [own, dead, live, done]) writeFileSync(f, 'x');
+  sweepPartialDownloads(dir);
+  assert.deepEqual([existsSync(own), existsSync(dead), existsSync(live), existsSync(done)], [true, false, true, true]);
+  sweepPartialDownloads(dir, process.pid);
+  assert.deepEqual([existsSync(own), existsSync(live), existsSync(done)], [false, true, true]);
 });

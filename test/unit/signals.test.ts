@@ -38,8 +38,8 @@ test('scoreRows: documented suspicion formula, suggested label, flags', () => {
   const y = Int32Array.from([0, 0, 0, 0, 1, 1]);
   const p = f32([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.8], [0.3, 0.7], [0.1, 0.9]]);
   const s = scoreRows({ K: 2, labels: y, student: p, piPasses: 0 }, 'blend');
-  // Row 2: p_y = 0.1, margin = 0.1 − 0.9 = −0.8; s = ½(0.9) + ¼(1.8) = 0.9 (× (1 − 1e-3), no Π term).
-  close(s.suspicion[2], 0.9 * (1 - 1e-3), 1e-6);
+  // Row 2: p_y = 0.1, margin = 0.1 − 0.9 = −0.8; s = ½(0.9) + ¼(1.8) = 0.9.
+  close(s.suspicion[2], 0.9, 1e-6);
   close(s.margin[2], -0.8, 1e-6);
   assert.equal(s.suggested[2], 1);
   // Rows 2 and 3 look flipped, but that is half of class 0: fewer than half is flagged, the most suspicious.
@@ -80,8 +80,11 @@ test('odds ranking: q / (p_y + q) with q the strongest other class', () => {
   const y = Int32Array.from([0, 0, 1]);
   const s = scoreRows({ K: 3, labels: y, student: f32([[0.2, 0.6, 0.2], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]), piPasses: 0 });
   assert.equal(s.ranking, 'odds');
-  close(s.suspicion[0], (0.6 / 0.8) * (1 - 1e-3));
-  close(s.suspicion[1], (0.2 / 0.9) * (1 - 1e-3));
-  close(s.suspicion[2], (0.8 / 0.9) * (1 - 1e-3));
+  close(s.suspicion[0], 0.6 / 0.8);
+  close(s.suspicion[1], 0.2 / 0.9);
+  close(s.suspicion[2], 0.8 / 0.9);
+  // The score is a function of the probabilities alone: Π-model disagreement does not move it.
+  const withPi = scoreRows({ K: 3, labels: y, student: f32([[0.2, 0.6, 0.2], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]), piDisagree: Uint8Array.from([5, 0, 3]), piPasses: 5 });
+  assert.deepEqual(withPi.suspicion, s.suspicion);
   assert.equal(s.suggested[2], 2);
 });

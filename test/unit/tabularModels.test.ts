@@ -94,6 +94,6 @@ test('which rows train where: small tables in the engine thread, k-NN up to its 
   assert.equal(tabularModels(1797, 64), 'logreg+knn');
   assert.equal(tabularModels(Math.floor(Math.sqrt(TABULAR.knnMaxWork / 20)) + 1, 20), 'logreg+mlp');
   assert.equal(modelKindOf('tabular'), 'tabular');
-  assert.equal(modelKindOf('embedding'), 'dense');
+  assert.equal(modelKindOf('embedding'), 'embedding');
   assert.equal(modelKindOf('pixels'), 'dense');
 });

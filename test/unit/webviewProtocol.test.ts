@@ -8,7 +8,8 @@ const page = { method: 'requestPage', id: 1, params: { offset: 0, limit: 50, sor
 test('well-formed webview messages pass, typed by their declaration', () => {
   for (const m of [{ method: 'ready' }, page, { method: 'requestDetail', id: 2, params: { row: 99 } }, { method: 'relabel', params: { rows: [1, 2], to: 'spam' } },
     { method: 'smooth', params: { rows: [0], epsilon: 0.1, mix: true } }, { method: 'accept', params: { rows: [5] } }, { method: 'applyAbove', params: { threshold: 0.9 } },
-    { method: 'requestApplyPreview', id: 3, params: { threshold: 0.5 } }, { method: 'run', params: { job: 'analyze' } }, { method: 'undo' }]) {
+    { method: 'requestApplyPreview', id: 3, params: { threshold: 0.5 } }, { method: 'run', params: { job: 'analyze' } }, { method: 'undo' },
+    { method: 'setNote', params: { row: 4, note: '体育? <b>x</b>\nline 2' } }, { method: 'setNote', params: { row: 0, note: '' } }]) {
     assert.equal(typeof parseWebviewMessage(m, ctx), 'object', JSON.stringify(m));
   }
   const r = parseWebviewMessage({ method: 'relabel', params: { rows: [3], to: '体育', extra: 'dropped' } }, ctx);
@@ -31,6 +32,8 @@ test('hostile webview messages are rejected with a reason', () => {
     [{ ...page, params: { ...q, limit: 100000 } }, /limit/], [{ ...page, params: { ...q, sort: 'constructor' } }, /sort/], [{ ...page, params: { ...q, snapshot: -1 } }, /snapshot/],
     [{ ...page, params: { ...q, filter: { given: 0 } } }, /class name/], [{ ...page, params: { ...q, filter: { search: 'x'.repeat(300) } } }, /search/],
     [{ ...page, params: { ...q, filter: { __proto__: 1, evil: true } } }, /unknown filter/], [{ ...page, id: -1 }, /id must/],
+    [{ method: 'setNote', params: { row: 100, note: 'x' } }, /out of range/], [{ method: 'setNote', params: { row: 1, note: 5 } }, /note must be text/],
+    [{ method: 'setNote', params: { row: 1, note: 'x'.repeat(2001) } }, /at most 2000/],
   ];
   for (const [m, why] of bad) {
     const r = parseWebviewMessage(m, ctx);

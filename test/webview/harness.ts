@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DocumentState } from '../../src/core/labels/documentState';
 import { ReviewQueries } from '../../src/core/reviewQueries';
 import {
-  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, SaveLayout, Smooth, Undo,
+  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, SaveLayout, SetNote, Smooth, Undo,
   type HostWire, type WebviewWire,
 } from '../../src/protocol/webview';
 import type { EditBatch } from '../../src/core/labels/documentState';
@@ -57,7 +57,10 @@ export async function harness(t: Parameters<typeof tempDir>[0], file: string, tr
   const app = new ReviewApp(root, (m) => { sent.push(m); toHost.push(m); });
   /** The webview that receives the host's messages (a reopened one after `reopen`). */
   let app2: App = app;
-  const edit = (b: EditBatch) => { state.apply(b); model.edited(); toWebview.push(notify(Changed, { dirty: state.dirty }), notify(Classes, { view: model.classesView() })); };
+  /** Applied batches, newest last: the host's undo stack. */
+  const done: EditBatch[] = [];
+  const changed = () => { model.edited(); toWebview.push(notify(Changed, { dirty: state.dirty }), notify(Classes, { view: model.classesView() })); };
+  const edit = (b: EditBatch) => { if (b.changes.length) done.push(b); state.apply(b); model.edited(); toWebview.push(notify(Changed, { dirty: state.dirty }), notify(Classes, { view: model.classesView() })); };
   const ds = state.dataset;
   const names = optionsOf(ds);
   const handlers = new IpcHandlers()
@@ -73,7 +76,8 @@ export async function harness(t: Parameters<typeof tempDir>[0], file: string, tr
     .onCommand(Smooth, (p) => edit(model.smooth(p.rows, p.epsilon, p.mix)))
     .onCommand(Accept, (p) => edit(model.accept(p.rows)))
     .onCommand(ApplyAbove, (p) => edit(model.applyAbove(p.threshold)))
-    .onCommand(Undo, () => undefined)
+    .onCommand(SetNote, (p) => edit(model.setNote(p.row, p.note)))
+    .onCommand(Undo, () => { const b = done.pop(); if (b) { state.undo(b); changed(); } })
     .onCommand(SaveLayout, (p) => { layout = p.widths; });
   const flush = async () => {
     for (let guard = 0; guard < 10_000 && (toHost.length || toWebview.length); guard++) {

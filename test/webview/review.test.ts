@@ -8,6 +8,11 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Window } from 'happy-dom';
 import { dataset } from '../helpers';
+import { readFileSync } from 'node:fs';
+import { correctedLabelsCsv } from '../../src/core/formats/exportLabels';
+import { DocumentState } from '../../src/core/labels/documentState';
+import { ReviewQueries } from '../../src/core/reviewQueries';
+import { Table } from '../../src/core/table/table';
 import { harness, type Harness } from './harness';
 
 before(() => {
@@ -144,29 +149,32 @@ const withColumns = (csv: string) => csv.split('\n').map((l, i) => {
 
 test('other columns: shown beside the text, filtered by value (few values) or by search (free text)', async (t) => {
   const h = await harness(t, dataset('sms_spam'), withColumns);
-  const select = h.root.querySelector('[data-testid="column-show"]') as HTMLSelectElement;
-  const names = [...select.options].map((o) => o.textContent);
+  // VS Code Elements' select: its choices are <vscode-option> children, chosen through `value`.
+  const select = h.root.querySelector('[data-testid="column-show"]') as HTMLElement & { value: string };
+  const options = (s: Element) => [...s.querySelectorAll('vscode-option')];
+  const choose = (s: HTMLElement & { value: string }, label: string) => {
+    s.value = options(s).find((o) => o.textContent === label)!.getAttribute('value')!;
+    s.dispatchEvent(new window.Event('change') as unknown as Event);
+  };
+  const names = options(select).map((o) => o.textContent);
   assert.deepEqual(names.slice(1), ['annotator', 'note']);
-  select.value = [...select.options].find((o) => o.textContent === 'annotator')!.value;
-  select.dispatchEvent(new window.Event('change') as unknown as Event);
+  choose(select, 'annotator');
   await h.flush();
   assert.ok([...h.root.querySelectorAll('.row.head [role=columnheader]')].some((x) => x.textContent === 'annotator'));
   const cell = h.root.querySelector('[data-testid="row-0"] .c-extra')!;
   assert.match(cell.textContent!, /^(ann|bo|cy)$/);
-  const values = h.root.querySelector('[data-testid="column-filter"]') as HTMLSelectElement;
-  assert.equal(values.tagName, 'SELECT');
-  values.value = 'bo';
-  values.dispatchEvent(new window.Event('change') as unknown as Event);
+  const values = h.root.querySelector('[data-testid="column-filter"]') as HTMLElement & { value: string };
+  assert.equal(values.tagName, 'VSCODE-SINGLE-SELECT', 'a column with few values is chosen from its values');
+  choose(values, 'bo');
   await h.flush();
   const total = Number(h.root.querySelector('[data-testid="status"]')!.textContent!.match(/^(\d+)/)![1]);
   const expected = h.state.dataset.rowCount - [...Array(h.state.dataset.rowCount).keys()].filter((r) => h.state.dataset.table.cell(r, 0) !== 'bo').length;
   assert.equal(total, expected);
   assert.ok([...h.root.querySelectorAll('.spacer .row .c-extra')].every((c) => c.textContent === 'bo'));
-  select.value = [...select.options].find((o) => o.textContent === 'note')!.value;
-  select.dispatchEvent(new window.Event('change') as unknown as Event);
+  choose(select, 'note');
   await h.flush();
   const search = h.root.querySelector('[data-testid="column-filter"]') as HTMLInputElement;
-  assert.equal(search.tagName, 'INPUT', 'a column with many values is searched');
+  assert.equal(search.tagName, 'VSCODE-TEXTFIELD', 'a column with many values is searched');
   search.value = 'TWICE';
   search.dispatchEvent(new window.Event('input') as unknown as Event);
   await h.flush();
@@ -236,4 +244,46 @@ test('images (MNIST): thumbnails in the rows, a grid of tiles with given → sug
   assert.equal((h.root.querySelector('[data-testid="tile-0"]') as HTMLElement).style.width, '160px');
   h.press('g');
   assert.ok(!h.app.grid && h.root.querySelector('[data-testid="row-0"]'));
+});
+
+test('a note on a row: n goes to the field, leaving it saves the note as an edit (u undoes it), shown as text in the row and the detail, kept in the sidecar, exported', async (t) => {
+  const h = await harness(t, TOUTIAO);
+  const row = Number((h.root.querySelector('.row.cursor') as HTMLElement).dataset.row);
+  const field = () => h.root.querySelector('[data-testid="note"]') as HTMLElement & { value: string };
+  h.press('n');
+  assert.equal(document.activeElement, field(), 'n puts the cursor in the note field');
+  const note = '可能是财经，不是体育 <b>not bold</b>';
+  field().value = note;
+  // A redraw of the detail while the note is typed (an edit elsewhere, an auto-save) keeps the field and its text.
+  h.model.edited();
+  h.app.handle({ method: 'changed', params: { dirty: false } });
+  await h.flush();
+  assert.equal(field().value, note);
+  field().dispatchEvent(new window.Event('change') as unknown as Event);
+  field().blur();
+  await h.flush();
+  assert.equal(h.state.state(row).note, note);
+  assert.ok(h.state.dirty, 'a note is an edit: the document is dirty until saved');
+  const marker = h.root.querySelector('[data-testid="note-0"]')!;
+  assert.equal(marker.getAttribute('title'), `Note: ${note}`);
+  assert.equal(field().value, note);
+  assert.equal(h.root.querySelectorAll('b').length, 0, 'the note is text, never markup');
+  h.press('u');
+  await h.flush();
+  assert.equal(h.state.state(row).note, undefined);
+  assert.equal(h.root.querySelector('[data-testid="note-0"]'), null);
+  assert.equal(field().value, '');
+  // Again, then saved: the sidecar holds it, a fresh open of the file reads it, the export carries it.
+  field().value = note;
+  field().dispatchEvent(new window.Event('change') as unknown as Event);
+  await h.flush();
+  h.save();
+  await h.flush();
+  const side = JSON.parse(readFileSync(`${h.state.path}.labels.json`, 'utf8')) as { rows: Record<string, { note?: string }> };
+  assert.equal(side.rows[h.state.dataset.rowKey(row)].note, note);
+  const reopened = new DocumentState(h.state.path);
+  assert.equal(new ReviewQueries(reopened).detail(row).note, note);
+  const csv = new Table('c.csv', Buffer.from(correctedLabelsCsv(reopened.dataset.rowCount, (i) => reopened.dataset.rowId(i), (i) => reopened.state(i).label, (i) => reopened.dataset.labelName(i), (i) => reopened.state(i).note)));
+  assert.equal(csv.row(row)[csv.header.indexOf('note')], note);
+  assert.equal(csv.row(row === 0 ? 1 : 0)[csv.header.indexOf('note')], '');
 });

@@ -5,8 +5,7 @@
  * bytes patched, atomic, refuses a file changed on disk), the sidecar and the journal.
  * Free of VS Code, so the editor's document model is tested against real files without it.
  */
-import type { Dataset } from '../table/dataset';
-import { openDataset, type DatasetOptions } from '../table/dataset';
+import { Dataset, loadDataset, openDataset, openTableWithRoles, type DatasetOptions, type OpenedTable } from '../table/dataset';
 import { Table } from '../table/table';
 import { currentUser, type JournalEntry } from './journal';
 import { patchLabels } from './patch';
@@ -22,6 +21,8 @@ export interface RowState {
   accepted: boolean;
   /** Left out of later analyses and retrains (sidecar mark). */
   excluded?: boolean;
+  /** The reviewer's note on the row (sidecar), plain text. */
+  note?: string;
 }
 
 export interface RowChange {
@@ -53,7 +54,7 @@ export interface EditBatch {
 }
 
 const same = (a: RowState, b: RowState) =>
-  a.label === b.label && a.accepted === b.accepted && (a.excluded ?? false) === (b.excluded ?? false) && JSON.stringify(a.soft ?? null) === JSON.stringify(b.soft ?? null);
+  a.label === b.label && a.accepted === b.accepted && (a.excluded ?? false) === (b.excluded ?? false) && (a.note ?? '') === (b.note ?? '') && JSON.stringify(a.soft ?? null) === JSON.stringify(b.soft ?? null);
 
 export class DocumentState {
   private ds: Dataset;
@@ -68,9 +69,10 @@ export class DocumentState {
   /** What the open found left by a writer that died (temp files removed, writes reconciled). */
   readonly recovery: Recovery;
 
-  constructor(readonly path: string, private readonly options: DatasetOptions = {}, ds?: Dataset) {
+  /** `recovered`: what `openInStages` found when it settled the file before reading it. */
+  constructor(readonly path: string, private readonly options: DatasetOptions = {}, ds?: Dataset, recovered?: Recovery) {
     // Before reading: a write killed half-way is settled (temp files removed, journal reconciled).
-    this.recovery = recover(path);
+    this.recovery = recovered ?? recover(path);
     this.ds = ds ?? openDataset(path, options);
     this.sidecarBytes = readOwnFile(sidecarPath(path));
     this.sidecar = readSidecar(path, this.sidecarBytes);
@@ -83,7 +85,7 @@ export class DocumentState {
   /** The row as saved (file + sidecar). */
   saved(row: number): RowState {
     const side = this.sidecar.rows[this.ds.rowKey(row)];
-    return { label: this.ds.labelName(row), soft: side?.soft, softHow: side?.softHow, accepted: side?.accepted === true, ...(side?.excluded ? { excluded: true } : {}) };
+    return { label: this.ds.labelName(row), soft: side?.soft, softHow: side?.softHow, accepted: side?.accepted === true, ...(side?.excluded ? { excluded: true } : {}), ...(side?.note ? { note: side.note } : {}) };
   }
 
   state(row: number): RowState {
@@ -203,12 +205,14 @@ export class DocumentState {
         // An accept records the label confirmed; taking one back (an undo) records '' as new.
         sideEdits.push({ row, line: { ...base, kind: 'accept', old: old.label, new: s.accepted ? s.label : '', ...undoes('accept') } });
       }
+      if ((s.note ?? '') !== (old.note ?? '')) sideEdits.push({ row, line: { ...base, kind: 'note', old: old.note ?? '', new: s.note ?? '', ...undoes('note') } });
       const key = this.ds.rowKey(row);
       const entry = { ...(sidecar.rows[key] ?? { time }), time } as Sidecar['rows'][string];
       if (s.soft) { entry.soft = s.soft; entry.softHow = s.softHow; } else { delete entry.soft; delete entry.softHow; }
       if (s.accepted) entry.accepted = true; else delete entry.accepted;
       if (s.excluded) entry.excluded = true; else delete entry.excluded;
-      if (entry.soft || entry.accepted || entry.excluded) sidecar.rows[key] = entry; else delete sidecar.rows[key];
+      if (s.note) entry.note = s.note; else delete entry.note;
+      if (entry.soft || entry.accepted || entry.excluded || entry.note) sidecar.rows[key] = entry; else delete sidecar.rows[key];
     }
     const steps = new Map<number, SavedStep>();
     const remember = (txn: string, edits: { row: number; line: Line }[]) => edits.forEach((e, i) => {
@@ -263,7 +267,27 @@ export class DocumentState {
     for (const r of b.rows) {
       const row = this.ds.rowOf(r.id) ?? r.row;
       if (row < 0 || row >= this.ds.rowCount) continue;
-      this.set(row, { label: r.label, soft: r.soft, softHow: r.softHow, accepted: r.accepted, ...(r.excluded ? { excluded: true } : {}) });
+      this.set(row, { label: r.label, soft: r.soft, softHow: r.softHow, accepted: r.accepted, ...(r.excluded ? { excluded: true } : {}), ...(r.note ? { note: r.note } : {}) });
     }
   }
+}
+
+/**
+ * Opening for the editor in two stages: the file settled (as the constructor does) and its table
+ * and roles read now, so the first rows can be shown at once; the state — every row's label and id
+ * read, a chunk at a time — from `complete`, which keeps the event loop free while it runs.
+ */
+export function openInStages(path: string, options: DatasetOptions = {}): {
+  opened: OpenedTable;
+  complete(opts?: Parameters<typeof loadDataset>[1]): Promise<DocumentState>;
+  /** The second stage at once (a small file). */
+  completeNow(): DocumentState;
+} {
+  const recovery = recover(path);
+  const opened = openTableWithRoles(path, options);
+  return {
+    opened,
+    complete: async (opts) => new DocumentState(path, options, await loadDataset(opened, opts), recovery),
+    completeNow: () => new DocumentState(path, options, new Dataset(opened.table, opened.roles), recovery),
+  };
 }

@@ -17,9 +17,9 @@ export interface JournalEntry {
   id: string;
   /** 1-based line of the row in the file when the edit was made. */
   line: number;
-  kind: 'relabel' | 'smooth' | 'accept';
+  kind: 'relabel' | 'smooth' | 'accept' | 'note';
   old: string;
-  /** New label (relabel), target distribution as JSON (smooth), or the label confirmed (accept; '' when un-accepted). */
+  /** New label (relabel), target distribution as JSON (smooth), the label confirmed (accept; '' when un-accepted), or the note's text (note; '' when removed). */
   new: string;
   reason?: string;
   /** Suspicion score of the row when the edit was made, if known. */

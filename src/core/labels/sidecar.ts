@@ -1,6 +1,6 @@
 /**
  * The sidecar `<file>.labels.json`: what does not belong in the user's file — soft targets from
- * smoothing and rows accepted as correct — keyed by row id. Never a new column in the data file.
+ * smoothing, rows accepted as correct or excluded, reviewers' notes — keyed by row id. Never a new column in the data file.
  */
 import { basename } from 'node:path';
 import { UserError } from '../errors';
@@ -17,6 +17,8 @@ export interface SidecarRow {
   accepted?: boolean;
   /** Left out of analyses and retrains (an outlier, boilerplate, a copy): not trained on, not scored. */
   excluded?: boolean;
+  /** The reviewer's note on the row (plain text; the editor caps it at MAX_NOTE of src/protocol/webview.ts). */
+  note?: string;
   time: string;
   reason?: string;
 }

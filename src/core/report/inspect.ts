@@ -1,5 +1,6 @@
 /** The inspect report: what a dataset is made of, as data (for --json) and as text (for people). */
-import type { Dataset } from '../table/dataset';
+import type { Dataset, OpenedTable } from '../table/dataset';
+import { dataKind } from '../table/roles';
 import { formatProblem, type Problem } from '../table/problems';
 import { Table } from '../table/table';
 import { displayWidth, padDisplay } from './terminal';
@@ -62,12 +63,17 @@ export interface InspectReport {
   problems: Problem[];
   /** Text data only (null otherwise); near-duplicates need `analyze`. */
   duplicates: ExactDuplicates | null;
+  /** The first rows of the file as read (id, label, text or features; damaged rows left out). */
+  firstRows: { id: string; label: string; text: string }[];
 }
 
-export function inspect(ds: Dataset): InspectReport {
-  const t = ds.table;
-  const r = ds.roles;
-  const labeled = ds.counts.reduce((a, b) => a + b, 0);
+/** What the table and its roles tell (the report's first part), known before every row's label is read. */
+export type InspectHead = Pick<InspectReport, 'file' | 'format' | 'encoding' | 'encodingWhy' | 'bom' | 'lineEnding' | 'rows' | 'columns' | 'kind' | 'roles' | 'firstRows'>;
+
+/** Rows the report shows as a sample of the file. */
+const FIRST_ROWS = 3;
+
+export function inspectHead({ table: t, roles: r }: OpenedTable): InspectHead {
   return {
     file: t.path,
     format: t.format,
@@ -76,9 +82,9 @@ export function inspect(ds: Dataset): InspectReport {
     encodingWhy: t instanceof Table ? t.encoding.why : `${t.format} format`,
     bom: t instanceof Table && t.encoding.bomLength > 0,
     lineEnding: !(t instanceof Table) ? 'none' : t.lineEnding === '\r\n' ? 'CRLF' : t.lineEnding === '\n' ? 'LF' : 'CR',
-    rows: ds.rowCount,
+    rows: t.rowCount,
     columns: t.header,
-    kind: ds.kind,
+    kind: dataKind(r),
     roles: {
       id: r.id !== undefined ? t.header[r.id] : null,
       label: r.label !== undefined ? t.header[r.label] : null,
@@ -87,6 +93,27 @@ export function inspect(ds: Dataset): InspectReport {
       pixels: r.pixels ? { columns: r.pixels.columns.length, width: r.pixels.width, height: r.pixels.height } : null,
       why: r.why,
     },
+    firstRows: firstRows(t, r),
+  };
+}
+
+function firstRows(t: OpenedTable['table'], r: OpenedTable['roles']): InspectReport['firstRows'] {
+  const out: InspectReport['firstRows'] = [];
+  for (let i = 0; i < t.rowCount && out.length < FIRST_ROWS; i++) {
+    if (t.index.damaged[i]) continue;
+    const text = r.text !== undefined ? t.cell(i, r.text)
+      : r.pixels ? `${r.pixels.width}×${r.pixels.height} image`
+        : r.images ? t.cell(i, r.images.column) : r.features.slice(0, 6).map((c) => `${t.header[c]}=${t.cell(i, c)}`).join(', ');
+    out.push({ id: r.id !== undefined ? t.cell(i, r.id).trim() : `row ${i + 1}`, label: r.label !== undefined ? t.cell(i, r.label).trim() : '', text: text.length > 80 ? `${text.slice(0, 80)}…` : text });
+  }
+  return out;
+}
+
+export function inspect(ds: Dataset): InspectReport {
+  const t = ds.table;
+  const labeled = ds.counts.reduce((a, b) => a + b, 0);
+  return {
+    ...inspectHead(ds),
     classes: ds.classes.map((name, k) => ({ name, count: ds.counts[k], share: labeled ? ds.counts[k] / labeled : 0 })),
     labeled,
     unlabeled: ds.unlabeled,
@@ -101,6 +128,11 @@ export function inspect(ds: Dataset): InspectReport {
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export function formatInspect(rep: InspectReport, maxProblems = 20): string {
+  return `${formatInspectHead(rep)}\n\n${formatInspectBody(rep, maxProblems)}`;
+}
+
+/** File, rows, columns and roles: printed as soon as the table is read, before the rest is counted. */
+export function formatInspectHead(rep: InspectHead): string {
   const out: string[] = [];
   out.push(`${rep.file}`);
   out.push(`  ${rep.rows} rows · ${rep.columns.length} columns · ${rep.format.toUpperCase()} · ${rep.encoding}${rep.bom ? ' with BOM' : ''} (${rep.encodingWhy}) · ${rep.lineEnding}`);
@@ -113,7 +145,17 @@ export function formatInspect(rep: InspectReport, maxProblems = 20): string {
   role('features', rep.roles.features.length ? `${rep.roles.features.length} columns` : null, rep.roles.why.features);
   role('pixels', rep.roles.pixels ? `${rep.roles.pixels.width}×${rep.roles.pixels.height}` : null, rep.roles.why.pixels);
   out.push(`  model input: ${rep.kind}`);
-  out.push('');
+  if (rep.firstRows.length) {
+    out.push('');
+    out.push('First rows');
+    for (const f of rep.firstRows) out.push(`  ${f.id} · ${f.label || '(unlabeled)'} · ${f.text.replace(/\s+/g, ' ')}`);
+  }
+  return out.join('\n');
+}
+
+/** Classes, duplicates and problems: what needs every row read. */
+export function formatInspectBody(rep: InspectReport, maxProblems = 20): string {
+  const out: string[] = [];
   out.push(`Classes (${rep.classes.length}; ${rep.labeled} labeled, ${rep.unlabeled} unlabeled, ${rep.skipped} skipped)`);
   const width = Math.min(40, Math.max(5, ...rep.classes.map((c) => displayWidth(c.name))));
   const maxShare = Math.max(0, ...rep.classes.map((c) => c.share));

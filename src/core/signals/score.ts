@@ -15,7 +15,11 @@
  * margin the other way round, and on 119 classes the margin collapses (AP 0.33 against 0.74) because
  * q, not p̄_y, dominates it. Odds compare p̄_y with q on a relative scale and stay within 2% of the
  * better of the two on uniform noise while recovering a part of the pair-noise gap (bench/RESULTS.md).
- * Ties are broken by the Π-model: the share of stochastic passes that disagree with y, times 1e-3.
+ * The suspicion is a function of p̄ alone (no tie-break from the Π-model's disagreement share, which
+ * once added up to 0.001): so a ranking from probabilities the user brings follows the same rule as a
+ * trained run, and `export --pred-probs` output reproduces the run's order exactly with the default
+ * options. The Π-model still counts through its mean distribution in p̄ and the reason text; the
+ * tie-break changed AP by less than 0.0001 on ag_news, sms_spam and toutiao (bench/RESULTS.md).
  */
 import { calibrateJoint, classThresholds, confidentClasses, confidentJoint, flagRows, issuesPerClass } from './confident';
 
@@ -68,7 +72,7 @@ export function scoreRows(sig: Signals, ranking: Ranking = 'odds', parts?: Float
  * Scores rows from one distribution per row, used as it is: probabilities the user brought are not
  * renormalized (they were checked to sum to 1 ± 1e-3), so an exported run scores bit-identically.
  */
-export function scoreConsensus(sig: Pick<Signals, 'K' | 'labels' | 'piDisagree' | 'piPasses'>, p: Float32Array, ranking: Ranking = 'odds'): Scores {
+export function scoreConsensus(sig: Pick<Signals, 'K' | 'labels'>, p: Float32Array, ranking: Ranking = 'odds'): Scores {
   const { K, labels } = sig;
   const n = labels.length;
   const thresholds = classThresholds(p, labels, K);
@@ -95,8 +99,7 @@ export function scoreConsensus(sig: Pick<Signals, 'K' | 'labels' | 'piDisagree' 
     margin[i] = m;
     const q = K > 1 ? other : 0;
     const base = ranking === 'odds' ? q / (sc + q || 1) : ranking === 'self-confidence' ? 1 - sc : ranking === 'margin' ? (1 - m) / 2 : 0.5 * (1 - sc) + 0.25 * (1 - m);
-    const tie = sig.piDisagree && sig.piPasses > 0 ? sig.piDisagree[i] / sig.piPasses : 0;
-    suspicion[i] = Math.min(1, Math.max(0, base * (1 - 1e-3) + 1e-3 * tie));
+    suspicion[i] = Math.min(1, Math.max(0, base));
   }
   const perClass = issuesPerClass(joint, K, counts);
   const flagged = flagRows(labels, suspicion, p, K, thresholds, perClass);

@@ -36,6 +36,130 @@ function positionId(i: number): string {
   return `row ${i + 1}`;
 }
 
+/**
+ * What the passes over every row find: each row's label as a class index, the classes and their
+ * counts, the ids and their index. The one expensive part of opening a large file (a million rows:
+ * about 2 s), so it runs either at once (`new Dataset`) or a chunk at a time (`loadDataset`).
+ */
+interface RowScan {
+  classes: string[];
+  labels: Int32Array;
+  counts: number[];
+  unlabeled: number;
+  skipped: number;
+  ids: string[] | undefined;
+  /** First row of each id; ids on several rows also have every row in `shared`. */
+  idRow: Map<string, number> | undefined;
+  shared: Map<string, number[]>;
+}
+
+/** Rows per step of the scan: one step takes tens of milliseconds. */
+const SCAN_CHUNK = 50_000;
+
+/**
+ * The scan, as steps: after each chunk it yields how far it is (rows read, then rows indexed by id:
+ * up to 2 × rows when there is an id column, see `scanSteps`), and it returns the result.
+ * Problems it finds (no label column, blank and duplicated ids) are reported on the table, in the
+ * order an at-once open reports them.
+ */
+function* scanRows(table: AnyTable, roles: Roles): Generator<number, RowScan> {
+  const n = table.rowCount;
+  const labelCol = roles.label;
+  const damaged = table.index.damaged;
+  if (labelCol === undefined) {
+    table.report({ severity: 'error', code: 'no-label-column', file: table.name, line: table.headerLine || 1, column: 1, message: `no plausible label column among ${table.header.map((h) => JSON.stringify(h)).join(', ')}: expected a column of class names; name it with --label${'encodingDoubt' in table && table.encodingDoubt ? ` (but first: ${table.encodingDoubt})` : ''}` });
+  }
+  const raw: string[] = new Array(n);
+  const seen = new Set<string>();
+  const ids: string[] | undefined = roles.id !== undefined ? new Array(n) : undefined;
+  let unlabeled = 0;
+  let skipped = 0;
+  for (let i = 0; i < n; i++) {
+    // Only the id and label cells are decoded here: opening never decodes the text of every row.
+    // A damaged row's id is read as well as it can be, so an edit by that id is told the row is
+    // damaged rather than that no such id exists.
+    if (ids) ids[i] = table.cell(i, roles.id!).trim();
+    if (damaged[i]) {
+      raw[i] = '';
+      skipped++;
+    } else {
+      const v = labelCol === undefined ? '' : table.cell(i, labelCol).trim();
+      raw[i] = v;
+      if (v === '') unlabeled++; else seen.add(v);
+    }
+    if ((i + 1) % SCAN_CHUNK === 0) yield i + 1;
+  }
+  const classes = sortClasses(seen);
+  const code = new Map(classes.map((c, k) => [c, k]));
+  const labels = new Int32Array(n);
+  const counts = new Array<number>(classes.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    if (damaged[i]) { labels[i] = SKIPPED; continue; }
+    const k = raw[i] === '' ? UNLABELED : code.get(raw[i])!;
+    labels[i] = k;
+    if (k >= 0) counts[k]++;
+  }
+  let idRow: Map<string, number> | undefined;
+  const shared = new Map<string, number[]>();
+  if (ids) {
+    // Most ids are unique: one map entry per id, a list only for the few that repeat.
+    idRow = new Map();
+    for (let i = 0; i < n; i++) {
+      const first = idRow.get(ids[i]);
+      if (first === undefined) idRow.set(ids[i], i);
+      else {
+        const list = shared.get(ids[i]);
+        if (list) list.push(i); else shared.set(ids[i], [first, i]);
+      }
+      if ((i + 1) % SCAN_CHUNK === 0) yield n + i + 1;
+    }
+    reportIds(table, roles, idRow, shared);
+  }
+  return { classes, labels, counts, unlabeled, skipped, ids, idRow, shared };
+}
+
+/** Duplicated and blank ids are reported with their lines: an edit by such an id is refused. */
+function reportIds(t: AnyTable, roles: Roles, idRow: Map<string, number>, shared: Map<string, number[]>): void {
+  const line = t.index.line;
+  const idCol = t.header[roles.id!];
+  const blank = idRow.has('') ? shared.get('') ?? [idRow.get('')!] : [];
+  // In the order of first appearance, as the ids come in the file.
+  const repeated = [...shared].filter(([id]) => id !== '').sort((a, b) => a[1][0] - b[1][0]);
+  const blankFirst = blank.length ? blank[0] : Infinity;
+  const report = (id: string, rows: number[]) => {
+    if (id === '') {
+      for (const i of rows) {
+        if (t.index.damaged[i]) continue;
+        t.report({ severity: 'warning', code: 'blank-id', file: t.name, line: line[i], column: 1, row: i, message: `the id ("${idCol}") is blank: this row can be edited only by its line (--line ${line[i]})` });
+      }
+      return;
+    }
+    const lines = rows.map((i) => line[i]);
+    const shown = lines.length > 10 ? `${lines.slice(0, 10).join(', ')}, … (${lines.length} rows)` : lines.join(', ');
+    for (const i of rows.slice(1)) {
+      t.report({ severity: 'warning', code: 'duplicate-id', file: t.name, line: line[i], column: 1, row: i, message: `id "${id}" is used on lines ${shown}: expected unique ids; an edit by this id is refused (address a row with --line N)` });
+    }
+  };
+  let blankDone = blank.length === 0;
+  for (const [id, rows] of repeated) {
+    if (!blankDone && blankFirst < rows[0]) { report('', blank); blankDone = true; }
+    report(id, rows);
+  }
+  if (!blankDone) report('', blank);
+}
+
+/** What the scan of a table counts up to. */
+function scanSteps(table: AnyTable, roles: Roles): number {
+  return table.rowCount * (roles.id !== undefined ? 2 : 1);
+}
+
+function runToEnd<R>(steps: Generator<number, R>): R {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
 export class Dataset {
   readonly classes: string[];
   /** Class index of each row, UNLABELED or SKIPPED. */
@@ -44,48 +168,20 @@ export class Dataset {
   readonly unlabeled: number;
   readonly skipped: number;
   private readonly ids: string[] | undefined;
-  /** Rows of each id (damaged rows included), built on first use. */
-  private idRows: Map<string, number[]> | undefined;
+  private readonly idRow: Map<string, number> | undefined;
+  private readonly shared: Map<string, number[]>;
 
-  constructor(readonly table: AnyTable, readonly roles: Roles) {
-    const n = table.rowCount;
-    const labelCol = roles.label;
-    if (labelCol === undefined) {
-      table.report({ severity: 'error', code: 'no-label-column', file: table.name, line: table.headerLine || 1, column: 1, message: `no plausible label column among ${table.header.map((h) => JSON.stringify(h)).join(', ')}: expected a column of class names; name it with --label${'encodingDoubt' in table && table.encodingDoubt ? ` (but first: ${table.encodingDoubt})` : ''}` });
-    }
-    const raw: string[] = new Array(n);
-    const seen = new Set<string>();
-    const ids: string[] | undefined = roles.id !== undefined ? new Array(n) : undefined;
-    let unlabeled = 0;
-    let skipped = 0;
-    for (let i = 0; i < n; i++) {
-      // Only the id and label cells are decoded here: opening never decodes the text of every row.
-      // A damaged row's id is read as well as it can be, so an edit by that id is told the row is
-      // damaged rather than that no such id exists.
-      if (ids) ids[i] = table.cell(i, roles.id!).trim();
-      if (table.index.damaged[i]) {
-        raw[i] = '';
-        skipped++;
-        continue;
-      }
-      const v = labelCol === undefined ? '' : table.cell(i, labelCol).trim();
-      raw[i] = v;
-      if (v === '') unlabeled++; else seen.add(v);
-    }
-    this.ids = ids;
-    this.classes = sortClasses(seen);
-    const code = new Map(this.classes.map((c, k) => [c, k]));
-    this.labels = new Int32Array(n);
-    this.counts = new Array(this.classes.length).fill(0);
-    for (let i = 0; i < n; i++) {
-      if (table.index.damaged[i]) { this.labels[i] = SKIPPED; continue; }
-      const k = raw[i] === '' ? UNLABELED : code.get(raw[i])!;
-      this.labels[i] = k;
-      if (k >= 0) this.counts[k]++;
-    }
-    this.unlabeled = unlabeled;
-    this.skipped = skipped;
-    if (ids) this.checkIds();
+  /** Reads every row's label and id now; `loadDataset` does the same a chunk at a time. */
+  constructor(readonly table: AnyTable, readonly roles: Roles, scan?: RowScan) {
+    const s = scan ?? runToEnd(scanRows(table, roles));
+    this.classes = s.classes;
+    this.labels = s.labels;
+    this.counts = s.counts;
+    this.unlabeled = s.unlabeled;
+    this.skipped = s.skipped;
+    this.ids = s.ids;
+    this.idRow = s.idRow;
+    this.shared = s.shared;
   }
 
   get rowCount(): number { return this.table.rowCount; }
@@ -113,20 +209,17 @@ export class Dataset {
   rowKey(i: number): string {
     if (!this.ids) return positionId(i);
     const id = this.ids[i];
-    return id !== '' && this.rowsOf(id).length === 1 ? id : `line ${this.table.index.line[i]}`;
+    return id !== '' && !this.shared.has(id) ? id : `line ${this.table.index.line[i]}`;
   }
 
   /** Every row with this id (damaged rows included; several when the id is duplicated). */
   rowsOf(id: string): number[] {
-    if (!this.ids) {
+    if (!this.idRow) {
       const i = this.rowOf(id);
       return i === undefined ? [] : [i];
     }
-    if (!this.idRows) {
-      this.idRows = new Map();
-      this.ids.forEach((v, i) => { const list = this.idRows!.get(v); if (list) list.push(i); else this.idRows!.set(v, [i]); });
-    }
-    return this.idRows.get(id) ?? [];
+    const first = this.idRow.get(id);
+    return first === undefined ? [] : this.shared.get(id) ?? [first];
   }
 
   /**
@@ -173,32 +266,6 @@ export class Dataset {
     if (this.counts.length === 0) return 1;
     return Math.max(...this.counts) / Math.min(...this.counts);
   }
-
-  /** Duplicated and blank ids are reported with their lines: an edit by such an id is refused. */
-  private checkIds(): void {
-    const t = this.table;
-    const line = t.index.line;
-    const idCol = t.header[this.roles.id!];
-    for (const [id, rows] of [...this.idsWithRows()]) {
-      if (id === '') {
-        for (const i of rows) {
-          if (t.index.damaged[i]) continue;
-          t.report({ severity: 'warning', code: 'blank-id', file: t.name, line: line[i], column: 1, row: i, message: `the id ("${idCol}") is blank: this row can be edited only by its line (--line ${line[i]})` });
-        }
-      } else if (rows.length > 1) {
-        const lines = rows.map((i) => line[i]);
-        const shown = lines.length > 10 ? `${lines.slice(0, 10).join(', ')}, … (${lines.length} rows)` : lines.join(', ');
-        for (const i of rows.slice(1)) {
-          t.report({ severity: 'warning', code: 'duplicate-id', file: t.name, line: line[i], column: 1, row: i, message: `id "${id}" is used on lines ${shown}: expected unique ids; an edit by this id is refused (address a row with --line N)` });
-        }
-      }
-    }
-  }
-
-  private idsWithRows(): Map<string, number[]> {
-    this.rowsOf('');
-    return this.idRows!;
-  }
 }
 
 /** The options that re-open this dataset exactly as it is read now (roles, encoding, format). */
@@ -211,7 +278,17 @@ export function optionsOf(ds: Dataset): DatasetOptions {
   };
 }
 
-export function openDataset(path: string, opts: DatasetOptions = {}): Dataset {
+/**
+ * The first stage of opening a dataset: the table read (row count, header, any row on demand) and
+ * its roles inferred from the first rows. No pass over every row yet, so a million-row Parquet file
+ * is here in a fraction of a second; `new Dataset(table, roles)` or `loadDataset` does the rest.
+ */
+export interface OpenedTable {
+  table: AnyTable;
+  roles: Roles;
+}
+
+export function openTableWithRoles(path: string, opts: DatasetOptions = {}): OpenedTable {
   const format = openFormatTable(path);
   if (format) {
     const infer = () => {
@@ -219,11 +296,33 @@ export function openDataset(path: string, opts: DatasetOptions = {}): Dataset {
       for (let i = 0; i < format.rowCount && sample.length < ROLE_SAMPLE; i++) if (!format.index.damaged[i]) sample.push(format.row(i));
       return inferRoles(format.header, sample, opts);
     };
-    return new Dataset(format, formatRoles(format, infer));
+    return { table: format, roles: formatRoles(format, infer) };
   }
   const table = openTable(path, { encoding: opts.encoding, format: opts.format });
   const sample: string[][] = [];
   for (let i = 0; i < table.rowCount && sample.length < ROLE_SAMPLE; i++) if (!table.index.damaged[i]) sample.push(table.row(i));
-  const roles = withPathColumnImages(table, sample, inferRoles(table.header, sample, opts), opts);
+  return { table, roles: withPathColumnImages(table, sample, inferRoles(table.header, sample, opts), opts) };
+}
+
+export function openDataset(path: string, opts: DatasetOptions = {}): Dataset {
+  const { table, roles } = openTableWithRoles(path, opts);
   return new Dataset(table, roles);
+}
+
+/**
+ * The second stage as a background task: the same scan as `new Dataset`, a chunk at a time,
+ * giving the event loop back between chunks (the editor stays responsive and shows the first rows
+ * meanwhile) and saying how far it is (`done` of `total` steps: the rows read, then indexed by id).
+ * `signal` stops it between chunks (AbortError).
+ */
+export async function loadDataset(opened: OpenedTable, opts: { progress?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<Dataset> {
+  const steps = scanRows(opened.table, opened.roles);
+  const n = scanSteps(opened.table, opened.roles);
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const r = steps.next();
+    if (r.done) return new Dataset(opened.table, opened.roles, r.value);
+    opts.progress?.(r.value, n);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }

@@ -13,6 +13,8 @@ import type { Plan } from '../../protocol/plan';
 import { gatherFolds } from '../crossval';
 import { duplicates, score } from '../phases';
 import { conflictRows, conflictsOf, findOutliers } from '../findings';
+import { representationFor } from '../representation';
+import { projectMap, type MapOption } from '../projection';
 import type { FoldOutput } from '../trainFold';
 import { writeResults, type JobResult } from '../writeResults';
 import { readFolds, readInputs, readJobOutput } from './planFiles';
@@ -81,11 +83,14 @@ export async function mergePlan(store: BlobStore, o: MergeOptions): Promise<JobR
   const cv = gatherFolds(base, outputs);
   const scores = score(prep, cv);
   const conflicts = conflictsOf(dups.groups, base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
-  const outliers = findOutliers(base.text, base.dense, ds.rowCount, base.options.seed);
+  // The jobs' outputs carry no learned representation: features (or the sketch of the text) stand in.
+  const representation = representationFor(prep.kind, base, cv.representation, ds.rowCount);
+  const outliers = findOutliers(representation, base.options.seed);
+  const map = await projectMap(representation, base.options.map as MapOption, base.options.seed);
   const tScore = performance.now();
   const res = writeResults(o.outDir, 'analysis', {
     ds, cv, scores, options: plan.options, kind: prep.kind, softTargets: prep.softTargets, images, probabilities: { kind: 'model' },
-    excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers,
+    excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers, representation, map,
     // train: the jobs' own times summed (the machine-time of training, on however many machines).
     seconds: { ...plan.seconds, train: +jobSeconds.toFixed(3), score: secs(tScore - t0) }, // score: reading the job outputs, gathering and scoring
 

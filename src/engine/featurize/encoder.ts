@@ -10,7 +10,7 @@
  * per file content hash and model, so a second analysis of the same file does not re-encode.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
@@ -113,13 +113,35 @@ function loaderError(err: unknown, name: string, local: boolean): unknown {
   if (e?.name === 'AbortError') return new UserError('cancelled', 'cancelled while downloading the encoder');
   const code = networkCode(err);
   if (!local && (/fetch failed|network/i.test(msg) || code)) {
-    return new UserError('usage', `encoder "${name}": cannot download it from huggingface.co (no network here: ${code ?? msg}). Download the model folder on a machine with network (config.json, tokenizer.json, onnx/model.onnx) and pass its path to --encoder, or copy it into the model cache ${defaultModelCache()}`);
+    const host = process.env.HF_ENDPOINT ? `${process.env.HF_ENDPOINT} (HF_ENDPOINT)` : 'huggingface.co';
+    return new UserError('usage', `encoder "${name}": cannot download it from ${host} (no network here: ${code ?? msg}). Download the model folder on a machine with network (config.json, tokenizer.json, onnx/model.onnx) and pass its path to --encoder, or copy it into the model cache ${defaultModelCache()}`);
   }
   if (/Could not locate file|404|not found|Unauthorized|401/i.test(msg)) {
     return new UserError('not-found', `encoder "${name}": no such model on the Hugging Face Hub, or it has no ONNX weights for transformers.js (${msg}). Models meant: Xenova/paraphrase-multilingual-MiniLM-L12-v2 (Chinese + English), Xenova/all-MiniLM-L6-v2 (English)`);
   }
   return new UserError('usage', `encoder "${name}" could not be loaded as a feature-extraction model: ${msg}`);
 }
+
+/**
+ * Removes partly downloaded files of a model (transformers.js streams each file into
+ * `FILE.tmp.PID.RANDOM` and renames it when complete): this process's after a cancel or a failed
+ * download (a parallel file's cleanup may not have run when the load rejects), and those of processes
+ * no longer running (an engine killed mid-download). Complete files are never touched.
+ */
+export function sweepPartialDownloads(dir: string, ownPid?: number): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const m = /\.tmp\.(\d+)\.[a-z0-9]+$/.exec(f);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    let gone = false;
+    if (pid !== ownPid) { try { process.kill(pid, 0); } catch (err) { gone = (err as NodeJS.ErrnoException).code === 'ESRCH'; } }
+    if (pid === ownPid || gone) rmSync(join(dir, f), { force: true });
+  }
+}
+
+/** transformers.js's fetch before the first job replaced it, per loaded copy of the library. */
+const baseFetches = new WeakMap<object, typeof fetch>();
 
 const cacheSlug = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-60);
 
@@ -147,7 +169,10 @@ export async function encodeTexts(textOf: (i: number) => string, count: number, 
   const tf = loadTransformers(opts.runtimeDir);
   const abort = new AbortController();
   const timer = setInterval(() => { if (opts.cancelled?.()) abort.abort(); }, 200);
-  const baseFetch = tf.env.fetch ?? fetch;
+  // The library's own fetch, kept from the first job: wrapping the previous job's wrapper would
+  // carry its (perhaps aborted) signal into this one.
+  if (!baseFetches.has(tf.env)) baseFetches.set(tf.env, tf.env.fetch ?? fetch);
+  const baseFetch = baseFetches.get(tf.env)!;
   tf.env.fetch = ((url: string | URL | Request, init?: RequestInit) => baseFetch(url, { ...init, signal: abort.signal })) as typeof fetch;
   tf.env.allowLocalModels = true;
   tf.env.allowRemoteModels = !local;
@@ -156,8 +181,10 @@ export async function encodeTexts(textOf: (i: number) => string, count: number, 
   tf.env.cacheDir = opts.modelCache ?? defaultModelCache();
   tf.env.logLevel = 40; // errors only: warnings would go to the engine's stderr
   let extractor: FeatureExtractor;
+  const modelCacheDir = local ? undefined : join(tf.env.cacheDir, opts.model);
   try {
     mkdirSync(tf.env.cacheDir, { recursive: true });
+    if (modelCacheDir) sweepPartialDownloads(modelCacheDir);
     const files = new Map<string, { loaded: number; total: number }>();
     extractor = await tf.pipeline('feature-extraction', modelPath, {
       dtype: 'fp32',
@@ -171,6 +198,7 @@ export async function encodeTexts(textOf: (i: number) => string, count: number, 
     });
   } catch (err) {
     clearInterval(timer);
+    if (modelCacheDir) sweepPartialDownloads(modelCacheDir, process.pid);
     throw loaderError(err, opts.model, local);
   }
   try {

@@ -54,13 +54,18 @@ export function cnnNetwork(tf: typeof TF, cfg: CnnConfig, rng: Random): TfNetwor
     heNormal(tf, rng, [flat, hidden], flat), tf.variable(tf.zeros([hidden])),
     heNormal(tf, rng, [hidden, classes], hidden), tf.variable(tf.zeros([classes])),
   ];
+  const convolved = (x: TF.Tensor2D, c1: TF.Variable, cb1: TF.Variable, c2: TF.Variable, cb2: TF.Variable): TF.Tensor2D => {
+    const img = tf.reshape(x, [-1, height, width, 1]) as TF.Tensor4D;
+    const a1 = tf.maxPool(tf.relu(tf.add(conv(img, c1 as TF.Tensor4D), cb1)) as TF.Tensor4D, 2, 2, 'same');
+    const a2 = tf.maxPool(tf.relu(tf.add(conv(a1, c2 as TF.Tensor4D), cb2)) as TF.Tensor4D, 2, 2, 'same');
+    return tf.reshape(a2, [-1, flat]) as TF.Tensor2D;
+  };
   return {
     vars,
+    featureDim: hidden,
+    features: (x, [c1, cb1, c2, cb2, w1, b1]) => tf.relu(tf.add(tf.matMul(convolved(x, c1, cb1, c2, cb2), w1 as TF.Tensor2D), b1)) as TF.Tensor2D,
     logits(x, [c1, cb1, c2, cb2, w1, b1, w2, b2], drop) {
-      const img = tf.reshape(x, [-1, height, width, 1]) as TF.Tensor4D;
-      const a1 = tf.maxPool(tf.relu(tf.add(conv(img, c1 as TF.Tensor4D), cb1)) as TF.Tensor4D, 2, 2, 'same');
-      const a2 = tf.maxPool(tf.relu(tf.add(conv(a1, c2 as TF.Tensor4D), cb2)) as TF.Tensor4D, 2, 2, 'same');
-      const f = tf.reshape(a2, [-1, flat]) as TF.Tensor2D;
+      const f = convolved(x, c1, cb1, c2, cb2);
       const h = tf.relu(tf.add(tf.matMul(drop(f, cfg.dropout) as TF.Tensor2D, w1 as TF.Tensor2D), b1)) as TF.Tensor2D;
       return tf.add(tf.matMul(drop(h, cfg.dropout) as TF.Tensor2D, w2 as TF.Tensor2D), b2) as TF.Tensor2D;
     },

@@ -72,20 +72,36 @@ export const tabularModelFactory: ModelFactory = async (input, trainRows, seed) 
 };
 
 /**
- * Which trainer a kind of data gets: text → fastText; tabular → the pair above; pixels, images and
- * embeddings → the tfjs networks (embeddings keep the MLP their k-NN part was measured with; the
- * pair is a candidate for them, not yet measured there).
+ * Embedding rows (standardised in prepare): the standardised logistic regression of tabular data
+ * (the same LinearModel and settings), the MLP, or the two averaged (`--embedding-model`; default
+ * from bench/byom.ts). k-NN label agreement on embeddings is not a fold model here: it needs no
+ * training and joins the consensus as its own part (engine/ownModel.ts).
  */
-export type ModelKind = 'text' | 'dense' | 'tabular';
+export const embeddingModelFactory: ModelFactory = async (input, trainRows, seed) => {
+  const dense = input.dense!;
+  const which = input.options.embeddingModel;
+  const linear = () => new LinearModel({ dim: dense.dim, classes: input.classes, C: TABULAR.C, iterations: TABULAR.iterations, epochs: input.options.epochs, memory: TABULAR.lbfgsMemory }, dense.x);
+  if (which === 'logreg') return linear();
+  const mlp = await denseModelFactory(input, trainRows, seed);
+  return which === 'mlp' ? mlp : new AverageModel([linear(), mlp]);
+};
+
+/**
+ * Which trainer a kind of data gets: text → fastText; tabular → the pair above; embeddings → the
+ * choice above; pixels and images → the tfjs networks.
+ */
+export type ModelKind = 'text' | 'dense' | 'tabular' | 'embedding';
 
 export function modelKindOf(dataKind: string): ModelKind {
-  return dataKind === 'text' ? 'text' : dataKind === 'tabular' ? 'tabular' : 'dense';
+  return dataKind === 'text' ? 'text' : dataKind === 'tabular' ? 'tabular' : dataKind === 'embedding' ? 'embedding' : 'dense';
 }
 
 /** The factory for a kind of data, and the backend it runs on (tfjs starts only for its networks). */
-export async function factoryFor(kind: ModelKind, input: { labels: ArrayLike<number>; dense?: { dim: number } }): Promise<{ factory: ModelFactory; backend: string }> {
+export async function factoryFor(kind: ModelKind, input: { labels: ArrayLike<number>; dense?: { dim: number }; options?: { embeddingModel: string } }): Promise<{ factory: ModelFactory; backend: string }> {
   if (kind === 'text') return { factory: textModelFactory, backend: 'typescript' };
   if (kind === 'tabular' && tabularModels(input.labels.length, input.dense?.dim ?? 0) === 'logreg+knn') return { factory: tabularModelFactory, backend: 'typescript' };
   if (kind === 'tabular') return { factory: tabularModelFactory, backend: (await initBackend()).name };
+  if (kind === 'embedding' && input.options?.embeddingModel === 'logreg') return { factory: embeddingModelFactory, backend: 'typescript' };
+  if (kind === 'embedding') return { factory: embeddingModelFactory, backend: (await initBackend()).name };
   return { factory: denseModelFactory, backend: (await initBackend()).name };
 }

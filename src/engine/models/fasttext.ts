@@ -298,6 +298,24 @@ export class FastText implements ClassifierModel {
 
   get hasTeacher(): boolean { return this.teacher; }
 
+  /** The embedding bag h, then the logits centred on their mean (log p − mean log p): what the softmax sees. */
+  get representationDim(): number { return this.cfg.dim + this.cfg.classes; }
+
+  represent(rows: ArrayLike<number>, out: Float32Array): void {
+    const { dim, classes } = this.cfg;
+    const D = dim + classes;
+    const p = new Float32Array(classes);
+    for (let i = 0; i < rows.length; i++) {
+      this.forward(this.select(rows[i], 0), this.E, this.W, this.b, p);
+      const o = i * D;
+      out.set(this.h, o);
+      let mean = 0;
+      for (let k = 0; k < classes; k++) { const l = Math.log(p[k] + 1e-12); out[o + dim + k] = l; mean += l; }
+      mean /= classes;
+      for (let k = 0; k < classes; k++) out[o + dim + k] -= mean;
+    }
+  }
+
   predict(rows: ArrayLike<number>, mode: Mode, out: Float32Array): void {
     const { classes, dim } = this.cfg;
     if (mode === 'teacher') {

@@ -19,6 +19,8 @@ export function mlpNetwork(tf: typeof TF, cfg: MlpConfig, rng: Random): TfNetwor
   const vars = [heNormal(tf, rng, [dim, hidden], dim), tf.variable(tf.zeros([hidden])), heNormal(tf, rng, [hidden, classes], hidden), tf.variable(tf.zeros([classes]))];
   return {
     vars,
+    featureDim: hidden,
+    features: (x, [w1, b1]) => tf.relu(tf.add(tf.matMul(x, w1 as TF.Tensor2D), b1)) as TF.Tensor2D,
     logits(x, [w1, b1, w2, b2], drop) {
       const h = tf.relu(tf.add(tf.matMul(drop(x, cfg.inputDropout) as TF.Tensor2D, w1 as TF.Tensor2D), b1)) as TF.Tensor2D;
       return tf.add(tf.matMul(drop(h, cfg.dropout) as TF.Tensor2D, w2 as TF.Tensor2D), b2) as TF.Tensor2D;

@@ -17,6 +17,9 @@ export interface TfNetwork {
   vars: TF.Variable[];
   /** Logits of a batch of rows (n × dim) with the given weights (the student's or the teacher's). */
   logits(x: TF.Tensor2D, vars: TF.Variable[], drop: Dropout): TF.Tensor2D;
+  /** The penultimate layer of a batch (n × `featureDim`), no dropout: the row's learned representation. */
+  features?(x: TF.Tensor2D, vars: TF.Variable[]): TF.Tensor2D;
+  featureDim?: number;
 }
 
 export interface TfClassifierConfig {
@@ -126,6 +129,17 @@ export class TfClassifier implements ClassifierModel {
       const e = Math.min(rows.length, s + 1024);
       const p = tf.tidy(() => tf.softmax(this.logits(this.rows(rows, s, e), vars, mode === 'stochastic')).dataSync());
       out.set(p, s * K);
+    }
+  }
+
+  get representationDim(): number | undefined { return this.net.features ? this.net.featureDim : undefined; }
+
+  represent(rows: ArrayLike<number>, out: Float32Array): void {
+    const D = this.net.featureDim!;
+    for (let s = 0; s < rows.length; s += 1024) {
+      const e = Math.min(rows.length, s + 1024);
+      const h = this.tf.tidy(() => this.net.features!(this.rows(rows, s, e), this.net.vars).dataSync());
+      out.set(h, s * D);
     }
   }
 

@@ -56,6 +56,12 @@ export interface ClassifierModel {
   /** Writes K probabilities per row into `out`. */
   predict(rows: ArrayLike<number>, mode: Mode, out: Float32Array): void | Promise<void>;
   readonly hasTeacher: boolean;
+  /**
+   * The learned representation of rows (see engine/representation.ts), when the model has one:
+   * `representationDim` numbers per row written to `out` by `represent` (the student's weights, no dropout).
+   */
+  readonly representationDim?: number;
+  represent?(rows: ArrayLike<number>, out: Float32Array): void | Promise<void>;
   dispose?(): void;
 }
 

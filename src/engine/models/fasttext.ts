@@ -306,7 +306,7 @@ export class FastText implements ClassifierModel {
     const D = dim + classes;
     const p = new Float32Array(classes);
     for (let i = 0; i < rows.length; i++) {
-      this.forward(this.select(rows[i], 0), this.E, this.W, this.b, p);
+      this.forward(this.select(rows[i], 0), 0, this.W, this.b, p);
       const o = i * D;
       out.set(this.h, o);
       let mean = 0;

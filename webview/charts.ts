@@ -1,6 +1,7 @@
 /** The Classes view (histograms of given, predicted and corrected labels; the given × predicted matrix) and the Runs view. */
 import type { ClassesView, RunView } from '../src/protocol/webview';
 import { el } from './dom';
+import { seOfDelta, spreadOf, verdict, type Spread } from './spread';
 
 type T = (key: string) => string;
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -92,26 +93,52 @@ export function renderClasses(v: ClassesView, t: T, layout: ClassesLayout, onLay
     el('h3', {}, t('matrix')), matrix);
 }
 
-/** A difference of two proportions in percentage points, signed, coloured by direction. */
-function delta(d: number): HTMLElement {
+/** A difference of two proportions in percentage points, signed, ± 1.96·SE when known, and whether it is beyond that spread. */
+function delta(d: number, t: T, se?: number, testid?: string): HTMLElement {
   const pts = 100 * d;
-  return el('td', { class: `delta ${pts > 0.05 ? 'up' : pts < -0.05 ? 'down' : ''}` }, `${pts >= 0 ? '+' : '−'}${Math.abs(pts).toFixed(1)} pts`);
+  const v = verdict(d, se);
+  const cls = v === 'up' || (v === undefined && pts > 0.05) ? 'up' : v === 'down' || (v === undefined && pts < -0.05) ? 'down' : '';
+  return el('td', { class: `delta ${cls}`, 'data-testid': testid, title: v ? t(`verdict-${v}`) : '' },
+    `${pts >= 0 ? '+' : '−'}${Math.abs(pts).toFixed(1)} pts`, se !== undefined ? ` ± ${(196 * se).toFixed(1)}` : '',
+    v ? el('span', { class: 'muted verdict' }, ` · ${t(`verdict-${v}`)}`) : undefined);
+}
+
+/** An accuracy with its spread over the fold models: "80.6% (sd 1.2, 78.9–82.0)". */
+function withSpread(acc: number, s: Spread | undefined, t: T, testid?: string): HTMLElement {
+  return el('td', { 'data-testid': testid }, pct(acc), s && s.n > 1 ? el('span', { class: 'muted' }, ` (${t('foldSd')} ${(100 * s.sd).toFixed(1)}, ${(100 * s.min).toFixed(1)}–${(100 * s.max).toFixed(1)})`) : undefined);
+}
+
+/** One line per repeat: its seed's fold accuracies. */
+function foldLines(r: RunView, t: T): HTMLElement[] {
+  const before = r.before?.folds, after = r.folds;
+  const repeats = Math.max(before?.length ?? 0, after?.length ?? 0);
+  const line = (f: number[] | undefined) => el('td', { class: 'folds' }, f ? f.map((x) => (100 * x).toFixed(1)).join(' · ') : '—');
+  return Array.from({ length: repeats }, (_, i) => el('tr', { class: 'fold-line', 'data-testid': `folds-${i}` },
+    el('td', { class: 'muted' }, `${t('perFold')}${repeats > 1 ? ` · ${t('repeat')} ${i + 1}` : ''}`), line(before?.[i]), line(after?.[i]), el('td', {})));
 }
 
 export function renderRuns(runs: RunView[], classes: string[], t: T): HTMLElement {
   if (runs.length === 0) return el('p', { class: 'muted' }, t('noRuns'));
-  return el('div', { class: 'runs-view' }, ...runs.slice().reverse().map((r, i) => el('section', { class: 'run', 'data-testid': `run-${runs.length - 1 - i}` },
-    el('h3', {}, `${r.kind === 'retrain' ? t('retrain') : t('analysis')} · ${new Date(r.createdAt).toLocaleString()}`),
-    el('div', { class: 'muted' }, `${r.model ? r.model : ''}${r.backend === 'none' ? '' : `${r.model ? ' on ' : ''}${r.backend}`} · ${r.seconds.toFixed(1)} s · ${Object.entries(r.options).filter(([k]) => ['folds', 'repeats', 'epochs', 'seed', 'imbalance', 'labelSmoothing', 'consistency', 'prune', 'pixelModel'].includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`),
-    r.before
-      ? el('table', { class: 'before-after' },
-        el('tr', {}, el('th', {}), el('th', {}, t('before')), el('th', {}, t('after')), el('th', {}, 'Δ')),
-        r.trusted ? el('tr', { class: 'trusted', 'data-testid': 'trusted' }, el('td', {}, `${t('trustedSet')} (${r.trusted.rows} ${t('rows')})`),
-          el('td', {}, `${pct(r.trusted.before)} ± ${pct(1.96 * r.trusted.seBefore)}`), el('td', {}, `${pct(r.trusted.after)} ± ${pct(1.96 * r.trusted.seAfter)}`), delta(r.trusted.after - r.trusted.before))
-          : el('tr', {}, el('td', { class: 'muted', colspan: 4 }, t('noTrusted'))),
-        el('tr', {}, el('td', {}, t('accuracy')), el('td', {}, pct(r.before.oofAccuracy)), el('td', { 'data-testid': 'after-accuracy' }, pct(r.oofAccuracy)), delta(r.oofAccuracy - r.before.oofAccuracy)),
-        el('tr', {}, el('td', {}, t('flaggedRows')), el('td', {}, r.before.flagged), el('td', {}, r.flagged), el('td', {}, String(r.flagged - r.before.flagged))),
-        r.fixed !== undefined ? el('tr', {}, el('td', {}, t('fixed')), el('td', {}), el('td', {}, r.fixed), el('td', {})) : undefined,
-        ...classes.map((c, k) => el('tr', {}, el('td', { title: c }, `${t('recall')} · ${c}`), el('td', {}, pct(r.before!.recall[k] ?? 0)), el('td', {}, pct(r.recall[k] ?? 0)), delta((r.recall[k] ?? 0) - (r.before!.recall[k] ?? 0)))))
-      : el('div', {}, `${t('accuracy')}: ${pct(r.oofAccuracy)} · ${t('flaggedRows')}: ${r.flagged}`))));
+  return el('div', { class: 'runs-view' }, ...runs.slice().reverse().map((r, i) => {
+    const sb = spreadOf(r.before?.folds), sa = spreadOf(r.folds);
+    const design = sa ?? sb;
+    const heldOut = `${t('accuracy')}${design ? ` (${t('foldsTimesRepeats').replace('{0}', String(design.folds)).replace('{1}', String(design.repeats))})` : ''}`;
+    const trustedSe = r.trusted ? Math.sqrt(r.trusted.seBefore ** 2 + r.trusted.seAfter ** 2) : undefined;
+    return el('section', { class: 'run', 'data-testid': `run-${runs.length - 1 - i}` },
+      el('h3', {}, `${r.kind === 'retrain' ? t('retrain') : t('analysis')} · ${new Date(r.createdAt).toLocaleString()}`),
+      el('div', { class: 'muted' }, `${r.model ? r.model : ''}${r.backend === 'none' ? '' : `${r.model ? ' on ' : ''}${r.backend}`} · ${r.seconds.toFixed(1)} s · ${Object.entries(r.options).filter(([k]) => ['folds', 'repeats', 'epochs', 'seed', 'imbalance', 'labelSmoothing', 'consistency', 'prune', 'pixelModel'].includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`),
+      r.before
+        ? el('div', { class: 'before-after-wrap' }, el('table', { class: 'before-after' },
+          el('tr', {}, el('th', {}), el('th', {}, t('before')), el('th', {}, t('after')), el('th', {}, 'Δ')),
+          r.trusted ? el('tr', { class: 'trusted', 'data-testid': 'trusted' }, el('td', {}, `${t('trustedSet')} (${r.trusted.rows} ${t('rows')})`),
+            el('td', {}, `${pct(r.trusted.before)} ± ${pct(1.96 * r.trusted.seBefore)}`), el('td', {}, `${pct(r.trusted.after)} ± ${pct(1.96 * r.trusted.seAfter)}`), delta(r.trusted.after - r.trusted.before, t, trustedSe, 'trusted-delta'))
+            : el('tr', {}, el('td', { class: 'muted', colspan: 4 }, t('noTrusted'))),
+          el('tr', { 'data-testid': 'held-out' }, el('td', {}, heldOut), withSpread(r.before.oofAccuracy, sb, t, 'before-accuracy'), withSpread(r.oofAccuracy, sa, t, 'after-accuracy'),
+            delta(r.oofAccuracy - r.before.oofAccuracy, t, seOfDelta(sb, sa), 'accuracy-delta')),
+          ...foldLines(r, t),
+          el('tr', {}, el('td', {}, t('flaggedRows')), el('td', {}, r.before.flagged), el('td', {}, r.flagged), el('td', {}, String(r.flagged - r.before.flagged))),
+          r.fixed !== undefined ? el('tr', {}, el('td', {}, t('fixed')), el('td', {}), el('td', {}, r.fixed), el('td', {})) : undefined,
+          ...classes.map((c, k) => el('tr', { 'data-testid': `recall-${k}` }, el('td', { title: c }, `${t('recall')} · ${c}`), el('td', {}, pct(r.before!.recall[k] ?? 0)), el('td', {}, pct(r.recall[k] ?? 0)), delta((r.recall[k] ?? 0) - (r.before!.recall[k] ?? 0), t)))))
+        : el('div', {}, el('span', { 'data-testid': 'after-accuracy' }, `${t('accuracy')}: `, pct(r.oofAccuracy), sa && sa.n > 1 ? ` (${t('foldSd')} ${(100 * sa.sd).toFixed(1)} ${t('over')} ${t('foldsTimesRepeats').replace('{0}', String(sa.folds)).replace('{1}', String(sa.repeats))})` : ''), ` · ${t('flaggedRows')}: ${r.flagged}`));
+  }));
 }

@@ -127,6 +127,12 @@ export interface Summary {
   estimatedNoiseRate: number;
   /** Out-of-fold accuracy against the given labels. */
   oofAccuracy: number;
+  /**
+   * The spread behind oofAccuracy: each fold model's held-out accuracy against the given labels
+   * (after its last epoch), [repeat][fold]; repeats use other seeds and splits. Absent when nothing
+   * was trained (given probabilities) and in older summaries.
+   */
+  foldAccuracy?: number[][];
   classStats: ClassStat[];
   /** given × predicted counts, K×K row-major. */
   matrix: number[];
@@ -165,7 +171,7 @@ export interface Summary {
   /** For a retrain: rows the last analysis flagged whose label has changed since. */
   fixed?: number;
   /** For a retrain: the run it is compared with. */
-  before?: Pick<Summary, 'oofAccuracy' | 'flagged' | 'classStats' | 'createdAt' | 'options'>;
+  before?: Pick<Summary, 'oofAccuracy' | 'flagged' | 'classStats' | 'createdAt' | 'options' | 'foldAccuracy'>;
 }
 
 /**

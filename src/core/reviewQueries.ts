@@ -634,9 +634,9 @@ export class ReviewQueries {
   /** Runs for the Runs view from summaries (analysis then retrains), newest last. */
   static runView(s: RunRecord, fixed = s.fixed, trusted?: RunView['trusted']): RunView {
     return {
-      kind: s.kind, createdAt: s.createdAt, options: s.options, oofAccuracy: s.oofAccuracy, flagged: s.flagged, backend: s.backend, model: s.model,
+      kind: s.kind, createdAt: s.createdAt, options: s.options, oofAccuracy: s.oofAccuracy, flagged: s.flagged, backend: s.backend, model: s.model, folds: s.foldAccuracy,
       seconds: Object.values(s.seconds).reduce((a, b) => a + b, 0), recall: s.classStats.map((c) => c.recall),
-      before: s.before ? { oofAccuracy: s.before.oofAccuracy, flagged: s.before.flagged, recall: s.before.classStats.map((c) => c.recall) } : undefined,
+      before: s.before ? { oofAccuracy: s.before.oofAccuracy, flagged: s.before.flagged, recall: s.before.classStats.map((c) => c.recall), folds: s.before.foldAccuracy } : undefined,
       fixed, trusted,
     };
   }

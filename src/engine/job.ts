@@ -13,7 +13,7 @@ import { readRun, readSummary, resultFiles, type ProbabilitySource, type Summary
 import type { AnalyzeRequest, Phase, ProgressMessage, RetrainRequest } from '../protocol/engine';
 import type { FoldRunner } from './crossval';
 import type { CrossValResult } from './crossval';
-import { duplicates, featurize, load, score, trainFolds } from './phases';
+import { duplicates, featurize, load, score, trainFolds, tune } from './phases';
 import { conflictRows, conflictsOf, findOutliers } from './findings';
 import { representationFor } from './representation';
 import { projectMap, type MapOption } from './projection';
@@ -71,6 +71,8 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   check();
   emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows` });
   const dups = duplicates(loaded, prep);
+  const tuned = given && !options.ensemble ? undefined : tune(prep);
+  if (tuned) emit({ phase: 'duplicates', fraction: 0.05, message: tuned });
   lap('duplicates');
   check();
   if (given && !options.ensemble) {
@@ -177,6 +179,6 @@ export async function runRetrain(req: RetrainRequest, emit: Emit, cancelled: () 
   emit({ phase: 'write', fraction: 0.98, message: `writing results to ${req.outDir}` });
   let fixed: number | undefined;
   try { fixed = fixedSince(readRun(req.outDir, 'analysis'), tr); } catch { fixed = undefined; }
-  const { oofAccuracy, flagged, classStats, createdAt, options } = before;
-  return writeResults(req.outDir, 'retrain', tr, { before: { oofAccuracy, flagged, classStats, createdAt, options }, fixed });
+  const { oofAccuracy, flagged, classStats, createdAt, options, foldAccuracy } = before;
+  return writeResults(req.outDir, 'retrain', tr, { before: { oofAccuracy, flagged, classStats, createdAt, options, ...(foldAccuracy ? { foldAccuracy } : {}) }, fixed });
 }

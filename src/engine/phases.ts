@@ -8,7 +8,9 @@ import { readSidecar, type Sidecar } from '../core/labels/sidecar';
 import { scoreRows, type Scores } from '../core/signals/score';
 import { openDataset, type Dataset } from '../core/table/dataset';
 import { DEFAULT_TRAIN_OPTIONS, type DatasetSpec, type TrainOptions } from '../protocol/engine';
-import { crossValidate, type CrossValResult, type FoldRunner } from './crossval';
+import { crossValidate, foldAssignment, type CrossValResult, type FoldRunner } from './crossval';
+import { C_GRID, chooseC } from './models/regularization';
+import { TABULAR, tabularModels } from './models/factories';
 import { decodeImages, type DecodedImages } from './images';
 import { prepare, textRows, type Prepared } from './prepare';
 import type { EmbeddingRows } from '../core/embeddings';
@@ -72,6 +74,20 @@ export function duplicates(l: Loaded, prep: Prepared): DuplicateFinding {
   prep.base.exclude = redundant;
   if (!l.options.epochs && prep.kind === 'text') opts.epochs = textEpochs(trained, l.ds.classes.length, opts.folds);
   return found;
+}
+
+/**
+ * Model settings chosen from the data, once, before the folds (so every fold and every machine of a
+ * plan trains the same model): for tabular rows, the logistic regression's C by held-out log-loss
+ * on fold 0 of the first split (models/regularization). Returns what was chosen, for the log.
+ */
+export function tune(prep: Prepared): string | undefined {
+  if (prep.kind !== 'tabular' || prep.base.linearC !== undefined || tabularModels(prep.base.labels.length, prep.base.dense!.dim) !== 'logreg+knn') return undefined;
+  const { dense, classes, labels, targets } = prep.base;
+  const fold0 = foldAssignment(prep.base, prep.group)[0];
+  const choice = chooseC(dense!.x, dense!.dim, classes, labels, targets, (i) => fold0[i] === 0, { iterations: TABULAR.iterations, memory: TABULAR.lbfgsMemory }, prep.base.exclude);
+  prep.base.linearC = choice.C;
+  return `logistic regression C = ${choice.C} (held-out log-loss ${choice.losses.map((l, i) => `${C_GRID[i]}: ${l.toFixed(3)}`).join(', ')})`;
 }
 
 /** Train folds: every fold of every repeat through `run`; `exclude` = rows left out of training (besides the redundant copies). */

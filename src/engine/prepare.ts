@@ -80,6 +80,7 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
     const extraNames = opts.labelNames ? ds.classes : [];
     const { texts, rows } = textInput(ds, opts);
     base.text = text ?? hashTexts(texts, rows, DEFAULT_TEXT_FEATURES);
+    if (!opts.repeats) options.repeats = textRepeats(base.text.indptr[N], options.epochs, K);
     if (extraNames.length) {
       base.extraRows = Int32Array.from(extraNames, (_, k) => N + k);
       base.extraLabels = Int32Array.from(extraNames, (_, k) => k);
@@ -133,6 +134,17 @@ export function textRows(ds: Dataset, opts: TrainOptions, onProgress?: (done: nu
 export function textEpochs(labeled: number, K: number, folds: number): number {
   const perClass = (labeled * (folds - 1)) / folds / K;
   return Math.min(TEXT_MODEL.maxEpochs, Math.max(TEXT_MODEL.minEpochs, Math.round(15000 / perClass)));
+}
+
+/**
+ * K-fold repeats for the text model: two splits averaged where training is cheap, one where it is
+ * not. The work of one repeat grows with features × epochs × (dim + classes) (the wide layer touches
+ * every class for every feature); a second repeat added +0.004 AP on ag_news and toutiao (bench/RESULTS.md)
+ * for twice the time, and nothing on iflytek (119 classes, 490 features a row: AP 0.662 with two,
+ * 0.664 with one, at 25× toutiao's work per repeat).
+ */
+export function textRepeats(features: number, epochs: number, K: number): number {
+  return features * epochs * (TEXT_MODEL.dim + K) <= TEXT_MODEL.repeatWorkMax ? TEXT_MODEL.repeats : 1;
 }
 
 function pixelRows(ds: Dataset): DenseRows {

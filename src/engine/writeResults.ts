@@ -99,6 +99,13 @@ function conflictSuspects(tr: Trained): Suspect[] {
   return out;
 }
 
+/** Each fold model's held-out accuracy after its last epoch, [repeat][fold] (outputs come sorted by repeat, then fold). */
+function foldAccuracyOf({ cv, options }: Trained): Pick<Summary, 'foldAccuracy'> {
+  const { folds, repeats } = options;
+  if (cv.foldAccuracy.length !== folds * repeats || cv.foldAccuracy.some((a) => a.length === 0)) return {};
+  return { foldAccuracy: Array.from({ length: repeats }, (_, r) => cv.foldAccuracy.slice(r * folds, (r + 1) * folds).map((a) => +a[a.length - 1].toFixed(6))) };
+}
+
 export function summarize(kind: RunKind, tr: Trained): Omit<Summary, 'arrays'> {
   const { ds, cv, scores, options } = tr;
   const N = ds.rowCount;
@@ -117,7 +124,7 @@ export function summarize(kind: RunKind, tr: Trained): Omit<Summary, 'arrays'> {
   return {
     kind, file: ds.table.path, readAs: optionsOf(ds), rows: N, labeled: stats.labeled, unlabeled: ds.unlabeled, skipped: ds.skipped,
     classes: ds.classes, counts: ds.counts, flagged: stats.flagged, estimatedNoiseRate: stats.labeled ? stats.flagged / stats.labeled : 0,
-    oofAccuracy: stats.accuracy, classStats: stats.classStats,
+    oofAccuracy: stats.accuracy, classStats: stats.classStats, ...foldAccuracyOf(tr),
     matrix: stats.matrix, joint: Array.from(scores.joint), imbalanceRatio: ds.imbalanceRatio(),
     backend: cv.backend, model: cv.model, pruned: tr.pruned, probabilities: tr.probabilities, dataKind: tr.kind, seconds: tr.seconds, options: { ...options }, softTargets: tr.softTargets,
     ranking: scores.ranking, epochs: cv.epochs, piPasses: cv.piPasses,

@@ -171,7 +171,9 @@ export interface RunView {
   backend: string;
   model?: string;
   seconds: number;
-  before?: { oofAccuracy: number; flagged: number; recall: number[] };
+  /** Held-out accuracy of each fold model, [repeat][fold] (the spread behind oofAccuracy). */
+  folds?: number[][];
+  before?: { oofAccuracy: number; flagged: number; recall: number[]; folds?: number[][] };
   recall: number[];
   /** Flagged rows of the previous analysis that were fixed (relabeled) before this retrain. */
   fixed?: number;

@@ -262,6 +262,17 @@ test('retrain after fixing the flagged rows: soft targets and a remedy are used,
   assert.equal(after.options.imbalance, 'class-weights');
   assert.ok(after.before, 'the retrain carries the run it is compared with');
   assert.equal(after.before!.oofAccuracy, before.oofAccuracy);
+  // The spread behind the held-out accuracy: one accuracy per fold model, [repeat][fold], each repeat
+  // its own seed and split; the retrain carries the analysis's for the Runs view.
+  for (const s of [before, after]) {
+    const f = s.foldAccuracy!;
+    assert.deepEqual([f.length, f[0].length], [s.options.repeats, s.options.folds]);
+    assert.ok(f.flat().every((a) => a > 0.5 && a <= 1), f.flat().join(' '));
+    const mean = f.flat().reduce((a, b) => a + b, 0) / f.flat().length;
+    assert.ok(Math.abs(mean - s.oofAccuracy) < 0.08, `fold mean ${mean} vs out-of-fold ${s.oofAccuracy}`);
+  }
+  assert.ok(new Set(before.foldAccuracy!.flat()).size > 1, 'folds differ');
+  assert.deepEqual(after.before!.foldAccuracy, before.foldAccuracy);
   assert.equal(after.fixed, flagged.length, 'the flagged rows relabeled since the analysis are counted');
   // The run history of the results folder has both runs, for the editor's Runs view and the CLI alike.
   const runs = readRuns(out);

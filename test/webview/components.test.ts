@@ -180,3 +180,38 @@ test('duplicates view: the groups of the state, conflicts marked; its keys becom
   (v.element.querySelector('[data-testid="group-7"]') as HTMLElement).click();
   assert.deepEqual(actions.pop(), { type: 'groupCursor', index: 0 });
 });
+
+test('runs: held-out accuracy before/after with the spread over folds and repeats, the delta ± 1.96·SE and whether it is beyond it; per-fold lines; trusted set; per-class recall deltas', async () => {
+  const { spreadOf, seOfDelta } = await import('../../webview/spread');
+  const { RunsPane } = await import('../../webview/components/panes');
+  const before = [[0.80, 0.82, 0.81], [0.79, 0.83, 0.80]];
+  const after = [[0.86, 0.88, 0.87], [0.85, 0.89, 0.86]];
+  const sb = spreadOf(before)!;
+  assert.equal(sb.n, 6);
+  assert.ok(Math.abs(sb.mean - 0.8083333) < 1e-6);
+  // Sample sd of 0.80 0.82 0.81 0.79 0.83 0.80 around 0.80833: sqrt(0.001083/5).
+  assert.ok(Math.abs(sb.sd - Math.sqrt(((0.8 - sb.mean) ** 2 * 2 + (0.82 - sb.mean) ** 2 + (0.81 - sb.mean) ** 2 + (0.79 - sb.mean) ** 2 + (0.83 - sb.mean) ** 2) / 5)) < 1e-9);
+  const se = seOfDelta(sb, spreadOf(after))!;
+  const { ctx } = ctxWith();
+  ctx.state.init = { ...ctx.state.init!, classes: ['ham', 'spam'] };
+  const run = (a: number[][], acc: number) => ({
+    kind: 'retrain' as const, createdAt: '2026-12-02T00:00:00Z', options: { folds: 3, repeats: 2 }, oofAccuracy: acc, flagged: 40, backend: 'wasm', model: 'mlp', seconds: 3,
+    folds: a, recall: [0.9, 0.7], before: { oofAccuracy: 0.81, flagged: 120, recall: [0.9, 0.6], folds: before },
+    trusted: { rows: 50, before: 0.2, after: 0.9, seBefore: 0.057, seAfter: 0.042 },
+  });
+  ctx.state.runs = [run(after, 0.87)];
+  const pane = new RunsPane(ctx);
+  pane.update(new Set(['runs']));
+  const text = (id: string) => pane.element.querySelector(`[data-testid="${id}"]`)!.textContent!;
+  assert.match(text('held-out'), /held-out accuracy \(3 folds × 2 repeats\)/);
+  assert.match(text('before-accuracy'), /^81\.0% \(fold sd 1\.5, 79\.0–83\.0\)$/);
+  assert.equal(text('accuracy-delta'), `+6.0 pts ± ${(196 * se).toFixed(1)} · better, beyond the spread`);
+  assert.equal(text('folds-0'), 'per fold · repeat 1' + '80.0 · 82.0 · 81.0' + '86.0 · 88.0 · 87.0');
+  assert.equal(pane.element.querySelectorAll('.fold-line').length, 2, 'one line per repeat (seed)');
+  assert.match(text('trusted-delta'), /^\+70\.0 pts ± 13\.9 · better/);
+  assert.match(text('recall-1'), /recall · spam60\.0%70\.0%\+10\.0 pts$/);
+  // The same accuracy within the folds' spread reads as no clear change.
+  ctx.state.runs = [run([[0.80, 0.83, 0.81], [0.80, 0.82, 0.80]], 0.811)];
+  pane.update(new Set(['runs']));
+  assert.match(text('accuracy-delta'), /within the spread/);
+});

@@ -64,7 +64,7 @@ export function tabularModels(rows: number, dim: number): 'logreg+knn' | 'logreg
 
 export const tabularModelFactory: ModelFactory = async (input, trainRows, seed) => {
   const dense = input.dense!;
-  const linear = new LinearModel({ dim: dense.dim, classes: input.classes, C: TABULAR.C, iterations: TABULAR.iterations, epochs: input.options.epochs, memory: TABULAR.lbfgsMemory }, dense.x);
+  const linear = new LinearModel({ dim: dense.dim, classes: input.classes, C: input.linearC ?? TABULAR.C, iterations: TABULAR.iterations, epochs: input.options.epochs, memory: TABULAR.lbfgsMemory }, dense.x);
   const other = tabularModels(dense.x.length / dense.dim, dense.dim) === 'logreg+knn'
     ? new KnnModel({ dim: dense.dim, classes: input.classes, k: TABULAR.k }, dense.x)
     : await denseModelFactory(input, trainRows, seed);

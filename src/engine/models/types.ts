@@ -16,6 +16,8 @@ export interface ModelInput {
   text?: SparseRows;
   dense?: DenseRows;
   options: TrainOptions;
+  /** Logistic regression's C for tabular rows, chosen from the data before the folds (models/regularization). */
+  linearC?: number;
 }
 
 /** student: the trained weights, deterministic; teacher: the EMA of the weights; stochastic: a Π-model pass (dropout on). */

@@ -16,7 +16,7 @@ import { prepare, textRows, type Prepared } from './prepare';
 import type { EmbeddingRows } from '../core/embeddings';
 import { consensusParts } from './ownModel';
 import { textEpochs } from './prepare';
-import { redundantCopies } from './duplicates';
+import { DEFAULT_DUPLICATES, redundantCopies } from './duplicates';
 import { findDuplicates, type DuplicateFinding } from './findings';
 
 export interface Loaded {
@@ -64,7 +64,9 @@ export async function featurize(l: Loaded, onImages: (done: number, total: numbe
  */
 export function duplicates(l: Loaded, prep: Prepared): DuplicateFinding {
   const opts = prep.base.options;
-  const found = findDuplicates(l.ds, prep.kind, prep.base.dense, { jaccard: opts.jaccard, cosine: 0.99, seed: opts.seed });
+  const found = findDuplicates(l.ds, prep.kind, prep.base.dense, { jaccard: opts.jaccard, cosine: DEFAULT_DUPLICATES.cosine, seed: opts.seed }, prep.embeddings);
+  // The raw vectors served only this; the model learns from the standardised copy.
+  prep.embeddings = undefined;
   if (opts.splitDuplicates) return found;
   prep.group = found.groups.group;
   const redundant = redundantCopies(found.copyOf, prep.base.labels);

@@ -30,6 +30,8 @@ export interface Prepared {
   excluded: number;
   /** Duplicate group of each row (−1 = none) when the folds keep groups whole (phases.duplicates). */
   group?: Int32Array;
+  /** The user's embeddings as given (not standardised), for the duplicates phase, which drops them. */
+  embeddings?: EmbeddingRows;
 }
 
 /**
@@ -88,6 +90,7 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
   } else if (kind === 'embedding') {
     const e = embeddings ?? embeddingColumn(N, (i) => ds.table.cell(i, ds.roles.embedding!), (i) => ds.table.index.line[i], (i) => ds.table.index.damaged[i] === 1, ds.table.header[ds.roles.embedding!], ds.table.path);
     base.dense = { x: standardize(e.x.slice(), N, e.dim), dim: e.dim };
+    return { base, kind, softTargets, excluded, embeddings: e };
   } else {
     if (kind === 'pixels' && ds.roles.images && !images) throw new PrepareError(`${ds.table.name}: the images were not decoded`);
     base.dense = images ? imageRows(images) : kind === 'pixels' ? pixelRows(ds) : tabularRows(ds);

@@ -19,7 +19,7 @@ function teacherAlpha(input: ModelInput, stepsPerEpoch: number): number {
 export const textModelFactory: ModelFactory = async (input, trainRows, seed) => {
   const text = input.text!;
   return new FastText({
-    dim: TEXT_MODEL.dim, classes: input.classes, buckets: text.buckets, lr: TEXT_MODEL.lr,
+    dim: TEXT_MODEL.dim, classes: input.classes, features: text.features, lr: TEXT_MODEL.lr,
     tokenDropout: TEXT_MODEL.tokenDropout, piDropout: TEXT_MODEL.piDropout, initScale: TEXT_MODEL.initScale, wideBuckets: TEXT_MODEL.wideBuckets, wideLr: TEXT_MODEL.wideLr, teacherAlpha: teacherAlpha(input, trainRows), seed,
   }, text);
 };

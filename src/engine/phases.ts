@@ -12,7 +12,7 @@ import { crossValidate, foldAssignment, type CrossValResult, type FoldRunner } f
 import { C_GRID, chooseC } from './models/regularization';
 import { TABULAR, tabularModels } from './models/factories';
 import { decodeImages, type DecodedImages } from './images';
-import { prepare, type Prepared } from './prepare';
+import { prepare, textRows, type Prepared } from './prepare';
 import type { EmbeddingRows } from '../core/embeddings';
 import { consensusParts } from './ownModel';
 import { textEpochs } from './prepare';
@@ -52,7 +52,8 @@ export interface Featurized {
  */
 export async function featurize(l: Loaded, onImages: (done: number, total: number) => void = () => {}, check: () => void = () => {}, embeddings?: EmbeddingRows, onRows?: (done: number, total: number) => void): Promise<Featurized> {
   const images = l.ds.roles.images ? await decodeImages(l.ds, onImages, check) : undefined;
-  return { prep: prepare(l.ds, l.options, l.sidecar, embeddings, images, onRows), images };
+  const text = !embeddings && l.ds.kind === 'text' ? await textRows(l.ds, l.options, onRows, check) : undefined;
+  return { prep: prepare(l.ds, l.options, l.sidecar, embeddings, images, text), images };
 }
 
 /**

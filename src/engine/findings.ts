@@ -22,13 +22,13 @@ export interface DuplicateFinding extends DuplicateResult {
  * brought embeddings, by the cosine of those), else by the dense rows — the user's embeddings as
  * given, or the features or pixels prepared for training.
  */
-export function findDuplicates(ds: Dataset, kind: string, dense: DenseRows | undefined, opts: { jaccard: number; cosine: number; seed: number }, embeddings?: Vectors): DuplicateFinding {
+export function findDuplicates(ds: Dataset, kind: string, dense: DenseRows | undefined, opts: { jaccard: number; cosine: number; seed: number }, embeddings?: Vectors, tick?: (fraction: number) => void): DuplicateFinding {
   const t0 = performance.now();
   const N = ds.rowCount;
   let r: DuplicateResult;
   const col = ds.roles.text;
   if (kind === 'text' || (kind === 'embedding' && col !== undefined)) {
-    r = textDuplicates(N, (i) => (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col!)), opts, embeddings);
+    r = textDuplicates(N, (i) => (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col!)), opts, embeddings, tick);
   } else {
     const v = embeddings ?? dense!;
     r = denseDuplicates(v.x.subarray(0, N * v.dim), v.dim, opts);

@@ -70,7 +70,8 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   lap('featurize');
   check();
   emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows` });
-  const dups = duplicates(loaded, prep);
+  // Text: reported as it goes (sync work; each message is written to the pipe at once).
+  const dups = duplicates(loaded, prep, (f) => emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows: ${Math.round(100 * f)}%` }));
   const tuned = given && !options.ensemble ? undefined : tune(prep);
   if (tuned) emit({ phase: 'duplicates', fraction: 0.05, message: tuned });
   lap('duplicates');

@@ -24,11 +24,14 @@ import { scaleFile } from './scaleData';
 import { OUT, SHARED } from './noisy';
 
 const args = process.argv.slice(2);
-const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number);
+const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--peer-minutes'].includes(args[i - 1])).map(Number);
 const ROWS = sizes.length ? sizes : [10_000, 100_000, 1_000_000];
 const PEER = !args.includes('--no-peer');
 const at = args.indexOf('--peer-minutes');
 const PEER_MINUTES = at >= 0 ? Number(args[at + 1]) : 60;
+// --engine PATH: a copy of dist/engine.js (with its foldWorker.js) to measure while the tree is rebuilt.
+const ei = args.indexOf('--engine');
+const ENGINE = ei >= 0 ? args[ei + 1] : join(__dirname, '../dist/engine.js');
 
 interface Ours { secs: number; cpu: number; peakMB: number; ap: number; gap: number; gapAt: string; phases: Record<string, number>; epochs: number; repeats: number }
 
@@ -39,7 +42,7 @@ function procStat(pid: number): { cpu: number; hwmKb: number } {
 }
 
 async function ours(file: string, truth: Uint8Array, rows: number): Promise<Ours> {
-  const c = new EngineClient({ enginePath: join(__dirname, '../dist/engine.js') });
+  const c = new EngineClient({ enginePath: ENGINE });
   try {
     const t0 = performance.now();
     let last = t0, gap = 0, gapAt = '';

@@ -5,7 +5,7 @@
  * fitted without the labels), learned by the logistic regression, the MLP and the two averaged
  * (--embedding-model), k-NN label agreement joining each.
  * Then the cosine threshold of near-duplicates by embedding, on the same LSA embeddings.
- * `npm run bench -- byom` runs only this part.
+ * `npm run bench -- byom` runs only this part; `npm run bench -- byom duplicates` only the threshold.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -66,7 +66,7 @@ const f3 = (x: number) => x.toFixed(3);
 async function main(): Promise<void> {
   console.log('\n## Bring your own model: AP of the ranking (seconds of the Label Lens run)\n');
   console.log('given = the peer\'s out-of-fold probabilities (scikit-learn TF-IDF + logistic regression), read with --pred-probs; ensemble = --pred-probs --ensemble; LSA = --embeddings of TF-IDF + TruncatedSVD 256 (unsupervised: the labels are not used), learned by each --embedding-model, k-NN label agreement in the consensus in every LSA column.\n');
-  console.log('| run | ours | given | ensemble | LSA logreg | LSA MLP | LSA logreg+MLP |');
+  console.log('| run | ours | given | ensemble | LSA logreg (default) | LSA MLP | LSA logreg+MLP |');
   console.log('|---|---|---|---|---|---|---|');
   for (const [dataset, run, analyzer] of [['ag_news_test', 'ag_news-uniform20', 'word'], ['sms_spam', 'sms_spam-uniform10', 'word']]) {
     if (!existsSync(join(SHARED, 'data', dataset, 'data.csv'))) continue;
@@ -122,4 +122,5 @@ function embeddingDuplicates(): void {
 
 const cell = (r: { ap: number; seconds: number }) => `${f3(r.ap)} (${r.seconds.toFixed(1)} s)`;
 
-void main().catch((err) => { console.error(err); process.exit(1); });
+if (process.argv[2] === 'duplicates') embeddingDuplicates();
+else void main().catch((err) => { console.error(err); process.exit(1); });

@@ -147,7 +147,7 @@ test('--encoder: a generated model embeds the text, the dense model and k-NN agr
   const a = cli('analyze', file, '--encoder', model, '--folds', '3', '--out', join(dir, 'enc'));
   assert.equal(a.code, 0, a.err);
   assert.equal(readdirSync(join(dir, '.label-lens', 'embeddings')).filter((f) => f.endsWith('.npy')).length, 1, 'cached beside the data');
-  assert.match(a.out, /embedding data, mlp on \w+/);
+  assert.match(a.out, /embedding data, logreg on typescript/);
   assert.match(a.out, /embeddings: encoder .*tiny, 64 dimensions \(encoded in [\d.]+ s\); k-NN label agreement \(10 neighbours\) in the consensus/);
   const first = run(join(dir, 'enc'));
   assert.equal(first.summary.probabilities?.embeddings?.dim, 64);
@@ -161,12 +161,12 @@ test('--encoder: a generated model embeds the text, the dense model and k-NN agr
   const b = cli('analyze', file, '--encoder', model, '--folds', '3', '--out', join(dir, 'enc2'));
   assert.equal(b.code, 0, b.err);
   assert.match(b.out, /64 dimensions \(read from the cache\)/);
-  // The logistic regression alone (--embedding-model): no tfjs network, same embeddings.
-  const l = cli('analyze', file, '--encoder', model, '--folds', '3', '--embedding-model', 'logreg', '--out', join(dir, 'enc-logreg'));
+  // The logistic regression and the MLP averaged (--embedding-model), on the same embeddings.
+  const l = cli('analyze', file, '--encoder', model, '--folds', '3', '--embedding-model', 'logreg+mlp', '--out', join(dir, 'enc-both'));
   assert.equal(l.code, 0, l.err);
-  assert.match(l.out, /embedding data, logreg on typescript/);
-  const lr = run(join(dir, 'enc-logreg'));
-  assert.ok(averagePrecision(lr.arrays.suspicion, truth) > 0.25, 'logreg AP above chance');
+  assert.match(l.out, /embedding data, logreg\+mlp on \w+/);
+  const both = run(join(dir, 'enc-both'));
+  assert.ok(averagePrecision(both.arrays.suspicion, truth) > 0.25, 'AP above chance');
   const nf = cli('analyze', file, '--encoder', join(dir, 'no-such-model'), '--out', join(dir, 'nf'), '-q');
   assert.equal(nf.code, 1);
   assert.match(nf.err, /no such folder/);
@@ -203,7 +203,7 @@ test('duplicates use the embeddings: texts whose words were shuffled (n-gram Jac
   assert.ok(grouped(byText.arrays) <= 2, `the text grouped ${grouped(byText.arrays)} of the 20`);
   assert.equal(byText.summary.duplicates?.embeddingPairs, undefined);
 
-  const a = cli('analyze', file, '--encoder', model, '--embedding-model', 'logreg', '--folds', '3', '--out', join(dir, 'emb'));
+  const a = cli('analyze', file, '--encoder', model, '--folds', '3', '--out', join(dir, 'emb'));
   assert.equal(a.code, 0, a.err);
   const byEmb = run(join(dir, 'emb'));
   assert.equal(grouped(byEmb.arrays), 20, 'every shuffled copy is in its source\'s group');

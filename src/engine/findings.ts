@@ -60,9 +60,9 @@ export interface Outliers {
  * at most 1% of the rows; for a learned representation the scores have no long tail (bounded
  * cosines in a few dimensions: the fence lies above every score), so the top 1% are flagged.
  */
-export function findOutliers(rep: Representation, seed: number): Outliers {
+export function findOutliers(rep: Representation, seed: number, tick?: (fraction: number) => void): Outliers {
   const rows = rep.x.length / rep.dim;
-  const score = outlierScores(unitRows(rep.x, rep.dim), rep.dim, { k: 10, reference: 1000, seed });
+  const score = outlierScores(unitRows(rep.x, rep.dim), rep.dim, { k: 10, reference: 1000, seed, tick });
   const learned = rep.source === 'learned';
   if (learned) {
     const norm = new Float32Array(rows);

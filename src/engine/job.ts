@@ -132,7 +132,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const scores = score(prep, cv, own);
   const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
   const representation = representationFor(prep.kind, prep.base, cv.representation, ds.rowCount);
-  const outliers = findOutliers(representation, opts.seed);
+  const outliers = findOutliers(representation, opts.seed, (f) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` }));
   const map = await projectMap(representation, opts.map as MapOption, opts.seed, (f, message) => emit({ phase: 'score', fraction: 0.96 + 0.02 * f, message }), check);
   lap('score');
   if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };

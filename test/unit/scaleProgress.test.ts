@@ -33,3 +33,19 @@ test('a fastText epoch reports the rows done every ROWS_PER_TICK rows', () => {
   m.trainEpoch({ rows, order: Int32Array.from({ length: P }, (_, i) => i), targets, classOf, focalGamma: 0, consistencyWeight: 0, stepOffset: 0, totalSteps: P, onRows: (d) => done.push(d) });
   assert.deepEqual(done, [ROWS_PER_TICK, 2 * ROWS_PER_TICK]);
 });
+
+test('outlier scores tick per slice of 65,536 rows and equal the scores computed in one piece', async () => {
+  const { outlierScores, cosineKnn, sampleRows, unitRows } = await import('../../src/engine/neighbours');
+  const { Random } = await import('../../src/core/random');
+  const n = 70_000, dim = 6, rng = new Random(5);
+  const x = unitRows(Float32Array.from({ length: n * dim }, () => rng.normal()), dim);
+  const ticks: number[] = [];
+  const s = outlierScores(x, dim, { k: 5, reference: 200, seed: 2, tick: (f) => ticks.push(f) });
+  assert.deepEqual(ticks, [0, 65_536 / n]);
+  const knn = cosineKnn(x, dim, { k: 5, reference: sampleRows(n, 200, 2) });
+  for (const q of [0, 65_535, 65_536, n - 1]) {
+    let sum = 0;
+    for (let j = 0; j < 5; j++) sum += 1 - knn.similarity[q * 5 + j];
+    assert.equal(s[q], Math.fround(Math.min(1, Math.max(0, sum / 5))), `row ${q}`);
+  }
+});

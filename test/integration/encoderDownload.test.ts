@@ -76,7 +76,7 @@ function agNews(dir: string, name: string, offset = 0): { file: string; words: s
 }
 
 function analyze(c: EngineClient, file: string, outDir: string, options: Partial<TrainOptions>, onProgress?: (p: ProgressMessage) => void) {
-  return c.run({ type: 'analyze', dataset: { file }, options: { folds: 3, epochs: 2, workers: 1, embeddingModel: 'logreg', ...options }, outDir }, onProgress);
+  return c.run({ type: 'analyze', dataset: { file }, options: { folds: 3, epochs: 2, workers: 1, ...options }, outDir }, onProgress);
 }
 
 test('--encoder with a Hub id: download with progress, cancel leaves no partial file, the cache serves the next run, no network is a clear error', async (t) => {

@@ -262,8 +262,10 @@ export class ReviewQueries {
     if (!this.analysis) return { map: undefined, reason: 'noAnalysis' };
     if (!pts) return { map: undefined, reason: 'noMap' };
     const outlier = this.arr('outlierFlagged');
+    // A class's index by name once (not indexOf per row: 1M rows × 1,000 classes).
+    const index = new Map(this.classes.map((c, k) => [c, k]));
     return {
-      map: packMap(pts, this.classes, (r) => (this.state.dataset.labels[r] === SKIPPED ? -1 : this.classIndex(this.state.state(r).label)),
+      map: packMap(pts, this.classes, (r) => (this.state.dataset.labels[r] === SKIPPED ? -1 : index.get(this.state.state(r).label) ?? -1),
         (r) => (this.flagged(r) ? MAP_FLAGGED : 0) | (outlier?.[r] === 1 ? MAP_OUTLIER : 0) | (this.state.edited(r) ? MAP_EDITED : 0), mapMethod(this.analysis.summary)),
     };
   }

@@ -172,7 +172,8 @@ export async function runRetrain(req: RetrainRequest, emit: Emit, cancelled: () 
   let before: Omit<Summary, 'arrays'>;
   if (existsSync(analysisSummary)) before = readSummary(analysisSummary);
   else {
-    const plain = { ...req, options: { ...req.options, imbalance: 'none' as const, labelSmoothing: 0 } };
+    // Only its summary is kept: no map.
+    const plain = { ...req, options: { ...req.options, imbalance: 'none' as const, labelSmoothing: 0, map: 'none' as const } };
     before = summarize('analysis', await train(plain, (p) => emit({ ...p, fraction: p.fraction / 2, message: `before: ${p.message}` }), cancelled, runners, false));
   }
   const tr = await train(req, (p) => emit({ ...p, message: `retrain: ${p.message}` }), cancelled, runners, true);

@@ -122,6 +122,8 @@ test('map: hovering a point shows its row as text (HTML in the data stays text);
   const canvas = h.root.querySelector('[data-testid="map-canvas"]') as HTMLCanvasElement;
   const [x, y] = await screenOf(canvas, pts, 0);
   mouse(canvas, 'mousemove', x + 1, y);
+  // The row is asked for once the pointer rests on the point.
+  await new Promise((r) => setTimeout(r, 100));
   await h.flush();
   const tip = h.root.querySelector('[data-testid="map-tip"]') as HTMLElement;
   assert.ok(!tip.classList.contains('hidden'));

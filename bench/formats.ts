@@ -7,7 +7,8 @@
  *   rows/s of a full scan of the text column; time and peak memory to save one relabel (new file
  *   streamed to disk, verified; in a process of its own); when `label-lens inspect` prints its
  *   first lines.
- * - Image folder: MNIST digits as PNG and as JPEG files, decoded in the engine's decoder (images/s).
+ * - Image folder: MNIST digits as PNG, JPEG and (with sharp) lossless WebP files, decoded in the
+ *   engine's decoder (images/s).
  * Files are generated once under bench/out/; each is measured in a fresh process (the generator's
  * million strings in memory would slow every garbage collection of the measurement).
  */
@@ -97,7 +98,15 @@ async function benchImages(): Promise<void> {
       writeFileSync(join(jpg, d.label, fileOf(d).replace(/\.png$/, '.jpg')), jpegOf(d));
     }
   }
-  for (const [name, dir] of [['PNG 28×28', png], ['JPEG 28×28', jpg]] as const) {
+  const sharp = loadSharp();
+  const webp = join(OUT, 'mnist-webp');
+  if (sharp && !existsSync(webp)) {
+    for (const d of digits) {
+      mkdirSync(join(webp, d.label), { recursive: true });
+      writeFileSync(join(webp, d.label, fileOf(d).replace(/\.png$/, '.webp')), await sharp(Buffer.from(d.pixels), { raw: { width: 28, height: 28, channels: 1 } }).webp({ lossless: true }).toBuffer());
+    }
+  }
+  for (const [name, dir] of [['PNG 28×28', png], ['JPEG 28×28', jpg], ...(sharp ? [['WebP 28×28', webp] as const] : [])] as const) {
     let t0 = performance.now();
     const ds = openDataset(dir);
     const open = ms(t0);

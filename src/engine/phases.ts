@@ -62,9 +62,9 @@ export async function featurize(l: Loaded, onImages: (done: number, total: numbe
  * (`prep.base.exclude`), with the epochs chosen from the rows trained on when they were left to the
  * data (`requestedEpochs` 0): a file repeated 13 times then trains as the file itself does.
  */
-export function duplicates(l: Loaded, prep: Prepared): DuplicateFinding {
+export function duplicates(l: Loaded, prep: Prepared, tick?: (fraction: number) => void): DuplicateFinding {
   const opts = prep.base.options;
-  const found = findDuplicates(l.ds, prep.kind, prep.base.dense, { jaccard: opts.jaccard, cosine: DEFAULT_DUPLICATES.cosine, seed: opts.seed }, prep.embeddings);
+  const found = findDuplicates(l.ds, prep.kind, prep.base.dense, { jaccard: opts.jaccard, cosine: DEFAULT_DUPLICATES.cosine, seed: opts.seed }, prep.embeddings, tick);
   // The raw vectors served only this; the model learns from the standardised copy.
   prep.embeddings = undefined;
   if (opts.splitDuplicates) return found;

@@ -6,7 +6,7 @@
  *   2. tabular features: the standardised features themselves (the linear model's own space);
  *   3. learned, out of fold: each row's vector from the fold model that held it out — fastText's
  *      embedding bag and its centred logits, the MLP's or CNN's penultimate layer;
- *   4. else (a fan-out merge, which carries no representation) a sketch of the features.
+ *   4. else (a model without `represent`, or probabilities given with no training) a sketch of the features.
  * Wider vectors are cut to maxDim by one seeded Gaussian projection (Johnson–Lindenstrauss: angles
  * and distances kept approximately), in the fold worker, so what crosses threads is small.
  *

@@ -13,10 +13,12 @@ import { duplicates, resolveOptions, trainFolds } from '../../src/engine/phases'
 import { inProcessRunners } from '../../src/engine/foldPool';
 import { dataset, SHARED } from '../helpers';
 
-test('each other copy\'s label counts as w of a vote; rows outside groups and unlabeled rows are untouched', () => {
+test('in a group whose labels conflict, each other copy\'s label counts as w of a vote; agreeing groups, rows outside groups and unlabeled rows are untouched', () => {
   const p = Float32Array.from([0.9, 0.1, 0.2, 0.8, 0.3, 0.7, 0.6, 0.4]);
   // Rows 0, 1, 2 are one group labelled 0, 1, 1; row 3 is alone.
   const out = withDuplicateLabels(p, Int32Array.from([0, 1, 1, 0]), Int32Array.from([5, 5, 5, -1]), 2, 0.5);
+  // One label on every copy: no evidence (a copied decision), whatever the model says.
+  assert.deepEqual([...withDuplicateLabels(p, Int32Array.from([1, 1, 1, 0]), Int32Array.from([5, 5, 5, -1]), 2, 0.5)], [...p]);
   const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-6, `${a} ≉ ${b}`);
   close(out[0], (0.9 + 0) / 2); close(out[1], (0.1 + 0.5 * 2) / 2); // row 0's copies both say 1
   close(out[2], (0.2 + 0.5) / 2); close(out[3], (0.8 + 0.5) / 2); // row 1: one copy says 0, one says 1

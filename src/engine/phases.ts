@@ -13,11 +13,11 @@ import { crossValidate, foldAssignment, type CrossValResult, type FoldRunner } f
 import { C_GRID, chooseC } from './models/regularization';
 import { TABULAR, tabularModels } from './models/factories';
 import { decodeImages, type DecodedImages } from './images';
-import { prepare, type Prepared } from './prepare';
+import { prepare, textRows, type Prepared } from './prepare';
 import type { EmbeddingRows } from '../core/embeddings';
 import { consensusParts } from './ownModel';
 import { textEpochs } from './prepare';
-import { redundantCopies } from './duplicates';
+import { DEFAULT_DUPLICATES, redundantCopies } from './duplicates';
 import { findDuplicates, type DuplicateFinding } from './findings';
 
 export interface Loaded {
@@ -53,7 +53,8 @@ export interface Featurized {
  */
 export async function featurize(l: Loaded, onImages: (done: number, total: number) => void = () => {}, check: () => void = () => {}, embeddings?: EmbeddingRows, onRows?: (done: number, total: number) => void): Promise<Featurized> {
   const images = l.ds.roles.images ? await decodeImages(l.ds, onImages, check) : undefined;
-  return { prep: prepare(l.ds, l.options, l.sidecar, embeddings, images, onRows), images };
+  const text = !embeddings && l.ds.kind === 'text' ? await textRows(l.ds, l.options, onRows, check) : undefined;
+  return { prep: prepare(l.ds, l.options, l.sidecar, embeddings, images, text), images };
 }
 
 /**
@@ -62,9 +63,11 @@ export async function featurize(l: Loaded, onImages: (done: number, total: numbe
  * (`prep.base.exclude`), with the epochs chosen from the rows trained on when they were left to the
  * data (`requestedEpochs` 0): a file repeated 13 times then trains as the file itself does.
  */
-export function duplicates(l: Loaded, prep: Prepared): DuplicateFinding {
+export function duplicates(l: Loaded, prep: Prepared, tick?: (fraction: number) => void): DuplicateFinding {
   const opts = prep.base.options;
-  const found = findDuplicates(l.ds, prep.kind, prep.base.dense, { jaccard: opts.jaccard, cosine: 0.99, seed: opts.seed });
+  const found = findDuplicates(l.ds, prep.kind, prep.base.dense, { jaccard: opts.jaccard, cosine: DEFAULT_DUPLICATES.cosine, seed: opts.seed }, prep.embeddings, tick);
+  // The raw vectors served only this; the model learns from the standardised copy.
+  prep.embeddings = undefined;
   if (opts.splitDuplicates) return found;
   prep.group = found.groups.group;
   const redundant = redundantCopies(found.copyOf, prep.base.labels);

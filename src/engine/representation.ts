@@ -209,12 +209,12 @@ export function featureSketch(text: SparseRows, rows: number): Float32Array {
   const x = new Float32Array(rows * S);
   for (let i = 0; i < rows; i++) {
     for (let j = text.indptr[i]; j < text.indptr[i + 1]; j++) {
-      const b = text.indices[j];
-      let h = Math.imul(b ^ 0x9e3779b9, 0x85ebca6b);
+      const f = text.indices[j];
+      let h = Math.imul(text.bucket[f] ^ 0x9e3779b9, 0x85ebca6b);
       h ^= h >>> 13;
       h = Math.imul(h, 0xc2b2ae35);
       h ^= h >>> 16;
-      x[i * S + (h & (S - 1))] += (h & 0x100 ? 1 : -1) * (text.idf ? text.idf[b] : 1);
+      x[i * S + (h & (S - 1))] += (h & 0x100 ? 1 : -1) * (text.idf ? text.idf[f] : 1);
     }
   }
   return unitRows(x, S);

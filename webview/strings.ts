@@ -21,7 +21,7 @@ export const STRINGS: Record<string, string> = {
   noGroups: 'No duplicate groups (run Analyze to find them).', groupsSummary: '{0} duplicate groups, {1} with conflicting labels (shown first)',
   groupsKeys: 'j/k: move · Enter: set every copy to the suggested label · c: pick a label for the group · e: exclude the group from analyses · u: undo',
   note: 'Note', notePlaceholder: 'A note on this row (kept in the sidecar, exported with the labels)', hasNote: 'note',
-  foldSd: 'fold sd', perFold: 'per fold', repeat: 'repeat', over: 'over', foldsTimesRepeats: '{0} folds × {1} repeats',
+  classCount: '{0} classes', foldSd: 'fold sd', perFold: 'per fold', repeat: 'repeat', over: 'over', foldsTimesRepeats: '{0} folds × {1} repeats',
   'verdict-up': 'better, beyond the spread', 'verdict-down': 'worse, beyond the spread', 'verdict-within': 'within the spread: not a clear change',
   copies: 'Copies of this row', outlierScore: 'outlier score', excludedNote: 'excluded from later analyses (e to include again)',
 };

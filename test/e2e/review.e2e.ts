@@ -34,6 +34,9 @@ const README_THEME = THEME.includes('High Contrast') ? 'high-contrast' : THEME.i
 async function readmeShot(name: string): Promise<void> {
   await palette('Notifications: Clear All Notifications');
   await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
+  // The palette fades out: wait until it is gone from the picture.
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+  await page.waitForTimeout(600);
   const dir = join(ROOT, 'docs/screenshots');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${README_THEME}-${name}.png`) });
@@ -65,6 +68,8 @@ before(async () => {
   writeFileSync(join(ws, 'iflytek.csv'), everyKeepingClasses(join(ROOT, '../shared/data/clue_iflytek_fewclue/data.csv'), 3));
   writeFileSync(join(ws, 'mnist.csv'), every(join(ROOT, '../shared/data/mnist_test_labelerrors/data.csv'), 8));
   writeFileSync(join(ws, 'toutiao.csv'), every(join(ROOT, '../shared/data/toutiao_news_20k/data.csv'), 20));
+  // The script a user keeps open beside the review (the 480 px test).
+  writeFileSync(join(ws, 'train.py'), 'import pandas as pd\n\ndf = pd.read_csv("iflytek.csv")\nprint(df.label.value_counts().head(20))\n');
   ({ server, browser, page } = await startVsCode(work, ws, PORT, {
     'workbench.colorTheme': THEME,
     // The dirty state is part of what is tested: saves happen when a test saves.
@@ -348,6 +353,8 @@ async function quickOpen(name: string): Promise<void> {
   await page.keyboard.press('Control+P');
   await quickOpenFirst(name);
   await page.locator('.quick-input-widget input').press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await page.locator('.tab.active', { hasText: name }).waitFor();
 }
 
 /** Types `name` into the open Quick Open and waits until that file is its first result. */
@@ -360,9 +367,9 @@ async function quickOpenFirst(name: string): Promise<void> {
 }
 
 /** Opens a file of the workspace in the review editor. */
-async function openForReview(name: string): Promise<void> {
+async function openForReview(name: string, closeOthers = true): Promise<void> {
   // One review at a time: hidden webviews stay in the page and would make `webview()` ambiguous.
-  await palette('View: Close All Editors');
+  if (closeOthers) await palette('View: Close All Editors');
   await quickOpen(name);
   await palette('Label Lens: Open for Review');
   await page.locator('.tab.active', { hasText: name }).waitFor();
@@ -478,6 +485,7 @@ test('a note on a row: n, type, Ctrl+Enter; saved with the file in the sidecar',
 interface Layout {
   width: number; scrollsSideways: boolean; headerOverlaps: string[]; toolbarOverlaps: number[]; tableDetailOverlap: boolean; outOfView: string[];
   id: number; label: number; text: number; idTitle: string | null; idText: string | null; labelTitle: string | null; labelText: string | null;
+  scoreTitle: string | null; scoreText: string | null; scoreFits: boolean;
 }
 
 /**
@@ -512,32 +520,36 @@ const LAYOUT_PROBE = `() => {
       id: rect(row.querySelector('.c-id')).width, label: rect(row.querySelector('.c-label')).width, text: rect(row.querySelector('.c-text')).width,
       idTitle: row.querySelector('.c-id').getAttribute('title'), idText: row.querySelector('.c-id').textContent,
       labelTitle: row.querySelector('.c-label').getAttribute('title'), labelText: row.querySelector('[data-testid="label-3"]').textContent,
+      scoreTitle: row.querySelector('.c-score').getAttribute('title'), scoreText: row.querySelector('.c-score').textContent,
+      scoreFits: row.querySelector('.score-bar') ? row.querySelector('.score-bar').scrollWidth <= row.querySelector('.c-score').clientWidth + 1 : true,
     };
   }`;
 
 test('480 px beside a text editor: nothing overlaps, the id and label columns keep their width, full values on hover', { timeout: 180_000 }, async () => {
-  // The review on the left, the same file as text to its right (Quick Open, Ctrl+Enter: to the side); no side bar.
-  await openForReview('iflytek.csv');
+  // A text editor on the left (the training script a user keeps open), the review on the right; no side bar.
+  await palette('View: Close All Editors');
+  await quickOpen('train.py');
+  await page.locator('.tab.active', { hasText: 'train.py' }).waitFor();
+  await openForReview('iflytek.csv', false);
   const wv = webview();
+  await palette('View: Move Editor into Right Group');
+  await page.locator('.editor-group-container').nth(1).locator('.tab.active', { hasText: 'iflytek.csv' }).waitFor();
+  await page.locator('.editor-group-container').nth(0).locator('.monaco-editor').waitFor();
+  await wv.locator('[data-testid="row-0"]').waitFor();
   await palette('View: Close Primary Side Bar');
-  await page.keyboard.press('Control+P');
-  await quickOpenFirst('iflytek.csv');
-  await page.locator('.quick-input-widget input').press('Control+Enter');
-  await page.locator('.editor-group-container').nth(1).locator('.monaco-editor').waitFor();
-  // Drag the sash between the two groups until the review is 480 px wide.
+  // Drag the sash between the two groups (at the review's left edge) until the review is 480 px wide.
   const frame = page.locator('iframe.webview.ready');
   for (let attempt = 0; attempt < 5; attempt++) {
+    await page.waitForTimeout(300);
     const box = (await frame.boundingBox())!;
     if (Math.abs(box.width - 480) <= 6) break;
-    const edge = box.x + box.width;
     const sashes = await page.locator('.part.editor .monaco-sash.vertical').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: r.left + r.width / 2, y: r.top + r.height / 2 })));
-    const s = sashes.sort((p, q) => Math.abs(p.x - edge) - Math.abs(q.x - edge))[0];
-    assert.ok(s && Math.abs(s.x - edge) < 20, `a sash at the review's right edge (${edge}): ${JSON.stringify(sashes)}`);
+    const s = sashes.sort((p, q) => Math.abs(p.x - box.x) - Math.abs(q.x - box.x))[0];
+    assert.ok(s && Math.abs(s.x - box.x) < 20, `a sash at the review's left edge (${box.x}): ${JSON.stringify(sashes)}`);
     await page.mouse.move(s.x, s.y);
     await page.mouse.down();
-    await page.mouse.move(s.x + (480 - box.width), s.y, { steps: 8 });
+    await page.mouse.move(s.x + (box.width - 480), s.y, { steps: 8 });
     await page.mouse.up();
-    await page.waitForTimeout(300);
   }
   const width = (await frame.boundingBox())!.width;
   assert.ok(Math.abs(width - 480) <= 12, `the review is ${width} px wide`);
@@ -554,6 +566,8 @@ test('480 px beside a text editor: nothing overlaps, the id and label columns ke
   assert.ok(layout.id >= 48 && layout.label >= 80 && layout.text >= 80, JSON.stringify(layout));
   assert.ok(layout.idTitle!.startsWith(`${layout.idText} · line`), 'the full id on hover');
   assert.equal(layout.labelTitle, layout.labelText, 'the full label on hover');
+  assert.ok(layout.scoreFits, `p(wrong) ${layout.scoreText} fits its column`);
+  assert.ok(layout.scoreTitle!.startsWith(`p(wrong) ${layout.scoreText}`), 'and is on hover too');
   await readmeShot('review-beside-editor');
   await palette('View: Open Primary Side Bar').catch(() => undefined);
 });

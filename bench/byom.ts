@@ -4,7 +4,8 @@
  * (--ensemble), and with embeddings a user brings (scikit-learn LSA: TF-IDF + TruncatedSVD 256,
  * fitted without the labels), learned by the logistic regression, the MLP and the two averaged
  * (--embedding-model), k-NN label agreement joining each.
- * `npm run bench -- byom` runs only this part.
+ * Then the cosine threshold of near-duplicates by embedding, on the same LSA embeddings.
+ * `npm run bench -- byom` runs only this part; `npm run bench -- byom duplicates` only the threshold.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,9 @@ import type { TrainOptions } from '../src/protocol/engine';
 import { readArrays, type Summary } from '../src/core/results';
 import { Table } from '../src/core/table/table';
 import { averagePrecision } from '../src/core/signals/metrics';
+import { openDataset } from '../src/core/table/dataset';
+import { readNpy } from '../src/core/predictions/npy';
+import { DEFAULT_DUPLICATES, textDuplicates, textNgrams } from '../src/engine/duplicates';
 import { noisyCopy, OUT, SHARED } from './noisy';
 
 const ENGINE = join(__dirname, '../dist/engine.js');
@@ -62,7 +66,7 @@ const f3 = (x: number) => x.toFixed(3);
 async function main(): Promise<void> {
   console.log('\n## Bring your own model: AP of the ranking (seconds of the Label Lens run)\n');
   console.log('given = the peer\'s out-of-fold probabilities (scikit-learn TF-IDF + logistic regression), read with --pred-probs; ensemble = --pred-probs --ensemble; LSA = --embeddings of TF-IDF + TruncatedSVD 256 (unsupervised: the labels are not used), learned by each --embedding-model, k-NN label agreement in the consensus in every LSA column.\n');
-  console.log('| run | ours | given | ensemble | LSA logreg | LSA MLP | LSA logreg+MLP |');
+  console.log('| run | ours | given | ensemble | LSA logreg (default) | LSA MLP | LSA logreg+MLP |');
   console.log('|---|---|---|---|---|---|---|');
   for (const [dataset, run, analyzer] of [['ag_news_test', 'ag_news-uniform20', 'word'], ['sms_spam', 'sms_spam-uniform10', 'word']]) {
     if (!existsSync(join(SHARED, 'data', dataset, 'data.csv'))) continue;
@@ -76,8 +80,47 @@ async function main(): Promise<void> {
     for (const embeddingModel of ['logreg', 'mlp', 'logreg+mlp'] as const) lsa.push(cell(await ap(nc.path, `${run}-byom-lsa-${embeddingModel}`, nc.truth, { embeddings: emb, embeddingModel })));
     console.log(`| ${run} | ${cell(ours)} | ${cell(given)} | ${cell(ens)} | ${lsa.join(' | ')} |`);
   }
+  embeddingDuplicates();
+}
+
+/**
+ * The cosine threshold for near-duplicates by embedding (beside the text's exact and MinHash
+ * copies): on ag_news with the LSA embeddings above, the pairs each threshold adds to the text's
+ * groups, and how alike their texts are (n-gram Jaccard; boilerplate-sharing unrelated news shows up
+ * as a low Jaccard).
+ */
+function embeddingDuplicates(): void {
+  const file = join(OUT, 'ag_news-uniform20.csv');
+  const npy = join(OUT, 'ag_news-uniform20-lsa256.npy');
+  if (!existsSync(file) || !existsSync(npy)) return;
+  console.log('\n## Near-duplicates by embedding cosine (ag_news, LSA 256): rows each threshold adds to the text\'s groups\n');
+  console.log('| cosine | pairs added | rows added | median n-gram Jaccard of an added row and its group\'s first | added with Jaccard < 0.2 |');
+  console.log('|---|---|---|---|---|');
+  const ds = openDataset(file);
+  const arr = readNpy(readFileSync(npy), npy);
+  const emb = { x: Float32Array.from(arr.data), dim: arr.shape[1] };
+  const text = (i: number) => ds.table.cell(i, ds.roles.text!);
+  const grams = (i: number) => { const g = new Set<number>(); textNgrams(text(i), (h) => g.add(h)); return g; };
+  const jaccard = (a: number, b: number) => { const A = grams(a), B = grams(b); let c = 0; for (const h of A) if (B.has(h)) c++; return c / (A.size + B.size - c); };
+  const byText = textDuplicates(ds.rowCount, text, DEFAULT_DUPLICATES).groups.group;
+  for (const cosine of [0.99, 0.97, 0.95, 0.9]) {
+    const r = textDuplicates(ds.rowCount, text, { ...DEFAULT_DUPLICATES, cosine }, emb);
+    const first = new Map<number, number>();
+    const js: number[] = [];
+    for (let i = 0; i < ds.rowCount; i++) {
+      const g = r.groups.group[i];
+      if (g < 0) continue;
+      const f = first.get(g);
+      if (f === undefined) { first.set(g, i); continue; }
+      if (byText[i] >= 0 && byText[i] === byText[f]) continue;
+      js.push(jaccard(f, i));
+    }
+    js.sort((a, b) => a - b);
+    console.log(`| ${cosine} | ${r.embeddingPairs} | ${js.length} | ${js.length ? f3(js[js.length >> 1]) : '–'} | ${js.filter((j) => j < 0.2).length} |`);
+  }
 }
 
 const cell = (r: { ap: number; seconds: number }) => `${f3(r.ap)} (${r.seconds.toFixed(1)} s)`;
 
-void main().catch((err) => { console.error(err); process.exit(1); });
+if (process.argv[2] === 'duplicates') embeddingDuplicates();
+else void main().catch((err) => { console.error(err); process.exit(1); });

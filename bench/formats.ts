@@ -4,8 +4,11 @@
  *   rows (hyparquet-writer's default) and in one row group of 1M (pyarrow's default size), opened as
  *   the editor opens them: time to the first rows on screen (footer, role sample, first page, from
  *   the table), then to every id and label read (the background stage), then the review's first page;
- *   rows/s of a full scan of the text column; time to save one relabel (new file, verified).
- * - Image folder: MNIST digits as PNG and as JPEG files, decoded in the engine's decoder (images/s).
+ *   rows/s of a full scan of the text column; time and peak memory to save one relabel (new file
+ *   streamed to disk, verified; in a process of its own); when `label-lens inspect` prints its
+ *   first lines.
+ * - Image folder: MNIST digits as PNG, JPEG and (with sharp) lossless WebP files, decoded in the
+ *   engine's decoder (images/s).
  * Files are generated once under bench/out/; each is measured in a fresh process (the generator's
  * million strings in memory would slow every garbage collection of the measurement).
  */
@@ -13,7 +16,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset } from '../src/core/table/dataset';
-import { openInStages } from '../src/core/labels/documentState';
+import { DocumentState, openInStages } from '../src/core/labels/documentState';
+import { isFormatTable } from '../src/core/formats/formatTable';
 import { ReviewQueries } from '../src/core/reviewQueries';
 import { decodeImages, loadSharp } from '../src/engine/images';
 import { agNewsColumns, writeAgNewsParquet, type AgNewsColumns } from '../test/fixtures/parquetFixtures';
@@ -55,12 +59,32 @@ async function benchParquet(path: string, label: string): Promise<void> {
   let chars = 0;
   for (let i = 0; i < ds.rowCount; i++) chars += ds.table.cell(i, ds.roles.text!).length;
   const scan = ms(t0);
-  t0 = performance.now();
+  console.log(`${label.padEnd(34)} first ${head.rows.length} rows ${firstRows.toFixed(0).padStart(5)} ms (CPU ${firstCpu.toFixed(0)}) · all ids and labels ${open.toFixed(0).padStart(6)} ms (CPU ${openCpu.toFixed(0)}) · review page +${first.toFixed(0).padStart(4)} ms · text scan ${Math.round(ds.rowCount / (scan / 1000)).toLocaleString('en').padStart(10)} rows/s (${(chars / 1e6).toFixed(0)}M chars)`);
+}
+
+/** MiB of the process's peak resident memory so far. */
+const peakMiB = () => process.resourceUsage().maxRSS / 1024;
+
+/**
+ * Saving one relabel, in a process of its own so its peak memory is the save's: the file is opened,
+ * then the write (streamed new file, verified from disk, renamed), then the reload after it.
+ */
+function benchSave(path: string, label: string): void {
+  const state = new DocumentState(path);
+  const opened = peakMiB();
+  const ds = state.dataset;
   const row = ds.rowCount - 1;
-  state.apply(state.change('bench', [row], (_, s) => ({ ...s, label: s.label === 'World' ? 'Sports' : 'World' })));
-  state.save('bench', 'cli');
-  const save = ms(t0);
-  console.log(`${label.padEnd(34)} first ${head.rows.length} rows ${firstRows.toFixed(0).padStart(5)} ms (CPU ${firstCpu.toFixed(0)}) · all ids and labels ${open.toFixed(0).padStart(6)} ms (CPU ${openCpu.toFixed(0)}) · review page +${first.toFixed(0).padStart(4)} ms · text scan ${Math.round(ds.rowCount / (scan / 1000)).toLocaleString('en').padStart(10)} rows/s (${(chars / 1e6).toFixed(0)}M chars) · save 1 relabel ${(save / 1000).toFixed(1)} s`);
+  const to = ds.labelName(row) === 'World' ? 'Sports' : 'World';
+  let t0 = performance.now();
+  if (!isFormatTable(ds.table)) throw new Error(`${path}: not a Parquet table`);
+  ds.table.writeLabels(ds.roles.label!, new Map([[row, to]]));
+  const write = ms(t0);
+  const written = peakMiB();
+  t0 = performance.now();
+  state.reload();
+  const reload = ms(t0);
+  if (state.dataset.labelName(row) !== to) throw new Error('the relabel is not in the saved file');
+  console.log(`${label.padEnd(34)} save 1 relabel: write ${(write / 1000).toFixed(1)} s, peak memory ${opened.toFixed(0)} MiB after opening → ${written.toFixed(0)} MiB after the write; reload ${(reload / 1000).toFixed(1)} s`);
 }
 
 async function benchImages(): Promise<void> {
@@ -74,7 +98,15 @@ async function benchImages(): Promise<void> {
       writeFileSync(join(jpg, d.label, fileOf(d).replace(/\.png$/, '.jpg')), jpegOf(d));
     }
   }
-  for (const [name, dir] of [['PNG 28×28', png], ['JPEG 28×28', jpg]] as const) {
+  const sharp = loadSharp();
+  const webp = join(OUT, 'mnist-webp');
+  if (sharp && !existsSync(webp)) {
+    for (const d of digits) {
+      mkdirSync(join(webp, d.label), { recursive: true });
+      writeFileSync(join(webp, d.label, fileOf(d).replace(/\.png$/, '.webp')), await sharp(Buffer.from(d.pixels), { raw: { width: 28, height: 28, channels: 1 } }).webp({ lossless: true }).toBuffer());
+    }
+  }
+  for (const [name, dir] of [['PNG 28×28', png], ['JPEG 28×28', jpg], ...(sharp ? [['WebP 28×28', webp] as const] : [])] as const) {
     let t0 = performance.now();
     const ds = openDataset(dir);
     const open = ms(t0);
@@ -113,6 +145,12 @@ async function main(): Promise<void> {
     await benchParquet(copy, label);
     return;
   }
+  if (mode === '--save') {
+    const copy = path.replace(/\.parquet$/, '.bench.parquet');
+    copyFileSync(path, copy);
+    benchSave(copy, label);
+    return;
+  }
   if (mode === '--images') { await benchImages(); return; }
   mkdirSync(OUT, { recursive: true });
   console.log('Formats (2 shared cores: times are inflated when other work runs)');
@@ -123,6 +161,7 @@ async function main(): Promise<void> {
     for (const [rows, rg, label] of spec) files.push([parquet(rows, rg, columns), label]);
   } else for (const [rows, rg, label] of spec) files.push([join(OUT, `ag-${rows}-rg${rg}.parquet`), label]);
   for (const [file, label] of files) measure('--parquet', file, label);
+  for (const [file, label] of files) measure('--save', file, label);
   for (const [file, label] of files) await benchInspect(file, label);
   measure('--images');
 }

@@ -11,7 +11,7 @@ import { STRINGS } from './strings';
 import { PAGE_SIZE, PageCache } from './virtualTable';
 
 /** The tabs; a new view adds its id here and its entry in views.ts. */
-export type ViewId = 'review' | 'classes' | 'runs' | 'duplicates';
+export type ViewId = 'review' | 'classes' | 'runs' | 'duplicates' | 'map';
 
 export interface ReviewState {
   init: InitData | undefined;
@@ -88,7 +88,7 @@ export function showOf(f: RowFilter): ShowChoice {
 }
 
 export function withShow(f: RowFilter, v: ShowChoice): RowFilter {
-  const base: RowFilter = { given: f.given, suggested: f.suggested, search: f.search, issue: f.issue, column: f.column };
+  const base: RowFilter = { given: f.given, suggested: f.suggested, search: f.search, issue: f.issue, column: f.column, ...(f.map ? { map: f.map } : {}) };
   if (v === 'flagged') return { ...base, flagged: true };
   if (v === 'edited') return { ...base, edited: true };
   if (v === 'accepted') return { ...base, accepted: true };

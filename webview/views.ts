@@ -5,6 +5,7 @@
  */
 import { ClassesPane, RunsPane } from './components/panes';
 import { DuplicatesView } from './duplicates';
+import { MapView } from './map';
 import type { KeyAction } from './keys';
 import type { Component, Ctx, ViewId } from './state';
 
@@ -27,4 +28,5 @@ export const VIEWS: readonly ViewDef[] = [
   { id: 'classes', label: 'classes', create: (ctx) => new ClassesPane(ctx) },
   { id: 'runs', label: 'runs', create: (ctx) => new RunsPane(ctx) },
   { id: 'duplicates', label: 'duplicates', create: (ctx) => new DuplicatesView(ctx) },
+  { id: 'map', label: 'map', create: (ctx) => new MapView(ctx) },
 ];

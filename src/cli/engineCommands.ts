@@ -80,7 +80,7 @@ export function formatSuspects(s: Summary, top: number): string {
 }
 
 export function duplicatesLine(d: NonNullable<Summary['duplicates']>): string {
-  const near = d.jaccard < 1 ? `, ${d.nearPairs} near pairs at Jaccard ≥ ${d.jaccard}` : '';
+  const near = (d.jaccard < 1 ? `, ${d.nearPairs} near pairs at Jaccard ≥ ${d.jaccard}` : '') + (d.embeddingPairs !== undefined ? `, ${d.embeddingPairs} pairs by embedding cosine ≥ ${d.cosine}` : '');
   const outliers = d.outliers !== undefined ? `; ${d.outliers} outliers` : '';
   const folds = d.groups ? (d.groupFolds ? '; each group kept in one fold' : '; groups split across folds (--split-duplicates)') : '';
   return `duplicates: ${d.groups} groups (${d.rowsInGroups} rows; ${d.exactRepeats} exact repeats${near}); ${d.conflicts} label conflicts (${d.conflictRows} rows)${outliers}${folds}`;

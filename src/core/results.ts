@@ -39,6 +39,9 @@ export interface DuplicateSummary {
   exactRepeats: number;
   /** Near-duplicate pairs that joined two groups. */
   nearPairs: number;
+  /** Pairs joined by the cosine of the user's embeddings (≥ `cosine`), beside the text's; absent without embeddings beside a text. */
+  embeddingPairs?: number;
+  cosine?: number;
   /** Groups whose labeled members carry more than one label, and their rows. */
   conflicts: number;
   conflictRows: number;

@@ -3,7 +3,7 @@
  * filtered, the detail of one row (soft vs hard label), class statistics; and the edit batches
  * behind each one-click action. Free of VS Code; the webview never holds the whole file.
  */
-import type { ApplyPreview, ClassesView, ExtraColumn, GroupMember, GroupView, GroupsResult, IssueKind, PageQuery, PageResult, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
+import type { ApplyPreview, MapResult, ClassesView, ExtraColumn, GroupMember, GroupView, GroupsResult, IssueKind, PageQuery, PageResult, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
 import type { EditBatch, DocumentState, RowState } from './labels/documentState';
 import { smoothTarget } from './labels/sidecar';
 import type { ResultArrays, Run, RunRecord, Summary } from './results';
@@ -11,6 +11,7 @@ import { SKIPPED, type OpenedTable } from './table/dataset';
 import { calibrated, fitTemperature } from './signals/calibration';
 import { reasonFor } from './signals/reason';
 import { imageSourceOf, thumbnail } from './formats/images';
+import { insidePolygon, MAP_EDITED, MAP_FLAGGED, MAP_OUTLIER, mapMethod, mapPoints, packMap, polygonBox } from './mapView';
 
 /** An analysis as the review uses it: the run read from the results folder (core/results). */
 export type Analysis = Run;
@@ -52,6 +53,7 @@ export class ReviewQueries {
     this.analysis = a;
     this.flaggedRank = undefined;
     this.members = undefined;
+    this.points = undefined;
     const c = a?.arrays.consensus, label = a?.arrays.label;
     this.temperature = c && label ? fitTemperature(c, label, a!.summary.classes.length) : 1;
     this.reset();
@@ -246,8 +248,46 @@ export class ReviewQueries {
     }, (r) => this.why(r, on ? 'excluded from analysis in review' : 'included in analysis again'));
   }
 
+  /** The analysis's map points (core/mapView), computed once per analysis; undefined without a map. */
+  private mapPointsOf(): Uint16Array | undefined {
+    const x = this.arr('mapX'), y = this.arr('mapY');
+    if (!x || !y) return undefined;
+    return (this.points ??= mapPoints(x, y));
+  }
+  private points: Uint16Array | undefined;
+
+  /** The embedding map with every row's current label, suspects and outliers marked; or why there is none. */
+  map(): MapResult {
+    const pts = this.mapPointsOf();
+    if (!this.analysis) return { map: undefined, reason: 'noAnalysis' };
+    if (!pts) return { map: undefined, reason: 'noMap' };
+    const outlier = this.arr('outlierFlagged');
+    // A class's index by name once (not indexOf per row: 1M rows × 1,000 classes).
+    const index = new Map(this.classes.map((c, k) => [c, k]));
+    return {
+      map: packMap(pts, this.classes, (r) => (this.state.dataset.labels[r] === SKIPPED ? -1 : index.get(this.state.state(r).label) ?? -1),
+        (r) => (this.flagged(r) ? MAP_FLAGGED : 0) | (outlier?.[r] === 1 ? MAP_OUTLIER : 0) | (this.state.edited(r) ? MAP_EDITED : 0), mapMethod(this.analysis.summary)),
+    };
+  }
+
+  private inMap(row: number, polygon: number[], box: [number, number, number, number]): boolean {
+    const pts = this.mapPointsOf();
+    if (!pts) return false;
+    const x = pts[2 * row], y = pts[2 * row + 1];
+    return x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3] && insidePolygon(x, y, polygon);
+  }
+
+  /** The bounding box of a map filter's polygon, computed once per filter (not once per row). */
+  private boxOf(polygon: number[]): [number, number, number, number] {
+    let b = this.boxes.get(polygon);
+    if (!b) { b = polygonBox(polygon); this.boxes.set(polygon, b); }
+    return b;
+  }
+  private readonly boxes = new WeakMap<number[], [number, number, number, number]>();
+
   private matches(row: number, f: RowFilter, search: string | undefined): boolean {
     const st = this.state.state(row);
+    if (f.map && !this.inMap(row, f.map.polygon, this.boxOf(f.map.polygon))) return false;
     if (f.issue !== undefined && !this.isIssue(row, f.issue)) return false;
     if (f.given !== undefined && st.label !== f.given) return false;
     if (f.suggested !== undefined && this.suggested(row) !== f.suggested) return false;

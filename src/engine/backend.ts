@@ -15,6 +15,18 @@ function wasmDir(): string | undefined {
   return candidates.find((d) => existsSync(join(d, 'tfjs-backend-wasm.wasm')));
 }
 
+/**
+ * TensorFlow.js and its wasm backend: from dist/tfjs.js beside a bundled engine (its own bundle,
+ * loaded on first use: a text or tabular job never parses it), else from node_modules (sources).
+ */
+function loadTfjs(): typeof import('./tfjsRuntime') {
+  const bundled = join(__dirname, 'tfjs.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (!__filename.endsWith('.ts') && existsSync(bundled)) return require(bundled) as typeof import('./tfjsRuntime');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return { tf: require('@tensorflow/tfjs') as typeof TF, wasm: require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm') };
+}
+
 export async function initBackend(): Promise<{ tf: typeof TF; name: string }> {
   if (chosen) return chosen;
   const force = process.env.LABEL_LENS_BACKEND;
@@ -30,14 +42,11 @@ export async function initBackend(): Promise<{ tf: typeof TF; name: string }> {
       if (force === 'tensorflow') throw new Error(`@tensorflow/tfjs-node does not load: ${(err as Error).message}`);
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const tf = require('@tensorflow/tfjs') as typeof TF;
+  const { tf, wasm } = loadTfjs();
   if (!force || force === 'wasm') {
     const dir = wasmDir();
     if (dir) {
       try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
         wasm.setWasmPaths(dir.endsWith('/') ? dir : `${dir}/`);
         if (await tf.setBackend('wasm')) {
           await tf.ready();

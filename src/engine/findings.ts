@@ -6,27 +6,34 @@
 import type { Dataset } from '../core/table/dataset';
 import { conflictReason, findConflicts, type Conflict, type DuplicateGroups } from '../core/duplicates/groups';
 import type { DuplicateSummary } from '../core/results';
-import { denseDuplicates, textDuplicates, type DuplicateResult } from './duplicates';
+import { denseDuplicates, textDuplicates, type DuplicateResult, type Vectors } from './duplicates';
 import { outlierScores, unitRows } from './neighbours';
 import type { DenseRows } from './trainFold';
 import type { Representation } from './representation';
 
 export interface DuplicateFinding extends DuplicateResult {
   seconds: number;
+  /** The cosine threshold used on embeddings beside a text (with embeddingPairs). */
+  cosine?: number;
 }
 
-/** Duplicate groups of the model's input: text cells, or the dense rows (features, pixels, embeddings) prepared for training. */
-export function findDuplicates(ds: Dataset, kind: string, dense: DenseRows | undefined, opts: { jaccard: number; cosine: number; seed: number }): DuplicateFinding {
+/**
+ * Duplicate groups of the rows: by their text when there is a text column (joined, when the user
+ * brought embeddings, by the cosine of those), else by the dense rows — the user's embeddings as
+ * given, or the features or pixels prepared for training.
+ */
+export function findDuplicates(ds: Dataset, kind: string, dense: DenseRows | undefined, opts: { jaccard: number; cosine: number; seed: number }, embeddings?: Vectors, tick?: (fraction: number) => void): DuplicateFinding {
   const t0 = performance.now();
   const N = ds.rowCount;
   let r: DuplicateResult;
-  if (kind === 'text') {
-    const col = ds.roles.text!;
-    r = textDuplicates(N, (i) => (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col)), opts);
+  const col = ds.roles.text;
+  if (kind === 'text' || (kind === 'embedding' && col !== undefined)) {
+    r = textDuplicates(N, (i) => (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col!)), opts, embeddings, tick);
   } else {
-    r = denseDuplicates(dense!.x, dense!.dim, opts);
+    const v = embeddings ?? dense!;
+    r = denseDuplicates(v.x.subarray(0, N * v.dim), v.dim, opts);
   }
-  return { ...r, seconds: (performance.now() - t0) / 1000 };
+  return { ...r, seconds: (performance.now() - t0) / 1000, cosine: r.embeddingPairs !== undefined ? opts.cosine : undefined };
 }
 
 export interface Outliers {
@@ -53,9 +60,9 @@ export interface Outliers {
  * at most 1% of the rows; for a learned representation the scores have no long tail (bounded
  * cosines in a few dimensions: the fence lies above every score), so the top 1% are flagged.
  */
-export function findOutliers(rep: Representation, seed: number): Outliers {
+export function findOutliers(rep: Representation, seed: number, tick?: (fraction: number) => void): Outliers {
   const rows = rep.x.length / rep.dim;
-  const score = outlierScores(unitRows(rep.x, rep.dim), rep.dim, { k: 10, reference: 1000, seed });
+  const score = outlierScores(unitRows(rep.x, rep.dim), rep.dim, { k: 10, reference: 1000, seed, tick });
   const learned = rep.source === 'learned';
   if (learned) {
     const norm = new Float32Array(rows);
@@ -103,6 +110,7 @@ export function duplicateSummary(f: DuplicateFinding, conflicts: Conflict[], opt
   if (outliers) for (const v of outliers.flagged) flagged += v;
   return {
     groups: f.groups.count, rowsInGroups: inGroups, exactRepeats: f.exactRepeats, nearPairs: f.near?.pairs ?? 0,
+    embeddingPairs: f.embeddingPairs, cosine: f.embeddingPairs !== undefined ? f.cosine : undefined,
     conflicts: conflicts.length, conflictRows: conflicts.reduce((s, c) => s + c.size, 0),
     jaccard: opts.jaccard, groupFolds: opts.groupFolds, seconds: +f.seconds.toFixed(3),
     outliers: outliers ? flagged : undefined, outlierThreshold: outliers ? +outliers.threshold.toFixed(4) : undefined,

@@ -11,6 +11,7 @@ import type { Dataset } from '../core/table/dataset';
 import { decodeGrey, kindOfName, resizeGrey } from '../core/formats/imageDecode';
 import { imageSourceOf } from '../core/formats/images';
 import { SKIPPED } from '../core/labelCodes';
+import { UserError } from '../core/errors';
 
 export interface DecodedImages {
   width: number;
@@ -24,20 +25,31 @@ export interface DecodedImages {
 }
 
 type Sharp = typeof import('sharp').default;
-let sharpModule: Sharp | null | undefined;
+
+/**
+ * How sharp is found: `loaded` is the module once looked for (null: not installed). A test sets
+ * `loaded` to null to see the engine as a user without sharp does.
+ */
+export const sharpLoader: { loaded: Sharp | null | undefined; require: () => Sharp } = {
+  loaded: undefined,
+  // The CommonJS build of sharp exports the function itself.
+  require: () => require('sharp') as Sharp,
+};
 
 /** sharp, when the user has it; never bundled (esbuild marks it external). */
 export function loadSharp(): Sharp | undefined {
-  if (sharpModule === undefined) {
+  if (sharpLoader.loaded === undefined) {
     try {
-      // The CommonJS build of sharp exports the function itself.
-      sharpModule = require('sharp') as Sharp;
+      sharpLoader.loaded = sharpLoader.require();
     } catch {
-      sharpModule = null;
+      sharpLoader.loaded = null;
     }
   }
-  return sharpModule ?? undefined;
+  return sharpLoader.loaded ?? undefined;
 }
+
+/** What a WebP image without sharp is told. */
+export const WEBP_NEEDS_SHARP = 'a WebP image: WebP needs the optional sharp package (npm install sharp in the folder Label Lens runs from); PNG and JPEG need nothing';
 
 const BATCH = 200;
 
@@ -66,7 +78,7 @@ export async function decodeImages(ds: Dataset, onProgress: (done: number, total
       const bytes = readFileSync(path);
       if (kind === 'webp') {
         const sharp = loadSharp();
-        if (!sharp) throw new Error('WebP images need the optional sharp package (npm install sharp); PNG and JPEG need nothing');
+        if (!sharp) throw new Error(WEBP_NEEDS_SHARP);
         const raw = await sharp(bytes).flatten({ background: '#000000' }).greyscale().resize(width, height, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
         pixels.set(raw.subarray(0, D), i * D);
         usedSharp = true;
@@ -79,5 +91,10 @@ export async function decodeImages(ds: Dataset, onProgress: (done: number, total
     }
   }
   onProgress(N, N);
+  // Nothing to train on: say why, by file, rather than train on blank images.
+  if (failed.length > 0 && !ok.includes(1)) {
+    const list = failed.slice(0, 3).map((f) => `${source.imagePath(f.row)} (${f.message})`).join('; ');
+    throw new UserError('data', `none of the ${failed.length} images could be decoded: ${list}${failed.length > 3 ? '; …' : ''}`, { file: source.imagePath(failed[0].row) });
+  }
   return { width, height, pixels, ok, failed, decoder: usedSharp ? 'pngjs + jpeg-js + sharp (WebP)' : 'pngjs + jpeg-js' };
 }

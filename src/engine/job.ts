@@ -13,7 +13,7 @@ import { readRun, readSummary, resultFiles, type ProbabilitySource, type Summary
 import type { AnalyzeRequest, Phase, ProgressMessage, RetrainRequest } from '../protocol/engine';
 import type { FoldRunner } from './crossval';
 import type { CrossValResult } from './crossval';
-import { duplicates, featurize, load, score, trainFolds } from './phases';
+import { duplicates, featurize, load, score, trainFolds, tune } from './phases';
 import { conflictRows, conflictsOf, findOutliers } from './findings';
 import { representationFor } from './representation';
 import { projectMap, type MapOption } from './projection';
@@ -70,7 +70,10 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   lap('featurize');
   check();
   emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows` });
-  const dups = duplicates(loaded, prep);
+  // Text: reported as it goes (sync work; each message is written to the pipe at once).
+  const dups = duplicates(loaded, prep, (f) => emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows: ${Math.round(100 * f)}%` }));
+  const tuned = given && !options.ensemble ? undefined : tune(prep);
+  if (tuned) emit({ phase: 'duplicates', fraction: 0.05, message: tuned });
   lap('duplicates');
   check();
   if (given && !options.ensemble) {
@@ -97,14 +100,14 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const started = performance.now();
   let pass = 0;
   const { run, close } = runners(modelKindOf(prep.kind), (p) => {
-    done.set((pass * opts.repeats + p.repeat) * opts.folds + p.fold, p.epoch);
+    done.set((pass * opts.repeats + p.repeat) * opts.folds + p.fold, p.epoch + (p.partial ?? 0));
     const steps = [...done.values()].reduce((a, b) => a + b, 0);
     const elapsed = (performance.now() - started) / 1000;
     const eta = steps ? (elapsed / steps) * (total - steps) : undefined;
     emit({
       phase: 'train', fraction: 0.05 + 0.9 * (steps / total), fold: p.fold + 1, folds: opts.folds, epoch: p.epoch, epochs: p.epochs,
       rowsPerSec: Math.round(p.rowsPerSec), loss: +p.loss.toFixed(4), etaSeconds: eta !== undefined ? Math.round(eta) : undefined,
-      message: `${passes > 1 ? `pass ${pass + 1}/2, ` : ''}${opts.repeats > 1 ? `repeat ${p.repeat + 1}/${opts.repeats}, ` : ''}fold ${p.fold + 1}/${opts.folds}, epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}, ${Math.round(p.rowsPerSec)} rows/s`,
+      message: `${passes > 1 ? `pass ${pass + 1}/2, ` : ''}${opts.repeats > 1 ? `repeat ${p.repeat + 1}/${opts.repeats}, ` : ''}fold ${p.fold + 1}/${opts.folds}, ${p.partial !== undefined ? `epoch ${p.epoch + 1}/${p.epochs} ${Math.round(100 * p.partial)}%` : `epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}`}, ${Math.round(p.rowsPerSec)} rows/s`,
     });
   });
   const runChecked: FoldRunner = async (input) => { check(); return run(input); };
@@ -129,7 +132,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const scores = score(prep, cv, own);
   const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
   const representation = representationFor(prep.kind, prep.base, cv.representation, ds.rowCount);
-  const outliers = findOutliers(representation, opts.seed);
+  const outliers = findOutliers(representation, opts.seed, (f) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` }));
   const map = await projectMap(representation, opts.map as MapOption, opts.seed, (f, message) => emit({ phase: 'score', fraction: 0.96 + 0.02 * f, message }), check);
   lap('score');
   if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };
@@ -170,7 +173,8 @@ export async function runRetrain(req: RetrainRequest, emit: Emit, cancelled: () 
   let before: Omit<Summary, 'arrays'>;
   if (existsSync(analysisSummary)) before = readSummary(analysisSummary);
   else {
-    const plain = { ...req, options: { ...req.options, imbalance: 'none' as const, labelSmoothing: 0 } };
+    // Only its summary is kept: no map.
+    const plain = { ...req, options: { ...req.options, imbalance: 'none' as const, labelSmoothing: 0, map: 'none' as const } };
     before = summarize('analysis', await train(plain, (p) => emit({ ...p, fraction: p.fraction / 2, message: `before: ${p.message}` }), cancelled, runners, false));
   }
   const tr = await train(req, (p) => emit({ ...p, message: `retrain: ${p.message}` }), cancelled, runners, true);

@@ -8,13 +8,15 @@ import { readSidecar, type Sidecar } from '../core/labels/sidecar';
 import { scoreRows, type Scores } from '../core/signals/score';
 import { openDataset, type Dataset } from '../core/table/dataset';
 import { DEFAULT_TRAIN_OPTIONS, type DatasetSpec, type TrainOptions } from '../protocol/engine';
-import { crossValidate, type CrossValResult, type FoldRunner } from './crossval';
+import { crossValidate, foldAssignment, type CrossValResult, type FoldRunner } from './crossval';
+import { C_GRID, chooseC } from './models/regularization';
+import { TABULAR, tabularModels } from './models/factories';
 import { decodeImages, type DecodedImages } from './images';
-import { prepare, type Prepared } from './prepare';
+import { prepare, textRows, type Prepared } from './prepare';
 import type { EmbeddingRows } from '../core/embeddings';
 import { consensusParts } from './ownModel';
 import { textEpochs } from './prepare';
-import { redundantCopies } from './duplicates';
+import { DEFAULT_DUPLICATES, redundantCopies } from './duplicates';
 import { findDuplicates, type DuplicateFinding } from './findings';
 
 export interface Loaded {
@@ -50,7 +52,8 @@ export interface Featurized {
  */
 export async function featurize(l: Loaded, onImages: (done: number, total: number) => void = () => {}, check: () => void = () => {}, embeddings?: EmbeddingRows, onRows?: (done: number, total: number) => void): Promise<Featurized> {
   const images = l.ds.roles.images ? await decodeImages(l.ds, onImages, check) : undefined;
-  return { prep: prepare(l.ds, l.options, l.sidecar, embeddings, images, onRows), images };
+  const text = !embeddings && l.ds.kind === 'text' ? await textRows(l.ds, l.options, onRows, check) : undefined;
+  return { prep: prepare(l.ds, l.options, l.sidecar, embeddings, images, text), images };
 }
 
 /**
@@ -59,9 +62,11 @@ export async function featurize(l: Loaded, onImages: (done: number, total: numbe
  * (`prep.base.exclude`), with the epochs chosen from the rows trained on when they were left to the
  * data (`requestedEpochs` 0): a file repeated 13 times then trains as the file itself does.
  */
-export function duplicates(l: Loaded, prep: Prepared): DuplicateFinding {
+export function duplicates(l: Loaded, prep: Prepared, tick?: (fraction: number) => void): DuplicateFinding {
   const opts = prep.base.options;
-  const found = findDuplicates(l.ds, prep.kind, prep.base.dense, { jaccard: opts.jaccard, cosine: 0.99, seed: opts.seed });
+  const found = findDuplicates(l.ds, prep.kind, prep.base.dense, { jaccard: opts.jaccard, cosine: DEFAULT_DUPLICATES.cosine, seed: opts.seed }, prep.embeddings, tick);
+  // The raw vectors served only this; the model learns from the standardised copy.
+  prep.embeddings = undefined;
   if (opts.splitDuplicates) return found;
   prep.group = found.groups.group;
   const redundant = redundantCopies(found.copyOf, prep.base.labels);
@@ -71,6 +76,20 @@ export function duplicates(l: Loaded, prep: Prepared): DuplicateFinding {
   prep.base.exclude = redundant;
   if (!l.options.epochs && prep.kind === 'text') opts.epochs = textEpochs(trained, l.ds.classes.length, opts.folds);
   return found;
+}
+
+/**
+ * Model settings chosen from the data, once, before the folds (so every fold and every machine of a
+ * plan trains the same model): for tabular rows, the logistic regression's C by held-out log-loss
+ * on fold 0 of the first split (models/regularization). Returns what was chosen, for the log.
+ */
+export function tune(prep: Prepared): string | undefined {
+  if (prep.kind !== 'tabular' || prep.base.linearC !== undefined || tabularModels(prep.base.labels.length, prep.base.dense!.dim) !== 'logreg+knn') return undefined;
+  const { dense, classes, labels, targets } = prep.base;
+  const fold0 = foldAssignment(prep.base, prep.group)[0];
+  const choice = chooseC(dense!.x, dense!.dim, classes, labels, targets, (i) => fold0[i] === 0, { iterations: TABULAR.iterations, memory: TABULAR.lbfgsMemory }, prep.base.exclude);
+  prep.base.linearC = choice.C;
+  return `logistic regression C = ${choice.C} (held-out log-loss ${choice.losses.map((l, i) => `${C_GRID[i]}: ${l.toFixed(3)}`).join(', ')})`;
 }
 
 /** Train folds: every fold of every repeat through `run`; `exclude` = rows left out of training (besides the redundant copies). */

@@ -7,7 +7,7 @@ import type { Dataset } from '../core/table/dataset';
 import type { Sidecar } from '../core/labels/sidecar';
 import { embeddingColumn, type EmbeddingRows } from '../core/embeddings';
 import type { TrainOptions } from '../protocol/engine';
-import { DEFAULT_TEXT_FEATURES, hashTexts, type SparseRows } from './featurize/text';
+import { DEFAULT_TEXT_FEATURES, hashTexts, hashTextsAsync, type SparseRows } from './featurize/text';
 import { DENSE_MODEL, TEXT_MODEL } from './models/settings';
 import type { DenseRows, FoldInput } from './trainFold';
 import type { DecodedImages } from './images';
@@ -30,20 +30,21 @@ export interface Prepared {
   excluded: number;
   /** Duplicate group of each row (−1 = none) when the folds keep groups whole (phases.duplicates). */
   group?: Int32Array;
+  /** The user's embeddings as given (not standardised), for the duplicates phase, which drops them. */
+  embeddings?: EmbeddingRows;
 }
 
 /**
  * `embeddings`: vectors the user brought (a .npy file, an encoder's output); an embedding column
  * of the dataset is read here. Either way the dense model learns from them instead of the text.
  * `images`: the decoded image files of an image dataset (folder or path column); rows that failed are not trained on.
- * `onProgress`: rows featurized so far (text hashing, the slow part at scale: ~30 s for 1M rows).
+ * `text`: the rows' hashed features when already computed (`textRows`, which reports progress
+ * and can be cancelled); else a text dataset is hashed here.
  */
-export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embeddings?: EmbeddingRows, images?: DecodedImages, onProgress?: (done: number, total: number) => void): Prepared {
+export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embeddings?: EmbeddingRows, images?: DecodedImages, text?: SparseRows): Prepared {
   const kind = embeddings ? 'embedding' : ds.kind;
-  if (kind === 'none') throw new PrepareError(`${ds.table.name}: nothing to learn from: expected a text column, pixel columns or numeric feature columns (see inspect)`);
-  if (ds.roles.label === undefined) throw new PrepareError(`${ds.table.name}: no label column; name it with --label`);
+  checkTrainable(ds, kind);
   const K = ds.classes.length;
-  if (K < 2) throw new PrepareError(`${ds.table.name}: ${K} class${K === 1 ? '' : 'es'}: expected at least 2 to train a classifier`);
   const N = ds.rowCount;
   const labels = ds.labels.slice();
   if (images) for (let i = 0; i < N; i++) if (!images.ok[i] && labels[i] >= 0) labels[i] = SKIPPED;
@@ -54,7 +55,8 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
   for (let i = 0; i < N; i++) if (labels[i] >= 0) labeled++;
   if (labeled < opts.folds * 2) throw new PrepareError(`${ds.table.name}: ${labeled} labeled rows: expected at least ${opts.folds * 2} for ${opts.folds}-fold cross-validation`);
 
-  const targets = new Float32Array(N * K);
+  // Shared memory: fold workers read the targets (N × K) without a copy each, as they do the text features.
+  const targets = new Float32Array(new SharedArrayBuffer(4 * N * K));
   const eps = opts.labelSmoothing;
   const classIndex = new Map(ds.classes.map((c, k) => [c, k]));
   let softTargets = 0;
@@ -77,10 +79,10 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
   };
   const base: Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'> = { classes: K, labels, targets, options };
   if (kind === 'text') {
-    const col = ds.roles.text!;
     const extraNames = opts.labelNames ? ds.classes : [];
-    const text: SparseRows = hashTexts((i) => (i < N ? (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col)) : extraNames[i - N].replace(/[_-]+/g, ' ')), N + extraNames.length, DEFAULT_TEXT_FEATURES, onProgress && ((done) => onProgress(Math.min(done, N), N)));
-    base.text = text;
+    const { texts, rows } = textInput(ds, opts);
+    base.text = text ?? hashTexts(texts, rows, DEFAULT_TEXT_FEATURES);
+    if (!opts.repeats) options.repeats = textRepeats(base.text.indptr[N], options.epochs, K);
     if (extraNames.length) {
       base.extraRows = Int32Array.from(extraNames, (_, k) => N + k);
       base.extraLabels = Int32Array.from(extraNames, (_, k) => k);
@@ -88,11 +90,40 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
   } else if (kind === 'embedding') {
     const e = embeddings ?? embeddingColumn(N, (i) => ds.table.cell(i, ds.roles.embedding!), (i) => ds.table.index.line[i], (i) => ds.table.index.damaged[i] === 1, ds.table.header[ds.roles.embedding!], ds.table.path);
     base.dense = { x: standardize(e.x.slice(), N, e.dim), dim: e.dim };
+    return { base, kind, softTargets, excluded, embeddings: e };
   } else {
     if (kind === 'pixels' && ds.roles.images && !images) throw new PrepareError(`${ds.table.name}: the images were not decoded`);
     base.dense = images ? imageRows(images) : kind === 'pixels' ? pixelRows(ds) : tabularRows(ds);
   }
   return { base, kind, softTargets, excluded };
+}
+
+/** The checks that need no features (run before a large file is featurized, so that they fail at once). */
+export function checkTrainable(ds: Dataset, kind: Prepared['kind'] | 'none' = ds.kind): asserts kind is Prepared['kind'] {
+  if (kind === 'none') throw new PrepareError(`${ds.table.name}: nothing to learn from: expected a text column, pixel columns or numeric feature columns (see inspect)`);
+  if (ds.roles.label === undefined) throw new PrepareError(`${ds.table.name}: no label column; name it with --label`);
+  const K = ds.classes.length;
+  if (K < 2) throw new PrepareError(`${ds.table.name}: ${K} class${K === 1 ? '' : 'es'}: expected at least 2 to train a classifier`);
+}
+
+/** What the text model hashes: every row's text cell ('' for a damaged row), then the class names when `labelNames`. */
+function textInput(ds: Dataset, opts: TrainOptions): { texts: (i: number) => string; rows: number } {
+  const col = ds.roles.text!;
+  const N = ds.rowCount;
+  const extraNames = opts.labelNames ? ds.classes : [];
+  return { texts: (i) => (i < N ? (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col)) : extraNames[i - N].replace(/[_-]+/g, ' ')), rows: N + extraNames.length };
+}
+
+/**
+ * The hashed features of a text dataset, for `prepare`, in slices of 10,000 rows: `onProgress(done,
+ * total)` after each, and `check` (which throws to stop) after a turn of the event loop, so that a
+ * cancel is heard while a large file is featurized.
+ */
+export function textRows(ds: Dataset, opts: TrainOptions, onProgress?: (done: number, total: number) => void, check?: () => void): Promise<SparseRows> {
+  checkTrainable(ds);
+  const { texts, rows } = textInput(ds, opts);
+  const N = ds.rowCount;
+  return hashTextsAsync(texts, rows, DEFAULT_TEXT_FEATURES, { onProgress: onProgress && ((done) => onProgress(Math.min(done, N), N)), check });
 }
 
 /**
@@ -106,6 +137,17 @@ export function prepare(ds: Dataset, opts: TrainOptions, sidecar?: Sidecar, embe
 export function textEpochs(labeled: number, K: number, folds: number): number {
   const perClass = (labeled * (folds - 1)) / folds / K;
   return Math.min(TEXT_MODEL.maxEpochs, Math.max(TEXT_MODEL.minEpochs, Math.round(15000 / perClass)));
+}
+
+/**
+ * K-fold repeats for the text model: two splits averaged where training is cheap, one where it is
+ * not. The work of one repeat grows with features × epochs × (dim + classes) (the wide layer touches
+ * every class for every feature); a second repeat added +0.004 AP on ag_news and toutiao (bench/RESULTS.md)
+ * for twice the time, and nothing on iflytek (119 classes, 490 features a row: AP 0.662 with two,
+ * 0.664 with one, at 25× toutiao's work per repeat).
+ */
+export function textRepeats(features: number, epochs: number, K: number): number {
+  return features * epochs * (TEXT_MODEL.dim + K) <= TEXT_MODEL.repeatWorkMax ? TEXT_MODEL.repeats : 1;
 }
 
 function pixelRows(ds: Dataset): DenseRows {

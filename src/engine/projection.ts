@@ -3,13 +3,14 @@
  * child, saved with the results (arrays mapX, mapY; the summary's `map`).
  *
  * Which method (option `map`; auto by rows), measured on a 2-core machine shared with other work
- * (times inflated 3–5×): umap-js costs about 2 s for 1,000 rows and 7 s for 1,500 rows of 64
- * numbers at 200 epochs, and grows faster than linearly (3,000 rows: 25 s). So UMAP runs on a seeded
- * sample of at most PROJECTION.sample rows, and every other row is placed at the similarity-weighted
- * mean of its PROJECTION.placeK nearest sample rows (cosine, the one neighbour search of
- * ./neighbours): rows × sample × dim, linear in rows. Above PROJECTION.umapMaxRows that search
- * would take minutes, and PCA (the two leading principal components, by power iteration on the
- * covariance of a sample; rows × dim) takes its place. Deterministic: the same representation and
+ * (load 13–19: times inflated several-fold; `npm run bench -- map`): umap-js costs about 2 s for
+ * 1,000 rows and 7 s for 1,500 rows of 64 numbers at 200 epochs, and grows faster than linearly
+ * (3,000 rows: 25 s). So UMAP runs on a seeded sample of at most PROJECTION.sample rows, and every
+ * other row is placed at the similarity-weighted mean of its PROJECTION.placeK nearest sample rows
+ * (cosine, the one neighbour search of ./neighbours): rows × sample × dim, linear in rows — 10k × 12
+ * in 12 s, 100k × 12 in 61 s, 100k × 64 in 185 s on that machine. Above PROJECTION.umapMaxRows
+ * PCA (the two leading principal components, by power iteration on the covariance of a sample;
+ * rows × dim) takes its place: 1M × 12 in 0.8 s. Deterministic: the same representation and
  * seed give the same map.
  */
 import { UMAP } from 'umap-js';
@@ -23,7 +24,7 @@ export type MapOption = 'auto' | MapMethod | 'none';
 export const PROJECTION = {
   /** UMAP runs on at most this many rows; the rest are placed by their nearest sample rows. */
   sample: 2000,
-  umapMaxRows: 100_000,
+  umapMaxRows: 50_000,
   epochs: 200,
   neighbours: 15,
   placeK: 5,

@@ -37,6 +37,7 @@ export class LabelDocument implements vscode.CustomDocument {
   private loadedQueries: ReviewQueries | undefined;
   private loadError: Error | undefined;
   private readonly loading: Loading;
+  private readonly stopLoading = new AbortController();
   readonly outDir: string;
   runs: RunView[] = [];
   /** Agreement with the reviewed rows of each retrain run in this session, by the run's time. */
@@ -79,7 +80,9 @@ export class LabelDocument implements vscode.CustomDocument {
       finish(stages.completeNow());
       this.ready = Promise.resolve();
     } else {
-      this.ready = stages.complete({ progress: (done, total) => { this.loading.done = done; this.loading.total = total; this._onDidLoad.fire({ ...this.loading }); } })
+      // Closing the review while it opens stops the reading between two chunks.
+      this.disposables.push({ dispose: () => this.stopLoading.abort() });
+      this.ready = stages.complete({ signal: this.stopLoading.signal, progress: (done, total) => { this.loading.done = done; this.loading.total = total; this._onDidLoad.fire({ ...this.loading }); } })
         .then(finish, (err: Error) => { this.loadError = err; throw err; })
         .finally(() => this._onDidLoad.fire({ ...this.loading }));
       // Seen by whoever awaits it; an unawaited rejection is not an unhandled one.

@@ -13,7 +13,7 @@ import { DatasetProblems } from './problems';
 import type { Summary } from '../core/results';
 import type { TrainOptions } from '../protocol/engine';
 import {
-  Accept, ApplyAbove, Exclude, RelabelGroup, RequestGroups, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, SetNote, Smooth, Undo,
+  Accept, ApplyAbove, Exclude, RelabelGroup, RequestGroups, RequestMap, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, SetNote, Smooth, Undo,
   notify, parseWebviewMessage, type HostWire, type IpcNotification,
 } from '../protocol/webview';
 import { optionsOf } from '../core/table/dataset';
@@ -137,6 +137,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
       .onCommand(RelabelGroup, (p) => doc.edit(doc.queries.relabelGroup(p.group, p.to)))
       .onCommand(SetNote, (p) => doc.edit(doc.queries.setNote(p.row, p.note)))
       .onRequest(RequestGroups, (p) => doc.queries.groups(p.offset, p.limit))
+      .onRequest(RequestMap, () => doc.queries.map())
       .onCommand(ApplyAbove, (p) => this.applyAbove(doc, p.threshold))
       .onCommand(Undo, () => vscode.commands.executeCommand('undo'))
       .onCommand(Redo, () => vscode.commands.executeCommand('redo'))

@@ -40,6 +40,8 @@ export interface RowFilter {
   search?: string;
   /** Another column of the file: its value equals `equals`, or contains `contains` (case-insensitive). */
   column?: { index: number; equals?: string; contains?: string };
+  /** Rows whose point on the embedding map lies inside this polygon (x, y pairs in MapData units; it may reach past the map's 0..MAP_UNITS). */
+  map?: { polygon: number[] };
 }
 
 export interface PageQuery {
@@ -230,6 +232,53 @@ export interface ApplyPreview {
   pairs: { from: string; to: string; count: number }[];
 }
 
+/** Map coordinates are whole numbers 0..MAP_UNITS (the run's map scaled to fit, then rounded). */
+export const MAP_UNITS = 65535;
+/** Most vertices of a lasso (a box is 4). */
+export const MAX_POLYGON = 256;
+
+/**
+ * The embedding map as the webview draws it: one point per row, packed little-endian in base64
+ * (images of the arrays, never HTML): `xy` Uint16 pairs (MAP_UNITS), `label` Uint16 class index of
+ * the row's current label (0xffff = none), `flags` Uint8 (MAP_FLAGGED | MAP_OUTLIER | MAP_EDITED).
+ */
+export interface MapData {
+  count: number;
+  classes: string[];
+  xy: string;
+  label: string;
+  flags: string;
+  /** How it was made, for people: "UMAP of 2,000 rows (others placed) · fastText embedding bag + logits…". */
+  method: string;
+}
+export const MAP_FLAGGED = 1;
+export const MAP_OUTLIER = 2;
+export const MAP_EDITED = 4;
+export const MAP_NO_LABEL = 0xffff;
+
+/** The reply to RequestMap: the map, or why there is none. */
+export type MapResult = { map: MapData } | { map: undefined; reason: string };
+
+/** Base64 length of `bytes` bytes. */
+const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
+
+/** Checks a map reply from the host (the webview trusts nothing that crosses the boundary); the reply or what is wrong. */
+export function checkMapResult(r: unknown): MapResult | string {
+  if (r === null || typeof r !== 'object') return 'map reply is not an object';
+  const m = (r as { map?: unknown; reason?: unknown });
+  if (m.map === undefined) return typeof m.reason === 'string' ? { map: undefined, reason: m.reason } : 'map reply has neither a map nor a reason';
+  const d = m.map as Record<string, unknown>;
+  if (d === null || typeof d !== 'object' || !isInt(d.count, 0, 50_000_000)) return 'map.count must be a whole number';
+  if (!Array.isArray(d.classes) || d.classes.some((c) => typeof c !== 'string') || d.classes.length >= MAP_NO_LABEL) return 'map.classes must be class names';
+  const b64 = (v: unknown, bytes: number) => typeof v === 'string' && v.length === base64Length(bytes) && /^[A-Za-z0-9+/]*={0,2}$/.test(v);
+  const n = d.count as number;
+  if (!b64(d.xy, 4 * n)) return `map.xy must hold ${n} points`;
+  if (!b64(d.label, 2 * n)) return `map.label must hold ${n} labels`;
+  if (!b64(d.flags, n)) return `map.flags must hold ${n} flags`;
+  if (typeof d.method !== 'string') return 'map.method must be text';
+  return { map: d as unknown as MapData };
+}
+
 // ---- declarations ----
 
 /** What the host knows to validate against. */
@@ -294,6 +343,10 @@ function filterOf(f: unknown, ctx: ValidationContext): RowFilter | string {
       const text = (x: unknown) => x === undefined || (typeof x === 'string' && x.length <= MAX_SEARCH);
       if (!text(c.equals) || !text(c.contains)) return `filter.column values must be text of at most ${MAX_SEARCH} characters`;
       out.column = { index: c.index, equals: c.equals as string | undefined, contains: c.contains as string | undefined };
+    } else if (k === 'map') {
+      const p = (v as Record<string, unknown>)?.polygon;
+      if (!Array.isArray(p) || p.length < 6 || p.length > 2 * MAX_POLYGON || p.length % 2 !== 0 || !p.every((x) => isNum(x, -MAP_UNITS, 2 * MAP_UNITS))) return `filter.map.polygon must be 3 to ${MAX_POLYGON} points (x, y pairs in map units, −${MAP_UNITS}..${2 * MAP_UNITS})`;
+      out.map = { polygon: p as number[] };
     } else return `unknown filter "${k}"`;
   }
   return out;
@@ -392,6 +445,8 @@ export const RequestGroups = request<{ offset: number; limit: number }, GroupsRe
   return { offset: p.offset, limit: p.limit };
 });
 export const RequestApplyPreview = request<{ threshold: number }, ApplyPreview>('requestApplyPreview', 'applyPreview', thresholdOf);
+/** The embedding map of the analysis, with the rows' current labels. */
+export const RequestMap = request<Record<string, never>, MapResult>('requestMap', 'map', () => ({}));
 
 /** host → webview: notifications. */
 export const Init = notification<InitData>('init');
@@ -403,7 +458,7 @@ export const Changed = notification<{ dirty: boolean }>('changed');
 export const Notice = notification<{ level: 'info' | 'error'; message: string }>('notice');
 
 export const COMMANDS = [Ready, Relabel, ApplySuggestion, Accept, Smooth, Exclude, RelabelGroup, SetNote, Undo, Redo, ApplyAbove, Run, SaveLayout] as const;
-export const REQUESTS = [RequestPage, RequestDetail, RequestApplyPreview, RequestGroups] as const;
+export const REQUESTS = [RequestPage, RequestDetail, RequestApplyPreview, RequestGroups, RequestMap] as const;
 
 /** Wire shapes. */
 export interface WireCommand { method: string; params: unknown }

@@ -45,6 +45,8 @@ before(async () => {
   ws = join(work, 'workspace');
   mkdirSync(ws, { recursive: true });
   writeAgNewsParquet(join(ws, 'ag.parquet'), { rows: 1000, codec: 'SNAPPY', rowGroupSize: 250 });
+  // Above the editor's two-stage threshold (100,000 rows).
+  writeAgNewsParquet(join(ws, 'large.parquet'), { rows: 150_000, codec: 'SNAPPY', rowGroupSize: 50_000, extra: false });
   writeDigitFolder(join(ws, 'digits'), mnistDigits(200));
   ({ server, browser, page } = await startVsCode(work, ws, PORT, { 'files.simpleDialog.enable': true }));
 });
@@ -83,6 +85,36 @@ test('a Parquet file opens for review; a relabel saved from the keyboard is in t
     assert.equal(after[i].label, i === row ? to : before[i].label);
     for (const c of ['id', 'text', 'score', 'meta', 'emb']) assert.deepEqual(after[i][c], before[i][c]);
   }
+});
+
+test('a 150k-row Parquet file shows its first rows while its ids and labels load, then edits like any other', { timeout: 300_000 }, async () => {
+  const file = join(ws, 'large.parquet');
+  await palette('View: Close All Editors');
+  await page.locator('iframe.webview.ready').waitFor({ state: 'detached', timeout: 30_000 });
+  await palette('Label Lens: Open for Review');
+  await typeInFileDialog(page, file);
+  await page.locator('.quick-input-widget .monaco-button', { hasText: /Open for Review|OK/ }).first().click();
+  const wv = webview();
+  await wv.locator('[data-testid="row-0"]').waitFor({ timeout: 150_000 }).catch(async (err: unknown) => { await shot('03-large-not-opened'); throw err; });
+  const head = await readParquet(file);
+  // The first row as the file has it, shown from the table (first stage) or the dataset (second).
+  await wv.locator('[data-testid="row-0"]', { hasText: String(head[0].text).slice(0, 30) }).waitFor();
+  // The second stage ends: the class filter lists the classes (the first stage knows none).
+  await wv.locator('[data-testid="filter-class"] vscode-option', { hasText: 'Sci/Tech' }).waitFor({ state: 'attached', timeout: 120_000 });
+  assert.doesNotMatch((await wv.locator('[data-testid="progress"]').textContent()) ?? '', /Opening/);
+  await shot('03-large-loaded');
+  await wv.locator('[data-testid="row-0"]').click();
+  const given = String(head[0].label);
+  const key = given === CLASSES[0] ? '2' : '1';
+  const to = CLASSES[Number(key) - 1];
+  await wv.locator('[data-testid="review-table"]').press(key);
+  await page.locator('.tab.active.dirty').waitFor();
+  await page.keyboard.press('Control+S');
+  await page.locator('.tab.active:not(.dirty)').waitFor({ timeout: 60_000 });
+  const after = await readParquet(file);
+  assert.equal(after.length, head.length);
+  assert.equal(after[0].label, to);
+  for (const i of [1, 77_777, 149_999]) assert.deepEqual(after[i], head[i], `row ${i} unchanged`);
 });
 
 test('an image folder opens from "Open Image Folder…", shows the digit, and a relabel moves the file', { timeout: 300_000 }, async () => {

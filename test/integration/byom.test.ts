@@ -13,6 +13,7 @@ import { readArrays, type Summary } from '../../src/core/results';
 import { openDataset } from '../../src/core/table/dataset';
 import { quoteIfNeeded } from '../../src/core/table/csv';
 import { Table } from '../../src/core/table/table';
+import { Random } from '../../src/core/random';
 import { averagePrecision } from '../../src/core/signals/metrics';
 import { predictionTargetOf } from '../../src/core/predictions/read';
 import { formatPredictions } from '../../src/core/predictions/write';
@@ -146,7 +147,7 @@ test('--encoder: a generated model embeds the text, the dense model and k-NN agr
   const a = cli('analyze', file, '--encoder', model, '--folds', '3', '--out', join(dir, 'enc'));
   assert.equal(a.code, 0, a.err);
   assert.equal(readdirSync(join(dir, '.label-lens', 'embeddings')).filter((f) => f.endsWith('.npy')).length, 1, 'cached beside the data');
-  assert.match(a.out, /embedding data, mlp on \w+/);
+  assert.match(a.out, /embedding data, logreg on typescript/);
   assert.match(a.out, /embeddings: encoder .*tiny, 64 dimensions \(encoded in [\d.]+ s\); k-NN label agreement \(10 neighbours\) in the consensus/);
   const first = run(join(dir, 'enc'));
   assert.equal(first.summary.probabilities?.embeddings?.dim, 64);
@@ -160,13 +161,58 @@ test('--encoder: a generated model embeds the text, the dense model and k-NN agr
   const b = cli('analyze', file, '--encoder', model, '--folds', '3', '--out', join(dir, 'enc2'));
   assert.equal(b.code, 0, b.err);
   assert.match(b.out, /64 dimensions \(read from the cache\)/);
-  // The logistic regression alone (--embedding-model): no tfjs network, same embeddings.
-  const l = cli('analyze', file, '--encoder', model, '--folds', '3', '--embedding-model', 'logreg', '--out', join(dir, 'enc-logreg'));
+  // The logistic regression and the MLP averaged (--embedding-model), on the same embeddings.
+  const l = cli('analyze', file, '--encoder', model, '--folds', '3', '--embedding-model', 'logreg+mlp', '--out', join(dir, 'enc-both'));
   assert.equal(l.code, 0, l.err);
-  assert.match(l.out, /embedding data, logreg on typescript/);
-  const lr = run(join(dir, 'enc-logreg'));
-  assert.ok(averagePrecision(lr.arrays.suspicion, truth) > 0.25, 'logreg AP above chance');
+  assert.match(l.out, /embedding data, logreg\+mlp on \w+/);
+  const both = run(join(dir, 'enc-both'));
+  assert.ok(averagePrecision(both.arrays.suspicion, truth) > 0.25, 'AP above chance');
   const nf = cli('analyze', file, '--encoder', join(dir, 'no-such-model'), '--out', join(dir, 'nf'), '-q');
   assert.equal(nf.code, 1);
   assert.match(nf.err, /no such folder/);
+});
+
+test('duplicates use the embeddings: texts whose words were shuffled (n-gram Jaccard below the threshold) are grouped by embedding cosine, their label conflicts found', (t) => {
+  const dir = tempDir(t);
+  const src = openDataset(dataset('ag_news_test'));
+  const rng = new Random(5);
+  const lines = ['id,text,label'];
+  const sources = new Map<number, number>();
+  const n = 400;
+  for (let i = 0; i < n; i++) { const [id, text, label] = src.table.row(i); lines.push([id, quoteIfNeeded(text, ',', false), label].join(',')); }
+  // 20 rows repeat an earlier row with its words shuffled: the same bag of words, other bigrams. Half keep the label, half carry another.
+  for (let c = 0; c < 20; c++) {
+    const s = c * 17;
+    const [id, text, label] = src.table.row(s);
+    const words = text.split(' ');
+    rng.shuffle(words);
+    const other = src.classes[(src.classes.indexOf(label) + 1) % src.classes.length];
+    lines.push([`${id}-shuffled`, quoteIfNeeded(words.join(' '), ',', false), c % 2 ? other : label].join(','));
+    sources.set(n + c, s);
+  }
+  const file = join(dir, 'shuffled.csv');
+  writeFileSync(file, lines.join('\n') + '\n');
+  const texts = Array.from({ length: n }, (_, i) => src.table.cell(i, src.roles.text!));
+  const model = writeTinyEncoder(join(dir, 'tiny'), { words: texts.flatMap((x) => x.toLowerCase().match(/[a-z]+/g) ?? []), dim: 64 }).dir;
+  const grouped = (arrays: ReturnType<typeof run>['arrays']) => [...sources].filter(([c, s]) => arrays.duplicateGroup![c] >= 0 && arrays.duplicateGroup![c] === arrays.duplicateGroup![s]).length;
+
+  // The text alone (MinHash over word 1–2-grams at Jaccard 0.5) does not see them.
+  const plain = cli('analyze', file, '--folds', '3', '--epochs', '6', '--out', join(dir, 'text'), '-q');
+  assert.equal(plain.code, 0, plain.err);
+  const byText = run(join(dir, 'text'));
+  assert.ok(grouped(byText.arrays) <= 2, `the text grouped ${grouped(byText.arrays)} of the 20`);
+  assert.equal(byText.summary.duplicates?.embeddingPairs, undefined);
+
+  const a = cli('analyze', file, '--encoder', model, '--folds', '3', '--out', join(dir, 'emb'));
+  assert.equal(a.code, 0, a.err);
+  const byEmb = run(join(dir, 'emb'));
+  assert.equal(grouped(byEmb.arrays), 20, 'every shuffled copy is in its source\'s group');
+  const d = byEmb.summary.duplicates!;
+  assert.ok(d.embeddingPairs! >= 18 && d.embeddingPairs! <= 40, `embedding pairs ${d.embeddingPairs}`);
+  assert.equal(d.cosine, 0.99);
+  assert.match(a.out, /\d+ pairs by embedding cosine ≥ 0\.99/);
+  // The 10 copies with another label are label conflicts.
+  const conflicted = [...sources].filter(([c, s], k) => k % 2 === 1 && byEmb.arrays.conflict![c] === 1 && byEmb.arrays.conflict![s] === 1).length;
+  assert.equal(conflicted, 10);
+  assert.ok(d.conflicts >= 10, `conflicts ${d.conflicts}`);
 });

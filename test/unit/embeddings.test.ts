@@ -7,6 +7,9 @@ import { writeNpy } from '../../src/core/predictions/npy';
 import { knnAgreement, knnLabelDistribution } from '../../src/core/signals/knnAgreement';
 import { openDataset } from '../../src/core/table/dataset';
 import { UserError } from '../../src/core/errors';
+import { Random } from '../../src/core/random';
+import { duplicates, featurize, load } from '../../src/engine/phases';
+import { denseDuplicates } from '../../src/engine/duplicates';
 import { dataset, tempDir } from '../helpers';
 
 test('parseVector reads JSON arrays and whitespace-separated numbers, nothing else', () => {
@@ -92,4 +95,28 @@ test('k-NN label agreement: the share of labeled neighbours that carry the row\'
   // Row 2 (labelled 1): three neighbours labelled 0, one pseudo-vote split evenly: (3 + ½)/4, (0 + ½)/4.
   assert.deepEqual([...p.subarray(4, 6)], [0.875, 0.125]);
   for (let i = 0; i < 5; i++) assert.ok(Math.abs(p[2 * i] + p[2 * i + 1] - 1) < 1e-6);
+});
+
+test('duplicates on an embedding column without text: cosine on the vectors as given (a scaled copy is a copy; standardised it would not be)', async (t) => {
+  const dir = tempDir(t);
+  const rng = new Random(3);
+  const vec = Array.from({ length: 80 }, () => Array.from({ length: 8 }, () => 1 + rng.normal()));
+  vec[50] = vec[20].map((v) => 3 * v); // the same direction, three times as long
+  vec[60] = vec[30].map((v) => v + 1e-4 * rng.normal());
+  const lines = ['id,embedding,label', ...vec.map((v, i) => `${i},"${JSON.stringify(v.map((x) => +x.toFixed(6)))}",${i % 2 ? 'a' : 'b'}`)];
+  const file = join(dir, 'vectors.csv');
+  writeFileSync(file, lines.join('\n') + '\n');
+  const l = load({ file }, { folds: 2 }, false);
+  assert.equal(l.ds.roles.text, undefined);
+  const { prep } = await featurize(l);
+  assert.equal(prep.kind, 'embedding');
+  const found = duplicates(l, prep);
+  const g = found.groups.group;
+  assert.ok(g[20] >= 0 && g[20] === g[50], 'scaled copy grouped');
+  assert.ok(g[30] >= 0 && g[30] === g[60], 'near copy grouped');
+  assert.equal(found.groups.count, 2);
+  assert.equal(prep.embeddings, undefined, 'the raw vectors are dropped once used');
+  // The standardised rows the model learns from do not see the scaled copy.
+  const std = denseDuplicates(prep.base.dense!.x, prep.base.dense!.dim);
+  assert.ok(std.groups.group[20] < 0 || std.groups.group[20] !== std.groups.group[50]);
 });

@@ -7,7 +7,7 @@ import { encodeTexts, sweepPartialDownloads } from '../../src/engine/featurize/e
 import { UserError } from '../../src/core/errors';
 import { openDataset } from '../../src/core/table/dataset';
 import { wordVectors, writeTinyEncoder } from '../fixtures/tinyEncoder';
-import { dataset, tempDir } from '../helpers';
+import { ROOT, dataset, tempDir } from '../helpers';
 
 /** 200 real ag_news texts and a tiny encoder over their words. */
 function setup(dir: string) {
@@ -89,4 +89,14 @@ test('encoder: partly downloaded model files are swept (this process\'s after a 
   assert.deepEqual([existsSync(own), existsSync(dead), existsSync(live), existsSync(done)], [true, false, true, true]);
   sweepPartialDownloads(dir, process.pid);
   assert.deepEqual([existsSync(own), existsSync(live), existsSync(done)], [false, true, true]);
+});
+
+test('encoder runtime stays out of the bundles: the engine requires @huggingface/transformers at run time and holds none of it', () => {
+  const engine = readFileSync(join(ROOT, 'dist', 'engine.js'), 'utf8');
+  assert.match(engine, /require\("@huggingface\/transformers"\)/);
+  for (const f of ['engine.js', 'cli.js', 'extension.js', 'foldWorker.js']) {
+    const js = readFileSync(join(ROOT, 'dist', f), 'utf8');
+    // remotePathTemplate: a default of transformers.js's env; InferenceSession: ONNX Runtime's API.
+    assert.doesNotMatch(js, /remotePathTemplate|InferenceSession/, `${f} bundles transformers.js or ONNX Runtime`);
+  }
 });

@@ -72,11 +72,14 @@ test('hashTexts: words, bigrams and CJK characters hashed the same way in every 
   assert.equal(features('win, win!! win').length, 5, 'punctuation separates words and is not a feature');
   const x = hashTexts((i) => ['free cash now', 'call now', 'now', ''][i], 4);
   assert.deepEqual(Array.from(x.indptr), [0, 5, 8, 9, 9]);
-  assert.ok(Array.from(x.indices).every((b) => b < x.buckets));
+  assert.equal(x.features, 7, 'seven distinct n-grams');
+  assert.ok(Array.from(x.indices).every((f) => f < x.features) && Array.from(x.bucket).every((b) => b < x.buckets));
   // Row 0: free, free cash, cash, cash now, now; row 1: call, call now, now; row 2: now.
   const now = x.indices[8];
-  assert.equal(x.indices[4], now, '"now" is the same bucket in every row');
+  assert.equal(x.indices[4], now, '"now" is the same feature in every row');
   assert.equal(x.indices[7], now);
+  assert.equal(now, 0, 'the most frequent feature has id 0');
+  assert.equal(x.bucket[now], features('now')[0], 'and keeps its hash bucket');
   // "now" is in 3 of 4 rows, "free" in 1.
   assert.ok(Math.abs(x.idf![now] - (Math.log(5 / 4) + 1)) < 1e-6);
   assert.ok(Math.abs(x.idf![x.indices[0]] - (Math.log(5 / 2) + 1)) < 1e-6);

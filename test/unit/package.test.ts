@@ -23,7 +23,7 @@ test('vsce ls: what the .vsix would contain', (t) => {
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const files = r.stdout.trim().split('\n').map((l) => l.trim());
-  for (const must of ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/engine.js', 'dist/foldWorker.js', 'dist/cli.js', 'dist/webview.js', 'dist/tfjs-backend-wasm-simd.wasm', 'dist/codicons/codicon.css', 'media/review.css', 'samples/sms_spam_noisy.csv', 'samples/README.md', 'l10n/bundle.l10n.zh-cn.json', 'package.nls.zh-cn.json', 'docs/screenshots/light-review.png']) {
+  for (const must of ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/engine.js', 'dist/foldWorker.js', 'dist/cli.js', 'dist/tfjs.js', 'dist/webview.js', 'dist/tfjs-backend-wasm-simd.wasm', 'dist/codicons/codicon.css', 'media/review.css', 'samples/sms_spam_noisy.csv', 'samples/README.md', 'l10n/bundle.l10n.zh-cn.json', 'package.nls.zh-cn.json', 'docs/screenshots/light-review.png']) {
     assert.ok(files.includes(must), `${must} is packaged`);
   }
   for (const f of files) assert.ok(!/^(src|test|bench|scripts|webview|node_modules|\.e2e|\.ci)\//.test(f) && !f.endsWith('.map') && !f.endsWith('.ts'), `${f} must not be packaged`);

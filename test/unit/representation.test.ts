@@ -185,3 +185,40 @@ test('map: PCA finds the two directions of largest spread, with a fixed sign', (
   assert.ok(Math.abs(corr(p.y, 4)) > 0.99, `second component ~ column 4: ${corr(p.y, 4)}`);
   assert.deepEqual(pca2(x, D, 1).x, p.x);
 });
+
+/** The first `rows` data rows of a shared dataset, as a file of its own. */
+function head(dir: string, name: string, rows: number): string {
+  const lines = readFileSync(dataset(name), 'utf8').split(/\r?\n/);
+  const file = join(dir, `${name}.csv`);
+  writeFileSync(file, lines.slice(0, rows + 1).join('\n') + '\n');
+  return file;
+}
+
+test('analyze writes the map with the results: arrays mapX, mapY and summary.map, with progress; pixels get the network\'s learned layer', async (t) => {
+  const { runAnalyze } = await import('../../src/engine/job');
+  const { readRun } = await import('../../src/core/results');
+  const dir = tempDir(t);
+  for (const [name, rows, options, what] of [
+    ['sms_spam', 600, { epochs: 6 }, /fastText embedding bag \+ logits, out of fold \(10-d\)/],
+    ['mnist_test_labelerrors', 400, { epochs: 3, piPasses: 1 }, /mlp penultimate layer, out of fold \(256-d projected to 64-d\)/],
+  ] as const) {
+    const file = head(dir, name, rows);
+    const messages: string[] = [];
+    const outDir = join(dir, `${name}-results`);
+    await runAnalyze({ type: 'analyze', jobId: name, dataset: { file }, options: { seed: 2, workers: 1, ...options }, outDir }, (p) => messages.push(p.message), () => false, inProcessRunners);
+    const run = readRun(outDir, 'analysis')!;
+    assert.equal(run.summary.map?.method, 'umap');
+    assert.equal(run.summary.map?.sample, rows);
+    assert.equal(run.summary.map?.representation.source, 'learned');
+    assert.match(run.summary.map!.representation.description, what);
+    assert.equal(run.arrays.mapX!.length, rows);
+    assert.ok(run.arrays.mapY!.every(Number.isFinite));
+    assert.ok(messages.some((m) => /^map: UMAP epoch \d+\/\d+/.test(m)), 'progress while the map is made');
+  }
+  // --map none: no map, no arrays.
+  const file = head(dir, 'sms_spam', 300);
+  await runAnalyze({ type: 'analyze', jobId: 'none', dataset: { file }, options: { seed: 2, workers: 1, epochs: 2, map: 'none' }, outDir: join(dir, 'none') }, () => {}, () => false, inProcessRunners);
+  const none = readRun(join(dir, 'none'), 'analysis')!;
+  assert.equal(none.summary.map, undefined);
+  assert.equal(none.arrays.mapX, undefined);
+});

@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import { LinearModel } from '../../src/engine/models/linear';
 import { KnnModel } from '../../src/engine/models/knn';
 import { AverageModel } from '../../src/engine/models/average';
-import { TABULAR, modelKindOf, tabularModels } from '../../src/engine/models/factories';
+import { TABULAR, modelKindOf, tabularModelFactory, tabularModels } from '../../src/engine/models/factories';
+import { C_GRID, chooseC } from '../../src/engine/models/regularization';
+import { crossValidate } from '../../src/engine/crossval';
+import { trainFold } from '../../src/engine/trainFold';
+import { scoreRows } from '../../src/core/signals/score';
+import { averagePrecision } from '../../src/core/signals/metrics';
+import { Random } from '../../src/core/random';
 import { trainsInProcess } from '../../src/engine/foldPool';
 import type { TrainBatch } from '../../src/engine/models/types';
 import type { FoldInput } from '../../src/engine/trainFold';
@@ -96,4 +102,57 @@ test('which rows train where: small tables in the engine thread, k-NN up to its 
   assert.equal(modelKindOf('tabular'), 'tabular');
   assert.equal(modelKindOf('embedding'), 'embedding');
   assert.equal(modelKindOf('pixels'), 'dense');
+});
+
+/** Pooled MNIST rows (standardised), 20% of labels flipped uniformly to another class (seeded). */
+function noisyTable(n: number): { x: Float32Array; y: Int32Array; D: number; K: number; flipped: Uint8Array; targets: Float32Array } {
+  const t = pooledMnist(n);
+  const D = 49, K = 10;
+  const { x } = standardised(Float32Array.from(t.rows.flat()), n, D);
+  const rng = new Random(3);
+  const y = Int32Array.from(t.labels);
+  const flipped = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (rng.next() < 0.2) { flipped[i] = 1; y[i] = (y[i] + 1 + rng.int(K - 1)) % K; }
+  const targets = new Float32Array(n * K);
+  y.forEach((c, i) => { targets[i * K + c] = 1; });
+  return { x, y, D, K, flipped, targets };
+}
+
+function standardised(x: Float32Array, n: number, D: number): { x: Float32Array } {
+  for (let d = 0; d < D; d++) {
+    let m = 0, v = 0;
+    for (let i = 0; i < n; i++) m += x[i * D + d] / n;
+    for (let i = 0; i < n; i++) v += (x[i * D + d] - m) ** 2 / n;
+    const sd = Math.sqrt(v) || 1;
+    for (let i = 0; i < n; i++) x[i * D + d] = (x[i * D + d] - m) / sd;
+  }
+  return { x };
+}
+
+test('C is chosen by the held-out log-loss of the given labels, the lowest of the grid; the ranking is no worse than C = 1', async () => {
+  const n = 400;
+  const { x, y, D, K, flipped, targets } = noisyTable(n);
+  const held = (i: number) => i % 5 === 0;
+  const choice = chooseC(x, D, K, y, targets, held, { iterations: TABULAR.iterations, memory: TABULAR.lbfgsMemory });
+  assert.equal(choice.losses.length, C_GRID.length);
+  // The loss of C = 1, computed here from a model fitted on the same rows.
+  const train = Int32Array.from({ length: n }, (_, i) => i).filter((i) => !held(i));
+  const test_ = Int32Array.from({ length: n }, (_, i) => i).filter(held);
+  const m = new LinearModel({ dim: D, classes: K, C: 1, iterations: TABULAR.iterations, epochs: 1, memory: TABULAR.lbfgsMemory }, x);
+  m.trainEpoch(batch(train, Int32Array.from(train, (r) => y[r]), K));
+  const p = new Float32Array(test_.length * K);
+  m.predict(test_, 'student', p);
+  const ll = -test_.reduce((s, r, i) => s + Math.log(p[i * K + y[r]] + 1e-12), 0) / test_.length;
+  assert.ok(Math.abs(choice.losses[C_GRID.indexOf(1)] - ll) < 1e-9, `${choice.losses} vs ${ll}`);
+  const best = Math.min(...choice.losses);
+  assert.ok(choice.losses[C_GRID.indexOf(choice.C)] <= best * (1 + 1e-3), `chose ${choice.C}: ${choice.losses}`);
+  // On 400 noisy rows the regularisation chosen is stronger than C = 1, and ranks the flips at least as well.
+  assert.ok(choice.C < 1, `C ${choice.C}: ${choice.losses}`);
+  const options = { ...DEFAULT_TRAIN_OPTIONS, workers: 1, epochs: 4, repeats: 1, piPasses: 2 };
+  const ap = async (linearC: number) => {
+    const cv = await crossValidate({ classes: K, labels: y, targets, options, dense: { x, dim: D }, linearC }, (input) => trainFold(input, tabularModelFactory), 1);
+    return averagePrecision(scoreRows({ K, labels: y, student: cv.student, ema: cv.ema, piDisagree: cv.piDisagree, piPasses: cv.piPasses }).suspicion, flipped);
+  };
+  const [chosen, one] = [await ap(choice.C), await ap(1)];
+  assert.ok(chosen >= one, `AP with C ${choice.C}: ${chosen}, with C = 1: ${one}`);
 });

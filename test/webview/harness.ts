@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DocumentState } from '../../src/core/labels/documentState';
 import { ReviewQueries } from '../../src/core/reviewQueries';
 import {
-  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestPage, SaveLayout, SetNote, Smooth, Undo,
+  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Init, IpcHandlers, notify, parseWebviewMessage, Ready, Relabel, RequestApplyPreview, RequestDetail, RequestMap, RequestPage, SaveLayout, SetNote, Smooth, Undo,
   type HostWire, type WebviewWire,
 } from '../../src/protocol/webview';
 import type { EditBatch } from '../../src/core/labels/documentState';
@@ -71,6 +71,7 @@ export async function harness(t: Parameters<typeof tempDir>[0], file: string, tr
     .onRequest(RequestPage, (q) => model.page(q))
     .onRequest(RequestDetail, (p) => model.detail(p.row))
     .onRequest(RequestApplyPreview, (p) => model.previewAbove(p.threshold))
+    .onRequest(RequestMap, () => model.map())
     .onCommand(Relabel, (p) => edit(model.relabel(p.rows, p.to)))
     .onCommand(ApplySuggestion, (p) => edit(model.applySuggestion(p.rows)))
     .onCommand(Smooth, (p) => edit(model.smooth(p.rows, p.epsilon, p.mix)))

@@ -17,6 +17,7 @@ export class Filters implements Component {
   private readonly sort: Select;
   private readonly column: Select;
   private readonly columnValue: HTMLElement;
+  private readonly mapChip: HTMLElement;
   /** The column whose filter control is shown. */
   private columnShown: number | undefined;
 
@@ -34,7 +35,9 @@ export class Filters implements Component {
     });
     this.column = select({ 'aria-label': t('otherColumn'), 'data-testid': 'column-show', title: t('otherColumn') }, [], '', (v) => ctx.dispatch({ type: 'showColumn', index: v === '' ? undefined : Number(v) }));
     this.columnValue = el('span', { class: 'column-value' });
-    this.element = el('div', { class: 'filters' }, this.search, this.classFilter, this.showFilter, this.issueFilter, this.sort, this.column, this.columnValue);
+    // The embedding map's selection (webview/map.ts) is a filter too: shown here while it is on, one click clears it.
+    this.mapChip = el('button', { class: 'map-chip hidden', 'data-testid': 'map-selection', title: t('clearMapSelection'), onclick: () => filter({ ...q().filter, map: undefined }) }, `${t('mapSelection')} ×`);
+    this.element = el('div', { class: 'filters' }, this.search, this.classFilter, this.showFilter, this.issueFilter, this.sort, this.column, this.columnValue, this.mapChip);
   }
 
   update(changed: ReadonlySet<Topic>): void {
@@ -67,6 +70,7 @@ export class Filters implements Component {
     set(this.sort, `${q.sort}:${q.descending ? 'desc' : 'asc'}`);
     set(this.column, q.show !== undefined ? String(q.show) : '');
     if (q.show !== this.columnShown) this.columnFilter(q.show);
+    this.mapChip.classList.toggle('hidden', !q.filter.map);
   }
 
   /** The filter of the shown column: a select of its values when it has few, else a search. */

@@ -126,6 +126,23 @@ export function resizeGrey(img: GreyImage, width: number, height: number): Uint8
 export const MODEL_SIDE = 32;
 
 /** The model's input size for images of this size: as they are up to 32×32, else scaled to fit 32×32. */
+/**
+ * The width and height a WebP file's header gives (lossy VP8, lossless VP8L, extended VP8X), read
+ * without decoding it: the model's input size is known before the engine decodes WebP with sharp.
+ */
+export function webpSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length < 30 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WEBP') return undefined;
+  const chunk = b.toString('latin1', 12, 16);
+  if (chunk === 'VP8 ' && b[23] === 0x9d && b[24] === 0x01 && b[25] === 0x2a) return { width: b.readUInt16LE(26) & 0x3fff, height: b.readUInt16LE(28) & 0x3fff };
+  if (chunk === 'VP8L' && b[20] === 0x2f) {
+    const bits = b.readUInt32LE(21);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  if (chunk === 'VP8X') return { width: b.readUIntLE(24, 3) + 1, height: b.readUIntLE(27, 3) + 1 };
+  return undefined;
+}
+
 export function modelSize(width: number, height: number): { width: number; height: number } {
   if (width <= MODEL_SIDE && height <= MODEL_SIDE) return { width, height };
   const s = MODEL_SIDE / Math.max(width, height);

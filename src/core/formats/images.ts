@@ -9,7 +9,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { RoleOverrides, Roles } from '../table/roles';
 import type { Table } from '../table/table';
 import type { FormatTable } from './formatTable';
-import { checkImageFile, decodeGrey, kindOfName, modelSize, resizeGrey, type GreyImage } from './imageDecode';
+import { checkImageFile, decodeGrey, kindOfName, modelSize, resizeGrey, webpSize, type GreyImage } from './imageDecode';
 import { ImageFolderTable, isImageSource, type ImageSource } from './imageFolder';
 
 const IMAGE_PATH = /\.(png|jpe?g|webp)$/i;
@@ -20,9 +20,12 @@ function inputSize(source: ImageSource, n: number, damaged: Uint8Array): { width
     if (damaged[i]) continue;
     const p = source.imagePath(i);
     const kind = kindOfName(p);
-    if (!kind || kind === 'webp') continue;
+    if (!kind) continue;
     try {
-      const img = decodeGrey(readFileSync(p), kind);
+      const bytes = readFileSync(p);
+      // WebP is decoded in the engine (sharp); its header gives the size.
+      const img = kind === 'webp' ? webpSize(bytes) : decodeGrey(bytes, kind);
+      if (!img) continue;
       return modelSize(img.width, img.height);
     } catch {
       continue;

@@ -25,8 +25,11 @@ import { UserError } from '../errors';
 import type { Problem, ProblemCode } from '../table/problems';
 import { reportProblem, valueText, type FormatIndex, type FormatTable } from './formatTable';
 
-/** Codecs hyparquet reads with hyparquet-compressors. */
-const READABLE_CODECS = new Set(['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW', 'LZO']);
+/**
+ * Codecs hyparquet reads with hyparquet-compressors (LZO is not among them: such a file is refused
+ * at open, not half-read). Each is also one parquetWrite.ts writes the label column back in.
+ */
+export const READABLE_CODECS = new Set(['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW']);
 /** Decoded (row group, top-level column) pairs kept: a few groups of every column. */
 const CACHE_ENTRIES = 48;
 /** Rows decoded from the start of a large row group before the whole group is. */
@@ -137,7 +140,7 @@ export class ParquetFile implements Omit<FormatTable, 'writeLabels'> {
         if (c.file_path) throw new UserError('data', `${this.name}: column ${c.meta_data?.path_in_schema.join('.')} is stored in another file (${c.file_path}); Label Lens reads single-file Parquet only`, where);
         const codec = c.meta_data?.codec;
         if (!READABLE_CODECS.has(String(codec))) {
-          throw new UserError('data', `${this.name}: column ${c.meta_data!.path_in_schema.join('.')} is compressed with ${codec ?? 'an unknown codec'}, which Label Lens cannot read: expected UNCOMPRESSED, SNAPPY, GZIP, ZSTD, BROTLI or LZ4 (rewrite it with e.g. pandas .to_parquet(compression="zstd"))`, where);
+          throw new UserError('data', `${this.name}: column ${c.meta_data!.path_in_schema.join('.')} is compressed with ${codec ?? 'an unknown codec'}, which Label Lens cannot read: expected UNCOMPRESSED, SNAPPY, GZIP, ZSTD, BROTLI, LZ4 or LZ4_RAW (rewrite it with e.g. pandas .to_parquet(compression="zstd"))`, where);
         }
       }
     }

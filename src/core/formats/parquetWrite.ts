@@ -3,24 +3,29 @@
  * column's is copied byte for byte (so every other column keeps its values, types, encodings,
  * codec and statistics exactly), the label column of each row group is re-encoded with
  * hyparquet-writer, and the footer (schema, row groups, key-value metadata such as pandas' own)
- * is the original one with the new offsets. The result is read back and checked before it
- * replaces the file through the atomic write path (temp file, fsync, rename; refuses a file
- * changed on disk; keeps the pre-Label-Lens original).
+ * is the original one with the new offsets. The new file is written a row group at a time
+ * straight into the temp file of the write protocol (a million-row file never sits in memory:
+ * copied chunks go through in 4 MB slices, only the label column is decoded), read back from
+ * there and checked, and only then renamed over the file (fsync, rename, folder fsync; refuses a
+ * file changed on disk; keeps the pre-Label-Lens original).
  *
- * Dropped on purpose: page indexes and bloom filters (optional, and they point at page offsets
- * that moved); readers fall back to the row-group statistics.
+ * Dropped on purpose, for every column: page indexes (column and offset indexes) and bloom
+ * filters. They are optional, those of other columns point at page offsets that moved, and the
+ * label column's would describe the old labels — a reader trusting a stale bloom filter or min/max
+ * index would skip row groups that now hold a label. Readers fall back to the row-group statistics,
+ * which are rewritten for the label column.
  */
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { ColumnChunk, CompressionCodec, FileMetaData, RowGroup, SchemaTree } from 'hyparquet';
 import { ByteWriter } from 'hyparquet-writer';
 import { writeColumn } from 'hyparquet-writer/src/column.js';
 import { encodeNestedValues } from 'hyparquet-writer/src/dremel.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
-import { atomicWrite } from '../labels/atomicWrite';
+import { atomicWriteStreamed, type TempOut } from '../labels/writeProtocol';
 import { UserError } from '../errors';
 import { valueText } from './formatTable';
-import { ParquetFile } from './parquetFile';
+import { fileSource, ParquetFile } from './parquetFile';
 
 type WriterColumn = Parameters<typeof writeColumn>[0]['column'];
 
@@ -49,11 +54,49 @@ export function zstdStored(input: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Codecs the label column can be written with; another codec's label chunk (BROTLI, LZ4) is written with SNAPPY. */
-const WRITE_COMPRESSORS: Partial<Record<CompressionCodec, (b: Uint8Array) => Uint8Array>> = {
+/**
+ * An LZ4 block of literals only (no matches): what every LZ4 block decoder decodes back to the
+ * input, written without an LZ4 library (Node has none). As with ZSTD, storing the small label
+ * column costs little and keeps its codec.
+ */
+export function lz4Stored(input: Uint8Array): Uint8Array {
+  const n = input.length;
+  const extra = n >= 15 ? Math.floor((n - 15) / 255) + 1 : 0;
+  const out = new Uint8Array(1 + extra + n);
+  out[0] = Math.min(n, 15) << 4; // literal length in the token's high nibble, no match
+  let at = 1;
+  if (n >= 15) {
+    let rest = n - 15;
+    for (; rest >= 255; rest -= 255) out[at++] = 255;
+    out[at++] = rest;
+  }
+  out.set(input, at);
+  return out;
+}
+
+/** The deprecated LZ4 codec as Hadoop and Arrow write it: big-endian sizes, then an LZ4 block. */
+export function lz4Hadoop(input: Uint8Array): Uint8Array {
+  const block = lz4Stored(input);
+  const out = new Uint8Array(8 + block.length);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, input.length, false);
+  v.setUint32(4, block.length, false);
+  out.set(block, 8);
+  return out;
+}
+
+/**
+ * The label column is written in the codec it had, whichever of the codecs Label Lens reads it is
+ * (parquetFile.ts, READABLE_CODECS): SNAPPY with hyparquet-writer's own compressor, GZIP and BROTLI
+ * with Node's zlib, ZSTD and LZ4 as stored blocks.
+ */
+export const WRITE_COMPRESSORS: Partial<Record<CompressionCodec, (b: Uint8Array) => Uint8Array>> = {
   SNAPPY: snappyCompress,
   GZIP: (b) => new Uint8Array(gzipSync(b)),
+  BROTLI: (b) => new Uint8Array(brotliCompressSync(b)),
   ZSTD: zstdStored,
+  LZ4: lz4Hadoop,
+  LZ4_RAW: lz4Stored,
 };
 
 /** The new label as the column's physical type holds it. */
@@ -94,8 +137,31 @@ function chunkRange(c: ColumnChunk): { start: number; end: number } {
   return { start, end: start + Number(md.total_compressed_size) };
 }
 
-/** The file's bytes with the label column changed. */
-export function parquetWithLabels(table: ParquetFile, labelCol: number, changes: ReadonlyMap<number, string>): Uint8Array {
+/** Bytes of a copied column chunk read and written at a time. */
+const COPY_SLICE = 4 << 20;
+
+/**
+ * hyparquet-writer's ByteWriter over a stream, as its own file writer does: `offset` counts every
+ * byte written, the buffer is handed to `out` and reused once it holds more than a megabyte.
+ */
+function streamingWriter(out: TempOut): ByteWriter {
+  const w = new ByteWriter(1 << 20);
+  const flush = () => {
+    if (w.index === 0) return;
+    out.write(new Uint8Array(w.buffer, 0, w.index).slice());
+    w.index = 0;
+  };
+  const grow = w.ensure.bind(w);
+  w.ensure = (size: number) => {
+    if (w.index > 1 << 20) flush();
+    grow(size);
+  };
+  w.finish = flush;
+  return w;
+}
+
+/** Writes the file with the label column changed to `out`, a row group at a time. */
+export function writeParquetWithLabels(table: ParquetFile, labelCol: number, changes: ReadonlyMap<number, string>, out: TempOut): void {
   const leaf = table.writableLeaf(labelCol);
   if (!leaf) throw new UserError('data', `${table.name}: the label column "${table.header[labelCol]}" is a field of a struct or a list; Label Lens writes labels to a top-level column only (use Export corrected labels to CSV)`, { file: table.name });
   const top = table.topOf(labelCol);
@@ -106,7 +172,9 @@ export function parquetWithLabels(table: ParquetFile, labelCol: number, changes:
     if (!byGroup.has(group)) byGroup.set(group, []);
     byGroup.get(group)!.push([offset, label]);
   }
-  const w = new ByteWriter(table.source.size + 1024);
+  // Leaf index of the label column (what a row group's sorting_columns count).
+  const labelLeaf = table.metadata.row_groups[0]?.columns.findIndex((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === leaf.element.name) ?? -1;
+  const w = streamingWriter(out);
   w.appendUint32(MAGIC);
   const rowGroups: RowGroup[] = table.metadata.row_groups.map((rg, g) => {
     const groupStart = w.offset;
@@ -116,7 +184,8 @@ export function parquetWithLabels(table: ParquetFile, labelCol: number, changes:
         const values = table.decoded(g, top).slice();
         const sample = values.find((v) => v !== null && v !== undefined);
         for (const [offset, label] of byGroup.get(g) ?? []) values[offset] = typedLabel(table, leaf, label, sample);
-        const codec: CompressionCodec = md.codec === 'UNCOMPRESSED' || WRITE_COMPRESSORS[md.codec] ? md.codec : 'SNAPPY';
+        const codec = md.codec;
+        if (codec !== 'UNCOMPRESSED' && !WRITE_COMPRESSORS[codec]) throw new UserError('data', `${table.name}: the label column is compressed with ${codec}, which Label Lens cannot write: nothing was changed (use Export corrected labels)`, { file: table.name });
         // hyparquet-writer carries its own copy of hyparquet's types: the same shapes, other declarations.
         const column = {
           columnName: leaf.element.name, element: leaf.element, schemaPath: [table.schema.element, leaf.element], codec,
@@ -128,7 +197,7 @@ export function parquetWithLabels(table: ParquetFile, labelCol: number, changes:
       // Any other column: its bytes as they are, at a new offset.
       const { start, end } = chunkRange(c);
       const shift = BigInt(w.offset - start);
-      w.appendBytes(table.source.read(start, end));
+      for (let at = start; at < end; at += COPY_SLICE) w.appendBytes(table.source.read(at, Math.min(end, at + COPY_SLICE)));
       return {
         ...c,
         file_offset: c.file_offset ? c.file_offset + shift : c.file_offset,
@@ -143,7 +212,9 @@ export function parquetWithLabels(table: ParquetFile, labelCol: number, changes:
     });
     let total = 0n;
     for (const c of columns) total += c.meta_data?.total_uncompressed_size ?? 0n;
-    return { ...rg, columns, total_byte_size: total, file_offset: BigInt(groupStart), total_compressed_size: BigInt(w.offset - groupStart) };
+    // A sort order that names the label column no longer holds once a label changed.
+    const sorting = rg.sorting_columns?.filter((sc) => sc.column_idx !== labelLeaf);
+    return { ...rg, columns, sorting_columns: sorting?.length ? sorting : undefined, total_byte_size: total, file_offset: BigInt(groupStart), total_compressed_size: BigInt(w.offset - groupStart) };
   });
   const metadata: FileMetaData = { ...table.metadata, row_groups: rowGroups };
   // Not a field of the thrift struct; written by writeMetadata itself.
@@ -151,18 +222,27 @@ export function parquetWithLabels(table: ParquetFile, labelCol: number, changes:
   writeMetadata(w, metadata as unknown as Parameters<typeof writeMetadata>[1], Infinity);
   w.appendUint32(MAGIC);
   w.finish();
-  return w.getBytes();
+}
+
+/** The file's bytes with the label column changed (in memory: for small files and tests). */
+export function parquetWithLabels(table: ParquetFile, labelCol: number, changes: ReadonlyMap<number, string>): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  writeParquetWithLabels(table, labelCol, changes, { write: (b) => { parts.push(b.slice()); size += b.length; }, get size() { return size; } });
+  return Buffer.concat(parts);
 }
 
 /**
  * Checks a written file before it replaces anything: same schema and row groups, every other
- * column's chunks byte-equal, the label column holding exactly the intended labels.
+ * column's chunks byte-equal (compared a slice at a time), the label column holding exactly the
+ * intended labels, and no page index or bloom filter left to describe them. `written`: the new
+ * file's path (read by ranges) or its bytes.
  */
-export function verifyParquet(original: ParquetFile, bytes: Uint8Array, labelCol: number, changes: ReadonlyMap<number, string>): void {
+export function verifyParquet(original: ParquetFile, written: string | Uint8Array, labelCol: number, changes: ReadonlyMap<number, string>): void {
   const fail = (why: string) => { throw new UserError('data', `${original.name}: the new Parquet file did not read back as written (${why}); nothing was changed`, { file: original.name }); };
   let back: ParquetFile;
   try {
-    back = new ParquetFile(original.path, bytes, { displayName: original.name });
+    back = typeof written === 'string' ? new ParquetFile(written, fileSource(written, original.name), { displayName: original.name }) : new ParquetFile(original.path, written, { displayName: original.name });
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -171,9 +251,15 @@ export function verifyParquet(original: ParquetFile, bytes: Uint8Array, labelCol
   if (back.metadata.schema.length !== original.metadata.schema.length || back.metadata.schema.some((e, i) => e.type !== original.metadata.schema[i].type || e.name !== original.metadata.schema[i].name)) fail('schema differs');
   const label = original.writableLeaf(labelCol)!.element.name;
   original.metadata.row_groups.forEach((rg, g) => rg.columns.forEach((c, k) => {
+    const now = back.metadata.row_groups[g].columns[k];
+    if (now.column_index_offset !== undefined || now.offset_index_offset !== undefined || now.meta_data?.bloom_filter_offset !== undefined) fail(`column ${c.meta_data!.path_in_schema.join('.')} of row group ${g + 1} kept a page index or bloom filter`);
     if (c.meta_data!.path_in_schema.length === 1 && c.meta_data!.path_in_schema[0] === label) return;
-    const a = chunkRange(c), b = chunkRange(back.metadata.row_groups[g].columns[k]);
-    if (Buffer.compare(original.source.read(a.start, a.end), bytes.subarray(b.start, b.end)) !== 0) fail(`column ${c.meta_data!.path_in_schema.join('.')} of row group ${g + 1} changed`);
+    const a = chunkRange(c), b = chunkRange(now);
+    if (a.end - a.start !== b.end - b.start) fail(`column ${c.meta_data!.path_in_schema.join('.')} of row group ${g + 1} changed size`);
+    for (let at = 0; at < a.end - a.start; at += COPY_SLICE) {
+      const len = Math.min(COPY_SLICE, a.end - a.start - at);
+      if (Buffer.compare(original.source.read(a.start + at, a.start + at + len), back.source.read(b.start + at, b.start + at + len)) !== 0) fail(`column ${c.meta_data!.path_in_schema.join('.')} of row group ${g + 1} changed`);
+    }
   }));
   const top = original.topOf(labelCol);
   for (let g = 0; g < original.groups.length; g++) {
@@ -187,12 +273,17 @@ export function verifyParquet(original: ParquetFile, bytes: Uint8Array, labelCol
   }
 }
 
-/** Writes `target` with the label changes, verified, atomically (refusing a source changed on disk). */
+/**
+ * Writes `target` with the label changes: streamed into the write protocol's temp file, verified
+ * from there, renamed over the target (refusing a source changed on disk; keeping the original
+ * when the file is replaced in place).
+ */
 export function writeParquetLabels(table: ParquetFile, target: string, labelCol: number, changes: ReadonlyMap<number, string>, inPlace: boolean): void {
-  // Every read of the original checks it is unchanged on disk (size, mtime), and the write path
-  // checks again right before the rename: a file changed meanwhile is never overwritten.
-  const bytes = parquetWithLabels(table, labelCol, changes);
-  verifyParquet(table, bytes, labelCol, changes);
-  table.source.read(0, 4);
-  atomicWrite(target, bytes, inPlace ? { keepOriginal: true } : {});
+  // Every read of the original checks it is unchanged on disk (size, mtime); the write path asks
+  // again right before the rename: a file changed meanwhile is never overwritten.
+  atomicWriteStreamed(target, (out) => writeParquetWithLabels(table, labelCol, changes, out), {
+    unchanged: () => { table.source.read(0, 4); },
+    verify: (temp) => verifyParquet(table, temp, labelCol, changes),
+    keepOriginal: inPlace,
+  });
 }

@@ -146,8 +146,20 @@ function fsyncDir(dir: string): void {
   try { fsyncSync(fd); } catch { /* not supported for folders everywhere */ } finally { closeSync(fd); }
 }
 
+/** Where a streamed write puts the new bytes: appended in order to its temp file. */
+export interface TempOut {
+  write(bytes: Uint8Array): void;
+  /** Bytes written so far. */
+  readonly size: number;
+}
+
 /** Writes all of `data` to a new temp file beside `target` (exclusive create, never through a link), fsynced. */
 function writeTemp(target: string, data: Uint8Array, mode: number): string {
+  return writeTempWith(target, mode, (out) => out.write(data));
+}
+
+/** A new temp file beside `target` (exclusive create, never through a link, the given mode) filled by `produce`, fsynced, size checked. */
+function writeTempWith(target: string, mode: number, produce: (out: TempOut) => void): string {
   const temp = tempPathFor(target);
   let fd: number;
   try {
@@ -157,17 +169,66 @@ function writeTemp(target: string, data: Uint8Array, mode: number): string {
   }
   try {
     fchmodSync(fd, mode); // the umask must not change the file's mode
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    let size = 0;
+    produce({
+      write(data) {
+        let off = 0;
+        while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+        size += data.length;
+      },
+      get size() { return size; },
+    });
     fsyncSync(fd);
-    if (fstatSync(fd).size !== data.length) throw new Error(`${temp}: wrote ${data.length} bytes, the file holds ${fstatSync(fd).size}`);
+    if (fstatSync(fd).size !== size) throw new Error(`${temp}: wrote ${size} bytes, the file holds ${fstatSync(fd).size}`);
   } catch (err) {
     closeSync(fd);
     removeQuietly(temp);
-    throw fsUserError(err, target, 'write');
+    throw err instanceof UserError ? err : fsUserError(err, target, 'write');
   }
   closeSync(fd);
   return temp;
+}
+
+/** Slices a file is copied and compared in: the memory a streamed write needs, whatever the file's size. */
+const SLICE = 4 << 20;
+
+/** Calls `each` with the bytes of `path` a slice at a time. */
+function eachSlice(path: string, each: (bytes: Uint8Array) => void): void {
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    const buf = Buffer.allocUnsafe(SLICE);
+    for (;;) {
+      const n = readSync(fd, buf, 0, SLICE, null);
+      if (n === 0) break;
+      each(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether two files hold the same bytes, read a slice at a time. */
+function sameFiles(a: string, b: string): boolean {
+  const sa = statSync(a), sb = statSync(b);
+  if (sa.size !== sb.size) return false;
+  const fd = openSync(b, constants.O_RDONLY);
+  const other = Buffer.allocUnsafe(SLICE);
+  let same = true;
+  try {
+    eachSlice(a, (bytes) => {
+      if (!same) return;
+      let got = 0;
+      while (got < bytes.length) {
+        const n = readSync(fd, other, got, bytes.length - got, null);
+        if (n === 0) break;
+        got += n;
+      }
+      if (got !== bytes.length || Buffer.compare(bytes, other.subarray(0, got)) !== 0) same = false;
+    });
+  } finally {
+    closeSync(fd);
+  }
+  return same;
 }
 
 function removeQuietly(p: string): void {
@@ -488,6 +549,58 @@ export function atomicWrite(path: string, data: Uint8Array, opts: { expected?: U
   } catch (err) {
     throw err instanceof ReplacedError ? err.cause : err;
   }
+}
+
+/**
+ * `atomicWrite` for a file too large to hold in memory twice (a million-row Parquet file): the new
+ * bytes are written by `produce` straight into the temp file beside the file, `verify(temp)` reads
+ * them back before anything is replaced, and `unchanged()` throws (FileChangedError or the format's
+ * own) when the file changed since it was read — checked before anything is written and again
+ * right before the rename. `keepOriginal` keeps the file as it is now in originals/ (copied a slice
+ * at a time, complete or absent) first. Same steps and fault points as a write from bytes.
+ */
+export function atomicWriteStreamed(path: string, produce: (out: TempOut) => void, opts: { unchanged: () => void; verify?: (temp: string) => void; keepOriginal?: boolean }): void {
+  const real = writtenPath(path, 'data');
+  const { mode, st } = preflight({ dataFile: path, target: 'data', bytes: new Uint8Array(0), expected: undefined, edits: [] }, real);
+  opts.unchanged();
+  if (opts.keepOriginal && st) keepOriginalFile(path, real);
+  const temp = writeTempWith(real, mode, produce);
+  try {
+    fault('temp-written', temp);
+    opts.verify?.(temp);
+    opts.unchanged();
+    fault('before-rename', temp);
+    renameSync(temp, real);
+  } catch (err) {
+    removeQuietly(temp);
+    throw err instanceof UserError ? err : fsUserError(err, real, 'write');
+  }
+  fsyncDir(dirname(real));
+  fault('renamed', real);
+}
+
+/** `keepOriginal` for a file read a slice at a time: the copy in originals/ is complete or absent. */
+function keepOriginalFile(dataFile: string, real: string): void {
+  const copy = originalCopyPath(dataFile);
+  ensureOwnDir(dirname(copy), datasetRoot(dataFile));
+  const st = lstatOrUndefined(copy);
+  if (st) {
+    if (st.isSymbolicLink()) throw unsafe(copy, 'is a symbolic link');
+    if (!st.isFile()) throw unsafe(copy, 'is not a plain file');
+    if (hasCommittedWrite(dataFile) || sameFiles(copy, real)) return;
+  }
+  const size = statSync(real).size;
+  const temp = writeTempWith(copy, 0o444, (out) => eachSlice(real, (b) => out.write(b)));
+  try {
+    fault('original-temp-written', temp);
+    if (statSync(temp).size !== size) throw new Error(`${temp}: size differs from the original's`);
+    renameSync(temp, copy);
+  } catch (err) {
+    removeQuietly(temp);
+    throw fsUserError(err, copy, 'write');
+  }
+  fsyncDir(dirname(copy));
+  fault('original-renamed', copy);
 }
 
 /**

@@ -12,7 +12,7 @@ import { optionsOf } from '../../core/table/dataset';
 import type { DatasetSpec, TrainOptions } from '../../protocol/engine';
 import { FOLDS_FILE, INPUTS_FILE, jobOutputKey, PLAN_FORMAT, PLAN_VERSION, type JobSpec, type Plan } from '../../protocol/plan';
 import { foldAssignment } from '../crossval';
-import { duplicates, featurize, load } from '../phases';
+import { duplicates, featurize, load, tune } from '../phases';
 import { packFolds, packInputs, writePlan } from './planFiles';
 import { canonicalJson, codeVersion, dataSha256, sha256 } from './version';
 
@@ -45,6 +45,7 @@ export async function makePlan(req: PlanRequest, store: BlobStore, log: (line: s
   log(`finding duplicates among ${ds.rowCount} rows`);
   // As analyze: groups of copies kept whole in the folds, redundant exact copies not trained on.
   duplicates(loaded, prep);
+  tune(prep);
   const base = prep.base;
   const opts = base.options;
   const splits = foldAssignment(base, prep.group);

@@ -15,15 +15,24 @@
  * every step. Doing that densely would cost the whole table per step, so it is lazy and exact: a row
  * the student did not touch for Δ steps was constant, so its EMA catches up in one go,
  * T ← α^Δ·T + (1−α^Δ)·S, just before the student changes it (and for every row at evaluation).
+ *
+ * Speed (the text model's time is most of an analysis at scale): features are numbered by frequency
+ * (featurize/text), so the tables hold only the rows the data uses and the frequent ones share cache
+ * lines; a feature's student and teacher rows sit side by side (one 64-byte line at dim 8); what a
+ * step needs of each kept feature (weight, table offsets) is gathered once per row; the bag of an
+ * 8-dimension embedding is summed in locals. Every change keeps the arithmetic of the plain loops,
+ * value for value (the same float32 roundings in the same order), so results are bit for bit those
+ * of the straightforward version (test/unit/models.test.ts checks against a reference copy).
  */
 import { Random } from '../../core/random';
 import type { SparseRows } from '../featurize/text';
-import { logitGradient, type ClassifierModel, type Mode, type TrainBatch } from './types';
+import { logitGradient, ROWS_PER_TICK, type ClassifierModel, type Mode, type TrainBatch } from './types';
 
 export interface FastTextConfig {
   dim: number;
   classes: number;
-  buckets: number;
+  /** Rows of the embedding table: the data's distinct features (SparseRows.features). */
+  features: number;
   /** Initial learning rate; decays linearly to 0 over all steps. */
   lr: number;
   /** Probability of dropping each feature while training. */
@@ -45,14 +54,18 @@ export interface FastTextConfig {
 
 export class FastText implements ClassifierModel {
   readonly name = 'fasttext';
-  private readonly E: Float32Array;
+  /** Per feature: its student embedding row, then (with a teacher) its teacher row: `stride` floats. */
+  private readonly T: Float32Array;
+  private readonly stride: number;
   private readonly W: Float32Array;
   private readonly b: Float32Array;
   private readonly V: Float32Array | undefined;
-  private readonly tE?: Float32Array;
+  private readonly teacher: boolean;
   private readonly tW?: Float32Array;
   private readonly tb?: Float32Array;
   private readonly tLast?: Float64Array;
+  /** α^Δ for Δ < DECAY_TABLE, computed as catchUp would (Math.exp(Δ·ln α)). */
+  private readonly decay?: Float64Array;
   private step = 0;
   /** 1/‖weights‖ of the last forward pass. */
   private norm = 0;
@@ -60,84 +73,136 @@ export class FastText implements ClassifierModel {
   private readonly rng: Random;
   private readonly h: Float32Array;
   private readonly dh: Float32Array;
+  /** The features kept for the current pass, and for each its weight, table offset and wide-row offset. */
   private readonly kept: Uint32Array;
+  private readonly keptW: Float64Array;
+  private readonly keptO: Int32Array;
+  private readonly keptV: Int32Array;
   private readonly ready: Uint8Array;
-  /** Weight of each bucket in the bag (inverse document frequency; 1 when absent). */
+  /** Weight of each feature in the bag (inverse document frequency; 1 when absent). */
   private readonly idf: Float32Array | undefined;
-  /** wideBuckets − 1 when it is a power of two (f & mask = f % wideBuckets, without a division per feature), else −1. */
-  private readonly wideMask: number;
+  /**
+   * The wide layer's row of each feature: features whose hash buckets share a wide bucket share a
+   * row, as they would in a table of `wideBuckets` rows; only the rows the data uses exist,
+   * numbered in order of first use by feature id (most frequent first, so the hot rows sit together).
+   */
+  private readonly wideOf: Uint32Array | undefined;
+  /** The hash bucket of each feature: each embedding row is seeded by its bucket, whatever the numbering. */
+  private readonly bucketOf: Uint32Array;
 
   constructor(readonly cfg: FastTextConfig, private readonly x: SparseRows) {
-    const { dim, classes, buckets } = cfg;
+    const { dim, classes, features } = cfg;
     this.rng = new Random(cfg.seed);
-    // Rows are initialised on first use (see initRow): a table of 2^19 rows would otherwise cost
-    // 0.4 s per fold to fill, while a dataset touches a few percent of it.
-    this.E = new Float32Array(buckets * dim);
-    this.ready = new Uint8Array(buckets);
+    this.teacher = cfg.teacherAlpha > 0;
+    this.stride = this.teacher ? 2 * dim : dim;
+    // Rows are initialised on first use (see initRow): a dataset's held-out rows may use features
+    // no training row has, and a large table costs time to fill.
+    this.T = new Float32Array(features * this.stride);
+    this.ready = new Uint8Array(features);
     this.W = new Float32Array(classes * dim);
     this.b = new Float32Array(classes);
-    if (cfg.wideBuckets > 0) this.V = new Float32Array(cfg.wideBuckets * classes);
-    if (cfg.teacherAlpha > 0) {
-      this.tE = new Float32Array(buckets * dim);
-      this.tW = this.W.slice();
-      this.tb = this.b.slice();
-      this.tLast = new Float64Array(buckets);
+    this.bucketOf = x.bucket;
+    if (cfg.wideBuckets > 0) {
+      const wb = cfg.wideBuckets;
+      const mask = (wb & (wb - 1)) === 0 ? wb - 1 : -1;
+      const rowOf = new Int32Array(wb).fill(-1);
+      this.wideOf = new Uint32Array(features);
+      let rows = 0;
+      for (let f = 0; f < features; f++) {
+        const w = mask >= 0 ? x.bucket[f] & mask : x.bucket[f] % wb;
+        if (rowOf[w] < 0) rowOf[w] = rows++;
+        this.wideOf[f] = rowOf[w];
+      }
+      this.V = new Float32Array(rows * classes);
     }
     this.lnAlpha = Math.log(cfg.teacherAlpha || 1);
+    if (this.teacher) {
+      this.tW = this.W.slice();
+      this.tb = this.b.slice();
+      this.tLast = new Float64Array(features);
+      this.decay = new Float64Array(DECAY_TABLE);
+      for (let d = 0; d < DECAY_TABLE; d++) this.decay[d] = Math.exp(this.lnAlpha * d);
+    }
     this.h = new Float32Array(dim);
     this.dh = new Float32Array(dim);
     let maxRow = 1;
     for (let i = 0; i < x.rows; i++) maxRow = Math.max(maxRow, x.indptr[i + 1] - x.indptr[i]);
     this.kept = new Uint32Array(maxRow);
+    this.keptW = new Float64Array(maxRow);
+    this.keptO = new Int32Array(maxRow);
+    this.keptV = new Int32Array(maxRow);
     this.idf = x.idf;
-    this.wideMask = cfg.wideBuckets > 0 && (cfg.wideBuckets & (cfg.wideBuckets - 1)) === 0 ? cfg.wideBuckets - 1 : -1;
   }
 
-  /** Selects the features used for one pass; returns how many. */
-  /** Uniform ±initScale from a generator seeded by (seed, row): the same values whatever the order of first use. */
+  /** Uniform ±initScale from a generator seeded by (seed, bucket): the same values whatever the order of first use. */
   private initRow(r: number): void {
     const { dim, initScale } = this.cfg;
-    let st = (Math.imul(r + 1, 0x9e3779b1) ^ this.cfg.seed) >>> 0;
-    const o = r * dim;
+    let st = (Math.imul(this.bucketOf[r] + 1, 0x9e3779b1) ^ this.cfg.seed) >>> 0;
+    const T = this.T;
+    const o = r * this.stride;
     for (let d = 0; d < dim; d++) {
       st = (st + 0x6d2b79f5) >>> 0;
       let t = Math.imul(st ^ (st >>> 15), st | 1);
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      this.E[o + d] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * initScale;
+      T[o + d] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * initScale;
     }
-    if (this.tE) { this.tE.set(this.E.subarray(o, o + dim), o); this.tLast![r] = this.step; }
+    if (this.teacher) { for (let d = 0; d < dim; d++) T[o + dim + d] = T[o + d]; this.tLast![r] = this.step; }
     this.ready[r] = 1;
   }
 
+  /** Selects the features used for one pass and gathers what the pass needs of each; returns how many. */
   private select(row: number, dropout: number): number {
     const { indptr, indices } = this.x;
+    const kept = this.kept;
     const s = indptr[row];
     const e = indptr[row + 1];
     let n = 0;
-    for (let i = s; i < e; i++) if (dropout === 0 || this.rng.next() >= dropout) this.kept[n++] = indices[i];
-    if (n === 0 && e > s) this.kept[n++] = indices[s + this.rng.int(e - s)];
-    for (let j = 0; j < n; j++) if (!this.ready[this.kept[j]]) this.initRow(this.kept[j]);
+    if (dropout === 0) for (let i = s; i < e; i++) kept[n++] = indices[i];
+    else for (let i = s; i < e; i++) if (this.rng.next() >= dropout) kept[n++] = indices[i];
+    if (n === 0 && e > s) kept[n++] = indices[s + this.rng.int(e - s)];
+    const { idf, wideOf, keptW, keptO, keptV, ready, stride } = this;
+    const K = this.cfg.classes;
+    for (let j = 0; j < n; j++) {
+      const f = kept[j];
+      if (!ready[f]) this.initRow(f);
+      keptW[j] = idf ? idf[f] : 1;
+      keptO[j] = f * stride;
+      if (wideOf) keptV[j] = wideOf[f] * K;
+    }
     return n;
   }
 
-  /** h = mean of the selected embedding rows; p = softmax(W h + b + shift). */
-  private forward(n: number, E: Float32Array, W: Float32Array, b: Float32Array, p: Float32Array, shift?: Float32Array): void {
+  /** h = weighted sum of the selected embedding rows (student's at `off` 0, teacher's at dim) over its norm; p = softmax(W h + b + shift). */
+  private forward(n: number, off: number, W: Float32Array, b: Float32Array, p: Float32Array, shift?: Float32Array): void {
     const { dim, classes } = this.cfg;
-    const h = this.h;
-    h.fill(0);
-    const idf = this.idf;
+    const { h, T, keptW, keptO } = this;
     let norm = 0;
-    for (let j = 0; j < n; j++) {
-      const f = this.kept[j];
-      const w = idf ? idf[f] : 1;
-      norm += w * w;
-      const o = f * dim;
-      for (let d = 0; d < dim; d++) h[d] += w * E[o + d];
+    if (dim === 8) {
+      // The same float32 sums as the loop below, kept in locals (Math.fround = a Float32Array store).
+      let h0 = 0, h1 = 0, h2 = 0, h3 = 0, h4 = 0, h5 = 0, h6 = 0, h7 = 0;
+      for (let j = 0; j < n; j++) {
+        const w = keptW[j];
+        norm += w * w;
+        const o = keptO[j] + off;
+        h0 = Math.fround(h0 + w * T[o]); h1 = Math.fround(h1 + w * T[o + 1]);
+        h2 = Math.fround(h2 + w * T[o + 2]); h3 = Math.fround(h3 + w * T[o + 3]);
+        h4 = Math.fround(h4 + w * T[o + 4]); h5 = Math.fround(h5 + w * T[o + 5]);
+        h6 = Math.fround(h6 + w * T[o + 6]); h7 = Math.fround(h7 + w * T[o + 7]);
+      }
+      h[0] = h0; h[1] = h1; h[2] = h2; h[3] = h3; h[4] = h4; h[5] = h5; h[6] = h6; h[7] = h7;
+    } else {
+      h.fill(0);
+      for (let j = 0; j < n; j++) {
+        const w = keptW[j];
+        norm += w * w;
+        const o = keptO[j] + off;
+        for (let d = 0; d < dim; d++) h[d] += w * T[o + d];
+      }
     }
     // A weighted sum over its L2 norm (√n when unweighted) rather than the mean: h keeps the same
     // scale for a 5-word SMS and a 500-word review, so short and long texts learn at the same pace.
-    this.norm = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let d = 0; d < dim; d++) h[d] *= this.norm;
+    const inv = this.norm = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let d = 0; d < dim; d++) h[d] *= inv;
     for (let k = 0; k < classes; k++) {
       let z = b[k] + (shift ? shift[k] : 0);
       const o = k * dim;
@@ -146,12 +211,10 @@ export class FastText implements ClassifierModel {
     }
     const V = this.V;
     if (V) {
-      const wb = this.cfg.wideBuckets;
-      const wideMask = this.wideMask;
+      const keptV = this.keptV;
       for (let j = 0; j < n; j++) {
-        const f = this.kept[j];
-        const scale = this.norm * (idf ? idf[f] : 1);
-        const o = (wideMask >= 0 ? f & wideMask : f % wb) * classes;
+        const scale = inv * keptW[j];
+        const o = keptV[j];
         for (let k = 0; k < classes; k++) p[k] += scale * V[o + k];
       }
     }
@@ -162,24 +225,23 @@ export class FastText implements ClassifierModel {
     for (let k = 0; k < classes; k++) p[k] /= sum;
   }
 
-  /** Brings teacher row r up to the current step (the student row was constant since tLast[r]). */
-  private catchUp(r: number): void {
-    const last = this.tLast![r];
-    const delta = this.step - last;
+  /** Brings the teacher row of feature r (table offset o) up to the current step (the student row was constant since tLast[r]). */
+  private catchUp(r: number, o: number): void {
+    const tLast = this.tLast!;
+    const delta = this.step - tLast[r];
     if (delta <= 0) return;
-    const a = Math.exp(this.lnAlpha * delta);
+    const a = delta < DECAY_TABLE ? this.decay![delta] : Math.exp(this.lnAlpha * delta);
     const { dim } = this.cfg;
-    const o = r * dim;
-    const tE = this.tE!;
-    for (let d = 0; d < dim; d++) tE[o + d] = a * tE[o + d] + (1 - a) * this.E[o + d];
-    this.tLast![r] = this.step;
+    const T = this.T;
+    for (let d = 0; d < dim; d++) T[o + dim + d] = a * T[o + dim + d] + (1 - a) * T[o + d];
+    tLast[r] = this.step;
   }
 
   trainEpoch(batch: TrainBatch): number {
     const { dim, classes } = this.cfg;
     const p = new Float32Array(classes);
     const g = new Float32Array(classes);
-    const teacher = this.tE !== undefined;
+    const { teacher, T, W, b, h, dh, kept, keptW, keptO, keptV } = this;
     const alpha = this.cfg.teacherAlpha;
     let loss = 0;
     for (let t = 0; t < batch.order.length; t++) {
@@ -187,62 +249,55 @@ export class FastText implements ClassifierModel {
       const row = batch.rows[pos];
       const lr = this.cfg.lr * Math.max(1e-4, 1 - (batch.stepOffset + t) / batch.totalSteps);
       const n = this.select(row, this.cfg.tokenDropout);
-      this.forward(n, this.E, this.W, this.b, p, batch.logitShift);
+      this.forward(n, 0, W, b, p, batch.logitShift);
       if (batch.observed) batch.observed.set(p, pos * classes);
       const target = batch.targets.subarray(pos * classes, pos * classes + classes);
       const cw = batch.classWeights ? batch.classWeights[batch.classOf[pos]] : 1;
       const cons = batch.consistencyTarget?.subarray(pos * classes, pos * classes + classes);
       loss += logitGradient(p, target, cw, batch.focalGamma, cons, batch.consistencyWeight, g);
       // dh = Wᵀ g, before W changes.
-      const dh = this.dh;
       dh.fill(0);
       for (let k = 0; k < classes; k++) {
         const gk = g[k];
         if (gk === 0) continue;
         const o = k * dim;
-        for (let d = 0; d < dim; d++) dh[d] += gk * this.W[o + d];
+        for (let d = 0; d < dim; d++) dh[d] += gk * W[o + d];
       }
       for (let k = 0; k < classes; k++) {
         const gk = lr * g[k];
         if (gk === 0) continue;
         const o = k * dim;
-        for (let d = 0; d < dim; d++) this.W[o + d] -= gk * this.h[d];
-        this.b[k] -= gk;
+        for (let d = 0; d < dim; d++) W[o + d] -= gk * h[d];
+        b[k] -= gk;
       }
-      if (n > 0) {
-        const idf = this.idf;
-        for (let j = 0; j < n; j++) {
-          const r = this.kept[j];
-          if (teacher) this.catchUp(r);
-          const scale = lr * this.norm * (idf ? idf[r] : 1);
-          const o = r * dim;
-          for (let d = 0; d < dim; d++) this.E[o + d] -= scale * dh[d];
-        }
+      const norm = this.norm;
+      for (let j = 0; j < n; j++) {
+        const o = keptO[j];
+        if (teacher) this.catchUp(kept[j], o);
+        const scale = lr * norm * keptW[j];
+        for (let d = 0; d < dim; d++) T[o + d] -= scale * dh[d];
       }
-      if (this.V && n > 0) {
-        const V = this.V;
-        const wb = this.cfg.wideBuckets;
-        const wideMask = this.wideMask;
+      const V = this.V;
+      if (V && n > 0) {
         const wlr = this.cfg.wideLr * (lr / this.cfg.lr);
-        const idf = this.idf;
         for (let j = 0; j < n; j++) {
-          const f = this.kept[j];
-          const scale = wlr * this.norm * (idf ? idf[f] : 1);
-          const o = (wideMask >= 0 ? f & wideMask : f % wb) * classes;
+          const scale = wlr * norm * keptW[j];
+          const o = keptV[j];
           for (let k = 0; k < classes; k++) V[o + k] -= scale * g[k];
         }
       }
       this.step++;
+      if (batch.onRows && ((t + 1) & (ROWS_PER_TICK - 1)) === 0) batch.onRows(t + 1);
       if (teacher) {
         const tW = this.tW!, tb = this.tb!;
-        for (let i = 0; i < tW.length; i++) tW[i] = alpha * tW[i] + (1 - alpha) * this.W[i];
-        for (let k = 0; k < classes; k++) tb[k] = alpha * tb[k] + (1 - alpha) * this.b[k];
+        for (let i = 0; i < tW.length; i++) tW[i] = alpha * tW[i] + (1 - alpha) * W[i];
+        for (let k = 0; k < classes; k++) tb[k] = alpha * tb[k] + (1 - alpha) * b[k];
       }
     }
     return loss / Math.max(1, batch.order.length);
   }
 
-  get hasTeacher(): boolean { return this.tE !== undefined; }
+  get hasTeacher(): boolean { return this.teacher; }
 
   /** The embedding bag h, then the logits centred on their mean (log p − mean log p): what the softmax sees. */
   get representationDim(): number { return this.cfg.dim + this.cfg.classes; }
@@ -252,7 +307,7 @@ export class FastText implements ClassifierModel {
     const D = dim + classes;
     const p = new Float32Array(classes);
     for (let i = 0; i < rows.length; i++) {
-      this.forward(this.select(rows[i], 0), this.E, this.W, this.b, p);
+      this.forward(this.select(rows[i], 0), 0, this.W, this.b, p);
       const o = i * D;
       out.set(this.h, o);
       let mean = 0;
@@ -263,17 +318,20 @@ export class FastText implements ClassifierModel {
   }
 
   predict(rows: ArrayLike<number>, mode: Mode, out: Float32Array): void {
-    const { classes } = this.cfg;
+    const { classes, dim } = this.cfg;
     if (mode === 'teacher') {
-      if (!this.tE) throw new Error('no teacher');
-      for (let r = 0; r < this.cfg.buckets; r++) if (this.ready[r]) this.catchUp(r);
+      if (!this.teacher) throw new Error('no teacher');
+      for (let r = 0; r < this.cfg.features; r++) if (this.ready[r]) this.catchUp(r, r * this.stride);
     }
     const p = new Float32Array(classes);
     for (let i = 0; i < rows.length; i++) {
       const n = this.select(rows[i], mode === 'stochastic' ? this.cfg.piDropout : 0);
-      if (mode === 'teacher') this.forward(n, this.tE!, this.tW!, this.tb!, p);
-      else this.forward(n, this.E, this.W, this.b, p);
+      if (mode === 'teacher') this.forward(n, dim, this.tW!, this.tb!, p);
+      else this.forward(n, 0, this.W, this.b, p);
       out.set(p, i * classes);
     }
   }
 }
+
+/** Gaps (in steps) between a feature's uses for which α^Δ is tabled; longer ones are computed. */
+const DECAY_TABLE = 4096;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: parse throughput and memory, detection quality and speed beside the peer, and
- * analysis time and memory at 25k–100k rows, and AP with the user's own probabilities and
+ * analysis time and memory at 10k–1M rows beside the peer, and AP with the user's own probabilities and
  * embeddings. `npm run bench -- quality [run ...]` runs only the quality part (for some peer runs,
  * or `ablation`); `parse`, `scale`, `byom` (bring your own model), `formats` (Parquet and image
  * folders) `crash` (kill -9 during saves, the write protocol's promises), `duplicates` (threshold,

@@ -1,52 +1,113 @@
 /**
- * Analysis at scale: a text dataset of 25k, 50k and 100k rows (toutiao_news_38k's rows repeated, ids
- * made unique) through the engine with default options, wall time and the engine process's peak
- * memory (VmHWM: the main thread and its fold workers). Time and memory should grow linearly.
+ * Analysis at scale (`npm run bench -- scale [rows ...] [--no-peer] [--peer-minutes N]`; default
+ * 10k, 100k and 1M rows): text files built at bench time from toutiao_news_38k (bench/scaleData:
+ * distinct spliced titles of real lengths, 10% of labels flipped), each analysed by the engine with
+ * default options, and by the peer (scikit-learn + cleanlab) on the same file, niced, with a time
+ * limit. Run it niced on a shared machine: `nice -n 5 npm run bench -- scale`.
+ *
+ * Engine peak memory: VmHWM of the engine process, which holds the fold workers (threads of the
+ * same process), so it is the whole engine's peak, not a sum of separate peaks taken at different
+ * moments; the client (CLI or extension host) is not in it. CPU seconds: user + system time of the
+ * engine process (all its threads), which the machine's load does not inflate the way it does
+ * wall time; with two cores busy, wall time on a quiet machine is about CPU / 2 in training.
+ * Progress: the longest time between two progress messages.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { EngineClient } from '../src/client/engineClient';
+import { readArrays, type Summary } from '../src/core/results';
+import { averagePrecision } from '../src/core/signals/metrics';
 import { Table } from '../src/core/table/table';
-import { quoteIfNeeded } from '../src/core/table/csv';
+import { scaleFile } from './scaleData';
 import { OUT, SHARED } from './noisy';
 
-function generate(rows: number): string {
-  const path = join(OUT, `scale-${rows}.csv`);
-  if (existsSync(path)) return path;
-  mkdirSync(OUT, { recursive: true });
-  const src = new Table('toutiao_news_38k.csv', readFileSync(join(SHARED, 'data', 'toutiao_news_38k', 'data.csv')));
-  const header = src.header;
-  const lines = [header.map((h) => quoteIfNeeded(h, ',', false)).join(',')];
-  for (let i = 0; i < rows; i++) {
-    const cells = src.row(i % src.rowCount).slice();
-    cells[0] = `${cells[0]}-${Math.floor(i / src.rowCount)}`;
-    lines.push(cells.map((c) => quoteIfNeeded(c, ',', false)).join(','));
-  }
-  writeFileSync(path, lines.join('\n') + '\n');
-  return path;
+const args = process.argv.slice(2);
+const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--peer-minutes'].includes(args[i - 1])).map(Number);
+const ROWS = sizes.length ? sizes : [10_000, 100_000, 1_000_000];
+const PEER = !args.includes('--no-peer');
+const at = args.indexOf('--peer-minutes');
+const PEER_MINUTES = at >= 0 ? Number(args[at + 1]) : 60;
+// --engine PATH: a copy of dist/engine.js (with its foldWorker.js) to measure while the tree is rebuilt.
+const ei = args.indexOf('--engine');
+const ENGINE = ei >= 0 ? args[ei + 1] : join(__dirname, '../dist/engine.js');
+
+interface Ours { secs: number; cpu: number; peakMB: number; ap: number; gap: number; gapAt: string; phases: Record<string, number>; epochs: number; repeats: number }
+
+function procStat(pid: number): { cpu: number; hwmKb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpu: (Number(stat[11]) + Number(stat[12])) / 100, hwmKb: hwm ? Number(hwm[1]) : NaN };
 }
 
-function peakKb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
+async function ours(file: string, truth: Uint8Array, rows: number): Promise<Ours> {
+  const c = new EngineClient({ enginePath: ENGINE });
+  try {
+    const t0 = performance.now();
+    let last = t0, gap = 0, gapAt = '';
+    const res = await c.run({ type: 'analyze', dataset: { file }, options: {}, outDir: join(OUT, `scale-${rows}-out`) }, (p) => {
+      const now = performance.now();
+      if (now - last > gap) { gap = now - last; gapAt = `${p.phase}: ${p.message}`; }
+      last = now;
+    }).done;
+    const secs = (performance.now() - t0) / 1000;
+    const { cpu, hwmKb } = procStat(c.pid!);
+    const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
+    const suspicion = readArrays(res.arraysPath, summary.arrays).suspicion;
+    return {
+      secs, cpu, peakMB: hwmKb / 1024, ap: averagePrecision(suspicion, truth), gap: gap / 1000, gapAt,
+      phases: summary.seconds as Record<string, number>, epochs: Number(summary.options.epochs), repeats: Number(summary.options.repeats),
+    };
+  } finally {
+    c.dispose();
+  }
+}
+
+interface Peer { secs?: number; peakMB?: number; ap?: number; failed?: string }
+
+/** The peer on the same file, niced, under `timeout`; its peak RSS from GNU time. */
+function peer(file: string, truth: Uint8Array, rows: number): Peer {
+  const out = join(OUT, `peer-scale-${rows}.csv`);
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-v', 'timeout', `${PEER_MINUTES}m`, 'nice', '-n', '5', '/usr/bin/python3', join(SHARED, 'peer', 'peer.py'), file,
+    '--text-col', 'text', '--label-col', 'label', '--id-col', 'id', '--analyzer', 'char', '--out', out], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const secs = (performance.now() - t0) / 1000;
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  const peakMB = rss ? Number(rss[1]) / 1024 : undefined;
+  if (/Command exited with non-zero status 124/.test(r.stderr)) return { failed: `did not finish in ${PEER_MINUTES} min`, peakMB };
+  if (r.status !== 0 || !existsSync(out)) return { failed: `failed: ${(r.stderr.split('\n').find((l) => /Error/.test(l)) ?? `exit ${r.status}`).trim()}`, peakMB };
+  const t = new Table('peer.csv', readFileSync(out));
+  const col = t.header.indexOf('suspicion');
+  const suspicion = Float32Array.from({ length: t.rowCount }, (_, i) => Number(t.cell(i, col)));
+  return { secs, peakMB, ap: averagePrecision(suspicion, truth) };
 }
 
 async function main(): Promise<void> {
-  console.log('\n## Analysis at scale: toutiao rows repeated, default options (text: 5 folds × 2 repeats)\n');
-  console.log('| rows | MB | seconds | seconds per 1k rows | engine peak memory MB | MB per 1k rows |');
-  console.log('|---|---|---|---|---|---|');
-  for (const rows of [25_000, 50_000, 100_000]) {
-    const file = generate(rows);
-    const mb = readFileSync(file).length / 1e6;
-    const c = new EngineClient({ enginePath: join(__dirname, '../dist/engine.js') });
-    try {
-      const t0 = performance.now();
-      await c.run({ type: 'analyze', dataset: { file }, options: {}, outDir: join(OUT, `scale-${rows}-out`) }).done;
-      const secs = (performance.now() - t0) / 1000;
-      const peak = peakKb(c.pid!) / 1024;
-      console.log(`| ${rows} | ${mb.toFixed(1)} | ${secs.toFixed(1)} | ${(secs / (rows / 1000)).toFixed(2)} | ${peak.toFixed(0)} | ${(peak / (rows / 1000)).toFixed(1)} |`);
-    } finally {
-      c.dispose();
+  console.log('\n## Analysis at scale: spliced toutiao titles (distinct rows, 10% of labels flipped), default options\n');
+  const lines: string[] = [];
+  const results: { rows: number; o: Ours; p?: Peer; mb: number }[] = [];
+  for (const rows of ROWS) {
+    const f = scaleFile(rows);
+    const load = loadavg()[0].toFixed(1);
+    const o = await ours(f.path, f.truth, rows);
+    const p = PEER ? peer(f.path, f.truth, rows) : undefined;
+    results.push({ rows, o, p, mb: f.bytes / 1e6 });
+    const peerCell = !p ? 'not run' : p.failed ? `${p.failed}${p.peakMB ? ` (peak ${p.peakMB.toFixed(0)} MB)` : ''}` : `${p.secs!.toFixed(0)} s, ${p.peakMB?.toFixed(0)} MB, AP ${p.ap!.toFixed(3)}`;
+    const phases = Object.entries(o.phases).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+    lines.push(`| ${rows.toLocaleString('en')} | ${f.bytes / 1e6 < 10 ? (f.bytes / 1e6).toFixed(1) : (f.bytes / 1e6).toFixed(0)} | ${o.secs.toFixed(0)} | ${o.cpu.toFixed(0)} | ${Math.round(rows / o.secs).toLocaleString('en')} | ${o.peakMB.toFixed(0)} | ${o.ap.toFixed(3)} | ${o.epochs}×${o.repeats} | ${o.gap.toFixed(1)} | ${phases} | ${load} | ${peerCell} |`);
+    console.log(lines.at(-1));
+  }
+  console.log('\n| rows | file MB | seconds | engine CPU s | rows/s | engine peak MB | AP | epochs×repeats | longest silence s | phases (s) | load avg at start | peer (same file) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const l of lines) console.log(l);
+  if (results.length >= 2) {
+    console.log('\nGrowth between sizes (linear: CPU per row and memory per row above the smallest run roughly constant):\n');
+    console.log('| from → to | rows × | CPU × | wall × | peak MB added per 100k rows |');
+    console.log('|---|---|---|---|---|');
+    for (let i = 1; i < results.length; i++) {
+      const a = results[i - 1], b = results[i];
+      console.log(`| ${a.rows.toLocaleString('en')} → ${b.rows.toLocaleString('en')} | ${(b.rows / a.rows).toFixed(0)} | ${(b.o.cpu / a.o.cpu).toFixed(1)} | ${(b.o.secs / a.o.secs).toFixed(1)} | ${((b.o.peakMB - a.o.peakMB) / ((b.rows - a.rows) / 1e5)).toFixed(0)} |`);
     }
   }
 }

@@ -56,6 +56,8 @@ export class MapView implements Component {
     this.canvas.addEventListener('mouseup', (e) => this.up(e));
     this.canvas.addEventListener('mouseleave', () => { this.drag = undefined; this.setHover(-1); this.draw(); });
     this.canvas.addEventListener('wheel', (e) => this.wheel(e as WheelEvent), { passive: false });
+    // A resized panel redraws at its new size (the view keeps its zoom).
+    if (typeof ResizeObserver !== 'undefined') new ResizeObserver(() => { if (this.points && this.ctx.state.tab === 'map') this.draw(); }).observe(this.element);
   }
 
   /** Asks the host for the map (once per analysis; again after edits, for the current labels). */

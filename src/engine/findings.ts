@@ -22,13 +22,13 @@ export interface DuplicateFinding extends DuplicateResult {
  * brought embeddings, by the cosine of those), else by the dense rows — the user's embeddings as
  * given, or the features or pixels prepared for training.
  */
-export function findDuplicates(ds: Dataset, kind: string, dense: DenseRows | undefined, opts: { jaccard: number; cosine: number; seed: number }, embeddings?: Vectors): DuplicateFinding {
+export function findDuplicates(ds: Dataset, kind: string, dense: DenseRows | undefined, opts: { jaccard: number; cosine: number; seed: number }, embeddings?: Vectors, tick?: (fraction: number) => void): DuplicateFinding {
   const t0 = performance.now();
   const N = ds.rowCount;
   let r: DuplicateResult;
   const col = ds.roles.text;
   if (kind === 'text' || (kind === 'embedding' && col !== undefined)) {
-    r = textDuplicates(N, (i) => (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col!)), opts, embeddings);
+    r = textDuplicates(N, (i) => (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col!)), opts, embeddings, tick);
   } else {
     const v = embeddings ?? dense!;
     r = denseDuplicates(v.x.subarray(0, N * v.dim), v.dim, opts);
@@ -60,9 +60,9 @@ export interface Outliers {
  * at most 1% of the rows; for a learned representation the scores have no long tail (bounded
  * cosines in a few dimensions: the fence lies above every score), so the top 1% are flagged.
  */
-export function findOutliers(rep: Representation, seed: number): Outliers {
+export function findOutliers(rep: Representation, seed: number, tick?: (fraction: number) => void): Outliers {
   const rows = rep.x.length / rep.dim;
-  const score = outlierScores(unitRows(rep.x, rep.dim), rep.dim, { k: 10, reference: 1000, seed });
+  const score = outlierScores(unitRows(rep.x, rep.dim), rep.dim, { k: 10, reference: 1000, seed, tick });
   const learned = rep.source === 'learned';
   if (learned) {
     const norm = new Float32Array(rows);

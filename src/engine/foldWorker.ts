@@ -1,11 +1,11 @@
 /** A worker thread that trains one fold at a time for the engine (folds run in parallel). */
 import { parentPort } from 'node:worker_threads';
 import { factoryFor, type ModelKind } from './models/factories';
-import { trainFold, type FoldInput, type FoldOutput } from './trainFold';
+import { trainFold, type FoldInput, type FoldOutput, type FoldProgress } from './trainFold';
 
 export type ToWorker = { type: 'train'; kind: ModelKind; input: FoldInput };
 export type FromWorker =
-  | { type: 'progress'; fold: number; repeat: number; epoch: number; epochs: number; loss: number; rowsPerSec: number }
+  | ({ type: 'progress' } & Parameters<FoldProgress>[0])
   | { type: 'done'; output: FoldOutput }
   | { type: 'failed'; message: string; stack?: string };
 

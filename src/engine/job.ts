@@ -70,7 +70,8 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   lap('featurize');
   check();
   emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows` });
-  const dups = duplicates(loaded, prep);
+  // Text: reported as it goes (sync work; each message is written to the pipe at once).
+  const dups = duplicates(loaded, prep, (f) => emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows: ${Math.round(100 * f)}%` }));
   const tuned = given && !options.ensemble ? undefined : tune(prep);
   if (tuned) emit({ phase: 'duplicates', fraction: 0.05, message: tuned });
   lap('duplicates');
@@ -99,14 +100,14 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const started = performance.now();
   let pass = 0;
   const { run, close } = runners(modelKindOf(prep.kind), (p) => {
-    done.set((pass * opts.repeats + p.repeat) * opts.folds + p.fold, p.epoch);
+    done.set((pass * opts.repeats + p.repeat) * opts.folds + p.fold, p.epoch + (p.partial ?? 0));
     const steps = [...done.values()].reduce((a, b) => a + b, 0);
     const elapsed = (performance.now() - started) / 1000;
     const eta = steps ? (elapsed / steps) * (total - steps) : undefined;
     emit({
       phase: 'train', fraction: 0.05 + 0.9 * (steps / total), fold: p.fold + 1, folds: opts.folds, epoch: p.epoch, epochs: p.epochs,
       rowsPerSec: Math.round(p.rowsPerSec), loss: +p.loss.toFixed(4), etaSeconds: eta !== undefined ? Math.round(eta) : undefined,
-      message: `${passes > 1 ? `pass ${pass + 1}/2, ` : ''}${opts.repeats > 1 ? `repeat ${p.repeat + 1}/${opts.repeats}, ` : ''}fold ${p.fold + 1}/${opts.folds}, epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}, ${Math.round(p.rowsPerSec)} rows/s`,
+      message: `${passes > 1 ? `pass ${pass + 1}/2, ` : ''}${opts.repeats > 1 ? `repeat ${p.repeat + 1}/${opts.repeats}, ` : ''}fold ${p.fold + 1}/${opts.folds}, ${p.partial !== undefined ? `epoch ${p.epoch + 1}/${p.epochs} ${Math.round(100 * p.partial)}%` : `epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}`}, ${Math.round(p.rowsPerSec)} rows/s`,
     });
   });
   const runChecked: FoldRunner = async (input) => { check(); return run(input); };
@@ -131,7 +132,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const scores = score(prep, cv, own);
   const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
   const representation = representationFor(prep.kind, prep.base, cv.representation, ds.rowCount);
-  const outliers = findOutliers(representation, opts.seed);
+  const outliers = findOutliers(representation, opts.seed, (f) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` }));
   const map = await projectMap(representation, opts.map as MapOption, opts.seed, (f, message) => emit({ phase: 'score', fraction: 0.96 + 0.02 * f, message }), check);
   lap('score');
   if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };

@@ -121,20 +121,27 @@ export function cosineKnn(x: Float32Array, dim: number, opts: KnnOptions): Knn {
  * a seeded sample of `reference` rows (Datalab's k-NN distance; a sample keeps it linear in rows).
  * A zero row (nothing to compare) scores 1.
  */
-export function outlierScores(unit: Float32Array, dim: number, opts: { k?: number; reference?: number; seed: number }): Float32Array {
+export function outlierScores(unit: Float32Array, dim: number, opts: { k?: number; reference?: number; seed: number; tick?: (fraction: number) => void }): Float32Array {
   const n = unit.length / dim;
   const k = Math.max(1, Math.min(opts.k ?? 10, n - 1));
   const ref = sampleRows(n, opts.reference ?? 2000, opts.seed);
-  const knn = cosineKnn(unit, dim, { k, reference: ref });
   const out = new Float32Array(n);
-  for (let q = 0; q < n; q++) {
-    let s = 0, c = 0;
-    for (let j = 0; j < k; j++) {
-      const v = knn.similarity[q * k + j];
-      if (v === -Infinity) continue;
-      s += 1 - v; c++;
+  // Queries in slices (each row's neighbours do not depend on the others'), for progress at scale.
+  const SLICE = 1 << 16;
+  for (let q0 = 0; q0 < n; q0 += SLICE) {
+    opts.tick?.(q0 / n);
+    const q1 = Math.min(n, q0 + SLICE);
+    const knn = cosineKnn(unit, dim, { k, reference: ref, queries: Int32Array.from({ length: q1 - q0 }, (_, i) => q0 + i) });
+    for (let q = q0; q < q1; q++) {
+      let s = 0, c = 0;
+      const o = (q - q0) * k;
+      for (let j = 0; j < k; j++) {
+        const v = knn.similarity[o + j];
+        if (v === -Infinity) continue;
+        s += 1 - v; c++;
+      }
+      out[q] = c ? Math.min(1, Math.max(0, s / c)) : 1;
     }
-    out[q] = c ? Math.min(1, Math.max(0, s / c)) : 1;
   }
   return out;
 }

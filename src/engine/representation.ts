@@ -6,7 +6,7 @@
  *   2. tabular features: the standardised features themselves (the linear model's own space);
  *   3. learned, out of fold: each row's vector from the fold model that held it out — fastText's
  *      embedding bag and its centred logits, the MLP's or CNN's penultimate layer;
- *   4. else (a fan-out merge, which carries no representation) a sketch of the features.
+ *   4. else (a model without `represent`, or probabilities given with no training) a sketch of the features.
  * Wider vectors are cut to maxDim by one seeded Gaussian projection (Johnson–Lindenstrauss: angles
  * and distances kept approximately), in the fold worker, so what crosses threads is small.
  *
@@ -76,13 +76,22 @@ export function compact(x: Float32Array, dim: number): { x: Float32Array; dim: n
 export async function foldRepresentation(model: ClassifierModel, rows: number, held: Int32Array, unlabeled?: Int32Array): Promise<FoldRepresentation | undefined> {
   const raw = model.representationDim;
   if (!model.represent || !raw) return undefined;
-  const embed = async (r: ArrayLike<number>) => {
-    const out = new Float32Array(r.length * raw);
-    if (r.length) await model.represent!(r, out);
-    return compact(out, raw).x;
+  const D = Math.min(raw, REPRESENTATION.maxDim);
+  // A block at a time: a wide layer (the MLP's 256) is held for BLOCK rows only, never for every held-out row.
+  const BLOCK = 8192;
+  const embed = async (r: Int32Array) => {
+    const out = new Float32Array(r.length * D);
+    const wide = new Float32Array(Math.min(BLOCK, r.length) * raw);
+    for (let s = 0; s < r.length; s += BLOCK) {
+      const rows = r.subarray(s, s + BLOCK);
+      const part = wide.subarray(0, rows.length * raw);
+      await model.represent!(rows, part);
+      out.set(compact(part, raw).x, s * D);
+    }
+    return out;
   };
   return {
-    dim: Math.min(raw, REPRESENTATION.maxDim), held: await embed(held), anchors: await embed(anchorRows(rows)),
+    dim: D, held: await embed(held), anchors: await embed(anchorRows(rows)),
     unlabeled: unlabeled ? await embed(unlabeled) : undefined, model: model.name, rawDim: raw,
   };
 }

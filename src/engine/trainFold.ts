@@ -59,7 +59,11 @@ export interface FoldOutput {
   representation?: FoldRepresentation;
 }
 
-export type FoldProgress = (p: { fold: number; repeat: number; epoch: number; epochs: number; loss: number; rowsPerSec: number }) => void;
+/**
+ * After each epoch (`epoch` epochs done), and within a long one (`partial`: the fraction of epoch
+ * `epoch` + 1 done so far, with the loss and speed of the last finished epoch, or 0 in the first).
+ */
+export type FoldProgress = (p: { fold: number; repeat: number; epoch: number; epochs: number; loss: number; rowsPerSec: number; partial?: number }) => void;
 
 function argmax(p: Float32Array, o: number, K: number): number {
   let best = 0;
@@ -136,6 +140,7 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
       rows, order, targets, classOf, classWeights, focalGamma, logitShift,
       consistencyTarget: corrected, consistencyWeight: corrected ? options.consistency * Math.exp(-5 * (1 - ramp) ** 2) : 0,
       observed, stepOffset: e * P, totalSteps: epochs * P,
+      onRows: onProgress && ((done) => onProgress({ fold, repeat, epoch: e, epochs, loss: epochLoss[e - 1] ?? 0, rowsPerSec: done / Math.max(1e-6, (performance.now() - t0) / 1000), partial: done / P })),
     };
     const loss = await model.trainEpoch(batch);
     if (trainZ && observed) for (let i = 0; i < trainZ.length; i++) trainZ[i] = alpha * trainZ[i] + (1 - alpha) * observed[i];

@@ -120,7 +120,10 @@ test('--encoder with a Hub id: download with progress, cancel leaves no partial 
   await hub.close();
   const before = hub.requests.length;
   const second = agNews(dir, 'b.csv', 300);
-  const res2 = await analyze(c, second.file, join(dir, 'out-2'), { encoder: MODEL }).done;
+  const offline: string[] = [];
+  const res2 = await analyze(c, second.file, join(dir, 'out-2'), { encoder: MODEL }, (p) => offline.push(p.message ?? '')).done;
+  assert.ok(offline.some((m) => /^loading label-lens-test\/tiny-encoder from the model cache: [\d.]+ of [\d.]+ MB$/.test(m)), 'says it reads the cache');
+  assert.ok(!offline.some((m) => m.startsWith('downloading')), 'says nothing of a download');
   assert.equal(JSON.parse(readFileSync(res2.summaryPath, 'utf8')).probabilities.embeddings.cached, false, 'encoded, not read from the embeddings cache');
   assert.equal(hub.requests.length, before, 'no request once the model is cached');
 

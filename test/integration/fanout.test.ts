@@ -94,6 +94,8 @@ test('plan → 3 parallel fold processes → merge equals analyze byte for byte 
   const sa = JSON.parse(readFileSync(join(dir, 'analyze', 'summary.json'), 'utf8')) as Summary;
   const sm = JSON.parse(readFileSync(join(dir, 'merged', 'summary.json'), 'utf8')) as Summary;
   assert.deepEqual(withoutRunFacts(sm), withoutRunFacts(sa));
+  // The jobs carried their folds' learned vectors: the merge's map (and outliers) are of the learned representation.
+  assert.equal(sm.map?.representation.source, 'learned');
 
   // Run again, a job sees its output complete and does nothing.
   const again = cli(['fold', join(dir, 'plan'), '--job', '4']);

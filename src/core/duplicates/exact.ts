@@ -7,14 +7,15 @@ import type { UnionFind } from './groups';
  * empty are left alone: an empty row is not a copy of another, it is an outlier. Returns the number
  * of rows that repeat an earlier one; `copyOf[i]`, when given, becomes the first row with row i's
  * text (left as is for rows that repeat none). Time and memory linear in rows (one map entry per distinct
- * hash; the normalised text is recomputed only on a hash match).
+ * hash; the normalised text is recomputed only on a hash match). `tick(fraction)`: every 16,384 rows (progress).
  */
-export function uniteExact(n: number, text: (i: number) => string, uf: UnionFind, exact: Uint8Array, copyOf?: Int32Array): number {
+export function uniteExact(n: number, text: (i: number) => string, uf: UnionFind, exact: Uint8Array, copyOf?: Int32Array, tick?: (fraction: number) => void): number {
   const firstOf = new Map<number, number>();
   /** Rows whose hash matched a different text (a 53-bit collision): compared one by one. */
   const collided = new Map<number, number[]>();
   let repeats = 0;
   for (let i = 0; i < n; i++) {
+    if (tick && (i & 0x3fff) === 0x3fff) tick(i / n);
     const t = normalizeText(text(i));
     if (t === '') continue;
     const h = hash53(t);

@@ -106,8 +106,9 @@ export function signature(set: Uint32Array, seed: number, sig: Uint32Array, raw:
 /**
  * Unites near-duplicate rows among `rows` (e.g. one representative per exact group), marking them
  * NEAR in `kind` unless already marked. `features(i, out)` emits row i's feature hashes.
+ * `tick(fraction)`: every 16,384 signatures and after each band (progress: signatures are ~2/3 of the time).
  */
-export function uniteNear(rows: Int32Array, features: (i: number, out: (h: number) => void) => void, uf: UnionFind, near: Uint8Array, opts: NearOptions): NearStats {
+export function uniteNear(rows: Int32Array, features: (i: number, out: (h: number) => void) => void, uf: UnionFind, near: Uint8Array, opts: NearOptions, tick?: (fraction: number) => void): NearStats {
   const P = opts.bins ?? 128;
   const W = opts.window ?? 16;
   const { bands, rows: R } = bandsFor(opts.threshold, P);
@@ -123,6 +124,7 @@ export function uniteNear(rows: Int32Array, features: (i: number, out: (h: numbe
   const sketch = new Uint8Array(S * n);
   const seed = mix32(opts.seed ^ 0x2545f491);
   for (let a = 0; a < n; a++) {
+    if (tick && (a & 0x3fff) === 0x3fff) tick((2 / 3) * (a / n));
     if (!signature(featureSet(rows[a], features, false), seed, sig, raw)) continue;
     has[a] = 1;
     for (let j = 0; j < S; j++) sketch[a * S + j] = sig[j] & 0xff;
@@ -150,6 +152,7 @@ export function uniteNear(rows: Int32Array, features: (i: number, out: (h: numbe
   const SHIFT = 2 ** 21;
   let candidates = 0, verified = 0, pairs = 0;
   for (let b = 0; b < bands; b++) {
+    tick?.(2 / 3 + (1 / 3) * (b / bands));
     const kb = keys.subarray(b * n, (b + 1) * n);
     let m = 0;
     if (n <= SHIFT) {

@@ -83,7 +83,8 @@ export async function mergePlan(store: BlobStore, o: MergeOptions): Promise<JobR
   const cv = gatherFolds(base, outputs);
   const scores = score(prep, cv);
   const conflicts = conflictsOf(dups.groups, base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
-  // The jobs' outputs carry no learned representation: features (or the sketch of the text) stand in.
+  // The jobs' outputs carry the folds' learned vectors (packTree packs FoldOutput whole), so the merge's
+  // representation, outliers and map are analyze's.
   const representation = representationFor(prep.kind, base, cv.representation, ds.rowCount);
   const outliers = findOutliers(representation, base.options.seed);
   const map = await projectMap(representation, base.options.map as MapOption, base.options.seed);

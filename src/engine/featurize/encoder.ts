@@ -185,15 +185,20 @@ export async function encodeTexts(textOf: (i: number) => string, count: number, 
   try {
     mkdirSync(tf.env.cacheDir, { recursive: true });
     if (modelCacheDir) sweepPartialDownloads(modelCacheDir);
-    const files = new Map<string, { loaded: number; total: number }>();
+    const files = new Map<string, { loaded: number; total: number; cached: boolean }>();
     extractor = await tf.pipeline('feature-extraction', modelPath, {
       dtype: 'fp32',
       progress_callback: (p: { status: string; file?: string; loaded?: number; total?: number }) => {
         if (p.status !== 'progress' || !p.file || !p.total) return;
-        files.set(p.file, { loaded: p.loaded ?? 0, total: p.total });
+        // transformers.js reports reading a cached file as it reports a download: whether the file
+        // was in the model cache when first seen says which it is (a download lands there at its end).
+        const seen = files.get(p.file);
+        const cached = seen ? seen.cached : !local && existsSync(join(modelCacheDir!, p.file));
+        files.set(p.file, { loaded: p.loaded ?? 0, total: p.total, cached });
         const loaded = [...files.values()].reduce((a, f) => a + f.loaded, 0);
         const total = [...files.values()].reduce((a, f) => a + f.total, 0);
-        opts.onProgress?.(0, `downloading ${opts.model}: ${(loaded / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB`);
+        const what = local ? `loading ${opts.model}` : [...files.values()].every((f) => f.cached) ? `loading ${opts.model} from the model cache` : `downloading ${opts.model}`;
+        opts.onProgress?.(0, `${what}: ${(loaded / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB`);
       },
     });
   } catch (err) {

@@ -26,7 +26,7 @@
  */
 import { Random } from '../../core/random';
 import type { SparseRows } from '../featurize/text';
-import { logitGradient, type ClassifierModel, type Mode, type TrainBatch } from './types';
+import { logitGradient, ROWS_PER_TICK, type ClassifierModel, type Mode, type TrainBatch } from './types';
 
 export interface FastTextConfig {
   dim: number;
@@ -287,6 +287,7 @@ export class FastText implements ClassifierModel {
         }
       }
       this.step++;
+      if (batch.onRows && ((t + 1) & (ROWS_PER_TICK - 1)) === 0) batch.onRows(t + 1);
       if (teacher) {
         const tW = this.tW!, tb = this.tb!;
         for (let i = 0; i < tW.length; i++) tW[i] = alpha * tW[i] + (1 - alpha) * W[i];

@@ -48,7 +48,12 @@ export interface TrainBatch {
   /** Steps taken before this epoch and in all, for learning-rate schedules. */
   stepOffset: number;
   totalSteps: number;
+  /** Called by models that can, with the positions done so far, about every ROWS_PER_TICK rows of the epoch (progress within a long epoch). */
+  onRows?: (done: number) => void;
 }
+
+/** How often (in rows) a model reports progress within an epoch: 1M rows × 6 epochs would otherwise go minutes between reports. */
+export const ROWS_PER_TICK = 1 << 15;
 
 export interface ClassifierModel {
   /** What it is, for the summary: fasttext, mlp, cnn. */

@@ -86,7 +86,7 @@ export function renderClasses(v: ClassesView, t: T, layout: ClassesLayout, onLay
       el('td', { title: v.classes[p.given] }, v.classes[p.given]), el('td', {}, '→'), el('td', { title: v.classes[p.predicted] }, v.classes[p.predicted]), el('td', {}, p.count), el('td', {}, pct(p.share))))) : el('p', { class: 'muted' }, t('noConfusion'));
 
   return el('div', { class: 'classes-view' },
-    el('p', { 'data-testid': 'imbalance' }, `${K} ${t('classes')} · ${t('imbalanceRatio')}: ${v.imbalanceRatio.toFixed(2)} · ${t('head')}: `, el('strong', {}, v.classes[head]), ` (${v.given[head]}) · ${t('tail')}: `, el('strong', {}, v.classes[tail]), ` (${v.given[tail]})`),
+    el('p', { 'data-testid': 'imbalance' }, `${t('classCount').replace('{0}', String(K))} · ${t('imbalanceRatio')}: ${v.imbalanceRatio.toFixed(2)} · ${t('head')}: `, el('strong', {}, v.classes[head]), ` (${v.given[head]}) · ${t('tail')}: `, el('strong', {}, v.classes[tail]), ` (${v.given[tail]})`),
     legend, el('div', { class: 'hbars-wrap' }, bars), axis,
     el('h3', {}, t('confusedPairs')), pairList,
     el('h3', {}, t('perClass')), table,
@@ -139,6 +139,6 @@ export function renderRuns(runs: RunView[], classes: string[], t: T): HTMLElemen
           el('tr', {}, el('td', {}, t('flaggedRows')), el('td', {}, r.before.flagged), el('td', {}, r.flagged), el('td', {}, String(r.flagged - r.before.flagged))),
           r.fixed !== undefined ? el('tr', {}, el('td', {}, t('fixed')), el('td', {}), el('td', {}, r.fixed), el('td', {})) : undefined,
           ...classes.map((c, k) => el('tr', { 'data-testid': `recall-${k}` }, el('td', { title: c }, `${t('recall')} · ${c}`), el('td', {}, pct(r.before!.recall[k] ?? 0)), el('td', {}, pct(r.recall[k] ?? 0)), delta((r.recall[k] ?? 0) - (r.before!.recall[k] ?? 0), t)))))
-        : el('div', {}, el('span', { 'data-testid': 'after-accuracy' }, `${t('accuracy')}: `, pct(r.oofAccuracy), sa && sa.n > 1 ? ` (${t('foldSd')} ${(100 * sa.sd).toFixed(1)} ${t('over')} ${t('foldsTimesRepeats').replace('{0}', String(sa.folds)).replace('{1}', String(sa.repeats))})` : ''), ` · ${t('flaggedRows')}: ${r.flagged}`));
+        : el('div', {}, el('span', {}, `${t('accuracy')}: `, pct(r.oofAccuracy), sa && sa.n > 1 ? ` (${t('foldSd')} ${(100 * sa.sd).toFixed(1)} ${t('over')} ${t('foldsTimesRepeats').replace('{0}', String(sa.folds)).replace('{1}', String(sa.repeats))})` : ''), ` · ${t('flaggedRows')}: ${r.flagged}`));
   }));
 }

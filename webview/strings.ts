@@ -24,7 +24,7 @@ export const STRINGS: Record<string, string> = {
   map: 'Map', mapLabel: 'Embedding map of the rows', mapBox: 'Box', mapLasso: 'Lasso', mapPan: 'Pan', mapReset: 'Fit',
   mapHint: 'wheel: zoom · drag: select (box or lasso) or pan · a selection filters the table', noMap: 'No map in this analysis (run Analyze again to make one).',
   mapSelection: 'Map selection', clearMapSelection: 'Clear the map selection',
-  foldSd: 'fold sd', perFold: 'per fold', repeat: 'repeat', over: 'over', foldsTimesRepeats: '{0} folds × {1} repeats',
+  classCount: '{0} classes', foldSd: 'fold sd', perFold: 'per fold', repeat: 'repeat', over: 'over', foldsTimesRepeats: '{0} folds × {1} repeats',
   'verdict-up': 'better, beyond the spread', 'verdict-down': 'worse, beyond the spread', 'verdict-within': 'within the spread: not a clear change',
   copies: 'Copies of this row', outlierScore: 'outlier score', excludedNote: 'excluded from later analyses (e to include again)',
 };

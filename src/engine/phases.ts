@@ -5,7 +5,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { readSidecar, type Sidecar } from '../core/labels/sidecar';
-import { scoreRows, type Scores } from '../core/signals/score';
+import { consensusOf, scoreConsensus, type Scores } from '../core/signals/score';
+import { DUPLICATE_LABEL_WEIGHT, withDuplicateLabels } from '../core/signals/duplicateLabels';
 import { openDataset, type Dataset } from '../core/table/dataset';
 import { DEFAULT_TRAIN_OPTIONS, type DatasetSpec, type TrainOptions } from '../protocol/engine';
 import { crossValidate, foldAssignment, type CrossValResult, type FoldRunner } from './crossval';
@@ -103,5 +104,8 @@ export function trainFolds(prep: Prepared, run: FoldRunner, exclude?: Uint8Array
 /** Score: suspicion, suggestion, flag and soft label of every row from the folds' outputs. */
 export function score(prep: Prepared, cv: CrossValResult, own: { given?: Float32Array; knn?: Float32Array } = {}): Scores {
   // With the user's probabilities (--ensemble) or k-NN agreement on embeddings, each joins the consensus as an equal part.
-  return scoreRows({ K: cv.K, labels: prep.base.labels, student: cv.student, ema: cv.ema, teacher: cv.teacher, pi: cv.pi, piDisagree: cv.piDisagree, piPasses: cv.piPasses }, 'odds', consensusParts(cv, own.given, own.knn));
+  const parts = consensusParts(cv, own.given, own.knn) ?? [cv.student, cv.ema, cv.teacher, cv.pi].filter((x): x is Float32Array => x !== undefined);
+  // The folds kept duplicate groups whole: the copies' labels join as evidence here (core/signals/duplicateLabels).
+  const p = withDuplicateLabels(consensusOf(parts, cv.K), prep.base.labels, prep.group, cv.K, DUPLICATE_LABEL_WEIGHT);
+  return scoreConsensus({ K: cv.K, labels: prep.base.labels }, p);
 }

@@ -67,14 +67,17 @@ export async function startVsCode(work: string, ws: string, port: number, settin
 /** Runs a command from the palette, waiting for its row (extension commands appear after start-up). */
 export async function paletteOn(page: Page, title: string): Promise<void> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+    // A quick input still closing (after Enter or a click) would take the keys meant for the palette.
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 3000 }).catch(() => undefined);
     try {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 3000 });
+      // An editor that finishes opening takes the focus and closes the palette: then try again.
+      await input.fill(`>${title}`, { timeout: 3000 });
+      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
       await row.waitFor({ state: 'visible', timeout: 3000 });
-      await row.click();
+      await row.click({ timeout: 3000 });
       return;
     } catch {
       await page.keyboard.press('Escape');

@@ -4,7 +4,7 @@
  * Screenshots go to test/e2e/artifacts/<theme>/ (E2E_THEME picks the colour theme, e.g.
  * "Default Light Modern" or "Default High Contrast").
  */
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
@@ -29,6 +29,20 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 }
 
+/** The README's pictures: docs/screenshots/<theme>-<name>.png (dark, light, high-contrast), with no notification over them. */
+const README_THEME = THEME.includes('High Contrast') ? 'high-contrast' : THEME.includes('Light') ? 'light' : 'dark';
+async function readmeShot(name: string): Promise<void> {
+  await palette('Notifications: Clear All Notifications');
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
+  // The palette fades out: wait until it is gone from the picture.
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+  await page.waitForTimeout(600);
+  const dir = join(ROOT, 'docs/screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${README_THEME}-${name}.png`) });
+  await shot(`readme-${name}`);
+}
+
 const palette = (title: string): Promise<void> => paletteOn(page, title);
 
 const webview = (): FrameLocator => webviewOf(page);
@@ -43,13 +57,30 @@ before(async () => {
   // Subsamples of the shared datasets for the 119-class view and the image grid (every k-th row,
   // so every class keeps rows); written to the test's workspace only.
   const every = (src: string, k: number) => { const lines = readFileSync(src, 'utf8').split('\n'); return [lines[0], ...lines.slice(1).filter((l, i) => l && i % k === 0)].join('\n') + '\n'; };
-  writeFileSync(join(ws, 'iflytek.csv'), every(join(ROOT, '../shared/data/clue_iflytek_fewclue/data.csv'), 3));
+  // iflytek: every 3rd row, and the first row of each class the stride misses, so all 119 classes stay.
+  const everyKeepingClasses = (src: string, k: number) => {
+    const lines = readFileSync(src, 'utf8').split('\n');
+    const seen = new Set<string>();
+    const label = (l: string) => l.replace(/\r$/, '').match(/,([^,]*)$/)?.[1] ?? '';
+    const kept = lines.slice(1).filter((l, i) => l && (i % k === 0 || !seen.has(label(l))) && (seen.add(label(l)), true));
+    return [lines[0], ...kept].join('\n') + '\n';
+  };
+  writeFileSync(join(ws, 'iflytek.csv'), everyKeepingClasses(join(ROOT, '../shared/data/clue_iflytek_fewclue/data.csv'), 3));
   writeFileSync(join(ws, 'mnist.csv'), every(join(ROOT, '../shared/data/mnist_test_labelerrors/data.csv'), 8));
+  writeFileSync(join(ws, 'toutiao.csv'), every(join(ROOT, '../shared/data/toutiao_news_20k/data.csv'), 20));
+  // The script a user keeps open beside the review (the 480 px test).
+  writeFileSync(join(ws, 'train.py'), 'import pandas as pd\n\ndf = pd.read_csv("iflytek.csv")\nprint(df.label.value_counts().head(20))\n');
   ({ server, browser, page } = await startVsCode(work, ws, PORT, {
     'workbench.colorTheme': THEME,
     // The dirty state is part of what is tested: saves happen when a test saves.
     'files.autoSave': 'off',
   }));
+});
+
+// What the page looked like when a test failed.
+afterEach(async (t) => {
+  const failed = (t as unknown as { passed?: boolean }).passed === false;
+  if (failed && page) await shot(`failed-${t.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
 });
 
 after(async () => {
@@ -313,13 +344,33 @@ test('a file changed on disk: reloaded when there are no edits; with edits, Merg
   for (const [id, l] of [[id1, other(l1)], [id2, other(l2)], [id4, other(l4)]]) assert.ok(lines.some((x) => x.startsWith(`${id},`) && x.endsWith(`,${l}`)), `${id} is ${l}`);
 });
 
-/** Opens a file of the workspace in the review editor. */
-async function openForReview(name: string): Promise<void> {
-  // One review at a time: hidden webviews stay in the page and would make `webview()` ambiguous.
-  await palette('View: Close All Editors');
+/**
+ * Opens the workspace file named exactly `name` with Quick Open (Ctrl+P): Enter once the first
+ * result is that file (results come in as the index is searched; iflytek.csv is also a folder
+ * under .label-lens/results).
+ */
+async function quickOpen(name: string): Promise<void> {
   await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').fill(name);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().click();
+  await quickOpenFirst(name);
+  await page.locator('.quick-input-widget input').press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await page.locator('.tab.active', { hasText: name }).waitFor();
+}
+
+/** Types `name` into the open Quick Open and waits until that file is its first result. */
+async function quickOpenFirst(name: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(name);
+  const first = page.locator('.quick-input-widget .monaco-list-row').first().locator('.label-name');
+  for (let i = 0; i < 50 && (await first.textContent().catch(() => '')) !== name; i++) await page.waitForTimeout(100);
+  assert.equal(await first.textContent(), name, `quick open lists ${name} first`);
+}
+
+/** Opens a file of the workspace in the review editor. */
+async function openForReview(name: string, closeOthers = true): Promise<void> {
+  // One review at a time: hidden webviews stay in the page and would make `webview()` ambiguous.
+  if (closeOthers) await palette('View: Close All Editors');
+  await quickOpen(name);
   await palette('Label Lens: Open for Review');
   await page.locator('.tab.active', { hasText: name }).waitFor();
   await webview().locator('[data-testid="row-0"]').waitFor({ timeout: 60_000 });
@@ -340,7 +391,7 @@ test('119 classes: every class named in the Classes view, the most-confused pair
   assert.equal(await wv.locator('[data-testid="class-bars"] .hbar-row').count(), labels.size);
   const firstName = (await wv.locator('[data-testid="class-bars"] .hbar-name').first().textContent())!;
   assert.ok(firstName.length > 0);
-  await shot('10-classes-119');
+  await readmeShot('classes-119');
   await wv.locator('[data-testid="confused-pairs"]').scrollIntoViewIfNeeded();
   await shot('10b-confused-pairs');
   const pair = wv.locator('[data-testid="pair-0"]');
@@ -352,6 +403,11 @@ test('119 classes: every class named in the Classes view, the most-confused pair
   await wv.locator('[data-testid="picker-input"] input').fill('体育');
   const options = await wv.locator('[data-testid="class-picker"] [role=option]').allTextContents();
   assert.ok(options.length >= 2 && options.every((o) => o.includes('体育')), options.join(', '));
+  // One character of a class name (股票, "stocks") is enough.
+  await wv.locator('[data-testid="picker-input"] input').fill('股');
+  await wv.locator('[data-testid="class-picker"] [role=option]', { hasText: '股票' }).waitFor();
+  const stocks = await wv.locator('[data-testid="class-picker"] [role=option]').allTextContents();
+  assert.ok(stocks.length >= 1 && stocks.length < 10 && stocks.every((o) => o.includes('股')), stocks.join(', '));
   await shot('11-picker-cjk');
   await wv.locator('[data-testid="picker-input"] input').press('Escape');
 });
@@ -366,7 +422,9 @@ test('MNIST: thumbnails in the table, the grid of suspects with given → sugges
   await page.keyboard.press('g');
   await wv.locator('[data-testid="tile-0"].cursor').waitFor();
   const caption = (await wv.locator('[data-testid="caption-1"]').textContent())!;
-  await shot('12-mnist-grid');
+  await readmeShot('mnist-grid');
+  await wv.locator('[data-testid="tile-0"]').click();
+  await wv.locator('[data-testid="tile-0"].cursor').waitFor();
   await page.keyboard.press('j');
   await wv.locator('[data-testid="tile-1"].cursor').waitFor();
   await page.keyboard.press('Enter');
@@ -376,4 +434,140 @@ test('MNIST: thumbnails in the table, the grid of suspects with given → sugges
   await page.keyboard.press('u');
   await page.locator('.tab.active:not(.dirty)').waitFor();
   await page.keyboard.press('g');
+});
+
+test('15 classes (toutiao subsample): the given × predicted matrix with every class named, a cell filters the table', { timeout: 240_000 }, async () => {
+  await openForReview('toutiao.csv');
+  const wv = webview();
+  await palette('Label Lens: Analyze');
+  await wv.locator('[data-testid="notice"]', { hasText: 'flagged' }).waitFor({ timeout: 200_000 });
+  await wv.locator('[data-testid="tab-classes"]').click();
+  const heads = wv.locator('[data-testid="matrix"] th.rot');
+  await heads.first().waitFor();
+  const labels = new Set(readFileSync(join(work, 'workspace', 'toutiao.csv'), 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.replace(/\r$/, '').match(/,([^,]*)$/)![1]));
+  assert.equal(labels.size, 15);
+  const titles = await heads.evaluateAll((hs) => hs.map((h) => h.getAttribute('title')));
+  assert.deepEqual(new Set(titles), labels, 'every class heads a column, its full name on hover');
+  assert.equal(await wv.locator('[data-testid="matrix"] td.cell').count(), 225);
+  // The matrix scrolls inside itself: nothing of it spills out of the view.
+  await wv.locator('[data-testid="matrix"]').scrollIntoViewIfNeeded();
+  await shot('13-classes-15-matrix');
+  const fits = await wv.locator('.matrix-wrap').evaluate(inBrowser<{ right: number; width: number }>('(e) => ({ right: e.getBoundingClientRect().right, width: document.documentElement.clientWidth })'));
+  assert.ok(fits.right <= fits.width + 1, `the matrix stays inside the view: ${JSON.stringify(fits)}`);
+  const pair = wv.locator('[data-testid="pair-0"]');
+  const [given, predicted] = [(await pair.locator('td').nth(0).textContent())!, (await pair.locator('td').nth(2).textContent())!];
+  const i = titles.indexOf(given), j = titles.indexOf(predicted);
+  await wv.locator(`[data-testid="cell-${i}-${j}"]`).click();
+  await wv.locator('[data-testid="label-0"]', { hasText: new RegExp(`^${given}$`) }).waitFor();
+  assert.equal(await wv.locator('[data-testid="row-0"] .c-sugg').getAttribute('title'), predicted);
+});
+
+test('a note on a row: n, type, Ctrl+Enter; saved with the file in the sidecar', { timeout: 120_000 }, async () => {
+  await openForReview('sms.csv');
+  const wv = webview();
+  await wv.locator('[data-testid="row-0"]').click();
+  const id = (await wv.locator('[data-testid="row-0"] .c-id').textContent())!;
+  await wv.locator('[data-testid="detail-id"]', { hasText: new RegExp(`^${id}$`) }).waitFor();
+  await page.keyboard.press('n');
+  const note = '看起来像广告 — ask Ana <b>twice</b>';
+  await wv.locator('[data-testid="note"] textarea').fill(note);
+  await page.keyboard.press('Control+Enter');
+  await wv.locator('[data-testid="note-0"]').waitFor();
+  assert.equal(await wv.locator('[data-testid="note-0"]').getAttribute('title'), `Note: ${note}`);
+  await page.locator('.tab.active.dirty').waitFor();
+  await page.keyboard.press('Control+S');
+  await page.locator('.tab.active:not(.dirty)').waitFor();
+  const side = JSON.parse(readFileSync(`${dataFile}.labels.json`, 'utf8')) as { rows: Record<string, { note?: string }> };
+  assert.equal(side.rows[id]?.note, note);
+  assert.equal(await wv.locator('b').count(), 0);
+});
+
+interface Layout {
+  width: number; scrollsSideways: boolean; headerOverlaps: string[]; toolbarOverlaps: number[]; tableDetailOverlap: boolean; outOfView: string[];
+  id: number; label: number; text: number; idTitle: string | null; idText: string | null; labelTitle: string | null; labelText: string | null;
+  scoreTitle: string | null; scoreText: string | null; scoreFits: boolean;
+}
+
+/**
+ * A function written as JS source, to run in the page (this file is typed without the DOM):
+ * Playwright sends a function's source, and this one's source is `src`.
+ */
+function inBrowser<R>(src: string): (e: unknown) => R {
+  return new Function(`return (${src});`)() as (e: unknown) => R;
+}
+
+/** Runs in the review's document: where things are drawn at this width. */
+const LAYOUT_PROBE = `() => {
+    const rect = (e) => e.getBoundingClientRect();
+    const inView = (e) => { const r = rect(e); return r.width === 0 || (r.left >= -1 && r.right <= document.documentElement.clientWidth + 1); };
+    const overlap = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+    const heads = [...document.querySelectorAll('.row.head [role=columnheader]')].filter((h) => rect(h).width > 0);
+    const headRects = heads.map(rect);
+    const pairs = [];
+    headRects.forEach((a, i) => headRects.forEach((b, j) => { if (i < j && overlap(a, b)) pairs.push(\`\${heads[i].className}/\${heads[j].className}\`); }));
+    const table = rect(document.querySelector('.table-wrap')), detail = rect(document.querySelector('[data-testid="detail"]'));
+    const controls = [...document.querySelectorAll('.toolbar vscode-toolbar-button, .toolbar .threshold, .filters > *, vscode-tab-header')];
+    const toolbar = [...document.querySelectorAll('.toolbar-buttons > *, .toolbar .threshold')].map(rect).filter((r) => r.width > 0);
+    const toolbarOverlaps = [];
+    toolbar.forEach((a, i) => toolbar.forEach((b, j) => { if (i < j && overlap(a, b)) toolbarOverlaps.push(i); }));
+    const row = document.querySelector('[data-testid="row-3"]');
+    return {
+      width: document.documentElement.clientWidth,
+      scrollsSideways: document.documentElement.scrollWidth > document.documentElement.clientWidth + 1,
+      headerOverlaps: pairs, toolbarOverlaps,
+      tableDetailOverlap: overlap(table, detail),
+      outOfView: controls.filter((c) => !inView(c)).map((c) => c.getAttribute('data-testid') ?? c.tagName),
+      id: rect(row.querySelector('.c-id')).width, label: rect(row.querySelector('.c-label')).width, text: rect(row.querySelector('.c-text')).width,
+      idTitle: row.querySelector('.c-id').getAttribute('title'), idText: row.querySelector('.c-id').textContent,
+      labelTitle: row.querySelector('.c-label').getAttribute('title'), labelText: row.querySelector('[data-testid="label-3"]').textContent,
+      scoreTitle: row.querySelector('.c-score').getAttribute('title'), scoreText: row.querySelector('.c-score').textContent,
+      scoreFits: row.querySelector('.score-bar') ? row.querySelector('.score-bar').scrollWidth <= row.querySelector('.c-score').clientWidth + 1 : true,
+    };
+  }`;
+
+test('480 px beside a text editor: nothing overlaps, the id and label columns keep their width, full values on hover', { timeout: 180_000 }, async () => {
+  // A text editor on the left (the training script a user keeps open), the review on the right; no side bar.
+  await palette('View: Close All Editors');
+  await quickOpen('train.py');
+  await page.locator('.tab.active', { hasText: 'train.py' }).waitFor();
+  await openForReview('iflytek.csv', false);
+  const wv = webview();
+  await palette('View: Move Editor into Right Group');
+  await page.locator('.editor-group-container').nth(1).locator('.tab.active', { hasText: 'iflytek.csv' }).waitFor();
+  await page.locator('.editor-group-container').nth(0).locator('.monaco-editor').waitFor();
+  await wv.locator('[data-testid="row-0"]').waitFor();
+  await palette('View: Close Primary Side Bar');
+  // Drag the sash between the two groups (at the review's left edge) until the review is 480 px wide.
+  const frame = page.locator('iframe.webview.ready');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.waitForTimeout(300);
+    const box = (await frame.boundingBox())!;
+    if (Math.abs(box.width - 480) <= 6) break;
+    const sashes = await page.locator('.part.editor .monaco-sash.vertical').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: r.left + r.width / 2, y: r.top + r.height / 2 })));
+    const s = sashes.sort((p, q) => Math.abs(p.x - box.x) - Math.abs(q.x - box.x))[0];
+    assert.ok(s && Math.abs(s.x - box.x) < 20, `a sash at the review's left edge (${box.x}): ${JSON.stringify(sashes)}`);
+    await page.mouse.move(s.x, s.y);
+    await page.mouse.down();
+    await page.mouse.move(s.x + (box.width - 480), s.y, { steps: 8 });
+    await page.mouse.up();
+  }
+  const width = (await frame.boundingBox())!.width;
+  assert.ok(Math.abs(width - 480) <= 12, `the review is ${width} px wide`);
+  await wv.locator('[data-testid="row-3"]').click();
+  await wv.locator('[data-testid="detail-id"]').waitFor();
+  // Measured in the review's own document.
+  const layout = await wv.locator('body').evaluate(inBrowser<Layout>(LAYOUT_PROBE));
+  assert.ok(layout.width <= 490, `the review's document is ${layout.width} px wide`);
+  assert.equal(layout.scrollsSideways, false, 'nothing makes the view scroll sideways');
+  assert.deepEqual(layout.headerOverlaps, [], 'no header cell overlaps another');
+  assert.deepEqual(layout.toolbarOverlaps, [], 'no toolbar control overlaps another');
+  assert.equal(layout.tableDetailOverlap, false, 'the detail pane does not cover the table');
+  assert.deepEqual(layout.outOfView, [], 'every control is inside the view');
+  assert.ok(layout.id >= 48 && layout.label >= 80 && layout.text >= 80, JSON.stringify(layout));
+  assert.ok(layout.idTitle!.startsWith(`${layout.idText} · line`), 'the full id on hover');
+  assert.equal(layout.labelTitle, layout.labelText, 'the full label on hover');
+  assert.ok(layout.scoreFits, `p(wrong) ${layout.scoreText} fits its column`);
+  assert.ok(layout.scoreTitle!.startsWith(`p(wrong) ${layout.scoreText}`), 'and is on hover too');
+  await readmeShot('review-beside-editor');
+  await palette('View: Open Primary Side Bar').catch(() => undefined);
 });

@@ -12,7 +12,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync, appendFileSync } fr
 import { join } from 'node:path';
 import { parquetMetadata, parquetReadObjects, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { ByteWriter } from 'hyparquet-writer';
+import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { openParquet } from '../../src/core/formats/parquetTable';
 import { lz4Stored } from '../../src/core/formats/parquetWrite';
@@ -20,7 +20,7 @@ import { DocumentState } from '../../src/core/labels/documentState';
 import { originalCopyPath, writeFaults } from '../../src/core/labels/writeProtocol';
 import { UserError } from '../../src/core/errors';
 import { openDataset } from '../../src/core/table/dataset';
-import { tempDir } from '../helpers';
+import { dataset, tempDir } from '../helpers';
 import { writeAgNewsParquet, type FixtureCodec } from '../fixtures/parquetFixtures';
 
 const asArrayBuffer = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
@@ -175,4 +175,43 @@ test('Parquet: an LZO-compressed file is refused at open, naming the column and 
   const bad = join(dir, 'lzo.parquet');
   writeFileSync(bad, patched);
   assert.throws(() => openDataset(bad), (e: unknown) => e instanceof UserError && /lzo\.parquet: column label is compressed with LZO, which Label Lens cannot read: expected UNCOMPRESSED, SNAPPY, GZIP, ZSTD, BROTLI, LZ4 or LZ4_RAW/.test(e.message));
+});
+
+test('Parquet save: the review\'s new baseline is the file as read afresh (classes, labels, ids, problems), without reading every row again', (t) => {
+  const src = openDataset(dataset('ag_news_test'));
+  const n = 3000;
+  // String ids with a repeat and a blank; one row of a class of its own.
+  const ids = Array.from({ length: n }, (_, i) => (i === 2500 ? 'r7' : i === 1500 ? '' : `r${i}`));
+  const labels = Array.from({ length: n }, (_, i) => (i === 42 ? 'Rare' : src.labelName(i)));
+  const file = join(tempDir(t), 'ag.parquet');
+  const str = { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' } as const;
+  writeFileSync(file, new Uint8Array(parquetWriteBuffer({
+    schema: [{ name: 'root', num_children: 3 }, { name: 'id', ...str }, { name: 'text', ...str }, { name: 'label', ...str }],
+    columnData: [{ name: 'id', data: ids }, { name: 'text', data: Array.from({ length: n }, (_, i) => src.table.cell(i, src.roles.text!)) }, { name: 'label', data: labels }],
+    rowGroupSize: 1000,
+  })));
+  const state = new DocumentState(file);
+  const before = state.dataset;
+  assert.ok(before.classes.includes('Rare'));
+  // The only "Rare" row becomes World (the class is gone), one row a new class, one unlabeled.
+  const to = new Map<number, string>([[42, 'World'], [1999, 'Weather'], [2999, '']]);
+  state.apply(state.change('t', [...to.keys()], (i, st) => ({ ...st, label: to.get(i)! })));
+  state.save('test', 'cli');
+  const kept = state.dataset;
+  assert.notEqual(kept.table, before.table, 'the file as written is opened again');
+  const fresh = openDataset(file);
+  assert.deepEqual(kept.classes, fresh.classes);
+  assert.ok(!kept.classes.includes('Rare') && kept.classes.includes('Weather'));
+  assert.deepEqual(kept.counts, fresh.counts);
+  assert.equal(kept.unlabeled, fresh.unlabeled);
+  assert.ok(Buffer.from(kept.labels.buffer).equals(Buffer.from(fresh.labels.buffer)), 'every row\'s class as a fresh read gives it');
+  for (let i = 0; i < n; i++) assert.equal(kept.rowKey(i), fresh.rowKey(i), `key of row ${i}`);
+  assert.ok(fresh.hasIds && fresh.problems.some((p) => p.code === 'duplicate-id') && fresh.problems.some((p) => p.code === 'blank-id'), 'the file has ids, one repeated, one blank');
+  assert.deepEqual(kept.problems.map((p) => [p.code, p.line, p.message]), fresh.problems.map((p) => [p.code, p.line, p.message]));
+  assert.deepEqual([...kept.table.problemCounts], [...fresh.table.problemCounts]);
+  // The next edit and save work on the new baseline.
+  state.apply(state.change('t', [5], (_, st) => ({ ...st, label: 'Weather' })));
+  state.save('test', 'cli');
+  assert.equal(openDataset(file).labelName(5), 'Weather');
+  assert.equal(state.dataset.labelName(1999), 'Weather');
 });

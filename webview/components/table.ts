@@ -106,7 +106,7 @@ export class Table implements Component {
         r.edited ? el('span', { class: 'was', 'data-testid': `was-${pos}` }, r.given) : undefined, r.edited ? ' → ' : undefined,
         el('span', { 'data-testid': `label-${pos}` }, r.label)),
       el('span', { class: 'c-sugg', role: 'gridcell', title: r.suggested ?? '' }, r.suggested !== undefined && r.suggested !== r.label ? r.suggested : ''),
-      el('span', { class: 'c-score', role: 'gridcell', title: r.suspicion !== undefined ? `${t('suspicion')} ${r.suspicion.toFixed(4)}` : '' },
+      el('span', { class: 'c-score', role: 'gridcell', title: [r.pWrong !== undefined ? `${t('pWrong')} ${percentNear1(r.pWrong)}` : '', r.suspicion !== undefined ? `${t('suspicion')} ${r.suspicion.toFixed(4)}` : ''].filter(Boolean).join(' · ') },
         r.pWrong !== undefined ? el('span', { class: 'score-bar', style: `--s:${r.pWrong.toFixed(3)}`, 'data-testid': `pwrong-${pos}` }, percentNear1(r.pWrong)) : ''),
       el('span', { class: 'c-flags', role: 'gridcell' },
         r.flagged ? el('span', { class: 'codicon codicon-warning flag', title: t('flagged'), 'data-testid': `flag-${pos}` }) : undefined,

@@ -37,6 +37,12 @@ export interface FormatTable {
    * changed) when the dataset changed on disk since it was read or the change cannot be made.
    */
   writeLabels(labelCol: number, changes: ReadonlyMap<number, string>): void;
+  /**
+   * The file as this table just wrote it (`writeLabels`, verified: same rows in the same order, every
+   * other column unchanged), opened again cheaply, so a save need not read every row again.
+   * Absent where that cannot be promised (an image folder's moves change which files are damaged).
+   */
+  reopened?(): FormatTable;
   /** Writes a copy of the dataset with the changes to `target` (Save As); the original stays. */
   writeLabelsTo?(target: string, labelCol: number, changes: ReadonlyMap<number, string>): void;
 }

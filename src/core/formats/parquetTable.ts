@@ -9,6 +9,10 @@ export class ParquetTable extends ParquetFile implements FormatTable {
     writeParquetLabels(this, this.path, labelCol, changes, true);
   }
 
+  reopened(): ParquetTable {
+    return openParquet(this.path);
+  }
+
   writeLabelsTo(target: string, labelCol: number, changes: ReadonlyMap<number, string>): void {
     writeParquetLabels(this, target, labelCol, changes, false);
   }

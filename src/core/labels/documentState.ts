@@ -220,6 +220,7 @@ export class DocumentState {
       st.refs[e.line.kind] = `${txn}/${i + 1}`;
       steps.set(e.row, st);
     });
+    const written = dataEdits.length > 0 ? this.labelChanges().changes : new Map<number, string>();
     if (dataEdits.length > 0) {
       remember(this.writeLabels(dataEdits.map((e) => e.line)), dataEdits);
     }
@@ -233,8 +234,24 @@ export class DocumentState {
       this.history.set(row, list);
     }
     const n = this.current.size;
-    this.reload();
+    this.reloadSaved(written);
     return n;
+  }
+
+  /**
+   * The file and sidecar as just saved, as the new baseline: a format table that can reopen what it
+   * wrote and verified (Parquet) keeps every row's id and the labels with `written` applied, instead
+   * of reading a million rows again; anything else is read again.
+   */
+  private reloadSaved(written: ReadonlyMap<number, string>): void {
+    const t = this.ds.table;
+    const again = t instanceof Table ? undefined : t.reopened?.();
+    if (!again) { this.reload(); return; }
+    this.ds = this.ds.relabeled(again, written);
+    this.sidecarBytes = readOwnFile(sidecarPath(this.path));
+    this.sidecar = readSidecar(this.path, this.sidecarBytes);
+    this.current.clear();
+    this.why.clear();
   }
 
   /** Writes the edited file to another path (the original stays as it is); sidecar and journal are not written. */

@@ -634,9 +634,13 @@ function readExisting(path: string): Buffer | undefined {
   }
 }
 
+/** The fingerprint of a file on disk, hashed a slice at a time (a 150 MB Parquet file is never held whole); null when it cannot be read. */
 function existingFingerprint(path: string): Fingerprint | null {
   try {
-    return fingerprint(readFileSync(path));
+    const hash = createHash('sha256');
+    let size = 0;
+    eachSlice(path, (b) => { hash.update(b); size += b.length; });
+    return { size, sha256: hash.digest('hex') };
   } catch {
     return null;
   }

@@ -186,6 +186,39 @@ export class Dataset {
 
   get rowCount(): number { return this.table.rowCount; }
 
+  /**
+   * This dataset after a label write the format verified row by row, every other column byte for
+   * byte (a Parquet save): the same rows and ids, each row's label with `changes` applied, over
+   * `table` (the file as written, opened again: footer only), without reading every row again.
+   * The problems found by the scan (ids) stay as they were, since the ids did not change.
+   */
+  relabeled(table: AnyTable, changes: ReadonlyMap<number, string>): Dataset {
+    const n = this.rowCount;
+    if (table.rowCount !== n) throw new Error(`${table.name}: ${table.rowCount} rows after the write, ${n} before`);
+    const count = new Map<string, number>(this.classes.map((c, k) => [c, this.counts[k]]));
+    let unlabeled = this.unlabeled;
+    for (const [row, to] of changes) {
+      if (this.labels[row] === SKIPPED) continue;
+      const from = this.labelName(row);
+      if (from === '') unlabeled--; else count.set(from, count.get(from)! - 1);
+      const name = to.trim();
+      if (name === '') unlabeled++; else count.set(name, (count.get(name) ?? 0) + 1);
+    }
+    const classes = sortClasses([...count].filter(([, k]) => k > 0).map(([c]) => c));
+    const code = new Map(classes.map((c, k) => [c, k]));
+    const remap = Int32Array.from(this.classes, (c) => code.get(c) ?? UNLABELED);
+    const labels = new Int32Array(n);
+    for (let i = 0; i < n; i++) { const k = this.labels[i]; labels[i] = k >= 0 ? remap[k] : k; }
+    for (const [row, to] of changes) if (labels[row] !== SKIPPED) labels[row] = to.trim() === '' ? UNLABELED : code.get(to.trim())!;
+    for (const p of this.table.problems) table.problems.push(p);
+    for (const [c, k] of this.table.problemCounts) table.problemCounts.set(c, k);
+    for (let i = 0; i < n; i++) if (this.table.index.damaged[i]) table.index.damaged[i] = 1;
+    return new Dataset(table, this.roles, {
+      classes, labels, counts: classes.map((c) => count.get(c)!), unlabeled, skipped: this.skipped,
+      ids: this.ids, idRow: this.idRow, shared: this.shared,
+    });
+  }
+
   /** The table of a delimited-text or JSON Lines dataset (what byte patches work on); throws for other formats. */
   get textTable(): Table {
     if (!(this.table instanceof Table)) throw new Error(`${this.table.name}: a ${this.table.format} dataset has no text table`);

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, paletteOn, startVsCode, webviewOf } from './harness';
+import { dataset } from '../helpers';
 
 const THEME = process.env.E2E_THEME ?? 'Default Dark Modern';
 const ARTIFACTS = join(ROOT, 'test/e2e/artifacts', THEME.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
@@ -27,7 +28,7 @@ before(async () => {
   const ws = join(work, 'workspace');
   mkdirSync(join(ws, '.vscode'), { recursive: true });
   // Every 5th row of toutiao_news_20k (4,000 rows, 15 classes), in the test's workspace only.
-  const lines = readFileSync(join(ROOT, '../shared/data/toutiao_news_20k/data.csv'), 'utf8').split('\n');
+  const lines = readFileSync(dataset('toutiao_news_20k'), 'utf8').split('\n');
   writeFileSync(join(ws, 'news.csv'), [lines[0], ...lines.slice(1).filter((l, i) => l && i % 5 === 0)].join('\n') + '\n');
   writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'labelLens.repeats': 1 }));
   ({ server, browser, page } = await startVsCode(work, ws, PORT, { 'workbench.colorTheme': THEME }));

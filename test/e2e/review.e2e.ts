@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { ROOT, choose, paletteOn, startVsCode, typeInFileDialog, webviewOf } from './harness';
+import { dataset } from '../helpers';
 
 const THEME = process.env.E2E_THEME ?? 'Default Dark Modern';
 const ARTIFACTS = join(ROOT, 'test/e2e/artifacts', THEME.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
@@ -65,9 +66,9 @@ before(async () => {
     const kept = lines.slice(1).filter((l, i) => l && (i % k === 0 || !seen.has(label(l))) && (seen.add(label(l)), true));
     return [lines[0], ...kept].join('\n') + '\n';
   };
-  writeFileSync(join(ws, 'iflytek.csv'), everyKeepingClasses(join(ROOT, '../shared/data/clue_iflytek_fewclue/data.csv'), 3));
-  writeFileSync(join(ws, 'mnist.csv'), every(join(ROOT, '../shared/data/mnist_test_labelerrors/data.csv'), 8));
-  writeFileSync(join(ws, 'toutiao.csv'), every(join(ROOT, '../shared/data/toutiao_news_20k/data.csv'), 20));
+  writeFileSync(join(ws, 'iflytek.csv'), everyKeepingClasses(dataset('clue_iflytek_fewclue'), 3));
+  writeFileSync(join(ws, 'mnist.csv'), every(dataset('mnist_test_labelerrors'), 8));
+  writeFileSync(join(ws, 'toutiao.csv'), every(dataset('toutiao_news_20k'), 20));
   // The script a user keeps open beside the review (the 480 px test).
   writeFileSync(join(ws, 'train.py'), 'import pandas as pd\n\ndf = pd.read_csv("iflytek.csv")\nprint(df.label.value_counts().head(20))\n');
   ({ server, browser, page } = await startVsCode(work, ws, PORT, {

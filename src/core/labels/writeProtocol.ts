@@ -440,18 +440,25 @@ function preflight(req: WriteRequest, path: string): { mode: number; st?: Stats 
   return { mode: st ? st.mode & 0o7777 : 0o644, st };
 }
 
+/**
+ * Whether originals/ already holds the file's original (its folder made safe first; a link or a
+ * non-file there is refused). A copy made before this protocol may be partial: when the journal holds
+ * no committed write of this file, the file on disk still is the original, and a copy that differs
+ * (`sameAsOriginal` false) is made again.
+ */
+function originalIsKept(dataFile: string, copy: string, sameAsOriginal: () => boolean): boolean {
+  ensureOwnDir(dirname(copy), datasetRoot(dataFile));
+  const st = lstatOrUndefined(copy);
+  if (!st) return false;
+  if (st.isSymbolicLink()) throw unsafe(copy, 'is a symbolic link');
+  if (!st.isFile()) throw unsafe(copy, 'is not a plain file');
+  return hasCommittedWrite(dataFile) || sameAsOriginal();
+}
+
 /** Keeps the bytes as first read in originals/, complete or not at all. */
 function keepOriginal(dataFile: string, original: Uint8Array): void {
   const copy = originalCopyPath(dataFile);
-  ensureOwnDir(dirname(copy), datasetRoot(dataFile));
-  const st = lstatOrUndefined(copy);
-  if (st) {
-    if (st.isSymbolicLink()) throw unsafe(copy, 'is a symbolic link');
-    if (!st.isFile()) throw unsafe(copy, 'is not a plain file');
-    // A copy made before this protocol may be partial. When the journal holds no committed write of
-    // this file, the file on disk still is the original, and a copy that differs is made again.
-    if (hasCommittedWrite(dataFile) || sameBytes(readFileSync(copy), original)) return;
-  }
+  if (originalIsKept(dataFile, copy, () => sameBytes(readFileSync(copy), original))) return;
   const temp = writeTemp(copy, original, 0o444);
   try {
     fault('original-temp-written', temp);
@@ -582,13 +589,7 @@ export function atomicWriteStreamed(path: string, produce: (out: TempOut) => voi
 /** `keepOriginal` for a file read a slice at a time: the copy in originals/ is complete or absent. */
 function keepOriginalFile(dataFile: string, real: string): void {
   const copy = originalCopyPath(dataFile);
-  ensureOwnDir(dirname(copy), datasetRoot(dataFile));
-  const st = lstatOrUndefined(copy);
-  if (st) {
-    if (st.isSymbolicLink()) throw unsafe(copy, 'is a symbolic link');
-    if (!st.isFile()) throw unsafe(copy, 'is not a plain file');
-    if (hasCommittedWrite(dataFile) || sameFiles(copy, real)) return;
-  }
+  if (originalIsKept(dataFile, copy, () => sameFiles(copy, real))) return;
   const size = statSync(real).size;
   const temp = writeTempWith(copy, 0o444, (out) => eachSlice(real, (b) => out.write(b)));
   try {

@@ -30,14 +30,7 @@ function batch(rows: Int32Array, classOf: Int32Array, K: number): TrainBatch {
 function mnistTable(n: number): { x: Float32Array; y: Int32Array; D: number } {
   const t = pooledMnist(n, (label) => label <= 1);
   const D = 49;
-  const x = Float32Array.from(t.rows.flat());
-  for (let d = 0; d < D; d++) {
-    let m = 0, v = 0;
-    for (let i = 0; i < n; i++) m += x[i * D + d] / n;
-    for (let i = 0; i < n; i++) v += (x[i * D + d] - m) ** 2 / n;
-    const sd = Math.sqrt(v) || 1;
-    for (let i = 0; i < n; i++) x[i * D + d] = (x[i * D + d] - m) / sd;
-  }
+  const { x } = standardised(Float32Array.from(t.rows.flat()), n, D);
   return { x, y: Int32Array.from(t.labels), D };
 }
 

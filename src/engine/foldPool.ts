@@ -47,13 +47,23 @@ export function warmUp(count: number): void {
   while (warm.length < count) keepWarm(new Worker(WORKER));
 }
 
+/**
+ * Rows from which a job's workers are retired when it ends instead of kept warm: an idle worker does
+ * not collect its garbage, so it would go on holding the job's model (1M text rows: hundreds of MB)
+ * and, through its views, the job's shared feature buffers while the engine scores and writes. A
+ * job this large runs for tens of seconds; a new worker starts in about 0.1 s.
+ */
+export const RETIRE_ROWS = 50_000;
+
 export const workerRunners: RunnerFactory = (kind, onProgress) => {
   const local = inProcessRunners(kind, onProgress);
   const idle: Worker[] = [];
   const all = new Set<Worker>();
   let closed = false;
+  let large = false;
   const run = (input: FoldInput) => trainsInProcess(kind, input) ? local.run(input) : new Promise<FoldOutput>((resolve, reject) => {
     if (closed) { reject(new Error('cancelled')); return; }
+    if (input.labels.length >= RETIRE_ROWS) large = true;
     const w = idle.pop() ?? warm.pop() ?? new Worker(WORKER);
     w.ref();
     all.add(w);
@@ -70,13 +80,15 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     w.on('error', onError);
     w.postMessage({ type: 'train', kind, input } satisfies ToWorker);
   });
-  // Idle workers go back to the warm pool; busy ones (a cancel) are terminated at once.
+  // Idle workers go back to the warm pool (after a large job, one fresh worker instead); busy ones (a cancel) are terminated at once.
   const close = () => {
     closed = true;
     local.close();
-    for (const w of all) if (idle.includes(w)) keepWarm(w); else void w.terminate();
+    const retired = large && idle.length > 0;
+    for (const w of all) if (idle.includes(w) && !large) keepWarm(w); else void w.terminate();
     all.clear();
     idle.length = 0;
+    if (retired) warmUp(1);
   };
   return { run, close };
 };

@@ -101,11 +101,22 @@ export function trainFolds(prep: Prepared, run: FoldRunner, exclude?: Uint8Array
   return crossValidate({ ...prep.base, exclude: ex }, run, opts.workers, prep.group);
 }
 
+/**
+ * After the last training pass and the representation: the text features and training targets
+ * are not read again (score and write use labels, groups and the folds' outputs), so they are
+ * dropped for the scoring and writing that follow (1M text rows: 39M feature ids and 1M × K
+ * targets, about 220 MB).
+ */
+export function releaseFeatures(prep: Prepared): void {
+  prep.base.text = undefined;
+  prep.base.targets = new Float32Array(0);
+}
+
 /** Score: suspicion, suggestion, flag and soft label of every row from the folds' outputs. */
 export function score(prep: Prepared, cv: CrossValResult, own: { given?: Float32Array; knn?: Float32Array } = {}): Scores {
   // With the user's probabilities (--ensemble) or k-NN agreement on embeddings, each joins the consensus as an equal part.
   const parts = consensusParts(cv, own.given, own.knn) ?? [cv.student, cv.ema, cv.teacher, cv.pi].filter((x): x is Float32Array => x !== undefined);
   // The folds kept duplicate groups whole: the copies' labels join as evidence here (core/signals/duplicateLabels).
-  const p = withDuplicateLabels(consensusOf(parts, cv.K), prep.base.labels, prep.group, cv.K, DUPLICATE_LABEL_WEIGHT);
+  const p = withDuplicateLabels(consensusOf(parts, cv.K), prep.base.labels, prep.group, cv.K, DUPLICATE_LABEL_WEIGHT, true);
   return scoreConsensus({ K: cv.K, labels: prep.base.labels }, p);
 }

@@ -68,7 +68,7 @@ async function cmdFold(args: string[], io: Io): Promise<number> {
       const now = Date.now();
       if (values.quiet || (now - last < 2000 && p.epoch < p.epochs)) return;
       last = now;
-      io.err(`job ${index} (repeat ${p.repeat + 1}, fold ${p.fold + 1}): epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}, ${Math.round(p.rowsPerSec)} rows/s`);
+      io.err(`job ${index} (repeat ${p.repeat + 1}, fold ${p.fold + 1}): ${p.stage ?? `epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}, ${Math.round(p.rowsPerSec)} rows/s`}`);
     },
   });
   const job = res.plan.jobSpecs[index];

@@ -231,21 +231,47 @@ const SHAPES: { [K in keyof ResultArrays]-?: Shape } = {
 const OPTIONAL = new Set<keyof ResultArrays>(['teacher', 'pi', 'duplicateGroup', 'duplicateFirst', 'duplicateKind', 'conflict', 'outlier', 'outlierFlagged', 'mapX', 'mapY']);
 const NAMES = Object.keys(SHAPES) as (keyof ResultArrays)[];
 
-/** Packs a run's arrays into one Float32 buffer and its table of contents. */
-export function packArrays(a: ResultArrays<ArrayLike<number>>, dims: { rows: number; classes: number; epochs: number }): { buffer: Buffer; entries: ArrayEntry[] } {
-  const present = NAMES.filter((n) => a[n] !== undefined);
-  const total = present.reduce((s, n) => s + a[n]!.length, 0);
-  const out = new Float32Array(total);
+/** Where each array of a run goes in arrays.bin (Float32 offsets, in NAMES order); throws on an array of the wrong length. */
+export function arrayEntries(a: ResultArrays<ArrayLike<number>>, dims: { rows: number; classes: number; epochs: number }): ArrayEntry[] {
   const entries: ArrayEntry[] = [];
   let at = 0;
-  for (const name of present) {
-    const data = a[name]!;
+  for (const name of NAMES) {
+    const data = a[name];
+    if (data === undefined) continue;
     const shape = SHAPES[name] === 'rows×classes' ? [dims.rows, dims.classes] : SHAPES[name] === 'rows' ? [dims.rows] : [dims.epochs, dims.rows];
     if (data.length !== shape.reduce((x, y) => x * y, 1)) throw new Error(`results: array ${name} has ${data.length} values, expected ${shape.join('×')}`);
-    out.set(data, at);
     entries.push({ name, offset: at, length: data.length, shape });
     at += data.length;
   }
+  return entries;
+}
+
+/** Values converted to Float32 at a time when an array is not Float32 already (1 MB of scratch). */
+const ARRAY_SLICE = 1 << 18;
+
+/**
+ * Writes arrays.bin's bytes to `out` in `entries`' order without building the file in memory: a
+ * Float32 array goes out as its own bytes, any other (Int32 groups, Uint8 flags) through a small
+ * scratch slice. The bytes are the ones `packArrays` builds.
+ */
+export function writeArrays(out: { write(bytes: Uint8Array): void }, a: ResultArrays<ArrayLike<number>>, entries: ArrayEntry[], slice = ARRAY_SLICE): void {
+  const scratch = new Float32Array(slice);
+  for (const e of entries) {
+    const data = a[e.name as keyof ResultArrays]!;
+    if (data instanceof Float32Array) { out.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)); continue; }
+    for (let s = 0; s < data.length; s += slice) {
+      const n = Math.min(slice, data.length - s);
+      for (let i = 0; i < n; i++) scratch[i] = data[s + i];
+      out.write(new Uint8Array(scratch.buffer, 0, n * 4));
+    }
+  }
+}
+
+/** Packs a run's arrays into one Float32 buffer and its table of contents (for small runs and tests; the engine streams them with writeArrays). */
+export function packArrays(a: ResultArrays<ArrayLike<number>>, dims: { rows: number; classes: number; epochs: number }): { buffer: Buffer; entries: ArrayEntry[] } {
+  const entries = arrayEntries(a, dims);
+  const out = new Float32Array(entries.reduce((s, e) => s + e.length, 0));
+  for (const e of entries) out.set(a[e.name as keyof ResultArrays]!, e.offset);
   return { buffer: Buffer.from(out.buffer, out.byteOffset, out.byteLength), entries };
 }
 

@@ -109,7 +109,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
     emit({
       phase: 'train', fraction: 0.05 + 0.9 * (steps / total), fold: p.fold + 1, folds: opts.folds, epoch: p.epoch, epochs: p.epochs,
       rowsPerSec: Math.round(p.rowsPerSec), loss: +p.loss.toFixed(4), etaSeconds: eta !== undefined ? Math.round(eta) : undefined,
-      message: `${passes > 1 ? `pass ${pass + 1}/2, ` : ''}${opts.repeats > 1 ? `repeat ${p.repeat + 1}/${opts.repeats}, ` : ''}fold ${p.fold + 1}/${opts.folds}, ${p.partial !== undefined ? `epoch ${p.epoch + 1}/${p.epochs} ${Math.round(100 * p.partial)}%` : `epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}`}, ${Math.round(p.rowsPerSec)} rows/s`,
+      message: `${passes > 1 ? `pass ${pass + 1}/2, ` : ''}${opts.repeats > 1 ? `repeat ${p.repeat + 1}/${opts.repeats}, ` : ''}fold ${p.fold + 1}/${opts.folds}, ${p.stage ? p.stage : p.partial !== undefined ? `epoch ${p.epoch + 1}/${p.epochs} ${Math.round(100 * p.partial)}%` : `epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}`}${p.stage ? '' : `, ${Math.round(p.rowsPerSec)} rows/s`}`,
     });
   });
   const runChecked: FoldRunner = async (input) => { check(); return run(input); };

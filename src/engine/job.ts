@@ -15,7 +15,8 @@ import { readRun, readSummary, resultFiles, type ProbabilitySource, type Summary
 import type { AnalyzeRequest, Phase, ProgressMessage, RetrainRequest } from '../protocol/engine';
 import type { FoldRunner } from './crossval';
 import type { CrossValResult } from './crossval';
-import { duplicates, featurize, load, score, trainFolds, tune } from './phases';
+import { duplicates, featurize, load, score, trainFolds, tune, tuneWith } from './phases';
+import type { CTask } from './models/regularization';
 import { conflictRows, conflictsOf, findOutliers } from './findings';
 import { representationFor } from './representation';
 import type { MapOption } from './projection';
@@ -34,7 +35,7 @@ export class CancelledError extends Error {
 export type Emit = (p: Omit<ProgressMessage, 'type' | 'jobId'>) => void;
 
 /** Runs the folds of one job; implemented with worker threads by the engine, in-process by tests. */
-export type RunnerFactory = (kind: ModelKind, onProgress: FoldProgress) => { run: FoldRunner; close: () => void };
+export type RunnerFactory = (kind: ModelKind, onProgress: FoldProgress) => { run: FoldRunner; close: () => void; lossOfC?: (task: CTask, C: number) => Promise<number> };
 
 /** Seconds per phase, laps of one clock. */
 function stopwatch(): { seconds: Partial<Record<Phase, number>>; lap: (p: Phase) => void } {
@@ -75,7 +76,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows` });
   // Text: reported as it goes (sync work; each message is written to the pipe at once).
   const dups = duplicates(loaded, prep, (f) => emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows: ${Math.round(100 * f)}%` }));
-  const tuned = given && !options.ensemble ? undefined : tune(prep);
+  const tuned = given && !options.ensemble ? undefined : await tuneOn(prep, runners);
   if (tuned) emit({ phase: 'duplicates', fraction: 0.05, message: tuned });
   lap('duplicates');
   check();
@@ -156,6 +157,17 @@ async function mapPhase(outDir: string, kind: 'analysis' | 'retrain', res: JobRe
   emit({ phase: 'map', fraction: 0, message: `${prefix}projecting ${tr.ds.rowCount.toLocaleString('en-US')} rows` });
   // The phase says "map" already (the CLI prints "map: …"; the Map tab "Computing the map… 40% · …").
   return writeMapAfter(outDir, kind, res.summary, tr.representation, tr.options.map as MapOption, tr.options.seed, (fraction, message) => emit({ phase: 'map', fraction, message: prefix + message.replace(/^map: /, '') }), check);
+}
+
+/** The C search on the runner's workers when it has them (their idle workers then train the folds), else here. */
+async function tuneOn(prep: Parameters<typeof tune>[0], runners: RunnerFactory): Promise<string | undefined> {
+  if (prep.kind !== 'tabular') return undefined;
+  const r = runners('tabular', () => {});
+  try {
+    return r.lossOfC ? await tuneWith(prep, r.lossOfC) : tune(prep);
+  } finally {
+    r.close();
+  }
 }
 
 /** What scoring needs of a dataset when no model is trained (prepare checks the same for training). */

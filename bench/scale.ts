@@ -1,7 +1,7 @@
 /**
  * Analysis at scale (`npm run bench -- scale [rows ...] [--no-peer] [--peer-minutes N]`; default
  * 10k, 100k and 1M rows): text files built at bench time from toutiao_news_38k (bench/scaleData:
- * distinct spliced titles of real lengths, 10% of labels flipped), each analysed by the engine with
+ * rows composed of windows of several titles of one class, 10% of labels flipped), each analysed by the engine with
  * default options, and by the peer (scikit-learn + cleanlab) on the same file, niced, with a time
  * limit. Run it niced on a shared machine: `nice -n 5 npm run bench -- scale`.
  *
@@ -33,7 +33,7 @@ const PEER_MINUTES = at >= 0 ? Number(args[at + 1]) : 60;
 const ei = args.indexOf('--engine');
 const ENGINE = ei >= 0 ? args[ei + 1] : join(__dirname, '../dist/engine.js');
 
-interface Ours { secs: number; cpu: number; peakMB: number; ap: number; gap: number; gapAt: string; phases: Record<string, number>; epochs: number; repeats: number }
+interface Ours { rssByPhase: Record<string, number>; secs: number; cpu: number; peakMB: number; ap: number; gap: number; gapAt: string; phases: Record<string, number>; epochs: number; repeats: number }
 
 function procStat(pid: number): { cpu: number; hwmKb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -46,7 +46,11 @@ async function ours(file: string, truth: Uint8Array, rows: number): Promise<Ours
   try {
     const t0 = performance.now();
     let last = t0, gap = 0, gapAt = '';
+    // Resident memory by phase, sampled at each progress message (VmHWM gives only the whole run's peak).
+    const rssByPhase: Record<string, number> = {};
     const res = await c.run({ type: 'analyze', dataset: { file }, options: {}, outDir: join(OUT, `scale-${rows}-out`) }, (p) => {
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${c.pid!}/status`, 'utf8'));
+      if (rss) rssByPhase[p.phase] = Math.max(rssByPhase[p.phase] ?? 0, Math.round(Number(rss[1]) / 1024));
       const now = performance.now();
       if (now - last > gap) { gap = now - last; gapAt = `${p.phase}: ${p.message}`; }
       last = now;
@@ -56,7 +60,7 @@ async function ours(file: string, truth: Uint8Array, rows: number): Promise<Ours
     const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
     const suspicion = readArrays(res.arraysPath, summary.arrays).suspicion;
     return {
-      secs, cpu, peakMB: hwmKb / 1024, ap: averagePrecision(suspicion, truth), gap: gap / 1000, gapAt,
+      rssByPhase, secs, cpu, peakMB: hwmKb / 1024, ap: averagePrecision(suspicion, truth), gap: gap / 1000, gapAt,
       phases: summary.seconds as Record<string, number>, epochs: Number(summary.options.epochs), repeats: Number(summary.options.repeats),
     };
   } finally {
@@ -84,7 +88,7 @@ function peer(file: string, truth: Uint8Array, rows: number): Peer {
 }
 
 async function main(): Promise<void> {
-  console.log('\n## Analysis at scale: spliced toutiao titles (distinct rows, 10% of labels flipped), default options\n');
+  console.log('\n## Analysis at scale: rows composed of windows of toutiao titles (10% of labels flipped), default options\n');
   const lines: string[] = [];
   const results: { rows: number; o: Ours; p?: Peer; mb: number }[] = [];
   for (const rows of ROWS) {
@@ -97,6 +101,7 @@ async function main(): Promise<void> {
     const phases = Object.entries(o.phases).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
     lines.push(`| ${rows.toLocaleString('en')} | ${f.bytes / 1e6 < 10 ? (f.bytes / 1e6).toFixed(1) : (f.bytes / 1e6).toFixed(0)} | ${o.secs.toFixed(0)} | ${o.cpu.toFixed(0)} | ${Math.round(rows / o.secs).toLocaleString('en')} | ${o.peakMB.toFixed(0)} | ${o.ap.toFixed(3)} | ${o.epochs}×${o.repeats} | ${o.gap.toFixed(1)} | ${phases} | ${load} | ${peerCell} |`);
     console.log(lines.at(-1));
+    console.log(`  resident MB at progress messages, by phase: ${Object.entries(o.rssByPhase).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   console.log('\n| rows | file MB | seconds | engine CPU s | rows/s | engine peak MB | AP | epochs×repeats | longest silence s | phases (s) | load avg at start | peer (same file) |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');

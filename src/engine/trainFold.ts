@@ -63,7 +63,7 @@ export interface FoldOutput {
  * After each epoch (`epoch` epochs done), and within a long one (`partial`: the fraction of epoch
  * `epoch` + 1 done so far, with the loss and speed of the last finished epoch, or 0 in the first).
  */
-export type FoldProgress = (p: { fold: number; repeat: number; epoch: number; epochs: number; loss: number; rowsPerSec: number; partial?: number }) => void;
+export type FoldProgress = (p: { fold: number; repeat: number; epoch: number; epochs: number; loss: number; rowsPerSec: number; partial?: number; stage?: string }) => void;
 
 function argmax(p: Float32Array, o: number, K: number): number {
   let best = 0;
@@ -163,10 +163,15 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
   }
   const ema = biasCorrected(Z, alpha, epochs);
   const student = z;
+  // After the last epoch: the passes over the held-out rows (1M rows: 200k a fold, a few seconds
+  // each), each announced (`stage`, epoch = epochs) so the run is never silent through them.
+  const lastLoss = epochLoss[epochs - 1] ?? 0;
+  const stage = (what: string) => onProgress?.({ fold, repeat, epoch: epochs, epochs, loss: lastLoss, rowsPerSec: 0, stage: what });
 
   let teacher: Float32Array | undefined;
   if (model.hasTeacher) {
     teacher = new Float32Array(H * K);
+    stage(`teacher predictions of ${H} held-out rows`);
     await model.predict(held, 'teacher', teacher);
   }
   const T = options.piPasses;
@@ -179,6 +184,7 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
     const sumY = new Float64Array(H);
     const sumY2 = new Float64Array(H);
     for (let t = 0; t < T; t++) {
+      stage(`Π pass ${t + 1}/${T} over ${H} held-out rows`);
       await model.predict(held, 'stochastic', pass);
       for (let i = 0; i < H; i++) {
         const o = i * K;
@@ -193,8 +199,9 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
   }
   const unlabeled = Int32Array.from(unlabeledList);
   const unlabeledProbs = new Float32Array(unlabeled.length * K);
-  if (unlabeled.length) await model.predict(unlabeled, 'student', unlabeledProbs);
+  if (unlabeled.length) { stage(`predicting ${unlabeled.length} unlabeled rows`); await model.predict(unlabeled, 'student', unlabeledProbs); }
   // One repeat is enough for the representation: every labeled row is held out once in it.
+  if (repeat === 0 && model.represent) stage(`representation of ${H} held-out rows`);
   const representation = repeat === 0 ? await foldRepresentation(model, n, held, fold === 0 ? unlabeled : undefined) : undefined;
   model.dispose?.();
   return { fold, repeat, held, ema, student, teacher, pi, piDisagree, piSpread, history, flips, unlabeled, unlabeledProbs, epochLoss, epochAccuracy, backend, model: model.name, representation };

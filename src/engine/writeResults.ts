@@ -3,9 +3,9 @@
  * — arrays.bin, rows.csv, summary.json — and a record in the folder's run history.
  */
 import { basename } from 'node:path';
-import { prepareResultsDir, writeResultFile } from '../core/labels/writeProtocol';
-import { packArrays, recordRun, resultFiles, type ResultArrays, type RunKind, type Summary, type Suspect } from '../core/results';
-import { rowsCsv } from '../core/report/rowsCsv';
+import { prepareResultsDir, writeResultFile, writeResultFileStreamed } from '../core/labels/writeProtocol';
+import { arrayEntries, recordRun, writeArrays, resultFiles, type ResultArrays, type RunKind, type Summary, type Suspect } from '../core/results';
+import { eachRowsCsvPiece } from '../core/report/rowsCsv';
 import { classStats } from '../core/signals/classStats';
 import { reasonFor } from '../core/signals/reason';
 import type { ProbabilitySource } from '../core/results';
@@ -54,8 +54,8 @@ export interface JobResult {
   summary: Summary;
 }
 
-/** What a retrain adds to its summary. */
-export type RetrainExtra = Pick<Summary, 'before' | 'fixed'>;
+/** What a retrain adds to its summary; and the map file to follow (engine/mapResults). */
+export type RetrainExtra = Pick<Summary, 'before' | 'fixed' | 'mapFile'>;
 
 export function resultArraysOf(tr: Pick<Trained, 'ds' | 'cv' | 'scores'> & Partial<Pick<Trained, 'duplicates' | 'conflict' | 'outliers' | 'map'>>): ResultArrays<ArrayLike<number>> {
   const { cv, scores, ds } = tr;
@@ -145,9 +145,12 @@ export function writeResults(outDir: string, kind: RunKind, tr: Trained, extra: 
   // Never through a link planted in the dataset's .label-lens/ (see core/labels/writeProtocol).
   prepareResultsDir(tr.ds.table.path, outDir);
   const files = resultFiles(outDir, kind);
-  const { buffer, entries } = packArrays(resultArraysOf(tr), { rows: tr.ds.rowCount, classes: tr.cv.K, epochs: tr.cv.epochs });
-  writeResultFile(files.arrays, buffer);
-  writeResultFile(files.rowsCsv, rowsCsv(tr.ds, resultArraysOf(tr), tr.cv.piPasses));
+  // Both files are streamed into their temp files (1M rows: 400 MB of arrays, 200 MB of text that
+  // would otherwise be built whole in memory beside the run's arrays), then renamed into place.
+  const arrays = resultArraysOf(tr);
+  const entries = arrayEntries(arrays, { rows: tr.ds.rowCount, classes: tr.cv.K, epochs: tr.cv.epochs });
+  writeResultFileStreamed(files.arrays, (out) => writeArrays(out, arrays, entries));
+  writeResultFileStreamed(files.rowsCsv, (out) => eachRowsCsvPiece(tr.ds, arrays, tr.cv.piPasses, (text) => out.write(Buffer.from(text, 'utf8'))));
   let images: Summary['images'];
   if (tr.images) {
     // Thumbnails from the training decode, for the review editor (and WebP, which it cannot decode itself).

@@ -49,3 +49,24 @@ test('outlier scores tick per slice of 65,536 rows and equal the scores computed
     assert.equal(s[q], Math.fround(Math.min(1, Math.max(0, sum / 5))), `row ${q}`);
   }
 });
+
+test('the end of a fold reports each pass over its held-out rows (teacher, every Π pass, representation) after the last epoch', async () => {
+  const { trainFold } = await import('../../src/engine/trainFold');
+  const { stratifiedFolds } = await import('../../src/engine/crossval');
+  const { resolveOptions } = await import('../../src/engine/phases');
+  const { factoryFor } = await import('../../src/engine/models/factories');
+  const n = 3000, K = toutiao.classes.length;
+  const labels = toutiao.labels.slice(0, n);
+  const x = hashTexts((i) => texts[i], n);
+  const options = { ...resolveOptions({ epochs: 2, seed: 4 }), piPasses: 3 };
+  const targets = new Float32Array(n * K);
+  for (let i = 0; i < n; i++) targets[i * K + labels[i]] = 1;
+  const input = { fold: 0, repeat: 0, classes: K, labels, foldOf: stratifiedFolds(labels, K, options.folds, options.seed), targets, text: x, options };
+  const { factory } = await factoryFor('text', input);
+  const stages: string[] = [];
+  const out = await trainFold(input, factory, (p) => { if (p.stage) { assert.equal(p.epoch, p.epochs); stages.push(p.stage); } });
+  const H = out.held.length;
+  assert.deepEqual(stages, [
+    `teacher predictions of ${H} held-out rows`, ...[1, 2, 3].map((t) => `Π pass ${t}/3 over ${H} held-out rows`), `representation of ${H} held-out rows`,
+  ]);
+});

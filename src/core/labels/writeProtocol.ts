@@ -247,7 +247,12 @@ export function writeOwnFile(dest: string, data: Uint8Array, mode = 0o644): void
 
 /** Temp file beside `dest` (exclusive, fsynced), renamed over it, folder fsynced; the temp is removed on failure. */
 function replaceWith(dest: string, data: Uint8Array, mode: number): void {
-  const temp = writeTemp(dest, data, mode);
+  replaceProduced(dest, mode, (out) => out.write(data));
+}
+
+/** `replaceWith` for bytes made a piece at a time by `produce`: the same temp, fsync, rename and folder fsync. */
+function replaceProduced(dest: string, mode: number, produce: (out: TempOut) => void): void {
+  const temp = writeTempWith(dest, mode, produce);
   try {
     renameSync(temp, dest);
   } catch (err) {
@@ -279,6 +284,18 @@ export function prepareResultsDir(dataFile: string, outDir: string): void {
 /** Writes a results file (rows.csv, summary.json, arrays.bin) in a prepared folder: atomically, never through a link. */
 export function writeResultFile(path: string, data: string | Uint8Array): void {
   writeOwnFile(path, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+}
+
+/**
+ * `writeResultFile` for a file too large to build in memory first (a million rows' arrays.bin and
+ * rows.csv): `produce` writes the bytes piece by piece into the temp file, which is then fsynced,
+ * size-checked and renamed over `path` exactly as a write from bytes is; on a throw (or a kill)
+ * before the rename, `path` keeps its old bytes and the temp is removed.
+ */
+export function writeResultFileStreamed(path: string, produce: (out: TempOut) => void): void {
+  const st = lstatOrUndefined(path);
+  if (st && !st.isFile() && !st.isSymbolicLink()) throw unsafe(path, 'is not a plain file');
+  replaceProduced(path, 0o644, produce);
 }
 
 /** Appends to a journal-like file: never through a link, never into a file with other names (hard links). */

@@ -2,7 +2,7 @@
  * Detection quality and speed beside the peer (scikit-learn + cleanlab, ../shared/peer/RESULTS.md):
  * the same datasets, the same noisy labels, the same metrics, through the real engine child process.
  * Then an ablation of the consistency signals on one dataset.
- * `npm run bench -- quality [run ... | ablation | label-names | prune]` runs a subset.
+ * `npm run bench -- quality [run ... | ablation | label-names | prune | naive-bayes]` runs a subset.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -79,14 +79,18 @@ export const RUNS: Run[] = [
 const ENGINE = join(__dirname, '../dist/engine.js');
 const PEER = join(SHARED, 'peer', 'peer.py');
 
-async function analyze(file: string, outName: string, options: Partial<TrainOptions> = {}): Promise<{ summary: Summary; arrays: ResultArrays; seconds: number }> {
+/** seconds: engine start to the job's result (what the user waits for); mapSeconds: to its map written (undefined without one). */
+async function analyze(file: string, outName: string, options: Partial<TrainOptions> = {}): Promise<{ summary: Summary; arrays: ResultArrays; seconds: number; mapSeconds?: number }> {
   const c = new EngineClient({ enginePath: ENGINE });
   const t0 = performance.now();
   try {
-    const res = await c.run({ type: 'analyze', dataset: { file }, options, outDir: join(OUT, outName) }).done;
+    const job = c.run({ type: 'analyze', dataset: { file }, options, outDir: join(OUT, outName) });
+    const res = await job.done;
     const seconds = (performance.now() - t0) / 1000;
+    const map = await job.map;
+    const mapSeconds = map ? (performance.now() - t0) / 1000 : undefined;
     const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
-    return { summary, arrays: readArrays(res.arraysPath, summary.arrays), seconds };
+    return { summary, arrays: readArrays(res.arraysPath, summary.arrays), seconds, mapSeconds };
   } finally {
     c.dispose();
   }
@@ -150,7 +154,7 @@ function runPeer(file: string, run: string, args: string[]): { probs: Float32Arr
   return { probs, labels, suspicion, flagged, seconds, load, cached };
 }
 
-interface Ours { ap: number; auroc: number; flagP: number; flagR: number; pk: number; oofAcc: number; seconds: number; flagged: number; load?: number; map?: number }
+interface Ours { ap: number; auroc: number; flagP: number; flagR: number; pk: number; oofAcc: number; seconds: number; flagged: number; load?: number; mapSeconds?: number }
 
 function evaluate(score: ArrayLike<number>, flagged: ArrayLike<number>, truth: Uint8Array, suggested: ArrayLike<number>, clean: Int32Array | undefined): Omit<Ours, 'seconds'> {
   let tp = 0, nf = 0, errors = 0, correct = 0, n = 0;
@@ -187,9 +191,10 @@ async function main(): Promise<void> {
   }
   console.log('\n## Detection quality and speed beside the peer (scikit-learn + cleanlab), measured in this run');
   console.log('AP and AUROC rank all rows by suspicion (peer: cleanlab self-confidence); seconds: process start to results, both tools.');
+  console.log('Ours: "s to results" is engine start to the job\'s result (table printed, suspects shown), "s to map" to its embedding map written after it; the time ratio is on seconds to results.');
   console.log('Flag P/R: our flagged set; the peer\'s is confident learning\'s "both" rule on its probabilities. OOF acc: against the clean labels.\n');
-  console.log('| run | rows | AP ours | AP peer | AP ratio | AUROC ours | AUROC peer | AUROC ratio | s ours (map) | s peer | time ratio | load ours / peer | flag P ours / peer | flag R ours / peer | flag F1 ours / peer | OOF acc ours / peer |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| run | rows | AP ours | AP peer | AP ratio | AUROC ours | AUROC peer | AUROC ratio | s ours to results | s ours to map | s peer | time ratio (to results) | load ours / peer | flag P ours / peer | flag R ours / peer | flag F1 ours / peer | OOF acc ours / peer |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const mnistDone = new Map<string, { ours: Ours }>();
   for (const r of runs) {
     const { file, truth, clean } = r.data();
@@ -198,14 +203,14 @@ async function main(): Promise<void> {
     if (cached) ours = cached.ours; // one run of ours serves both MNIST peer rows
     else {
       const load0 = loadavg()[0];
-      const { arrays, seconds, summary } = await analyze(file, r.run);
-      ours = { ...evaluate(arrays.suspicion!, arrays.flagged!, truth, arrays.suggested!, clean), seconds, load: (load0 + loadavg()[0]) / 2, map: summary.map?.seconds };
+      const { arrays, seconds, mapSeconds } = await analyze(file, r.run);
+      ours = { ...evaluate(arrays.suspicion!, arrays.flagged!, truth, arrays.suggested!, clean), seconds, load: (load0 + loadavg()[0]) / 2, mapSeconds };
       if (r.run.startsWith('mnist-real')) mnistDone.set('mnist', { ours });
     }
     const published = PEER_PUBLISHED.has(r.run) ? publishedPeer(r.run) : undefined;
     const pr = published ?? runPeer(file, r.run, r.peerArgs);
     const peer = 'ap' in pr ? pr : { ...evaluate(pr.suspicion, pr.flagged, truth, argmaxRows(pr.probs, pr.probs.length / truth.length), clean), seconds: pr.seconds };
-    console.log(`| ${r.run} | ${truth.length} | ${f3(ours.ap)} | ${f3(peer.ap)} | ${ratio(ours.ap, peer.ap)} | ${f3(ours.auroc)} | ${f3(peer.auroc)} | ${ratio(ours.auroc, peer.auroc)} | ${ours.seconds.toFixed(1)} (${ours.map?.toFixed(1) ?? '–'}) | ${peer.seconds.toFixed(1)} | ${ratio(ours.seconds, peer.seconds)} | ${ours.load?.toFixed(1) ?? '–'} / ${published ? '†' : pr.load.toFixed(1) + (pr.cached ? '*' : '')} | ${f3(ours.flagP)} / ${f3(peer.flagP)} | ${f3(ours.flagR)} / ${f3(peer.flagR)} | ${f3(f1(ours))} / ${f3(f1(peer))} | ${f3(ours.oofAcc)} / ${f3(peer.oofAcc)} |`);
+    console.log(`| ${r.run} | ${truth.length} | ${f3(ours.ap)} | ${f3(peer.ap)} | ${ratio(ours.ap, peer.ap)} | ${f3(ours.auroc)} | ${f3(peer.auroc)} | ${ratio(ours.auroc, peer.auroc)} | ${ours.seconds.toFixed(1)} | ${ours.mapSeconds?.toFixed(1) ?? '–'} | ${peer.seconds.toFixed(1)} | ${ratio(ours.seconds, peer.seconds)} | ${ours.load?.toFixed(1) ?? '–'} / ${published ? '†' : pr.load.toFixed(1) + (pr.cached ? '*' : '')} | ${f3(ours.flagP)} / ${f3(peer.flagP)} | ${f3(ours.flagR)} / ${f3(peer.flagR)} | ${f3(f1(ours))} / ${f3(f1(peer))} | ${f3(ours.oofAcc)} / ${f3(peer.oofAcc)} |`);
   }
   if (only.length === 0 || only.includes('noise-rate')) await noiseRate();
   if (only.length === 0 || only.includes('ablation')) await ablation();
@@ -213,6 +218,7 @@ async function main(): Promise<void> {
   if (only.length === 0 || only.includes('signals')) await signalsAblation();
   if (only.length === 0 || only.includes('label-names')) await labelNames();
   if (only.length === 0 || only.includes('prune')) await prune();
+  if (only.length === 0 || only.includes('naive-bayes')) await naiveBayes();
 }
 
 /**
@@ -341,6 +347,28 @@ async function prune(): Promise<void> {
       secs.push(seconds.toFixed(1));
     }
     console.log(`| ${run} | ${cells[0]} | ${cells[1]} | ${secs[0]} | ${secs[1]} |`);
+  }
+}
+
+/**
+ * Naive Bayes on the n-grams as an equal part of the consensus (models/naiveBayes), off → on, on
+ * every shared text run with injected noise: AP, AUROC, flag F1 and engine CPU seconds (the part
+ * is computed in the score phase, so `score` shows its cost).
+ */
+async function naiveBayes(): Promise<void> {
+  console.log('\n## Naive Bayes in the consensus (text): AP / AUROC / flag F1, off → on (score phase seconds)\n');
+  console.log('| run | AP off | AP on | AUROC off | AUROC on | flag F1 off | flag F1 on | score s off | score s on |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const [name, run] of [['sms_spam', 'sms_spam-uniform10'], ['ag_news_test', 'ag_news-uniform20'], ['toutiao_news_20k', 'toutiao20k-uniform20'], ['toutiao_news_20k', 'toutiao20k-asym20']]) {
+    const nc = noisyCopy(name, run);
+    const e: Ours[] = [];
+    const secs: string[] = [];
+    for (const on of [false, true]) {
+      const { arrays, summary, seconds } = await analyze(nc.path, `${run}-nb-${on}`, { naiveBayes: on, map: 'none' });
+      e.push({ ...evaluate(arrays.suspicion!, arrays.flagged!, nc.truth, arrays.suggested!, undefined), seconds });
+      secs.push((summary.seconds.score ?? NaN).toFixed(2));
+    }
+    console.log(`| ${run} | ${f3(e[0].ap)} | ${f3(e[1].ap)} | ${f3(e[0].auroc)} | ${f3(e[1].auroc)} | ${f3(f1(e[0]))} | ${f3(f1(e[1]))} | ${secs[0]} | ${secs[1]} |`);
   }
 }
 

@@ -10,7 +10,7 @@
  *   the cursor has moved and the new row's detail has not arrived yet, keys wait (in order) for it.
  */
 import {
-  Accept, ApplyAbove, ApplySuggestion, Changed, Classes, Exclude, Init, Notice, Progress, Ready, Redo, Relabel, RelabelGroup, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, SetNote, Smooth, Undo,
+  Accept, ApplyAbove, ApplySuggestion, Changed, checkMapStatus, Classes, Exclude, Init, MapStatus, Notice, Progress, Ready, Redo, Relabel, RelabelGroup, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, SetNote, Smooth, Undo,
   type HostWire, type WebviewWire,
 } from '../src/protocol/webview';
 import { DetailPane } from './components/detailPane';
@@ -133,6 +133,12 @@ export class ReviewApp {
       s.cache.invalidate();
       this.update('rows', 'edited');
       this.requestDetail(true);
+    });
+    this.ipc.on(MapStatus, (p) => {
+      // The map comes after the results: its progress, then "ready" (the Map view asks for it again).
+      const m = checkMapStatus(p);
+      s.mapStatus = typeof m === 'string' ? { state: 'failed', message: m } : m;
+      this.update('mapStatus');
     });
     this.ipc.on(Notice, (p) => {
       s.notice = { level: p.level, message: p.message };

@@ -24,6 +24,10 @@ export class MapView implements Component {
   readonly element: HTMLElement;
   readonly canvas: HTMLCanvasElement;
   private readonly info: HTMLElement;
+  /** "Computing the map…" with the map phase's progress, shown until the map arrives. */
+  private readonly pending: HTMLElement;
+  private readonly pendingBar: HTMLElement;
+  private readonly pendingText: HTMLElement;
   private readonly legend: HTMLElement;
   private readonly tip: HTMLElement;
   private readonly modes: Record<Mode, HTMLElement>;
@@ -43,6 +47,9 @@ export class MapView implements Component {
     const t = ctx.t;
     this.canvas = el('canvas', { class: 'map-canvas', 'data-testid': 'map-canvas', tabindex: 0, 'aria-label': t('mapLabel') });
     this.info = el('p', { class: 'muted map-info', 'data-testid': 'map-info' });
+    this.pendingBar = el('div', { class: 'map-pending-bar' });
+    this.pendingText = el('span', { 'data-testid': 'map-pending-text' });
+    this.pending = el('div', { class: 'map-pending hidden', 'data-testid': 'map-pending', role: 'status' }, this.pendingText, el('div', { class: 'map-pending-track' }, this.pendingBar));
     this.legend = el('div', { class: 'map-legend', 'data-testid': 'map-legend' });
     this.tip = el('div', { class: 'map-tip hidden', 'data-testid': 'map-tip', role: 'tooltip' });
     const mode = (m: Mode, label: string) => el('button', { class: 'map-mode', 'data-testid': `map-mode-${m}`, 'aria-pressed': String(m === this.mode), onclick: () => this.setMode(m) }, t(label));
@@ -50,7 +57,7 @@ export class MapView implements Component {
     const reset = el('button', { class: 'map-mode', 'data-testid': 'map-reset', onclick: () => { this.vp = undefined; this.draw(); } }, t('mapReset'));
     this.element = el('div', { class: 'pane map-view', 'data-testid': 'map-view' },
       el('div', { class: 'map-bar' }, this.modes.box, this.modes.lasso, this.modes.pan, reset, el('span', { class: 'muted' }, t('mapHint'))),
-      el('div', { class: 'map-stage' }, this.canvas, this.tip), this.info, this.legend);
+      el('div', { class: 'map-stage' }, this.canvas, this.tip, this.pending), this.info, this.legend);
     this.canvas.addEventListener('mousedown', (e) => this.down(e));
     this.canvas.addEventListener('mousemove', (e) => this.move(e));
     this.canvas.addEventListener('mouseup', (e) => this.up(e));
@@ -69,8 +76,19 @@ export class MapView implements Component {
 
   private received(r: unknown): void {
     const m = checkMapResult(r);
-    if (typeof m === 'string') { this.points = undefined; this.info.textContent = m; this.draw(); return; }
-    if (!m.map) { this.points = undefined; this.index = undefined; this.info.textContent = this.ctx.t(m.reason); this.draw(); return; }
+    if (typeof m === 'string') { this.points = undefined; this.info.textContent = m; this.showPending(); this.draw(); return; }
+    if (!m.map) {
+      this.points = undefined; this.index = undefined;
+      // Computing: the host said so; the progress comes in MapStatus (or a failure, said in its words).
+      const failed = m.reason === 'mapComputing' && this.ctx.state.mapStatus?.state === 'failed' ? this.ctx.state.mapStatus.message : undefined;
+      this.computing = m.reason === 'mapComputing' && !failed;
+      this.info.textContent = failed ?? (this.computing ? '' : this.ctx.t(m.reason));
+      this.showPending();
+      this.draw();
+      return;
+    }
+    this.computing = false;
+    this.showPending();
     const first = !this.points;
     this.points = decodeMap(m.map);
     this.index = new PointIndex(this.points);
@@ -80,8 +98,29 @@ export class MapView implements Component {
     this.draw();
   }
 
+  /** The host said the map is being computed (and no map is drawn yet). */
+  private computing = false;
+
+  /** Shows or hides "Computing the map…" and its progress bar. */
+  private showPending(): void {
+    const st = this.ctx.state.mapStatus;
+    const on = this.computing && !this.points;
+    this.pending.classList.toggle('hidden', !on);
+    if (!on) return;
+    const fraction = st?.state === 'computing' ? st.fraction : 0;
+    this.pendingText.textContent = `${this.ctx.t('mapComputing')} ${Math.round(100 * fraction)}%${st?.state === 'computing' && st.message ? ` · ${st.message}` : ''}`;
+    this.pendingBar.style.width = `${(100 * fraction).toFixed(1)}%`;
+    this.pending.setAttribute('aria-valuenow', String(Math.round(100 * fraction)));
+  }
+
   update(changed: ReadonlySet<Topic>): void {
     const shown = this.ctx.state.tab === 'map';
+    if (changed.has('mapStatus')) {
+      const st = this.ctx.state.mapStatus;
+      if (st?.state === 'ready') { this.asked = false; if (shown) this.onShow(); }
+      else if (st?.state === 'computing') { if (!this.points) this.computing = true; this.showPending(); }
+      else if (st?.state === 'failed' && !this.points) { this.computing = false; this.showPending(); this.info.textContent = st.message; }
+    }
     if (changed.has('init')) { this.asked = false; if (shown) this.onShow(); }
     if (changed.has('edited')) {
       // Labels changed: ask again (debounced, a run of edits asks once) while shown, else when next shown.

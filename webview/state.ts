@@ -3,7 +3,7 @@
  * (never its own copy) and reports what the user did as an `Action`; the app (app.ts) is the only
  * place that changes the state, talks to the host, and tells components which parts changed.
  */
-import type { ApplyPreview, ClassesView, GroupView, InitData, PageQuery, RowDetail, RowFilter, RunView, SortKey } from '../src/protocol/webview';
+import type { ApplyPreview, ClassesView, GroupView, InitData, MapStatusData, PageQuery, RowDetail, RowFilter, RunView, SortKey } from '../src/protocol/webview';
 import type { ClassesLayout } from './charts';
 import type { WebviewIpc } from './ipc';
 import type { KeyAction } from './keys';
@@ -48,6 +48,8 @@ export interface ReviewState {
   groups: GroupsState;
   /** The dialog over the view, if any. */
   overlay: Overlay;
+  /** The analysis's map, made after its results: being computed (with progress), ready, or failed; undefined before any news. */
+  mapStatus: MapStatusData | undefined;
 }
 
 /** The Duplicates view's groups and the group under its cursor. */
@@ -71,7 +73,7 @@ export function initialState(): ReviewState {
   return {
     init: undefined, strings: STRINGS, query, cache: new PageCache(''), cursor: 0, selected: new Set(), shown: undefined, stale: false,
     progressCount: undefined, recent: [], classesView: undefined, classesLayout: { scale: 'linear', sort: 'given', descending: true }, runs: [],
-    grid: false, tile: 96, busy: false, progress: '', notice: { level: 'info', message: '' }, tab: 'review', widths: {},
+    grid: false, tile: 96, busy: false, mapStatus: undefined, progress: '', notice: { level: 'info', message: '' }, tab: 'review', widths: {},
     groups: { groups: [], total: 0, cursor: 0 }, overlay: { kind: 'none' },
   };
 }
@@ -129,7 +131,7 @@ export type Action =
 export type Dispatch = (a: Action) => void;
 
 /** Parts of the state that changed, so components redraw only what they show. */
-export type Topic = 'init' | 'rows' | 'detail' | 'toolbar' | 'status' | 'classes' | 'runs' | 'tab' | 'notice' | 'groups' | 'filters' | 'overlay'
+export type Topic = 'mapStatus' | 'init' | 'rows' | 'detail' | 'toolbar' | 'status' | 'classes' | 'runs' | 'tab' | 'notice' | 'groups' | 'filters' | 'overlay'
   /** The host changed rows (an edit, undo, save): same order, new contents. */
   | 'edited';
 

@@ -23,6 +23,7 @@ export const STRINGS: Record<string, string> = {
   note: 'Note', notePlaceholder: 'A note on this row (kept in the sidecar, exported with the labels)', hasNote: 'note',
   map: 'Map', mapLabel: 'Embedding map of the rows', mapBox: 'Box', mapLasso: 'Lasso', mapPan: 'Pan', mapReset: 'Fit',
   mapHint: 'wheel: zoom · drag: select (box or lasso) or pan · a selection filters the table', noMap: 'No map in this analysis (run Analyze again to make one).',
+  mapComputing: 'Computing the map…', mapMissing: "This analysis's map file is missing (its job stopped before the map was written): run Analyze again to make it.",
   mapSelection: 'Map selection', clearMapSelection: 'Clear the map selection',
   classCount: '{0} classes', foldSd: 'fold sd', perFold: 'per fold', repeat: 'repeat', over: 'over', foldsTimesRepeats: '{0} folds × {1} repeats',
   'verdict-up': 'better, beyond the spread', 'verdict-down': 'worse, beyond the spread', 'verdict-within': 'within the spread: not a clear change',

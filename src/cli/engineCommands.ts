@@ -1,15 +1,15 @@
 /** `label-lens analyze`, `retrain` (the engine child process, driven from a terminal) and `export`. */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EngineClient } from '../client/engineClient';
+import { EngineClient, EngineError } from '../client/engineClient';
 import { readSidecar } from '../core/labels/sidecar';
 import { softLabelsCsv, softOf } from '../core/report/softLabels';
 import { padDisplay } from '../core/report/terminal';
 import { readRun, readSummary, resultsDirFor, type Summary } from '../core/results';
 import { openDataset, SKIPPED } from '../core/table/dataset';
-import type { ProgressMessage } from '../protocol/engine';
+import type { MapReadyMessage, ProgressMessage } from '../protocol/engine';
 import { datasetOptions, datasetOpts, fileArg, parse, toNumber, trainFlags, trainOptionsOf, UsageError } from './args';
-import { EXIT_DATA, EXIT_OK, type Io } from './exit';
+import { EXIT_CANCELLED, EXIT_DATA, EXIT_OK, type Io } from './exit';
 import { fsUserError, UserError } from '../core/errors';
 import { predictionTargetOf } from '../core/predictions/read';
 import { writePredictions } from '../core/predictions/write';
@@ -21,6 +21,7 @@ const jobOptions = {
   top: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   'no-knn': { type: 'boolean' },
+  'no-naive-bayes': { type: 'boolean' },
 } as const;
 
 /** Bring-your-own-model options, checked together; paths made absolute (the engine's folder is not the shell's). */
@@ -29,6 +30,7 @@ function ownModelOptions(options: ReturnType<typeof trainOptionsOf>, values: Rec
   if (options.embeddings) options.embeddings = resolve(options.embeddings);
   if (options.encoder && /^\.\.?([\\/]|$)/.test(options.encoder)) options.encoder = resolve(options.encoder);
   if (values['no-knn']) options.knn = false;
+  if (values['no-naive-bayes']) options.naiveBayes = false;
   if ((options.normalize || options.ensemble) && !options.predProbs) throw new UsageError(`--${options.normalize ? 'normalize' : 'ensemble'} goes with --pred-probs FILE`);
 }
 
@@ -45,7 +47,21 @@ function progressPrinter(io: Io, quiet: boolean): (p: ProgressMessage) => void {
   };
 }
 
-async function runJob(kind: 'analyze' | 'retrain', args: string[], io: Io): Promise<{ summary: Summary; values: Record<string, unknown>; outDir: string } | number> {
+/** The line a job's map ends with: "map: UMAP of 1,000 rows (the other 4,574 placed), 0.9 s". */
+export function mapLine(m: MapReadyMessage): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const how = m.method === 'pca' ? `PCA of ${n(m.rows)} rows` : `UMAP of ${n(m.sample)} rows${m.sample < m.rows ? ` (the other ${n(m.rows - m.sample)} placed by their nearest)` : ''}`;
+  return `map: ${how}, ${m.seconds.toFixed(1)} s`;
+}
+
+type Printed = (r: { summary: Summary; values: Record<string, unknown>; outDir: string }) => void;
+
+/**
+ * Runs the job, prints its results with `print` as soon as they are written, then waits for the
+ * map (so the map file is there when the editor opens the results) and prints its line; the
+ * engine is stopped before returning, whatever happens.
+ */
+async function runJob(kind: 'analyze' | 'retrain', args: string[], io: Io, print: Printed): Promise<number> {
   const { values, positionals } = parse(args, jobOptions);
   const file = fileArg(positionals, kind);
   if (!existsSync(file)) { io.err(`label-lens ${kind}: cannot read ${file}: no such file`); return EXIT_DATA; }
@@ -57,9 +73,20 @@ async function runJob(kind: 'analyze' | 'retrain', args: string[], io: Io): Prom
   const onSigint = () => { io.err('cancelling…'); client.cancel(); };
   process.once('SIGINT', onSigint);
   try {
-    const { done } = client.run({ type: kind, dataset, options, outDir }, progressPrinter(io, values.quiet === true));
+    const { done, map } = client.run({ type: kind, dataset, options, outDir }, progressPrinter(io, values.quiet === true));
     const res = await done;
-    return { summary: readSummary(res.summaryPath), values, outDir };
+    print({ summary: readSummary(res.summaryPath), values, outDir });
+    // Under --json stdout is the summary alone: the map's line goes to stderr.
+    const say = (line: string) => { if (values.json) { if (!values.quiet) io.err(line); } else io.out(line); };
+    try {
+      const m = await map;
+      if (m) say(mapLine(m));
+    } catch (err) {
+      if (err instanceof EngineError && err.code === 'cancelled') { io.err(`map: cancelled (the results are written; run the analysis again for a map)`); return EXIT_CANCELLED; }
+      // The results stand without the map: say why there is none, and keep the exit code of a finished analysis.
+      io.err(`warning: the map could not be made: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return EXIT_OK;
   } finally {
     process.off('SIGINT', onSigint);
     client.dispose();
@@ -119,22 +146,21 @@ export function formatSummary(s: Summary, outDir: string): string {
 const noArrays = (s: Summary) => JSON.stringify({ ...s, arrays: undefined }, null, 1);
 
 async function cmdAnalyze(args: string[], io: Io): Promise<number> {
-  const r = await runJob('analyze', args, io);
-  if (typeof r === 'number') return r;
-  const { summary, values, outDir } = r;
-  if (values.json) { io.out(noArrays(summary)); return EXIT_OK; }
-  io.out(formatSuspects(summary, toNumber(values.top, 'top') ?? 20));
-  io.out('');
-  io.out(formatSummary(summary, outDir));
-  return EXIT_OK;
+  return runJob('analyze', args, io, ({ summary, values, outDir }) => {
+    if (values.json) { io.out(noArrays(summary)); return; }
+    io.out(formatSuspects(summary, toNumber(values.top, 'top') ?? 20));
+    io.out('');
+    io.out(formatSummary(summary, outDir));
+  });
 }
 
 async function cmdRetrain(args: string[], io: Io): Promise<number> {
-  const r = await runJob('retrain', args, io);
-  if (typeof r === 'number') return r;
-  const { summary: after, values } = r;
+  return runJob('retrain', args, io, ({ summary, values }) => printRetrain(summary, values, io));
+}
+
+function printRetrain(after: Summary, values: Record<string, unknown>, io: Io): void {
   const before = after.before;
-  if (values.json) { io.out(noArrays(after)); return EXIT_OK; }
+  if (values.json) { io.out(noArrays(after)); return; }
   const lines = [`Retrain (${after.options.imbalance} imbalance remedy, ${after.softTargets} soft targets, label smoothing ${after.options.labelSmoothing})`];
   const col = (s?: Pick<Summary, 'oofAccuracy'>) => (s ? pct(s.oofAccuracy) : '—');
   lines.push(`  ${'held-out accuracy'.padEnd(24)} before ${col(before).padStart(7)}   after ${col(after).padStart(7)}`);
@@ -146,7 +172,6 @@ async function cmdRetrain(args: string[], io: Io): Promise<number> {
     lines.push(`    ${padDisplay(c.name, 22)} before ${(b ? pct(b.recall) : '—').padStart(7)}   after ${pct(c.recall).padStart(7)}`);
   }
   io.out(lines.join('\n'));
-  return EXIT_OK;
 }
 
 /** `export FILE [--out SOFT.csv] [--results DIR]`: the soft labels, sidecar targets first. */

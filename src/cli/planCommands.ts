@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DirStore } from '../core/storage';
-import { resultsDirFor } from '../core/results';
+import { resultsDirFor, type Summary } from '../core/results';
 import type { Plan } from '../protocol/plan';
 import { makePlan } from '../engine/fanout/plan';
 import { readPlanForThisBuild, runFoldJob } from '../engine/fanout/foldJob';
@@ -17,7 +17,7 @@ import { readJobOutput } from '../engine/fanout/planFiles';
 import { workerRunners } from '../engine/foldPool';
 import { datasetOptions, datasetOpts, fileArg, parse, toNumber, trainFlags, trainOptionsOf, UsageError } from './args';
 import { EXIT_OK, type Io } from './exit';
-import { formatSuspects, formatSummary } from './engineCommands';
+import { formatSuspects, formatSummary, mapLine } from './engineCommands';
 
 const planOptions = { ...datasetOptions, ...trainFlags, out: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } } as const;
 
@@ -96,13 +96,17 @@ async function mergeAndPrint(planDir: string, values: Record<string, unknown>, i
   const plan = await readPlanForThisBuild(store);
   const dataFile = typeof values.data === 'string' ? resolve(values.data) : undefined;
   const outDir = resolve(typeof values.out === 'string' ? values.out : resultsDirFor(dataFile ?? plan.dataset.file));
-  const res = await mergePlan(store, { outDir, dataFile, log: (l) => io.err(l) });
-  const s = res.summary;
-  if (values.json) { io.out(JSON.stringify({ ...s, arrays: undefined }, null, 1)); return EXIT_OK; }
-  io.out(formatSuspects(s, toNumber(values.top, 'top') ?? 20));
-  io.out('');
-  io.out(formatSummary(s, outDir));
+  const onResult = (r: { summary: Summary }) => {
+    const s = r.summary;
+    if (values.json) { io.out(JSON.stringify({ ...s, arrays: undefined }, null, 1)); return; }
+    io.out(formatSuspects(s, toNumber(values.top, 'top') ?? 20));
+    io.out('');
+    io.out(formatSummary(s, outDir));
+  };
+  const res = await mergePlan(store, { outDir, dataFile, log: (l) => io.err(l), onResult, onMapProgress: (f, m) => { if (!values.quiet && !values.json) io.err(`[${(100 * f).toFixed(0).padStart(3)}%] map: ${m}`); } });
+  if (values.json) return EXIT_OK;
   io.out(`merged ${plan.jobs} jobs of ${planDir} (their training: ${res.jobSeconds.toFixed(1)} s summed)`);
+  if (res.map) io.out(mapLine({ ...res.map, mapPath: res.map.path, type: 'map-ready', jobId: 'merge' }));
   return EXIT_OK;
 }
 

@@ -3,11 +3,14 @@
  * and turns every way the child can fail (crash, kill, out of memory, a malformed message) into a
  * rejected promise with a reason, so that nothing waits forever. A dead engine is restarted by the
  * next request. Used by the CLI and the extension host (which passes Electron's Node).
+ * A job has two answers: `done` (the results are written) and then `map` (its embedding map is
+ * written, or none is made). Between them the engine is only making the map: a new job may start
+ * (the engine stops that map first), and `cancel` stops the map.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { UserErrorCode } from '../core/errors';
-import { parseEngineMessage, type AnalyzeRequest, type ErrorCode, type ErrorMessage, type ProgressMessage, type ResultMessage, type RetrainRequest } from '../protocol/engine';
+import { parseEngineMessage, type AnalyzeRequest, type ErrorCode, type ErrorMessage, type ProgressMessage, type MapReadyMessage, type ResultMessage, type RetrainRequest } from '../protocol/engine';
 
 export class EngineError extends Error {
   /** For a 'data' error: what kind of user error it was in the engine (disk full, not writable…). */
@@ -32,7 +35,24 @@ function engineError(m: ErrorMessage): EngineError {
   return e;
 }
 
-type Pending = { jobId: string; resolve: (r: ResultMessage) => void; reject: (e: Error) => void; onProgress?: (p: ProgressMessage) => void };
+interface Pending {
+  jobId: string;
+  /** job: until the result; map: after it, until map-ready (or the map's error). */
+  stage: 'job' | 'map';
+  resolve: (r: ResultMessage) => void;
+  reject: (e: Error) => void;
+  resolveMap: (m: MapReadyMessage | undefined) => void;
+  rejectMap: (e: Error) => void;
+  onProgress?: (p: ProgressMessage) => void;
+}
+
+/** Both answers of a job (see the top of this file). */
+export interface JobHandle {
+  jobId: string;
+  done: Promise<ResultMessage>;
+  /** The map once written; undefined when none is made (or a newer job took over); rejects when it failed, was cancelled or the engine stopped. */
+  map: Promise<MapReadyMessage | undefined>;
+}
 
 export class EngineClient {
   private child: ChildProcess | undefined;
@@ -41,7 +61,15 @@ export class EngineClient {
   constructor(private readonly opts: EngineClientOptions) {}
 
   get pid(): number | undefined { return this.child?.pid; }
-  get busy(): boolean { return this.pending !== undefined; }
+  /** A job is running that has not written its results yet. */
+  get busy(): boolean { return this.pending?.stage === 'job'; }
+  /** The last job's results are written and its map is being made. */
+  get mapping(): boolean { return this.pending?.stage === 'map'; }
+
+  /** Ends the pending job with an error: its result if it had none yet, else its map. */
+  private fail(p: Pending, e: Error): void {
+    if (p.stage === 'job') { p.reject(e); p.rejectMap(e); } else p.rejectMap(e);
+  }
 
   private start(): ChildProcess {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
@@ -63,12 +91,12 @@ export class EngineClient {
       if (!p) return;
       this.pending = undefined;
       const why = signal === 'SIGKILL' ? 'it was killed (SIGKILL: out of memory, or stopped by hand)' : signal ? `signal ${signal}` : `exit code ${code}`;
-      p.reject(new EngineError('crashed', `the engine stopped during the job: ${why}. Run it again to start a new engine.`));
+      this.fail(p, new EngineError('crashed', `the engine stopped during the ${p.stage === 'job' ? 'job' : 'map'}: ${why}. Run it again to start a new engine.`));
     });
     child.on('error', (err) => {
       const p = this.pending;
       this.pending = undefined;
-      p?.reject(new EngineError('crashed', `the engine could not run: ${err.message}`));
+      if (p) this.fail(p, new EngineError('crashed', `the engine could not run: ${err.message}`));
     });
     this.child = child;
     log?.(`engine started (pid ${child.pid})`);
@@ -84,25 +112,38 @@ export class EngineClient {
     }
     if (m.type === 'ready') return;
     if (!p || m.jobId !== p.jobId) {
-      if (m.type === 'error' && !m.jobId && p) { this.pending = undefined; p.reject(engineError(m)); }
+      if (m.type === 'error' && !m.jobId && p) { this.pending = undefined; this.fail(p, engineError(m)); }
       return;
     }
     if (m.type === 'progress') p.onProgress?.(m);
-    else if (m.type === 'result') { this.pending = undefined; p.resolve(m); }
-    else if (m.type === 'error') { this.pending = undefined; p.reject(engineError(m)); }
+    else if (m.type === 'result' && p.stage === 'job') {
+      if (m.map === 'pending') p.stage = 'map';
+      else { this.pending = undefined; p.resolveMap(undefined); }
+      p.resolve(m);
+    } else if (m.type === 'map-ready' && p.stage === 'map') { this.pending = undefined; p.resolveMap(m); }
+    else if (m.type === 'error') { this.pending = undefined; this.fail(p, engineError(m)); }
   }
 
-  /** Runs one job; rejects with an EngineError on failure, cancel or crash. */
-  run(req: Omit<AnalyzeRequest, 'jobId'> | Omit<RetrainRequest, 'jobId'>, onProgress?: (p: ProgressMessage) => void): { jobId: string; done: Promise<ResultMessage> } {
-    if (this.pending) throw new EngineError('bad-request', 'the engine is busy with another job');
+  /**
+   * Runs one job; `done` rejects with an EngineError on failure, cancel or crash. While the last
+   * job only makes its map, a new job supersedes it (that map resolves undefined).
+   */
+  run(req: Omit<AnalyzeRequest, 'jobId'> | Omit<RetrainRequest, 'jobId'>, onProgress?: (p: ProgressMessage) => void): JobHandle {
+    if (this.pending?.stage === 'job') throw new EngineError('bad-request', 'the engine is busy with another job');
+    if (this.pending) { const old = this.pending; this.pending = undefined; old.resolveMap(undefined); }
     const jobId = randomUUID();
     const child = this.start();
-    const done = new Promise<ResultMessage>((resolve, reject) => { this.pending = { jobId, resolve, reject, onProgress }; });
+    let resolveMap!: Pending['resolveMap'], rejectMap!: Pending['rejectMap'];
+    const map = new Promise<MapReadyMessage | undefined>((res, rej) => { resolveMap = res; rejectMap = rej; });
+    // A caller that stops at `done` (an error, or no interest in the map) leaves no unhandled rejection.
+    map.catch(() => {});
+    const done = new Promise<ResultMessage>((resolve, reject) => { this.pending = { jobId, stage: 'job', resolve, reject, resolveMap, rejectMap, onProgress }; });
+    done.catch(() => {});
     child.send({ ...req, jobId });
-    return { jobId, done };
+    return { jobId, done, map };
   }
 
-  /** Asks the engine to stop the job; it answers with a 'cancelled' error within a second. */
+  /** Asks the engine to stop the job (or its map); it answers with a 'cancelled' error within a second. */
   cancel(): void {
     if (this.pending && this.child) this.child.send({ type: 'cancel', jobId: this.pending.jobId });
   }

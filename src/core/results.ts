@@ -2,12 +2,18 @@
  * The results of an analysis on disk, and their one owner. For a data file `dir/f.csv`, the CLI
  * and the editor both use `dir/.label-lens/results/f.csv/`:
  *   summary.json, arrays.bin, rows.csv                   the last analysis
- *   retrain-summary.json, retrain-arrays.bin, retrain-rows.csv   the last retrain
+ *   map.bin                                               its embedding map, written after them
+ *   retrain-summary.json, retrain-arrays.bin, retrain-rows.csv, retrain-map.bin   the last retrain
  *   thumbs.bin, retrain-thumbs.bin                        image datasets: the decoded images
  *   runs/<time>-<kind>.json                               every run (the summary without arrays)
  * (for an image folder, `folder/.label-lens/results/`).
  * `arrays.bin` holds Float32 arrays (N×K, N, epochs×N) described by the summary's `arrays` table;
  * they are read back as a typed `ResultArrays`, never by string key. Large arrays never cross IPC.
+ * The map is its own file because it is made after the results are out (the user reads the
+ * suspects while it is computed): the summary names it (`mapFile`) when one is to follow, and the
+ * map file names its run (the summary's `createdAt`), so a map left from an earlier run is never
+ * shown with a newer analysis. Results written before the split keep mapX/mapY in arrays.bin and
+ * read back the same.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -168,8 +174,10 @@ export interface Summary {
   duplicates?: DuplicateSummary;
   /** The first 100 label conflicts, most members first. */
   topConflicts?: ConflictSummary[];
-  /** The embedding map (arrays mapX, mapY); absent when none was made. */
+  /** The embedding map (arrays mapX, mapY); absent when none was made. In summary.json of older runs only: newer ones keep it in the map file, and `readRun` puts it here. */
   map?: MapSummary;
+  /** The map file (beside summary.json) written after the results; absent when no map is made (`--map none`, < 3 rows). */
+  mapFile?: string;
   createdAt: string;
   /** For a retrain: rows the last analysis flagged whose label has changed since. */
   fixed?: number;
@@ -302,32 +310,97 @@ export interface ResultFiles {
   rowsCsv: string;
   /** Image datasets: N × width × height grey levels (uint8), the model's input. */
   thumbs: string;
+  /** The embedding map, written after the others (see packMapFile). */
+  map: string;
 }
 
 /** The files of the last run of a kind in a results folder. */
 export function resultFiles(dir: string, kind: RunKind): ResultFiles {
   const prefix = kind === 'analysis' ? '' : 'retrain-';
-  return { summary: join(dir, `${prefix}summary.json`), arrays: join(dir, `${prefix}arrays.bin`), rowsCsv: join(dir, `${prefix}rows.csv`), thumbs: join(dir, `${prefix}thumbs.bin`) };
+  return { summary: join(dir, `${prefix}summary.json`), arrays: join(dir, `${prefix}arrays.bin`), rowsCsv: join(dir, `${prefix}rows.csv`), thumbs: join(dir, `${prefix}thumbs.bin`), map: join(dir, `${prefix}map.bin`) };
 }
 
 export function readSummary(path: string): Summary {
   return JSON.parse(readFileSync(path, 'utf8')) as Summary;
 }
 
+/**
+ * Whether a run's map can be shown: `ready` (arrays mapX, mapY and summary.map are set), `missing`
+ * (the summary names a map file that is not there, or belongs to another run: still being computed,
+ * or its job was stopped before it), `none` (no map was made for this run).
+ */
+export type MapState = 'ready' | 'missing' | 'none';
+
 export interface Run {
   summary: Summary;
   arrays: ResultArrays;
   /** Image datasets: the engine's decode of every image at the model's input size. */
   thumbs?: Uint8Array;
+  /** Absent (a run made in memory, as tests do): as the arrays say. */
+  mapState?: MapState;
+  /** Why the map file could not be read (damaged), when it was there. */
+  mapProblem?: string;
 }
 
-/** The last run of a kind in a results folder with its arrays, or undefined when there is none. */
+/** The last run of a kind in a results folder with its arrays (and its map, when written), or undefined when there is none. */
 export function readRun(dir: string, kind: RunKind): Run | undefined {
   const f = resultFiles(dir, kind);
   if (!existsSync(f.summary) || !existsSync(f.arrays)) return undefined;
   const summary = readSummary(f.summary);
   const thumbs = summary.images ? join(dir, basename(summary.images.thumbnails)) : undefined;
-  return { summary, arrays: readArrays(f.arrays, summary.arrays), thumbs: thumbs && existsSync(thumbs) ? new Uint8Array(readFileSync(thumbs)) : undefined };
+  const arrays = readArrays(f.arrays, summary.arrays);
+  let mapState: MapState = arrays.mapX && arrays.mapY ? 'ready' : 'none';
+  let mapProblem: string | undefined;
+  if (summary.mapFile) {
+    // A damaged map costs the map, never the analysis.
+    let m;
+    try { m = readMapFile(join(dir, basename(summary.mapFile)), summary); } catch (err) { mapProblem = err instanceof Error ? err.message : String(err); }
+    if (m) { arrays.mapX = m.x; arrays.mapY = m.y; summary.map = m.map; mapState = 'ready'; } else mapState = 'missing';
+  }
+  return { summary, arrays, thumbs: thumbs && existsSync(thumbs) ? new Uint8Array(readFileSync(thumbs)) : undefined, mapState, ...(mapProblem ? { mapProblem } : {}) };
+}
+
+/** The map file's first bytes; then a uint32 (LE) header length, the header (JSON), padding to 4 bytes, x then y as Float32. */
+const MAP_MAGIC = 'LLMAP1\n\0';
+
+/** What a map file says about itself: its run (summary.createdAt), rows, and how it was made. */
+export interface MapFileHeader {
+  run: string;
+  rows: number;
+  map: MapSummary;
+}
+
+/** A map file's bytes: written in one piece (writeResultFile), so a map file on disk is complete. */
+export function packMapFile(header: MapFileHeader, x: Float32Array, y: Float32Array): Buffer {
+  if (x.length !== header.rows || y.length !== header.rows) throw new Error(`results: map of ${x.length}×${y.length} points, expected ${header.rows}`);
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const start = Math.ceil((MAP_MAGIC.length + 4 + json.length) / 4) * 4;
+  const out = Buffer.alloc(start + 8 * header.rows);
+  out.write(MAP_MAGIC, 0, 'latin1');
+  out.writeUInt32LE(json.length, MAP_MAGIC.length);
+  json.copy(out, MAP_MAGIC.length + 4);
+  Buffer.from(x.buffer, x.byteOffset, x.byteLength).copy(out, start);
+  Buffer.from(y.buffer, y.byteOffset, y.byteLength).copy(out, start + 4 * header.rows);
+  return out;
+}
+
+/**
+ * The map of the run `summary` from its map file; undefined when the file is not there or is of
+ * another run (a new analysis whose map is still being made). A file that is there but damaged
+ * throws: it was written whole, so it was changed by something else.
+ */
+export function readMapFile(path: string, summary: Pick<Summary, 'createdAt' | 'rows'>): { x: Float32Array; y: Float32Array; map: MapSummary } | undefined {
+  if (!existsSync(path)) return undefined;
+  const buf = readFileSync(path);
+  if (buf.length < MAP_MAGIC.length + 4 || buf.toString('latin1', 0, MAP_MAGIC.length) !== MAP_MAGIC) throw new Error(`${path}: not a Label Lens map file; run the analysis again`);
+  const len = buf.readUInt32LE(MAP_MAGIC.length);
+  let header: MapFileHeader;
+  try { header = JSON.parse(buf.toString('utf8', MAP_MAGIC.length + 4, MAP_MAGIC.length + 4 + len)) as MapFileHeader; } catch { throw new Error(`${path}: damaged map header; run the analysis again`); }
+  if (header.run !== summary.createdAt || header.rows !== summary.rows) return undefined;
+  const start = Math.ceil((MAP_MAGIC.length + 4 + len) / 4) * 4;
+  if (buf.length !== start + 8 * header.rows) throw new Error(`${path}: ${buf.length} bytes, expected ${start + 8 * header.rows} (truncated?); run the analysis again`);
+  const all = new Float32Array(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + buf.length));
+  return { x: all.subarray(0, header.rows), y: all.subarray(header.rows), map: header.map };
 }
 
 /** A run in the history: its summary without the arrays table and the suspects. */

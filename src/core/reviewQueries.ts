@@ -6,7 +6,7 @@
 import type { ApplyPreview, MapResult, ClassesView, ExtraColumn, GroupMember, GroupView, GroupsResult, IssueKind, PageQuery, PageResult, RowDetail, RowFilter, RowView, RunView } from '../protocol/webview';
 import type { EditBatch, DocumentState, RowState } from './labels/documentState';
 import { smoothTarget } from './labels/sidecar';
-import type { ResultArrays, Run, RunRecord, Summary } from './results';
+import type { MapSummary, ResultArrays, Run, RunRecord, Summary } from './results';
 import { SKIPPED, type OpenedTable } from './table/dataset';
 import { calibrated, fitTemperature } from './signals/calibration';
 import { reasonFor } from './signals/reason';
@@ -256,11 +256,25 @@ export class ReviewQueries {
   }
   private points: Uint16Array | undefined;
 
+  /** The engine is making this analysis's map (after its results): what the Map view says meanwhile. */
+  mapComputing = false;
+
+  /** The map of the analysis, arrived after it (core/results readMapFile): shown from now on. */
+  setMap(m: { x: Float32Array; y: Float32Array; map: MapSummary }): void {
+    if (!this.analysis || m.x.length !== this.analysis.summary.rows) return;
+    this.analysis.arrays.mapX = m.x;
+    this.analysis.arrays.mapY = m.y;
+    this.analysis.summary.map = m.map;
+    this.analysis.mapState = 'ready';
+    this.points = undefined;
+    this.mapComputing = false;
+  }
+
   /** The embedding map with every row's current label, suspects and outliers marked; or why there is none. */
   map(): MapResult {
     const pts = this.mapPointsOf();
     if (!this.analysis) return { map: undefined, reason: 'noAnalysis' };
-    if (!pts) return { map: undefined, reason: 'noMap' };
+    if (!pts) return { map: undefined, reason: this.analysis.mapState === 'missing' ? (this.mapComputing ? 'mapComputing' : 'mapMissing') : 'noMap' };
     const outlier = this.arr('outlierFlagged');
     // A class's index by name once (not indexOf per row: 1M rows × 1,000 classes).
     const index = new Map(this.classes.map((c, k) => [c, k]));

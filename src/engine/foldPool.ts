@@ -6,6 +6,7 @@ import type { FromWorker, ToWorker } from './foldWorker';
 import type { FoldInput, FoldOutput } from './trainFold';
 import { factoryFor, tabularModels, type ModelKind } from './models/factories';
 import { trainFold } from './trainFold';
+import { heldOutLoss, type CTask } from './models/regularization';
 
 // Bundled, the worker is dist/foldWorker.js beside dist/engine.js; from sources (tests), the .ts
 // file, run by the tsx loader that workers inherit from the parent's execArgv.
@@ -19,7 +20,7 @@ const WORKER = __filename.endsWith('.ts') ? join(__dirname, 'foldWorker.ts') : j
  */
 export const IN_PROCESS_MAX_WORK = 5e7;
 
-export function trainsInProcess(kind: ModelKind, input: FoldInput): boolean {
+export function trainsInProcess(kind: ModelKind, input: Pick<FoldInput, 'labels' | 'dense'> | { labels: ArrayLike<number>; dense: { dim: number } }): boolean {
   const n = input.labels.length;
   const dim = input.dense?.dim ?? 0;
   return kind === 'tabular' && tabularModels(n, dim) === 'logreg+knn' && n * n * dim <= IN_PROCESS_MAX_WORK;
@@ -61,16 +62,17 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
   const all = new Set<Worker>();
   let closed = false;
   let large = false;
-  const run = (input: FoldInput) => trainsInProcess(kind, input) ? local.run(input) : new Promise<FoldOutput>((resolve, reject) => {
+  /** One task on an idle (or warm, or new) worker; `what` names it in an error. */
+  const dispatch = (msg: ToWorker, what: string) => new Promise<Extract<FromWorker, { type: 'done' | 'loss' }>>((resolve, reject) => {
     if (closed) { reject(new Error('cancelled')); return; }
-    if (input.labels.length >= RETIRE_ROWS) large = true;
     const w = idle.pop() ?? warm.pop() ?? new Worker(WORKER);
     w.ref();
     all.add(w);
     const onMessage = (m: FromWorker) => {
       if (m.type === 'progress') { onProgress(m); return; }
       cleanup();
-      if (m.type === 'done') { w.unref(); idle.push(w); resolve(m.output); } else reject(new Error(`fold ${input.fold + 1} failed: ${m.message}`));
+      if (m.type === 'failed') reject(new Error(`${what} failed: ${m.message}`));
+      else { w.unref(); idle.push(w); resolve(m); }
     };
     const onExit = (code: number) => { cleanup(); all.delete(w); reject(new Error(closed ? 'cancelled' : `fold worker exited with code ${code}`)); };
     const onError = (err: Error) => { cleanup(); all.delete(w); reject(err); };
@@ -78,8 +80,20 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     w.on('message', onMessage);
     w.on('exit', onExit);
     w.on('error', onError);
-    w.postMessage({ type: 'train', kind, input } satisfies ToWorker);
+    w.postMessage(msg);
   });
+  const run = async (input: FoldInput): Promise<FoldOutput> => {
+    if (trainsInProcess(kind, input)) return local.run(input);
+    if (input.labels.length >= RETIRE_ROWS) large = true;
+    const m = await dispatch({ type: 'train', kind, input }, `fold ${input.fold + 1}`);
+    return (m as Extract<FromWorker, { type: 'done' }>).output;
+  };
+  // The C search's fits, one per worker (small tables: in this thread, as their folds).
+  const lossOfC = async (task: CTask, C: number): Promise<number> => {
+    if (trainsInProcess(kind, { labels: task.labels, dense: { dim: task.dim } })) return local.lossOfC!(task, C);
+    const m = await dispatch({ type: 'lossOfC', task, C }, `the fit at C = ${C}`);
+    return (m as Extract<FromWorker, { type: 'loss' }>).loss;
+  };
   // Idle workers go back to the warm pool (after a large job, one fresh worker instead); busy ones (a cancel) are terminated at once.
   const close = () => {
     closed = true;
@@ -90,7 +104,7 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     idle.length = 0;
     if (retired) warmUp(1);
   };
-  return { run, close };
+  return { run, close, lossOfC };
 };
 
 /** The same, in this thread (no parallelism): for tests and small jobs. */
@@ -103,6 +117,11 @@ export const inProcessRunners: RunnerFactory = (kind, onProgress) => {
       if (closed) throw new Error('cancelled');
       const { factory, backend } = await factoryFor(kind, input);
       return trainFold(input, factory, onProgress, () => closed, backend);
+    },
+    lossOfC: async (task, C) => {
+      await new Promise((r) => setImmediate(r));
+      if (closed) throw new Error('cancelled');
+      return heldOutLoss(task, C);
     },
     close: () => { closed = true; },
   };

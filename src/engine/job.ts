@@ -1,7 +1,9 @@
 /**
  * One analysis or retrain, start to finish. This module orchestrates only: it runs the phases
  * (./phases: load → featurize → train folds → score; ./writeResults: write) in order, times each
- * one, reports progress through `emit` and stops when `cancelled()` turns true.
+ * one, reports progress through `emit` and stops when `cancelled()` turns true. Once the results
+ * are written it hands them to `onResult` (the engine reports the job's result then) and makes the
+ * embedding map after them (./mapResults: phase `map`, its own file), which is cancellable too.
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -13,10 +15,12 @@ import { readRun, readSummary, resultFiles, type ProbabilitySource, type Summary
 import type { AnalyzeRequest, Phase, ProgressMessage, RetrainRequest } from '../protocol/engine';
 import type { FoldRunner } from './crossval';
 import type { CrossValResult } from './crossval';
-import { duplicates, featurize, load, releaseFeatures, score, trainFolds, tune } from './phases';
+import { duplicates, featurize, load, releaseFeatures, score, trainFolds, tune, tuneWith } from './phases';
+import type { CTask } from './models/regularization';
 import { conflictRows, conflictsOf, findOutliers } from './findings';
 import { representationFor } from './representation';
-import { projectMap, type MapOption } from './projection';
+import type { MapOption } from './projection';
+import { mapFileEntry, writeMapAfter, type MapWritten } from './mapResults';
 import type { FoldProgress } from './trainFold';
 import { modelKindOf, type ModelKind } from './models/factories';
 import { summarize, writeResults, type JobResult, type Trained } from './writeResults';
@@ -31,7 +35,7 @@ export class CancelledError extends Error {
 export type Emit = (p: Omit<ProgressMessage, 'type' | 'jobId'>) => void;
 
 /** Runs the folds of one job; implemented with worker threads by the engine, in-process by tests. */
-export type RunnerFactory = (kind: ModelKind, onProgress: FoldProgress) => { run: FoldRunner; close: () => void };
+export type RunnerFactory = (kind: ModelKind, onProgress: FoldProgress) => { run: FoldRunner; close: () => void; lossOfC?: (task: CTask, C: number) => Promise<number> };
 
 /** Seconds per phase, laps of one clock. */
 function stopwatch(): { seconds: Partial<Record<Phase, number>>; lap: (p: Phase) => void } {
@@ -72,7 +76,7 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows` });
   // Text: reported as it goes (sync work; each message is written to the pipe at once).
   const dups = duplicates(loaded, prep, (f) => emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows: ${Math.round(100 * f)}%` }));
-  const tuned = given && !options.ensemble ? undefined : tune(prep);
+  const tuned = given && !options.ensemble ? undefined : await tuneOn(prep, runners);
   if (tuned) emit({ phase: 'duplicates', fraction: 0.05, message: tuned });
   lap('duplicates');
   check();
@@ -86,11 +90,10 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
     const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
     const representation = representationFor(prep.kind, prep.base, undefined, ds.rowCount);
     const outliers = findOutliers(representation, opts.seed);
-    const map = await projectMap(representation, opts.map as MapOption, opts.seed, (f, message) => emit({ phase: 'score', fraction: 0.9 + 0.08 * f, message }), check);
     lap('score');
     return {
       ds, cv, scores, options, kind: prep.kind, softTargets: 0, seconds, images, probabilities: source,
-      excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers, representation, map,
+      excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers, representation,
     };
   }
 
@@ -134,13 +137,38 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const scores = score(prep, cv, own);
   const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
   const outliers = findOutliers(representation, opts.seed, (f) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` }));
-  const map = await projectMap(representation, opts.map as MapOption, opts.seed, (f, message) => emit({ phase: 'score', fraction: 0.96 + 0.02 * f, message }), check);
   lap('score');
   if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };
   return {
     ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images, probabilities: source,
-    excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers, representation, map,
+    excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers, representation,
   };
+}
+
+/** Called once the results are on disk, before the map is made. */
+export type OnResult = (res: JobResult) => void;
+
+/** A job's outcome: its results, and its map once written (absent with --map none). */
+export type JobDone = JobResult & { map?: MapWritten };
+
+/** The map phase of a written run (see ./mapResults): progress as phase `map`, cancellable. */
+async function mapPhase(outDir: string, kind: 'analysis' | 'retrain', res: JobResult, tr: Trained, emit: Emit, cancelled: () => boolean, prefix = ''): Promise<MapWritten | undefined> {
+  if (!res.summary.mapFile || !tr.representation) return undefined;
+  const check = () => { if (cancelled()) throw new CancelledError(); };
+  emit({ phase: 'map', fraction: 0, message: `${prefix}projecting ${tr.ds.rowCount.toLocaleString('en-US')} rows` });
+  // The phase says "map" already (the CLI prints "map: …"; the Map tab "Computing the map… 40% · …").
+  return writeMapAfter(outDir, kind, res.summary, tr.representation, tr.options.map as MapOption, tr.options.seed, (fraction, message) => emit({ phase: 'map', fraction, message: prefix + message.replace(/^map: /, '') }), check);
+}
+
+/** The C search on the runner's workers when it has them (their idle workers then train the folds), else here. */
+async function tuneOn(prep: Parameters<typeof tune>[0], runners: RunnerFactory): Promise<string | undefined> {
+  if (prep.kind !== 'tabular') return undefined;
+  const r = runners('tabular', () => {});
+  try {
+    return r.lossOfC ? await tuneWith(prep, r.lossOfC) : tune(prep);
+  } finally {
+    r.close();
+  }
 }
 
 /** What scoring needs of a dataset when no model is trained (prepare checks the same for training). */
@@ -149,10 +177,12 @@ function checkScorable(ds: Dataset): void {
   if (ds.classes.length < 2) throw new PrepareError(`${ds.table.name}: ${ds.classes.length} class${ds.classes.length === 1 ? '' : 'es'}: expected at least 2`);
 }
 
-export async function runAnalyze(req: AnalyzeRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory): Promise<JobResult> {
+export async function runAnalyze(req: AnalyzeRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory, onResult: OnResult = () => {}): Promise<JobDone> {
   const tr = await train(req, emit, cancelled, runners, true);
   emit({ phase: 'write', fraction: 0.98, message: `writing results to ${req.outDir}` });
-  return writeResults(req.outDir, 'analysis', tr);
+  const res = writeResults(req.outDir, 'analysis', tr, mapFileEntry('analysis', tr.options.map as MapOption, tr.ds.rowCount));
+  onResult(res);
+  return { ...res, map: await mapPhase(req.outDir, 'analysis', res, tr, emit, cancelled) };
 }
 
 /** Rows the analysis flagged whose label in the file now differs from the label it analysed. */
@@ -169,7 +199,7 @@ function fixedSince(analysis: ReturnType<typeof readRun>, tr: Trained): number |
  * Retrain on the current labels, the sidecar's soft targets and the chosen imbalance remedy. The
  * "before" is the last analysis in `outDir` when there is one, else a plain run on the same labels.
  */
-export async function runRetrain(req: RetrainRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory): Promise<JobResult> {
+export async function runRetrain(req: RetrainRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory, onResult: OnResult = () => {}): Promise<JobDone> {
   const analysisSummary = resultFiles(req.outDir, 'analysis').summary;
   let before: Omit<Summary, 'arrays'>;
   if (existsSync(analysisSummary)) before = readSummary(analysisSummary);
@@ -183,5 +213,7 @@ export async function runRetrain(req: RetrainRequest, emit: Emit, cancelled: () 
   let fixed: number | undefined;
   try { fixed = fixedSince(readRun(req.outDir, 'analysis'), tr); } catch { fixed = undefined; }
   const { oofAccuracy, flagged, classStats, createdAt, options, foldAccuracy } = before;
-  return writeResults(req.outDir, 'retrain', tr, { before: { oofAccuracy, flagged, classStats, createdAt, options, ...(foldAccuracy ? { foldAccuracy } : {}) }, fixed });
+  const res = writeResults(req.outDir, 'retrain', tr, { before: { oofAccuracy, flagged, classStats, createdAt, options, ...(foldAccuracy ? { foldAccuracy } : {}) }, fixed, ...mapFileEntry('retrain', tr.options.map as MapOption, tr.ds.rowCount) });
+  onResult(res);
+  return { ...res, map: await mapPhase(req.outDir, 'retrain', res, tr, emit, cancelled, 'retrain: ') };
 }

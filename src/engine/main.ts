@@ -2,6 +2,9 @@
  * The engine child process: one job at a time over IPC (typed in src/protocol/engine.ts).
  * Heavy work runs in fold worker threads, so this loop stays free to hear `cancel`, which
  * terminates the workers at once. A malformed message is answered with an error, never a crash.
+ * A job answers `result` as soon as its results are written, then makes its map and answers
+ * `map-ready`; a new job asked for while a map is made stops that map (the newer run's results
+ * will want their own) and starts once it has.
  */
 import { parseRequest, type EngineMessage, type EngineRequest } from '../protocol/engine';
 import { runAnalyze, runRetrain } from './job';
@@ -11,10 +14,12 @@ import { errorMessage } from './errorCodes';
 
 const send = (m: EngineMessage) => { if (process.send) process.send(m); };
 
-let current: { jobId: string; cancelled: boolean } | undefined;
+interface Current { jobId: string; cancelled: boolean; mapping: boolean; finished: Promise<void> }
+let current: Current | undefined;
 
 async function handle(req: Exclude<EngineRequest, { type: 'cancel' }>): Promise<void> {
-  const job = { jobId: req.jobId, cancelled: false };
+  let finish!: () => void;
+  const job: Current = { jobId: req.jobId, cancelled: false, mapping: false, finished: new Promise<void>((r) => { finish = r; }) };
   current = job;
   const emit = (p: Parameters<Parameters<typeof runAnalyze>[1]>[0]) => send({ type: 'progress', jobId: req.jobId, ...p });
   const cancelled = () => job.cancelled;
@@ -26,14 +31,20 @@ async function handle(req: Exclude<EngineRequest, { type: 'cancel' }>): Promise<
     return r;
   };
   cancelHooks.set(req.jobId, () => stopRunners?.());
+  const onResult = (res: Parameters<NonNullable<Parameters<typeof runAnalyze>[4]>>[0]) => {
+    send({ type: 'result', jobId: req.jobId, summaryPath: res.summaryPath, arraysPath: res.arraysPath, rowsCsvPath: res.rowsCsvPath, map: res.summary.mapFile ? 'pending' : 'none' });
+    job.mapping = true;
+  };
   try {
-    const res = req.type === 'analyze' ? await runAnalyze(req, emit, cancelled, runners) : await runRetrain(req, emit, cancelled, runners);
-    send({ type: 'result', jobId: req.jobId, summaryPath: res.summaryPath, arraysPath: res.arraysPath, rowsCsvPath: res.rowsCsvPath });
+    const res = req.type === 'analyze' ? await runAnalyze(req, emit, cancelled, runners, onResult) : await runRetrain(req, emit, cancelled, runners, onResult);
+    if (res.map) send({ type: 'map-ready', jobId: req.jobId, mapPath: res.map.path, method: res.map.method, sample: res.map.sample, rows: res.map.rows, seconds: res.map.seconds });
   } catch (err) {
+    // After the result, an error is the map's (the caller keeps the results).
     send(errorMessage(req.jobId, err, job.cancelled));
   } finally {
     cancelHooks.delete(req.jobId);
     if (current === job) current = undefined;
+    finish();
   }
 }
 
@@ -48,6 +59,17 @@ process.on('message', (msg: unknown) => {
   }
   if (req.type === 'cancel') {
     if (current?.jobId === req.jobId) { current.cancelled = true; cancelHooks.get(req.jobId)?.(); }
+    return;
+  }
+  if (current?.mapping) {
+    // Only the last job's map is left: stop it, then run this one.
+    const was = current;
+    was.cancelled = true;
+    current = undefined;
+    void was.finished.then(() => {
+      if (current) send({ type: 'error', jobId: req.jobId, code: 'bad-request', message: `busy with job ${current.jobId}: one job at a time` });
+      else void handle(req);
+    });
     return;
   }
   if (current) {

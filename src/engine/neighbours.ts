@@ -72,34 +72,70 @@ export function sampleRows(n: number, m: number, seed: number): Int32Array {
 }
 
 const BLOCK = 256;
+/** Dimensions between two checks of the partial distance (below 2 chunks, no pruning). */
+const CHUNK = 8;
+
+/** Squared length of every row, in double precision. */
+function squaredNorms(x: Float32Array, dim: number): Float64Array {
+  const n = x.length / dim;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) { let s = 0; for (let d = 0; d < dim; d++) s += x[i * dim + d] * x[i * dim + d]; out[i] = s; }
+  return out;
+}
 
 /**
  * Exact cosine k-NN of `queries` among `reference` over rows of `x` (n × dim; unit rows expected:
- * pass `unitRows(x)` unless they already are). Ties go to the smaller row index.
+ * pass `unitRows(x)` unless they already are). Ties go to the smaller row index. With
+ * `minSimilarity`, neighbours below it are not reported (−1 / −Infinity, as when fewer than k exist).
+ *
+ * Pruned, with the same result as the plain search: the dot product is summed in the same order as
+ * always, and beside it the partial squared distance Σ(a−b)², which only grows; since
+ * a·b = (‖a‖² + ‖b‖² − ‖a−b‖²)/2, once that bound falls below the worst neighbour kept (or
+ * `minSimilarity`) by more than rounding could explain, the row cannot enter the top k and the rest
+ * of its dimensions are skipped. Most pairs are far apart, so most stop after a chunk or two.
  */
-export function cosineKnn(x: Float32Array, dim: number, opts: KnnOptions): Knn {
+export function cosineKnn(x: Float32Array, dim: number, opts: KnnOptions & { minSimilarity?: number }): Knn {
   const n = x.length / dim;
   const k = opts.k;
   const queries = opts.queries ?? Int32Array.from({ length: n }, (_, i) => i);
   const reference = opts.reference ?? Int32Array.from({ length: n }, (_, i) => i);
   const excludeSelf = opts.excludeSelf ?? true;
+  const floor = opts.minSimilarity ?? -Infinity;
   const Q = queries.length;
   const index = new Int32Array(Q * k).fill(-1);
   const similarity = new Float32Array(Q * k).fill(-Infinity);
+  const norm = squaredNorms(x, dim);
+  const prune = dim >= 2 * CHUNK;
   for (let b0 = 0; b0 < reference.length; b0 += BLOCK) {
     const b1 = Math.min(reference.length, b0 + BLOCK);
     for (let q = 0; q < Q; q++) {
       const qi = queries[q];
       const qo = qi * dim;
       const base = q * k;
-      let worst = similarity[base + k - 1];
+      const nq = norm[qi];
+      // Reported similarities are float32: compare in float32 as the top-k does.
+      let worst = Math.max(similarity[base + k - 1], floor);
       for (let b = b0; b < b1; b++) {
         const r = reference[b];
         if (excludeSelf && r === qi) continue;
         const ro = r * dim;
         let s = 0;
-        for (let d = 0; d < dim; d++) s += x[qo + d] * x[ro + d];
-        if (s < worst || (s === worst && r > index[base + k - 1])) continue;
+        let d = 0;
+        if (prune && worst > -Infinity) {
+          // s ≤ (‖q‖² + ‖r‖² − partial)/2; skip when that is below `worst` by more than 1e-9 of the norms.
+          const limit = nq + norm[r] - 2 * worst + 1e-9 * (nq + norm[r] + 1);
+          let partial = 0;
+          let cut = false;
+          for (; d + CHUNK <= dim; ) {
+            const e = d + CHUNK;
+            for (; d < e; d++) { const a = x[qo + d], c = x[ro + d]; s += a * c; partial += (a - c) * (a - c); }
+            if (partial > limit) { cut = true; break; }
+          }
+          if (cut) continue;
+        }
+        for (; d < dim; d++) s += x[qo + d] * x[ro + d];
+        if (s < floor) continue;
+        if (s < similarity[base + k - 1] || (s === similarity[base + k - 1] && r > index[base + k - 1])) continue;
         // Insert into the sorted top-k (descending similarity, then ascending row).
         let p = k - 1;
         while (p > 0 && (similarity[base + p - 1] < s || (similarity[base + p - 1] === s && index[base + p - 1] > r))) {
@@ -109,11 +145,68 @@ export function cosineKnn(x: Float32Array, dim: number, opts: KnnOptions): Knn {
         }
         similarity[base + p] = s;
         index[base + p] = r;
-        worst = similarity[base + k - 1];
+        worst = Math.max(similarity[base + k - 1], floor);
       }
     }
   }
   return { k, queries, index, similarity };
+}
+
+/**
+ * Each of `rows`' k most similar others among `rows`, at or above `floor` (unit rows expected): the
+ * neighbours `cosineKnn` finds with queries = reference = rows and minSimilarity = floor, at half
+ * the cost, since each pair is scored once for both rows (a·b and b·a are the same products summed
+ * in the same order). Ranked by the similarity in double precision, ties to the smaller row index,
+ * and pruned by the partial distance as cosineKnn is (against the lower of the two rows' worst).
+ */
+export function cosineKnnAmong(x: Float32Array, dim: number, rows: Int32Array, k: number, floor: number): Knn {
+  const R = rows.length;
+  const sim = new Float64Array(R * k).fill(-Infinity);
+  const index = new Int32Array(R * k).fill(-1);
+  const norm = squaredNorms(x, dim);
+  const prune = dim >= 2 * CHUNK;
+  const insert = (base: number, s: number, r: number) => {
+    const last = base + k - 1;
+    if (s < sim[last] || (s === sim[last] && r > index[last])) return;
+    let p = last;
+    while (p > base && (sim[p - 1] < s || (sim[p - 1] === s && index[p - 1] > r))) { sim[p] = sim[p - 1]; index[p] = index[p - 1]; p--; }
+    sim[p] = s;
+    index[p] = r;
+  };
+  for (let b0 = 0; b0 < R; b0 += BLOCK) {
+    const b1 = Math.min(R, b0 + BLOCK);
+    // Every pair once: the earlier row in this block, the later anywhere after it.
+    for (let qp = b0 + 1; qp < R; qp++) {
+      const qi = rows[qp];
+      const qo = qi * dim;
+      const nq = norm[qi];
+      const qBase = qp * k;
+      const end = Math.min(b1, qp);
+      for (let rp = b0; rp < end; rp++) {
+        const r = rows[rp];
+        const ro = r * dim;
+        const worst = Math.max(Math.min(sim[qBase + k - 1], sim[rp * k + k - 1]), floor);
+        let s = 0;
+        let d = 0;
+        if (prune && worst > -Infinity) {
+          const limit = norm[qi] + norm[r] - 2 * worst + 1e-9 * (nq + norm[r] + 1);
+          let partial = 0;
+          let cut = false;
+          for (; d + CHUNK <= dim; ) {
+            const e = d + CHUNK;
+            for (; d < e; d++) { const a = x[qo + d], c = x[ro + d]; s += a * c; partial += (a - c) * (a - c); }
+            if (partial > limit) { cut = true; break; }
+          }
+          if (cut) continue;
+        }
+        for (; d < dim; d++) s += x[qo + d] * x[ro + d];
+        if (s < floor) continue;
+        insert(qBase, s, r);
+        insert(rp * k, s, qi);
+      }
+    }
+  }
+  return { k, queries: rows, index, similarity: Float32Array.from(sim) };
 }
 
 /**

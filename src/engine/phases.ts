@@ -10,7 +10,7 @@ import { DUPLICATE_LABEL_WEIGHT, withDuplicateLabels } from '../core/signals/dup
 import { openDataset, type Dataset } from '../core/table/dataset';
 import { DEFAULT_TRAIN_OPTIONS, type DatasetSpec, type TrainOptions } from '../protocol/engine';
 import { crossValidate, foldAssignment, type CrossValResult, type FoldRunner } from './crossval';
-import { C_GRID, chooseC } from './models/regularization';
+import { C_GRID, heldOutLoss, pickC, type CChoice, type CTask } from './models/regularization';
 import { TABULAR, tabularModels } from './models/factories';
 import { decodeImages, type DecodedImages } from './images';
 import { prepare, textRows, type Prepared } from './prepare';
@@ -19,6 +19,7 @@ import { consensusParts } from './ownModel';
 import { textEpochs } from './prepare';
 import { DEFAULT_DUPLICATES, redundantCopies } from './duplicates';
 import { findDuplicates, type DuplicateFinding } from './findings';
+import { naiveBayesFits, naiveBayesPart } from './models/naiveBayes';
 
 export interface Loaded {
   ds: Dataset;
@@ -85,20 +86,68 @@ export function duplicates(l: Loaded, prep: Prepared, tick?: (fraction: number) 
  * on fold 0 of the first split (models/regularization). Returns what was chosen, for the log.
  */
 export function tune(prep: Prepared): string | undefined {
+  const task = tuneTask(prep);
+  if (!task) return undefined;
+  return chosen(prep, pickC(C_GRID.map((C) => heldOutLoss(task, C))));
+}
+
+/**
+ * The same choice, each C of the grid fitted by `lossOf` (the engine's fold workers, in parallel:
+ * the grid's five fits otherwise run one after another in this thread while the cores wait).
+ */
+export async function tuneWith(prep: Prepared, lossOf: (task: CTask, C: number) => Promise<number>): Promise<string | undefined> {
+  const task = tuneTask(prep);
+  if (!task) return undefined;
+  // As many at once as the folds will train (foldLanes): five fits on two workers would leave a core idle.
+  const losses = new Array<number>(C_GRID.length);
+  let next = 0;
+  const lane = async () => { while (next < C_GRID.length) { const c = next++; losses[c] = await lossOf(task, C_GRID[c]); } };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(foldLanes(prep), C_GRID.length)) }, lane));
+  return chosen(prep, pickC(losses));
+}
+
+/** The C search of a tabular run whose C is not set yet (logistic regression + k-NN only). */
+function tuneTask(prep: Prepared): CTask | undefined {
   if (prep.kind !== 'tabular' || prep.base.linearC !== undefined || tabularModels(prep.base.labels.length, prep.base.dense!.dim) !== 'logreg+knn') return undefined;
   const { dense, classes, labels, targets } = prep.base;
   const fold0 = foldAssignment(prep.base, prep.group)[0];
-  const choice = chooseC(dense!.x, dense!.dim, classes, labels, targets, (i) => fold0[i] === 0, { iterations: TABULAR.iterations, memory: TABULAR.lbfgsMemory }, prep.base.exclude);
+  return { x: dense!.x, dim: dense!.dim, K: classes, labels, targets, held: Uint8Array.from(fold0, (f) => (f === 0 ? 1 : 0)), fit: { iterations: TABULAR.iterations, memory: TABULAR.lbfgsMemory }, exclude: prep.base.exclude };
+}
+
+function chosen(prep: Prepared, choice: CChoice): string {
   prep.base.linearC = choice.C;
   return `logistic regression C = ${choice.C} (held-out log-loss ${choice.losses.map((l, i) => `${C_GRID[i]}: ${l.toFixed(3)}`).join(', ')})`;
 }
 
 /** Train folds: every fold of every repeat through `run`; `exclude` = rows left out of training (besides the redundant copies). */
 export function trainFolds(prep: Prepared, run: FoldRunner, exclude?: Uint8Array): Promise<CrossValResult> {
-  const opts = prep.base.options;
   let ex = prep.base.exclude;
   if (exclude) { ex = Uint8Array.from(exclude); if (prep.base.exclude) for (let i = 0; i < ex.length; i++) ex[i] |= prep.base.exclude[i]; }
-  return crossValidate({ ...prep.base, exclude: ex }, run, opts.workers, prep.group);
+  return crossValidate({ ...prep.base, exclude: ex }, run, foldLanes(prep), prep.group);
+}
+
+/**
+ * Folds trained at once. One per worker, except for the small tables' logistic regression + k-NN
+ * (CPU-bound, a few hundred ms a fold, little memory): five folds on two workers take three rounds,
+ * the last with one core idle, so they get one lane more than workers (the threads share the cores
+ * and the five finish in the time of two and a half). Text and networks keep one lane per worker
+ * (their folds are long, and a fold's model weighs on the memory at scale).
+ */
+export function foldLanes(prep: Prepared): number {
+  const { workers, folds, repeats } = prep.base.options;
+  const tasks = folds * repeats;
+  const small = prep.kind === 'tabular' && tabularModels(prep.base.labels.length, prep.base.dense!.dim) === 'logreg+knn';
+  return small && workers > 1 && tasks > workers && tasks % workers !== 0 ? Math.min(tasks, workers + 1) : workers;
+}
+
+/**
+ * Naive Bayes's out-of-fold distribution on text (models/naiveBayes), on the same folds as the
+ * model's, or undefined when it is off, the rows are not text, or its count table is too large.
+ */
+export function naiveBayesOf(prep: Prepared): Float32Array | undefined {
+  const { text, classes, labels, targets, exclude, options } = prep.base;
+  if (prep.kind !== 'text' || !options.naiveBayes || !text || !naiveBayesFits(text, classes)) return undefined;
+  return naiveBayesPart({ text, classes, labels, targets, exclude }, foldAssignment(prep.base, prep.group)).probs;
 }
 
 /**
@@ -114,8 +163,9 @@ export function releaseFeatures(prep: Prepared): void {
 
 /** Score: suspicion, suggestion, flag and soft label of every row from the folds' outputs. */
 export function score(prep: Prepared, cv: CrossValResult, own: { given?: Float32Array; knn?: Float32Array } = {}): Scores {
-  // With the user's probabilities (--ensemble) or k-NN agreement on embeddings, each joins the consensus as an equal part.
-  const parts = consensusParts(cv, own.given, own.knn) ?? [cv.student, cv.ema, cv.teacher, cv.pi].filter((x): x is Float32Array => x !== undefined);
+  // With the user's probabilities (--ensemble), k-NN agreement on embeddings or naive Bayes on text,
+  // each joins the consensus as an equal part.
+  const parts = consensusParts(cv, own.given, own.knn, naiveBayesOf(prep)) ?? [cv.student, cv.ema, cv.teacher, cv.pi].filter((x): x is Float32Array => x !== undefined);
   // The folds kept duplicate groups whole: the copies' labels join as evidence here (core/signals/duplicateLabels).
   const p = withDuplicateLabels(consensusOf(parts, cv.K), prep.base.labels, prep.group, cv.K, DUPLICATE_LABEL_WEIGHT, true);
   return scoreConsensus({ K: cv.K, labels: prep.base.labels }, p);

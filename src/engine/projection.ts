@@ -1,6 +1,6 @@
 /**
  * The embedding map: every row's representation (./representation) projected to 2-D, in the engine
- * child, saved with the results (arrays mapX, mapY; the summary's `map`).
+ * child, after the results are written (./mapResults: the results folder's map file).
  *
  * Which method (option `map`; auto by rows), measured on a 2-core machine shared with other work
  * (load 13–19: times inflated several-fold; `npm run bench -- map`): umap-js costs about 2 s for
@@ -12,11 +12,14 @@
  * PCA (the two leading principal components, by power iteration on the covariance of a sample;
  * rows × dim) takes its place: 1M × 12 in 0.8 s. Deterministic: the same representation and
  * seed give the same map.
+ * UMAP itself is ./umapFit: umap-js's fit and layout over typed arrays, from the exact cosine k-NN
+ * (profiled: umap-js's neighbour descent, string-keyed sparse matrices and array-of-arrays layout
+ * were most of a small map's time; 150 rows took 0.26 s of CPU, now about 0.1 s).
  */
-import { UMAP } from 'umap-js';
 import { Random } from '../core/random';
 import { cosineKnn, sampleRows, unitRows } from './neighbours';
 import type { Representation } from './representation';
+import { umapFit } from './umapFit';
 
 export type MapMethod = 'umap' | 'pca';
 export type MapOption = 'auto' | MapMethod | 'none';
@@ -47,6 +50,9 @@ export interface MapProjection {
 }
 
 export type MapProgress = (fraction: number, message: string) => void;
+
+/** A turn of the event loop: the engine hears `cancel` (and sends progress) while a map is made. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The method `auto` picks for a number of rows. */
 export function mapMethodFor(option: MapOption, rows: number): MapMethod | undefined {
@@ -108,24 +114,22 @@ async function umapMap(rep: Representation, seed: number, size: number, onProgre
   const unit = unitRows(rep.x, dim);
   const sample = sampleRows(n, size, seed);
   const S = sample.length;
-  const data = Array.from(sample, (r) => Array.from(unit.subarray(r * dim, r * dim + dim)));
   const rng = new Random(seed * 31 + 17);
-  const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(PROJECTION.neighbours, Math.max(2, S - 1)), nEpochs: PROJECTION.epochs, random: () => rng.next() });
   onProgress(0, `map: UMAP of ${S.toLocaleString('en-US')} rows`);
-  const epochs = umap.initializeFit(data);
-  for (let e = 0; e < epochs; e++) {
-    umap.step();
-    if (e % 20 === 19) { check(); onProgress((e + 1) / epochs * 0.8, `map: UMAP epoch ${e + 1}/${epochs}`); }
-  }
-  const emb = umap.getEmbedding();
+  const epochs = PROJECTION.epochs;
+  const emb = await umapFit(unit, dim, sample, {
+    neighbours: PROJECTION.neighbours, epochs, random: () => rng.next(),
+    onEpoch: async (e) => { if (e % 20 === 19) { await turn(); check(); onProgress((e + 1) / epochs * 0.8, `map: UMAP epoch ${e + 1}/${epochs}`); } },
+  });
   const x = new Float32Array(n);
   const y = new Float32Array(n);
   const inSample = new Uint8Array(n);
-  sample.forEach((r, j) => { x[r] = emb[j][0]; y[r] = emb[j][1]; inSample[r] = 1; });
+  sample.forEach((r, j) => { x[r] = emb[2 * j]; y[r] = emb[2 * j + 1]; inSample[r] = 1; });
   const rest = Int32Array.from({ length: n }, (_, i) => i).filter((i) => !inSample[i]);
   const k = Math.min(PROJECTION.placeK, S);
   const BLOCK = 20_000;
   for (let b = 0; b < rest.length; b += BLOCK) {
+    await turn();
     check();
     onProgress(0.8 + 0.2 * (b / rest.length), `map: placing rows ${b.toLocaleString('en-US')} of ${rest.length.toLocaleString('en-US')}`);
     const knn = cosineKnn(unit, dim, { k, queries: rest.subarray(b, b + BLOCK), reference: sample });

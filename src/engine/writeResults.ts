@@ -54,8 +54,8 @@ export interface JobResult {
   summary: Summary;
 }
 
-/** What a retrain adds to its summary. */
-export type RetrainExtra = Pick<Summary, 'before' | 'fixed'>;
+/** What a retrain adds to its summary; and the map file to follow (engine/mapResults). */
+export type RetrainExtra = Pick<Summary, 'before' | 'fixed' | 'mapFile'>;
 
 export function resultArraysOf(tr: Pick<Trained, 'ds' | 'cv' | 'scores'> & Partial<Pick<Trained, 'duplicates' | 'conflict' | 'outliers' | 'map'>>): ResultArrays<ArrayLike<number>> {
   const { cv, scores, ds } = tr;

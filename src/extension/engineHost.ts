@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { EngineClient, EngineError } from '../client/engineClient';
-import type { AnalyzeRequest, ResultMessage, RetrainRequest } from '../protocol/engine';
+import type { AnalyzeRequest, MapReadyMessage, ResultMessage, RetrainRequest } from '../protocol/engine';
 
 export class EngineHost implements vscode.Disposable {
   private client: EngineClient;
@@ -38,8 +38,12 @@ export class EngineHost implements vscode.Disposable {
 
   get busy(): boolean { return this.client.busy; }
 
-  /** Runs a job with a progress notification; resolves undefined when cancelled. */
-  async run(title: string, req: Omit<AnalyzeRequest, 'jobId'> | Omit<RetrainRequest, 'jobId'>, onProgress?: (fraction: number, message: string) => void): Promise<ResultMessage | undefined> {
+  /**
+   * Runs a job with a progress notification, which closes at the job's result (the results are
+   * written); resolves undefined when cancelled. The map comes after it (`map`): its progress goes
+   * to `onMapProgress` and the status bar, and Cancel stops it.
+   */
+  async run(title: string, req: Omit<AnalyzeRequest, 'jobId'> | Omit<RetrainRequest, 'jobId'>, onProgress?: (fraction: number, message: string) => void, onMapProgress?: (fraction: number, message: string) => void): Promise<(ResultMessage & { mapDone: Promise<MapReadyMessage | undefined> }) | undefined> {
     if (this.client.busy) {
       void vscode.window.showWarningMessage(vscode.l10n.t('Label Lens is already running a job. Cancel it first.'));
       return undefined;
@@ -47,7 +51,14 @@ export class EngineHost implements vscode.Disposable {
     this.log.appendLine(`${new Date().toISOString()} ${req.type} ${req.dataset.file}`);
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
       let last = 0;
-      const { done } = this.client.run(req, (p) => {
+      const { done, map } = this.client.run(req, (p) => {
+        if (p.phase === 'map') {
+          this.status.text = `$(sync~spin) Label Lens map ${Math.round(100 * p.fraction)}%`;
+          this.status.tooltip = p.message;
+          this.status.show();
+          onMapProgress?.(p.fraction, p.message);
+          return;
+        }
         const pct = Math.round(100 * p.fraction);
         progress.report({ increment: pct - last, message: p.message });
         last = pct;
@@ -59,10 +70,19 @@ export class EngineHost implements vscode.Disposable {
       });
       this.running = { cancel: () => this.client.cancel() };
       token.onCancellationRequested(() => this.client.cancel());
+      let mapping = false;
       try {
         const res = await done;
         this.log.appendLine(`done: ${res.summaryPath}`);
-        return res;
+        mapping = res.map === 'pending';
+        const running = { cancel: () => this.client.cancel() };
+        if (mapping) this.running = running;
+        const mapDone = map.then((m) => { if (m) this.log.appendLine(`map: ${m.mapPath} (${m.seconds} s)`); return m; }, (err: unknown) => {
+          this.log.appendLine(`map: ${err instanceof Error ? err.message : String(err)}`);
+          throw err;
+        }).finally(() => { if (this.running === running) { this.running = undefined; this.status.hide(); } });
+        mapDone.catch(() => {});
+        return { ...res, mapDone };
       } catch (err) {
         if (err instanceof EngineError && err.code === 'cancelled') {
           this.log.appendLine('cancelled');
@@ -79,8 +99,7 @@ export class EngineHost implements vscode.Disposable {
         });
         throw err;
       } finally {
-        this.running = undefined;
-        this.status.hide();
+        if (!mapping) { this.running = undefined; this.status.hide(); }
       }
     });
   }

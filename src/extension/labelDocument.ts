@@ -7,13 +7,13 @@
  */
 import * as vscode from 'vscode';
 import { readFileSync, statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { openInStages, type DocumentState, type EditBatch } from '../core/labels/documentState';
 import { UserError } from '../core/errors';
 import type { OpenedTable } from '../core/table/dataset';
 import { pendingEdits, reapplyEdits, type Reapplied } from '../core/reapplyEdits';
 import { ReviewQueries } from '../core/reviewQueries';
-import { readRun, readRuns, resultsDirFor } from '../core/results';
+import { readMapFile, readRun, readRuns, resultsDirFor } from '../core/results';
 import { Table } from '../core/table/table';
 import type { PageQuery, PageResult, RunView } from '../protocol/webview';
 
@@ -166,6 +166,20 @@ export class LabelDocument implements vscode.CustomDocument {
       this.queries.setAnalysis(undefined);
     }
     this.runs = readRuns(this.outDir).map((r) => ReviewQueries.runView(r, r.fixed, this.trusted.get(r.createdAt)));
+  }
+
+  /**
+   * Reads the map the engine wrote after the analysis (the results folder's map file) into the
+   * analysis shown; false when it is not there or is of another run.
+   */
+  loadMap(): boolean {
+    const s = this.queries.summary;
+    if (!s?.mapFile) return false;
+    let m;
+    try { m = readMapFile(join(this.outDir, basename(s.mapFile)), s); } catch { m = undefined; }
+    if (!m) return false;
+    this.queries.setMap(m);
+    return true;
   }
 
   /** Applies a batch and puts it on VS Code's undo stack. */

@@ -13,7 +13,7 @@ import { DatasetProblems } from './problems';
 import type { Summary } from '../core/results';
 import type { TrainOptions } from '../protocol/engine';
 import {
-  Accept, ApplyAbove, Exclude, RelabelGroup, RequestGroups, RequestMap, ApplySuggestion, Changed, Classes, Init, IpcHandlers, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, SetNote, Smooth, Undo,
+  Accept, ApplyAbove, Exclude, RelabelGroup, RequestGroups, RequestMap, ApplySuggestion, Changed, Classes, Init, IpcHandlers, MapStatus, Notice, Progress, Ready, Redo, Relabel, RequestApplyPreview, RequestDetail, RequestPage, Run, Runs, SaveLayout, SetNote, Smooth, Undo,
   notify, parseWebviewMessage, type HostWire, type IpcNotification,
 } from '../protocol/webview';
 import { optionsOf } from '../core/table/dataset';
@@ -214,6 +214,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelDoc
     info: (doc, message) => this.broadcast(doc, Notice, { level: 'info', message }),
     analysisLoaded: (doc) => { for (const p of this.panels.get(doc) ?? []) this.sendAll(doc, p); },
     runsChanged: (doc) => this.broadcast(doc, Runs, { runs: doc.runs }),
+    mapStatus: (doc, status) => this.broadcast(doc, MapStatus, status),
   };
 
   /** `extra`: options of this run only (Load Predictions: the probabilities file). */

@@ -14,6 +14,7 @@ export function webviewStrings(): Record<string, string> {
     predicted: t('predicted'), corrected: t('current'), precision: t('precision'), recall: t('recall'),
     matrix: t('Given × predicted'), imbalanceRatio: t('Imbalance ratio (largest/smallest)'), noRuns: t('No runs yet.'),
     analysis: t('Analysis'), before: t('before'), after: t('after'), accuracy: t('held-out accuracy'), flaggedRows: t('flagged rows'),
+    mapComputing: t('Computing the map…'), mapMissing: t("This analysis's map file is missing (its job stopped before the map was written): run Analyze again to make it."),
     fixed: t('flagged rows fixed'), pickClass: t('Relabel to…'), close: t('Close'), helpTitle: t('Keyboard'), undo: t('Undo'),
   };
 }

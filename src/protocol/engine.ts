@@ -40,13 +40,14 @@ export interface CancelRequest {
 
 export type EngineRequest = AnalyzeRequest | RetrainRequest | CancelRequest;
 
-export type Phase = 'load' | 'featurize' | 'duplicates' | 'train' | 'score' | 'write';
+/** `map` comes after the job's result: the results are written and reported, then the map is made. */
+export type Phase = 'load' | 'featurize' | 'duplicates' | 'train' | 'score' | 'write' | 'map';
 
 export interface ProgressMessage {
   type: 'progress';
   jobId: string;
   phase: Phase;
-  /** 0..1 of the whole job. */
+  /** 0..1 of the whole job; in phase `map`, 0..1 of the map (the rest of the job is done). */
   fraction: number;
   fold?: number;
   folds?: number;
@@ -64,6 +65,23 @@ export interface ResultMessage {
   summaryPath: string;
   arraysPath: string;
   rowsCsvPath: string;
+  /**
+   * pending: the engine now makes the embedding map and answers `map-ready` (or an error, e.g.
+   * cancelled) for this job; the job is over only then. none: no map for this run (--map none).
+   */
+  map: 'pending' | 'none';
+}
+
+/** The map of a job whose result was sent: written to `mapPath` (core/results: the map file). */
+export interface MapReadyMessage {
+  type: 'map-ready';
+  jobId: string;
+  mapPath: string;
+  method: 'umap' | 'pca';
+  /** Rows UMAP embedded itself (all rows for PCA). */
+  sample: number;
+  rows: number;
+  seconds: number;
 }
 
 export type ErrorCode = 'cancelled' | 'data' | 'bad-request' | 'internal';
@@ -83,7 +101,7 @@ export interface ReadyMessage {
   pid: number;
 }
 
-export type EngineMessage = ProgressMessage | ResultMessage | ErrorMessage | ReadyMessage;
+export type EngineMessage = ProgressMessage | ResultMessage | MapReadyMessage | ErrorMessage | ReadyMessage;
 
 /** Checks train options (see the table in ./trainOptions); returns the first problem or undefined. */
 export function checkOptions(o: unknown): string | undefined {
@@ -91,6 +109,7 @@ export function checkOptions(o: unknown): string | undefined {
 }
 
 const isStr = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length < 4096;
+const isCount = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
 /** Validates a message from a caller; returns the request or a description of what is wrong. */
 export function parseRequest(msg: unknown): EngineRequest | string {
@@ -117,7 +136,8 @@ export function parseEngineMessage(msg: unknown): EngineMessage | undefined {
   switch (m.type) {
     case 'ready': return typeof m.pid === 'number' ? (m as unknown as ReadyMessage) : undefined;
     case 'progress': return typeof m.jobId === 'string' && typeof m.fraction === 'number' && typeof m.message === 'string' ? (m as unknown as ProgressMessage) : undefined;
-    case 'result': return typeof m.jobId === 'string' && isStr(m.summaryPath) && isStr(m.arraysPath) ? (m as unknown as ResultMessage) : undefined;
+    case 'result': return typeof m.jobId === 'string' && isStr(m.summaryPath) && isStr(m.arraysPath) && (m.map === 'pending' || m.map === 'none') ? (m as unknown as ResultMessage) : undefined;
+    case 'map-ready': return typeof m.jobId === 'string' && isStr(m.mapPath) && (m.method === 'umap' || m.method === 'pca') && isCount(m.sample) && isCount(m.rows) && typeof m.seconds === 'number' && m.seconds >= 0 ? (m as unknown as MapReadyMessage) : undefined;
     case 'error': return typeof m.code === 'string' && typeof m.message === 'string' && (m.userCode === undefined || typeof m.userCode === 'string') ? (m as unknown as ErrorMessage) : undefined;
     default: return undefined;
   }

@@ -256,7 +256,23 @@ export const MAP_OUTLIER = 2;
 export const MAP_EDITED = 4;
 export const MAP_NO_LABEL = 0xffff;
 
-/** The reply to RequestMap: the map, or why there is none. */
+/**
+ * Where the analysis's map is (host → webview, MapStatus): being computed after the results (with
+ * the map phase's progress), ready (ask for it again), or failed/cancelled (why).
+ */
+export type MapStatusData = { state: 'computing'; fraction: number; message: string } | { state: 'ready' } | { state: 'failed'; message: string };
+
+/** Checks a MapStatus from the host; the status or what is wrong. */
+export function checkMapStatus(r: unknown): MapStatusData | string {
+  if (r === null || typeof r !== 'object') return 'map status is not an object';
+  const m = r as Record<string, unknown>;
+  if (m.state === 'ready') return { state: 'ready' };
+  if (m.state === 'computing') return isNum(m.fraction, 0, 1) && typeof m.message === 'string' ? { state: 'computing', fraction: m.fraction as number, message: m.message } : 'map status: computing needs a fraction 0..1 and a message';
+  if (m.state === 'failed') return typeof m.message === 'string' ? { state: 'failed', message: m.message } : 'map status: failed needs a message';
+  return `map status: unknown state ${JSON.stringify(m.state)}`;
+}
+
+/** The reply to RequestMap: the map, or why there is none (a string key: noAnalysis, noMap, mapComputing, mapMissing). */
 export type MapResult = { map: MapData } | { map: undefined; reason: string };
 
 /** Base64 length of `bytes` bytes. */
@@ -456,6 +472,8 @@ export const Progress = notification<{ phase?: string; fraction?: number; messag
 /** The document's rows changed (edit, undo, save): redraw what is shown; the order is kept. */
 export const Changed = notification<{ dirty: boolean }>('changed');
 export const Notice = notification<{ level: 'info' | 'error'; message: string }>('notice');
+/** The map is made after the results: its progress, then ready (checked by checkMapStatus). */
+export const MapStatus = notification<MapStatusData>('mapStatus');
 
 export const COMMANDS = [Ready, Relabel, ApplySuggestion, Accept, Smooth, Exclude, RelabelGroup, SetNote, Undo, Redo, ApplyAbove, Run, SaveLayout] as const;
 export const REQUESTS = [RequestPage, RequestDetail, RequestApplyPreview, RequestGroups, RequestMap] as const;

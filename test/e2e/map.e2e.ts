@@ -54,6 +54,8 @@ test('the map: analyze, open the Map tab, hover a point, zoom, box-select and se
   await wv.locator('[data-testid="tab-map"]').click();
   const info = wv.locator('[data-testid="map-info"]');
   await info.filter({ hasText: `${total.toLocaleString('en-US')} rows · UMAP` }).waitFor({ timeout: 30_000 });
+  // The map is made after the results (the table filled first); once it is drawn, "Computing the map…" is gone.
+  assert.equal(await wv.locator('[data-testid="map-pending"]').getAttribute('class').then((c) => /\bhidden\b/.test(c ?? '')), true, 'no pending notice over a drawn map');
   assert.match((await info.textContent())!, /fastText embedding bag \+ logits, out of fold/);
   assert.equal(await wv.locator('.map-class[data-testid^="map-class-"]').count(), 15);
   const canvas = wv.locator('[data-testid="map-canvas"]');

@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { openTable } from '../../src/core/table/table';
 import { Random } from '../../src/core/random';
-import type { Summary } from '../../src/core/results';
+import { readRun, type Summary } from '../../src/core/results';
 import type { Plan } from '../../src/protocol/plan';
 import { dataset, ROOT, tempDir } from '../helpers';
 
@@ -94,8 +94,15 @@ test('plan → 3 parallel fold processes → merge equals analyze byte for byte 
   const sa = JSON.parse(readFileSync(join(dir, 'analyze', 'summary.json'), 'utf8')) as Summary;
   const sm = JSON.parse(readFileSync(join(dir, 'merged', 'summary.json'), 'utf8')) as Summary;
   assert.deepEqual(withoutRunFacts(sm), withoutRunFacts(sa));
-  // The jobs carried their folds' learned vectors: the merge's map (and outliers) are of the learned representation.
-  assert.equal(sm.map?.representation.source, 'learned');
+  // The jobs carried their folds' learned vectors: the merge's map (and outliers) are of the learned
+  // representation, and its points are analyze's (the map file, written after the results by both).
+  assert.equal(sm.mapFile, 'map.bin');
+  assert.match(m.out, /^map: UMAP of 1,000 rows \(the other 5,000 placed by their nearest\), [\d.]+ s$/m);
+  const ma = readRun(join(dir, 'analyze'), 'analysis')!, mm = readRun(join(dir, 'merged'), 'analysis')!;
+  assert.equal(mm.mapState, 'ready');
+  assert.equal(mm.summary.map?.representation.source, 'learned');
+  assert.deepEqual(mm.arrays.mapX, ma.arrays.mapX);
+  assert.deepEqual(mm.arrays.mapY, ma.arrays.mapY);
 
   // Run again, a job sees its output complete and does nothing.
   const again = cli(['fold', join(dir, 'plan'), '--job', '4']);

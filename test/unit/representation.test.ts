@@ -194,9 +194,10 @@ function head(dir: string, name: string, rows: number): string {
   return file;
 }
 
-test('analyze writes the map with the results: arrays mapX, mapY and summary.map, with progress; pixels get the network\'s learned layer', async (t) => {
+test('analyze writes the results first, then the map as its own file (read back as mapX, mapY and summary.map), with progress; pixels get the network\'s learned layer', async (t) => {
   const { runAnalyze } = await import('../../src/engine/job');
   const { readRun } = await import('../../src/core/results');
+  const { existsSync } = await import('node:fs');
   const dir = tempDir(t);
   for (const [name, rows, options, what] of [
     ['sms_spam', 600, { epochs: 6 }, /fastText embedding bag \+ logits, out of fold \(10-d\)/],
@@ -204,21 +205,36 @@ test('analyze writes the map with the results: arrays mapX, mapY and summary.map
   ] as const) {
     const file = head(dir, name, rows);
     const messages: string[] = [];
+    const phases: string[] = [];
     const outDir = join(dir, `${name}-results`);
-    await runAnalyze({ type: 'analyze', jobId: name, dataset: { file }, options: { seed: 2, workers: 1, ...options }, outDir }, (p) => messages.push(p.message), () => false, inProcessRunners);
+    let atResult: ReturnType<typeof readRun>;
+    let mapThen = true;
+    const done = await runAnalyze({ type: 'analyze', jobId: name, dataset: { file }, options: { seed: 2, workers: 1, ...options }, outDir }, (p) => { messages.push(p.message); phases.push(p.phase); }, () => false, inProcessRunners,
+      () => { atResult = readRun(outDir, 'analysis'); mapThen = existsSync(join(outDir, 'map.bin')); phases.push('result'); });
+    // At the result: summary, arrays and rows.csv are on disk, the map is not made yet (and not in arrays.bin).
+    assert.equal(mapThen, false, 'no map file when the result is reported');
+    assert.equal(atResult!.mapState, 'missing');
+    assert.equal(atResult!.summary.mapFile, 'map.bin');
+    assert.equal(atResult!.arrays.mapX, undefined);
+    assert.ok(existsSync(join(outDir, 'rows.csv')));
+    assert.ok(phases.indexOf('result') < phases.indexOf('map') && phases.lastIndexOf('map') === phases.length - 1, 'map progress comes after the result');
+    assert.equal(done.map?.path, join(outDir, 'map.bin'));
     const run = readRun(outDir, 'analysis')!;
+    assert.equal(run.mapState, 'ready');
     assert.equal(run.summary.map?.method, 'umap');
     assert.equal(run.summary.map?.sample, rows);
     assert.equal(run.summary.map?.representation.source, 'learned');
     assert.match(run.summary.map!.representation.description, what);
     assert.equal(run.arrays.mapX!.length, rows);
     assert.ok(run.arrays.mapY!.every(Number.isFinite));
-    assert.ok(messages.some((m) => /^map: UMAP epoch \d+\/\d+/.test(m)), 'progress while the map is made');
+    assert.ok(messages.some((m) => /^UMAP epoch \d+\/\d+/.test(m)), 'progress while the map is made (phase map)');
   }
   // --map none: no map, no arrays.
   const file = head(dir, 'sms_spam', 300);
   await runAnalyze({ type: 'analyze', jobId: 'none', dataset: { file }, options: { seed: 2, workers: 1, epochs: 2, map: 'none' }, outDir: join(dir, 'none') }, () => {}, () => false, inProcessRunners);
   const none = readRun(join(dir, 'none'), 'analysis')!;
   assert.equal(none.summary.map, undefined);
+  assert.equal(none.summary.mapFile, undefined);
+  assert.equal(none.mapState, 'none');
   assert.equal(none.arrays.mapX, undefined);
 });

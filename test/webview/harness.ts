@@ -36,6 +36,8 @@ export interface Harness {
   layout(): Record<string, number> | undefined;
   /** Opens the same file again in a new webview (as after closing and reopening the editor). */
   reopen(): Promise<void>;
+  /** Queues a message from the host (a notification the host sends on its own, e.g. MapStatus). */
+  fromHost(m: HostWire): void;
 }
 
 /** `transform` rewrites the copy before it is opened (e.g. to add columns). */
@@ -95,7 +97,7 @@ export async function harness(t: Parameters<typeof tempDir>[0], file: string, tr
   app.start();
   await flush();
   const h: Harness = {
-    app, root, state, model, sent, flush, press, save, layout: () => layout,
+    app, root, state, model, sent, flush, press, save, layout: () => layout, fromHost: (m) => { toWebview.push(m); },
     reopen: async () => {
       const again = document.createElement('div');
       document.body.replaceChildren(again);

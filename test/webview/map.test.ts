@@ -10,7 +10,7 @@ import { Window } from 'happy-dom';
 import { dataset } from '../helpers';
 import { harness, seededAnalysis, type Harness } from './harness';
 import { mapPoints, insidePolygon } from '../../src/core/mapView';
-import { MAP_FLAGGED, MAP_UNITS } from '../../src/protocol/webview';
+import { MAP_FLAGGED, MAP_UNITS, MapStatus, notify } from '../../src/protocol/webview';
 import { Random } from '../../src/core/random';
 import type { Summary } from '../../src/core/results';
 
@@ -44,6 +44,49 @@ async function withMap(t: Parameters<typeof harness>[0]): Promise<{ h: Harness; 
   await h.flush();
   return { h, pts: mapPoints(mapX, mapY) };
 }
+
+test('map tab while the map is computed after the results: "Computing the map…" with its progress, then the map once it is ready', async (t) => {
+  const h = await harness(t, AG);
+  const a = seededAnalysis(h.state);
+  const n = h.state.dataset.rowCount;
+  // The analysis as the host reads it at the job's result: its summary names a map file not written yet.
+  h.model.setAnalysis({ ...a, summary: { ...a.summary, mapFile: 'map.bin' } as Summary, mapState: 'missing' });
+  h.model.mapComputing = true;
+  (h.root.querySelector('[data-testid="tab-map"]') as HTMLElement).click();
+  await h.flush();
+  const pending = h.root.querySelector('[data-testid="map-pending"]') as HTMLElement;
+  assert.equal(pending.classList.contains('hidden'), false, 'shown while the map is computed');
+  assert.match(pending.textContent!, /^Computing the map… 0%/);
+  h.fromHost(notify(MapStatus, { state: 'computing', fraction: 0.4, message: 'UMAP epoch 40/100' }));
+  await h.flush();
+  assert.match(pending.textContent!, /^Computing the map… 40% · UMAP epoch 40\/100$/);
+  assert.equal((pending.querySelector('.map-pending-bar') as HTMLElement).style.width, '40.0%');
+  // A malformed status from the host is not trusted: it is said, not drawn.
+  h.fromHost({ method: 'mapStatus', params: { state: 'computing', fraction: 7 } });
+  await h.flush();
+  assert.equal(h.app.state.mapStatus?.state, 'failed');
+  h.fromHost(notify(MapStatus, { state: 'computing', fraction: 0.9, message: 'map: placing rows' }));
+  await h.flush();
+  // The engine wrote the map: the host reads it in and says so; the view asks again and draws it.
+  const x = Float32Array.from({ length: n }, (_, i) => i % 7), y = Float32Array.from({ length: n }, (_, i) => i % 5);
+  h.model.setMap({ x, y, map: { method: 'umap', sample: 1000, seconds: 0.9, representation: { source: 'learned', description: 'test', dim: 2 } } });
+  const asked = h.sent.filter((m) => m.method === 'requestMap').length;
+  h.fromHost(notify(MapStatus, { state: 'ready' }));
+  await h.flush();
+  assert.equal(h.sent.filter((m) => m.method === 'requestMap').length, asked + 1, 'asked for the map again');
+  assert.equal(pending.classList.contains('hidden'), true);
+  assert.match(h.root.querySelector('[data-testid="map-info"]')!.textContent!, /rows · UMAP of 1,000 sampled rows/);
+});
+
+test('a results folder whose map file is missing (the job stopped before it): the Map tab says so plainly', async (t) => {
+  const h = await harness(t, AG);
+  const a = seededAnalysis(h.state);
+  h.model.setAnalysis({ ...a, summary: { ...a.summary, mapFile: 'map.bin' } as Summary, mapState: 'missing' });
+  (h.root.querySelector('[data-testid="tab-map"]') as HTMLElement).click();
+  await h.flush();
+  assert.equal((h.root.querySelector('[data-testid="map-pending"]') as HTMLElement).classList.contains('hidden'), true);
+  assert.match(h.root.querySelector('[data-testid="map-info"]')!.textContent!, /map file is missing .*run Analyze again/);
+});
 
 function mouse(target: Element, type: string, x: number, y: number): void {
   target.dispatchEvent(new window.MouseEvent(type, { clientX: x, clientY: y, button: 0, bubbles: true }) as unknown as Event);

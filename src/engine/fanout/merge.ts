@@ -14,7 +14,8 @@ import { gatherFolds } from '../crossval';
 import { duplicates, score } from '../phases';
 import { conflictRows, conflictsOf, findOutliers } from '../findings';
 import { representationFor } from '../representation';
-import { projectMap, type MapOption } from '../projection';
+import type { MapOption } from '../projection';
+import { mapFileEntry, writeMapAfter, type MapWritten } from '../mapResults';
 import type { FoldOutput } from '../trainFold';
 import { writeResults, type JobResult } from '../writeResults';
 import { readFolds, readInputs, readJobOutput } from './planFiles';
@@ -50,9 +51,12 @@ export interface MergeOptions {
   /** The data file, when it is mounted at another path than the plan recorded. */
   dataFile?: string;
   log?: (line: string) => void;
+  /** Called once the results are written, before the map is made (the CLI prints the table then). */
+  onResult?: (res: JobResult) => void;
+  onMapProgress?: (fraction: number, message: string) => void;
 }
 
-export async function mergePlan(store: BlobStore, o: MergeOptions): Promise<JobResult & { plan: Plan; jobSeconds: number }> {
+export async function mergePlan(store: BlobStore, o: MergeOptions): Promise<JobResult & { plan: Plan; jobSeconds: number; map?: MapWritten }> {
   const t0 = performance.now();
   const plan = await readPlanForThisBuild(store);
   const states = await Promise.all(plan.jobSpecs.map((j) => readJobOutput(store, plan, j)));
@@ -87,16 +91,17 @@ export async function mergePlan(store: BlobStore, o: MergeOptions): Promise<JobR
   // representation, outliers and map are analyze's.
   const representation = representationFor(prep.kind, base, cv.representation, ds.rowCount);
   const outliers = findOutliers(representation, base.options.seed);
-  const map = await projectMap(representation, base.options.map as MapOption, base.options.seed);
   const tScore = performance.now();
   const res = writeResults(o.outDir, 'analysis', {
     ds, cv, scores, options: plan.options, kind: prep.kind, softTargets: prep.softTargets, images, probabilities: { kind: 'model' },
-    excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers, representation, map,
+    excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers, representation,
     // train: the jobs' own times summed (the machine-time of training, on however many machines).
     seconds: { ...plan.seconds, train: +jobSeconds.toFixed(3), score: secs(tScore - t0) }, // score: reading the job outputs, gathering and scoring
-
-  });
-  return { ...res, plan, jobSeconds };
+  }, mapFileEntry('analysis', base.options.map as MapOption, ds.rowCount));
+  o.onResult?.(res);
+  // Then the map, as analyze makes it (the same representation and seed: the same points).
+  const map = await writeMapAfter(o.outDir, 'analysis', res.summary, representation, base.options.map as MapOption, base.options.seed, o.onMapProgress);
+  return { ...res, plan, jobSeconds, map };
 }
 
 const secs = (ms: number) => +(ms / 1000).toFixed(3);

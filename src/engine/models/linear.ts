@@ -82,7 +82,10 @@ export class LinearModel implements ClassifierModel {
       for (let k = 0; k < K; k++) {
         const wo = k * stride;
         let v = w[wo + D];
-        for (let d = 0; d < D; d++) v += w[wo + d] * x[o + d];
+        // Unrolled by four, summed in the same order (the same bits as the plain loop).
+        let d = 0;
+        for (; d + 4 <= D; d += 4) { v += w[wo + d] * x[o + d]; v += w[wo + d + 1] * x[o + d + 1]; v += w[wo + d + 2] * x[o + d + 2]; v += w[wo + d + 3] * x[o + d + 3]; }
+        for (; d < D; d++) v += w[wo + d] * x[o + d];
         z[k] = v;
         if (v > max) max = v;
       }
@@ -105,7 +108,9 @@ export class LinearModel implements ClassifierModel {
         const gk = gl[k];
         if (gk === 0) continue;
         const wo = k * stride;
-        for (let d = 0; d < D; d++) g[wo + d] += gk * x[o + d];
+        let d = 0;
+        for (; d + 4 <= D; d += 4) { g[wo + d] += gk * x[o + d]; g[wo + d + 1] += gk * x[o + d + 1]; g[wo + d + 2] += gk * x[o + d + 2]; g[wo + d + 3] += gk * x[o + d + 3]; }
+        for (; d < D; d++) g[wo + d] += gk * x[o + d];
         g[wo + D] += gk;
       }
     }

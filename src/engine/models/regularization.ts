@@ -22,16 +22,30 @@ export interface CChoice {
   losses: number[];
 }
 
-/**
- * `x` N × dim (standardised), `targets` N × K, `labels` (< 0: not trained on), `heldOut(i)`: row i
- * is in the scoring fold.
- */
-export function chooseC(x: Float32Array, dim: number, K: number, labels: Int32Array, targets: Float32Array, heldOut: (i: number) => boolean, fit: { iterations: number; memory: number }, exclude?: Uint8Array): CChoice {
+/** One C search: the rows and how each C is fitted (plain data: it is posted to a fold worker as it is). */
+export interface CTask {
+  /** N × dim, standardised. */
+  x: Float32Array;
+  dim: number;
+  K: number;
+  /** < 0: not trained on. */
+  labels: Int32Array;
+  /** N × K. */
+  targets: Float32Array;
+  /** 1: row i is in the scoring fold. */
+  held: Uint8Array;
+  fit: { iterations: number; memory: number };
+  exclude?: Uint8Array;
+}
+
+/** Held-out mean log-loss of the given labels for one C (each C of the grid is independent: they can run in parallel). */
+export function heldOutLoss(task: CTask, C: number): number {
+  const { x, dim, K, labels, targets, held: isHeld, fit, exclude } = task;
   const train: number[] = [];
   const held: number[] = [];
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] < 0) continue;
-    if (heldOut(i)) held.push(i); else if (!exclude?.[i]) train.push(i);
+    if (isHeld[i]) held.push(i); else if (!exclude?.[i]) train.push(i);
   }
   const rows = Int32Array.from(train);
   const t = new Float32Array(rows.length * K);
@@ -39,15 +53,26 @@ export function chooseC(x: Float32Array, dim: number, K: number, labels: Int32Ar
   const batch: TrainBatch = { rows, order: rows, targets: t, classOf: Int32Array.from(rows, (r) => labels[r]), focalGamma: 0, consistencyWeight: 0, stepOffset: 0, totalSteps: 1 };
   const h = Int32Array.from(held);
   const p = new Float32Array(h.length * K);
-  const losses = C_GRID.map((C) => {
-    const m = new LinearModel({ dim, classes: K, C, iterations: fit.iterations, epochs: 1, memory: fit.memory }, x);
-    m.trainEpoch(batch);
-    m.predict(h, 'student', p);
-    let ll = 0;
-    for (let i = 0; i < h.length; i++) ll -= Math.log(p[i * K + labels[h[i]]] + 1e-12);
-    return h.length ? ll / h.length : 0;
-  });
+  const m = new LinearModel({ dim, classes: K, C, iterations: fit.iterations, epochs: 1, memory: fit.memory }, x);
+  m.trainEpoch(batch);
+  m.predict(h, 'student', p);
+  let ll = 0;
+  for (let i = 0; i < h.length; i++) ll -= Math.log(p[i * K + labels[h[i]]] + 1e-12);
+  return h.length ? ll / h.length : 0;
+}
+
+/** The lowest held-out loss of the grid wins; ties (within TIE) go to the larger C. `losses[c]` is C_GRID[c]'s. */
+export function pickC(losses: number[]): CChoice {
   let best = C_GRID.length - 1;
   for (let c = C_GRID.length - 2; c >= 0; c--) if (losses[c] < losses[best] * (1 - TIE)) best = c;
   return { C: C_GRID[best], losses };
+}
+
+/**
+ * `x` N × dim (standardised), `targets` N × K, `labels` (< 0: not trained on), `heldOut(i)`: row i
+ * is in the scoring fold.
+ */
+export function chooseC(x: Float32Array, dim: number, K: number, labels: Int32Array, targets: Float32Array, heldOut: (i: number) => boolean, fit: { iterations: number; memory: number }, exclude?: Uint8Array): CChoice {
+  const task: CTask = { x, dim, K, labels, targets, held: Uint8Array.from({ length: labels.length }, (_, i) => (heldOut(i) ? 1 : 0)), fit, exclude };
+  return pickC(C_GRID.map((C) => heldOutLoss(task, C)));
 }

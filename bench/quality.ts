@@ -2,7 +2,7 @@
  * Detection quality and speed beside the peer (scikit-learn + cleanlab, ../shared/peer/RESULTS.md):
  * the same datasets, the same noisy labels, the same metrics, through the real engine child process.
  * Then an ablation of the consistency signals on one dataset.
- * `npm run bench -- quality [run ... | ablation | label-names | prune]` runs a subset.
+ * `npm run bench -- quality [run ... | ablation | label-names | prune | naive-bayes]` runs a subset.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -218,6 +218,7 @@ async function main(): Promise<void> {
   if (only.length === 0 || only.includes('signals')) await signalsAblation();
   if (only.length === 0 || only.includes('label-names')) await labelNames();
   if (only.length === 0 || only.includes('prune')) await prune();
+  if (only.length === 0 || only.includes('naive-bayes')) await naiveBayes();
 }
 
 /**
@@ -346,6 +347,28 @@ async function prune(): Promise<void> {
       secs.push(seconds.toFixed(1));
     }
     console.log(`| ${run} | ${cells[0]} | ${cells[1]} | ${secs[0]} | ${secs[1]} |`);
+  }
+}
+
+/**
+ * Naive Bayes on the n-grams as an equal part of the consensus (models/naiveBayes), off → on, on
+ * every shared text run with injected noise: AP, AUROC, flag F1 and engine CPU seconds (the part
+ * is computed in the score phase, so `score` shows its cost).
+ */
+async function naiveBayes(): Promise<void> {
+  console.log('\n## Naive Bayes in the consensus (text): AP / AUROC / flag F1, off → on (score phase seconds)\n');
+  console.log('| run | AP off | AP on | AUROC off | AUROC on | flag F1 off | flag F1 on | score s off | score s on |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const [name, run] of [['sms_spam', 'sms_spam-uniform10'], ['ag_news_test', 'ag_news-uniform20'], ['toutiao_news_20k', 'toutiao20k-uniform20'], ['toutiao_news_20k', 'toutiao20k-asym20']]) {
+    const nc = noisyCopy(name, run);
+    const e: Ours[] = [];
+    const secs: string[] = [];
+    for (const on of [false, true]) {
+      const { arrays, summary, seconds } = await analyze(nc.path, `${run}-nb-${on}`, { naiveBayes: on, map: 'none' });
+      e.push({ ...evaluate(arrays.suspicion!, arrays.flagged!, nc.truth, arrays.suggested!, undefined), seconds });
+      secs.push((summary.seconds.score ?? NaN).toFixed(2));
+    }
+    console.log(`| ${run} | ${f3(e[0].ap)} | ${f3(e[1].ap)} | ${f3(e[0].auroc)} | ${f3(e[1].auroc)} | ${f3(f1(e[0]))} | ${f3(f1(e[1]))} | ${secs[0]} | ${secs[1]} |`);
   }
 }
 

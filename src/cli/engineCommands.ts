@@ -21,6 +21,7 @@ const jobOptions = {
   top: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   'no-knn': { type: 'boolean' },
+  'no-naive-bayes': { type: 'boolean' },
 } as const;
 
 /** Bring-your-own-model options, checked together; paths made absolute (the engine's folder is not the shell's). */
@@ -29,6 +30,7 @@ function ownModelOptions(options: ReturnType<typeof trainOptionsOf>, values: Rec
   if (options.embeddings) options.embeddings = resolve(options.embeddings);
   if (options.encoder && /^\.\.?([\\/]|$)/.test(options.encoder)) options.encoder = resolve(options.encoder);
   if (values['no-knn']) options.knn = false;
+  if (values['no-naive-bayes']) options.naiveBayes = false;
   if ((options.normalize || options.ensemble) && !options.predProbs) throw new UsageError(`--${options.normalize ? 'normalize' : 'ensemble'} goes with --pred-probs FILE`);
 }
 

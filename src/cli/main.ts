@@ -35,6 +35,7 @@ ${trainHelp()}
   --top N                          suspects to print (default 20)
   -q, --quiet                      no progress on stderr
   --no-knn                         leave k-NN label agreement on embeddings out of the consensus
+  --no-naive-bayes                 leave naive Bayes on the n-grams out of the consensus (text)
 
 ${PLAN_HELP}
 

@@ -15,7 +15,7 @@ import { uniteExact } from '../core/duplicates/exact';
 import { uniteNear, type NearStats } from '../core/duplicates/minhash';
 import { normalizeText } from '../core/duplicates/normalize';
 import { textFeatures } from './featurize/text';
-import { cosineKnn, randomProjection, unitRows } from './neighbours';
+import { cosineKnnAmong, randomProjection, unitRows } from './neighbours';
 
 export interface DuplicateOptions {
   /**
@@ -91,7 +91,7 @@ function uniteCosine(unit: Float32Array, dim: number, reps: Int32Array, uf: Unio
   let pairs = 0;
   if (k <= 0) return 0;
   // Neighbours below the cut are never united (the loop below stops at the first): not searched for.
-  const knn = cosineKnn(proj, pd, { k, queries: reps, reference: reps, minSimilarity: opts.cosine - 0.05 });
+  const knn = cosineKnnAmong(proj, pd, reps, k, opts.cosine - 0.05);
   for (let q = 0; q < reps.length; q++) {
     for (let j = 0; j < k; j++) {
       const r = knn.index[q * k + j];

@@ -153,6 +153,63 @@ export function cosineKnn(x: Float32Array, dim: number, opts: KnnOptions & { min
 }
 
 /**
+ * Each of `rows`' k most similar others among `rows`, at or above `floor` (unit rows expected): the
+ * neighbours `cosineKnn` finds with queries = reference = rows and minSimilarity = floor, at half
+ * the cost, since each pair is scored once for both rows (a·b and b·a are the same products summed
+ * in the same order). Ranked by the similarity in double precision, ties to the smaller row index,
+ * and pruned by the partial distance as cosineKnn is (against the lower of the two rows' worst).
+ */
+export function cosineKnnAmong(x: Float32Array, dim: number, rows: Int32Array, k: number, floor: number): Knn {
+  const R = rows.length;
+  const sim = new Float64Array(R * k).fill(-Infinity);
+  const index = new Int32Array(R * k).fill(-1);
+  const norm = squaredNorms(x, dim);
+  const prune = dim >= 2 * CHUNK;
+  const insert = (base: number, s: number, r: number) => {
+    const last = base + k - 1;
+    if (s < sim[last] || (s === sim[last] && r > index[last])) return;
+    let p = last;
+    while (p > base && (sim[p - 1] < s || (sim[p - 1] === s && index[p - 1] > r))) { sim[p] = sim[p - 1]; index[p] = index[p - 1]; p--; }
+    sim[p] = s;
+    index[p] = r;
+  };
+  for (let b0 = 0; b0 < R; b0 += BLOCK) {
+    const b1 = Math.min(R, b0 + BLOCK);
+    // Every pair once: the earlier row in this block, the later anywhere after it.
+    for (let qp = b0 + 1; qp < R; qp++) {
+      const qi = rows[qp];
+      const qo = qi * dim;
+      const nq = norm[qi];
+      const qBase = qp * k;
+      const end = Math.min(b1, qp);
+      for (let rp = b0; rp < end; rp++) {
+        const r = rows[rp];
+        const ro = r * dim;
+        const worst = Math.max(Math.min(sim[qBase + k - 1], sim[rp * k + k - 1]), floor);
+        let s = 0;
+        let d = 0;
+        if (prune && worst > -Infinity) {
+          const limit = norm[qi] + norm[r] - 2 * worst + 1e-9 * (nq + norm[r] + 1);
+          let partial = 0;
+          let cut = false;
+          for (; d + CHUNK <= dim; ) {
+            const e = d + CHUNK;
+            for (; d < e; d++) { const a = x[qo + d], c = x[ro + d]; s += a * c; partial += (a - c) * (a - c); }
+            if (partial > limit) { cut = true; break; }
+          }
+          if (cut) continue;
+        }
+        for (; d < dim; d++) s += x[qo + d] * x[ro + d];
+        if (s < floor) continue;
+        insert(qBase, s, r);
+        insert(rp * k, s, qi);
+      }
+    }
+  }
+  return { k, queries: rows, index, similarity: Float32Array.from(sim) };
+}
+
+/**
  * Outlier score of every row: the mean cosine distance (1 − similarity) to its k nearest rows among
  * a seeded sample of `reference` rows (Datalab's k-NN distance; a sample keeps it linear in rows).
  * A zero row (nothing to compare) scores 1.

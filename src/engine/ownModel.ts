@@ -81,11 +81,12 @@ export function knnPart(x: Float32Array, dim: number, labels: Int32Array, K: num
   return knnLabelDistribution(labels, K, knn.index, KNN.k);
 }
 
-/** Our consensus with the given probabilities (ensemble) and the k-NN part, each weighted equally. */
-export function consensusParts(cv: CrossValResult, given?: Float32Array, knn?: Float32Array): Float32Array[] | undefined {
-  if (!given && !knn) return undefined;
+/** Our consensus with the given probabilities (ensemble), the k-NN part and naive Bayes's, each weighted equally. */
+export function consensusParts(cv: CrossValResult, given?: Float32Array, knn?: Float32Array, naiveBayes?: Float32Array): Float32Array[] | undefined {
+  if (!given && !knn && !naiveBayes) return undefined;
   const parts = [consensusOf([cv.student, cv.ema, cv.teacher, cv.pi].filter((x): x is Float32Array => x !== undefined), cv.K)];
   if (given) parts.push(consensusOf([given], cv.K));
   if (knn) parts.push(knn);
+  if (naiveBayes) parts.push(naiveBayes);
   return parts;
 }

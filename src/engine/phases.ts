@@ -19,6 +19,7 @@ import { consensusParts } from './ownModel';
 import { textEpochs } from './prepare';
 import { DEFAULT_DUPLICATES, redundantCopies } from './duplicates';
 import { findDuplicates, type DuplicateFinding } from './findings';
+import { naiveBayesFits, naiveBayesPart } from './models/naiveBayes';
 
 export interface Loaded {
   ds: Dataset;
@@ -139,11 +140,33 @@ export function foldLanes(prep: Prepared): number {
   return small && workers > 1 && tasks > workers && tasks % workers !== 0 ? Math.min(tasks, workers + 1) : workers;
 }
 
+/**
+ * Naive Bayes's out-of-fold distribution on text (models/naiveBayes), on the same folds as the
+ * model's, or undefined when it is off, the rows are not text, or its count table is too large.
+ */
+export function naiveBayesOf(prep: Prepared): Float32Array | undefined {
+  const { text, classes, labels, targets, exclude, options } = prep.base;
+  if (prep.kind !== 'text' || !options.naiveBayes || !text || !naiveBayesFits(text, classes)) return undefined;
+  return naiveBayesPart({ text, classes, labels, targets, exclude }, foldAssignment(prep.base, prep.group)).probs;
+}
+
+/**
+ * After the last training pass and the representation: the text features and training targets
+ * are not read again (score and write use labels, groups and the folds' outputs), so they are
+ * dropped for the scoring and writing that follow (1M text rows: 39M feature ids and 1M × K
+ * targets, about 220 MB).
+ */
+export function releaseFeatures(prep: Prepared): void {
+  prep.base.text = undefined;
+  prep.base.targets = new Float32Array(0);
+}
+
 /** Score: suspicion, suggestion, flag and soft label of every row from the folds' outputs. */
 export function score(prep: Prepared, cv: CrossValResult, own: { given?: Float32Array; knn?: Float32Array } = {}): Scores {
-  // With the user's probabilities (--ensemble) or k-NN agreement on embeddings, each joins the consensus as an equal part.
-  const parts = consensusParts(cv, own.given, own.knn) ?? [cv.student, cv.ema, cv.teacher, cv.pi].filter((x): x is Float32Array => x !== undefined);
+  // With the user's probabilities (--ensemble), k-NN agreement on embeddings or naive Bayes on text,
+  // each joins the consensus as an equal part.
+  const parts = consensusParts(cv, own.given, own.knn, naiveBayesOf(prep)) ?? [cv.student, cv.ema, cv.teacher, cv.pi].filter((x): x is Float32Array => x !== undefined);
   // The folds kept duplicate groups whole: the copies' labels join as evidence here (core/signals/duplicateLabels).
-  const p = withDuplicateLabels(consensusOf(parts, cv.K), prep.base.labels, prep.group, cv.K, DUPLICATE_LABEL_WEIGHT);
+  const p = withDuplicateLabels(consensusOf(parts, cv.K), prep.base.labels, prep.group, cv.K, DUPLICATE_LABEL_WEIGHT, true);
   return scoreConsensus({ K: cv.K, labels: prep.base.labels }, p);
 }

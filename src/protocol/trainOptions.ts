@@ -56,6 +56,8 @@ export const TRAIN_OPTIONS = {
   // against the MLP's 0.845 / 0.927 and the two averaged 0.855 / 0.939, at a third of the MLP's time.
   embeddingModel: { type: 'enum', values: ['logreg', 'logreg+mlp', 'mlp'], default: 'logreg', flag: 'embedding-model', description: 'model learned from embeddings: standardised logistic regression (default), the MLP, or the two averaged' },
   knn: { type: 'boolean', default: true, description: 'k-NN label agreement on the embeddings in the consensus (--no-knn turns it off)' },
+  // Measured in bench/RESULTS.md ("What moved AP"): AP ag_news, toutiao uniform and pair noise up, SMS level.
+  naiveBayes: { type: 'boolean', default: true, description: 'out-of-fold multinomial naive Bayes on the n-grams as an equal part of the consensus, for text (--no-naive-bayes turns it off)' },
 } as const satisfies Record<string, OptionSpec>;
 
 type Table = typeof TRAIN_OPTIONS;

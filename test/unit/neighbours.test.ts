@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cosineKnn, sampleRows, unitRows } from '../../src/engine/neighbours';
+import { cosineKnn, cosineKnnAmong, sampleRows, unitRows } from '../../src/engine/neighbours';
 import { KnnModel } from '../../src/engine/models/knn';
 import { denseDuplicates } from '../../src/engine/duplicates';
 import { UnionFind, groupsOf } from '../../src/core/duplicates/groups';
@@ -56,6 +56,21 @@ test('cosine k-NN with a floor: the plain neighbours at or above it, and nothing
     else if (want.similarity[i] < floor) { below++; assert.equal(got.index[i], -1); }
   }
   assert.ok(above > 1000 && below > 1000, `a floor that cuts: ${above} neighbours above, ${below} below`);
+});
+
+test('cosine k-NN among the same rows, each pair scored once: the plain neighbours at or above the floor', () => {
+  for (const [x, floor] of [[unitRows(raw, D), 0.94], [unitRows(std, D), 0.5], [unitRows(std, D), -Infinity]] as const) {
+    // A subset in shuffled order, as the duplicates search passes one row per exact group.
+    const rows = Int32Array.from(sampleRows(N, 1100, 5)).reverse();
+    const got = cosineKnnAmong(x, D, rows, 5, floor);
+    const want = plainCosineKnn(x, D, 5, rows, rows);
+    let kept = 0;
+    for (let i = 0; i < want.index.length; i++) {
+      if (want.similarity[i] > floor) { kept++; assert.equal(got.index[i], want.index[i]); assert.equal(got.similarity[i], want.similarity[i]); }
+      else if (want.similarity[i] < floor) assert.equal(got.index[i], -1);
+    }
+    assert.ok(kept > 500, `neighbours above the floor ${floor}: ${kept}`);
+  }
 });
 
 test('near duplicates of real rows: the floor leaves the groups as the unfloored search made them', () => {

@@ -133,8 +133,9 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   lap('train');
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
   const representation = representationFor(prep.kind, prep.base, cv.representation, ds.rowCount);
-  releaseFeatures(prep);
+  // Naive Bayes (in score) is the features' last reader.
   const scores = score(prep, cv, own);
+  releaseFeatures(prep);
   const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
   const outliers = findOutliers(representation, opts.seed, (f) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` }));
   lap('score');

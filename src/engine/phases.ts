@@ -151,10 +151,10 @@ export function naiveBayesOf(prep: Prepared): Float32Array | undefined {
 }
 
 /**
- * After the last training pass and the representation: the text features and training targets
- * are not read again (score and write use labels, groups and the folds' outputs), so they are
- * dropped for the scoring and writing that follow (1M text rows: 39M feature ids and 1M × K
- * targets, about 220 MB).
+ * After the last training pass, the representation and `score` (naive Bayes reads them there): the
+ * text features and training targets are not read again (outliers and write use labels, groups and
+ * the folds' outputs), so they are dropped for the rest of the job (1M text rows: 39M feature ids
+ * and 1M × K targets, about 220 MB).
  */
 export function releaseFeatures(prep: Prepared): void {
   prep.base.text = undefined;

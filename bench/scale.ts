@@ -24,7 +24,7 @@ import { scaleFile } from './scaleData';
 import { OUT, SHARED } from './noisy';
 
 const args = process.argv.slice(2);
-const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--peer-minutes'].includes(args[i - 1])).map(Number);
+const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--peer-minutes', '--epochs'].includes(args[i - 1])).map(Number);
 const ROWS = sizes.length ? sizes : [10_000, 100_000, 1_000_000];
 const PEER = !args.includes('--no-peer');
 const at = args.indexOf('--peer-minutes');
@@ -32,6 +32,9 @@ const PEER_MINUTES = at >= 0 ? Number(args[at + 1]) : 60;
 // --engine PATH: a copy of dist/engine.js (with its foldWorker.js) to measure while the tree is rebuilt.
 const ei = args.indexOf('--engine');
 const ENGINE = ei >= 0 ? args[ei + 1] : join(__dirname, '../dist/engine.js');
+// --epochs N: the text model's epochs instead of the data's rule (to measure AP against epochs at scale).
+const xi = args.indexOf('--epochs');
+const EPOCHS = xi >= 0 ? Number(args[xi + 1]) : undefined;
 
 interface Ours { rssByPhase: Record<string, number>; secs: number; cpu: number; peakMB: number; ap: number; gap: number; gapAt: string; phases: Record<string, number>; epochs: number; repeats: number }
 
@@ -46,15 +49,24 @@ async function ours(file: string, truth: Uint8Array, rows: number): Promise<Ours
   try {
     const t0 = performance.now();
     let last = t0, gap = 0, gapAt = '';
-    // Resident memory by phase, sampled at each progress message (VmHWM gives only the whole run's peak).
+    // Resident memory by phase (VmHWM gives only the whole run's peak): sampled every 250 ms and
+    // counted to the phase of the last progress message.
     const rssByPhase: Record<string, number> = {};
-    const res = await c.run({ type: 'analyze', dataset: { file }, options: {}, outDir: join(OUT, `scale-${rows}-out`) }, (p) => {
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${c.pid!}/status`, 'utf8'));
-      if (rss) rssByPhase[p.phase] = Math.max(rssByPhase[p.phase] ?? 0, Math.round(Number(rss[1]) / 1024));
+    let phase = 'load';
+    const sample = () => {
+      try {
+        const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${c.pid!}/status`, 'utf8'));
+        if (rss) rssByPhase[phase] = Math.max(rssByPhase[phase] ?? 0, Math.round(Number(rss[1]) / 1024));
+      } catch { /* the engine is gone */ }
+    };
+    const sampler = setInterval(sample, 250);
+    const res = await c.run({ type: 'analyze', dataset: { file }, options: EPOCHS ? { epochs: EPOCHS } : {}, outDir: join(OUT, `scale-${rows}-out`) }, (p) => {
+      sample();
+      phase = p.phase;
       const now = performance.now();
       if (now - last > gap) { gap = now - last; gapAt = `${p.phase}: ${p.message}`; }
       last = now;
-    }).done;
+    }).done.finally(() => clearInterval(sampler));
     const secs = (performance.now() - t0) / 1000;
     const { cpu, hwmKb } = procStat(c.pid!);
     const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
@@ -101,7 +113,7 @@ async function main(): Promise<void> {
     const phases = Object.entries(o.phases).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
     lines.push(`| ${rows.toLocaleString('en')} | ${f.bytes / 1e6 < 10 ? (f.bytes / 1e6).toFixed(1) : (f.bytes / 1e6).toFixed(0)} | ${o.secs.toFixed(0)} | ${o.cpu.toFixed(0)} | ${Math.round(rows / o.secs).toLocaleString('en')} | ${o.peakMB.toFixed(0)} | ${o.ap.toFixed(3)} | ${o.epochs}×${o.repeats} | ${o.gap.toFixed(1)} | ${phases} | ${load} | ${peerCell} |`);
     console.log(lines.at(-1));
-    console.log(`  resident MB at progress messages, by phase: ${Object.entries(o.rssByPhase).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(`  resident MB by phase (sampled every 250 ms), max: ${Object.entries(o.rssByPhase).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   console.log('\n| rows | file MB | seconds | engine CPU s | rows/s | engine peak MB | AP | epochs×repeats | longest silence s | phases (s) | load avg at start | peer (same file) |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');

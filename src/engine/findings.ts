@@ -7,7 +7,7 @@ import type { Dataset } from '../core/table/dataset';
 import { conflictReason, findConflicts, type Conflict, type DuplicateGroups } from '../core/duplicates/groups';
 import type { DuplicateSummary } from '../core/results';
 import { denseDuplicates, textDuplicates, type DuplicateResult, type Vectors } from './duplicates';
-import { outlierScores, unitRows } from './neighbours';
+import { outlierScores } from './neighbours';
 import type { DenseRows } from './trainFold';
 import type { Representation } from './representation';
 
@@ -62,7 +62,8 @@ export interface Outliers {
  */
 export function findOutliers(rep: Representation, seed: number, tick?: (fraction: number) => void): Outliers {
   const rows = rep.x.length / rep.dim;
-  const score = outlierScores(unitRows(rep.x, rep.dim), rep.dim, { k: 10, reference: 1000, seed, tick });
+  // Normalised a slice at a time (no unit copy of every row).
+  const score = outlierScores(rep.x, rep.dim, { k: 10, reference: 1000, seed, tick, normalize: true });
   const learned = rep.source === 'learned';
   if (learned) {
     const norm = new Float32Array(rows);

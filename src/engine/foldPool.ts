@@ -48,11 +48,20 @@ export function warmUp(count: number): void {
   while (warm.length < count) keepWarm(new Worker(WORKER));
 }
 
+/**
+ * Rows from which a job's workers are retired when it ends instead of kept warm: an idle worker does
+ * not collect its garbage, so it would go on holding the job's model (1M text rows: hundreds of MB)
+ * and, through its views, the job's shared feature buffers while the engine scores and writes. A
+ * job this large runs for tens of seconds; a new worker starts in about 0.1 s.
+ */
+export const RETIRE_ROWS = 50_000;
+
 export const workerRunners: RunnerFactory = (kind, onProgress) => {
   const local = inProcessRunners(kind, onProgress);
   const idle: Worker[] = [];
   const all = new Set<Worker>();
   let closed = false;
+  let large = false;
   /** One task on an idle (or warm, or new) worker; `what` names it in an error. */
   const dispatch = (msg: ToWorker, what: string) => new Promise<Extract<FromWorker, { type: 'done' | 'loss' }>>((resolve, reject) => {
     if (closed) { reject(new Error('cancelled')); return; }
@@ -75,6 +84,7 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
   });
   const run = async (input: FoldInput): Promise<FoldOutput> => {
     if (trainsInProcess(kind, input)) return local.run(input);
+    if (input.labels.length >= RETIRE_ROWS) large = true;
     const m = await dispatch({ type: 'train', kind, input }, `fold ${input.fold + 1}`);
     return (m as Extract<FromWorker, { type: 'done' }>).output;
   };
@@ -84,13 +94,15 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     const m = await dispatch({ type: 'lossOfC', task, C }, `the fit at C = ${C}`);
     return (m as Extract<FromWorker, { type: 'loss' }>).loss;
   };
-  // Idle workers go back to the warm pool; busy ones (a cancel) are terminated at once.
+  // Idle workers go back to the warm pool (after a large job, one fresh worker instead); busy ones (a cancel) are terminated at once.
   const close = () => {
     closed = true;
     local.close();
-    for (const w of all) if (idle.includes(w)) keepWarm(w); else void w.terminate();
+    const retired = large && idle.length > 0;
+    for (const w of all) if (idle.includes(w) && !large) keepWarm(w); else void w.terminate();
     all.clear();
     idle.length = 0;
+    if (retired) warmUp(1);
   };
   return { run, close, lossOfC };
 };

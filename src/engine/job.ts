@@ -15,7 +15,7 @@ import { readRun, readSummary, resultFiles, type ProbabilitySource, type Summary
 import type { AnalyzeRequest, Phase, ProgressMessage, RetrainRequest } from '../protocol/engine';
 import type { FoldRunner } from './crossval';
 import type { CrossValResult } from './crossval';
-import { duplicates, featurize, load, score, trainFolds, tune, tuneWith } from './phases';
+import { duplicates, featurize, load, releaseFeatures, score, trainFolds, tune, tuneWith } from './phases';
 import type { CTask } from './models/regularization';
 import { conflictRows, conflictsOf, findOutliers } from './findings';
 import { representationFor } from './representation';
@@ -133,10 +133,12 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   check();
   lap('train');
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
-  // A pruned run's naive Bayes part leaves out the rows its second pass did.
-  const scores = score(prep, cv, own, exclude);
-  const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
   const representation = representationFor(prep.kind, prep.base, cv.representation, ds.rowCount);
+  // Naive Bayes (in score) is the features' last reader. A pruned run's naive Bayes part leaves
+  // out the rows its second pass did.
+  const scores = score(prep, cv, own, exclude);
+  releaseFeatures(prep);
+  const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
   const outliers = findOutliers(representation, opts.seed, (f) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` }));
   lap('score');
   if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };

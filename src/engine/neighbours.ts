@@ -214,17 +214,34 @@ export function cosineKnnAmong(x: Float32Array, dim: number, rows: Int32Array, k
  * a seeded sample of `reference` rows (Datalab's k-NN distance; a sample keeps it linear in rows).
  * A zero row (nothing to compare) scores 1.
  */
-export function outlierScores(unit: Float32Array, dim: number, opts: { k?: number; reference?: number; seed: number; tick?: (fraction: number) => void }): Float32Array {
+export function outlierScores(unit: Float32Array, dim: number, opts: { k?: number; reference?: number; seed: number; tick?: (fraction: number) => void; normalize?: boolean }): Float32Array {
   const n = unit.length / dim;
   const k = Math.max(1, Math.min(opts.k ?? 10, n - 1));
   const ref = sampleRows(n, opts.reference ?? 2000, opts.seed);
   const out = new Float32Array(n);
   // Queries in slices (each row's neighbours do not depend on the others'), for progress at scale.
   const SLICE = 1 << 16;
+  // normalize: `unit` holds raw rows, made unit a slice at a time into [reference rows; slice rows]
+  // instead of a unit copy of every row (1M rows × 23-d: 92 MB). A query that is a reference row
+  // points at its reference place, so it is still not its own neighbour; the reference rows keep
+  // their order, and every vector is normalised as unitRows does it: the same scores.
+  const R = ref.length;
+  const local = opts.normalize ? new Float32Array((R + Math.min(SLICE, n)) * dim) : undefined;
+  if (local) for (let j = 0; j < R; j++) unitRowInto(unit, ref[j], dim, local, j);
+  let nextRef = 0;
   for (let q0 = 0; q0 < n; q0 += SLICE) {
     opts.tick?.(q0 / n);
     const q1 = Math.min(n, q0 + SLICE);
-    const knn = cosineKnn(unit, dim, { k, reference: ref, queries: Int32Array.from({ length: q1 - q0 }, (_, i) => q0 + i) });
+    let knn: Knn;
+    if (local) {
+      const queries = new Int32Array(q1 - q0);
+      for (let q = q0; q < q1; q++) {
+        while (nextRef < R && ref[nextRef] < q) nextRef++;
+        if (nextRef < R && ref[nextRef] === q) queries[q - q0] = nextRef;
+        else { queries[q - q0] = R + q - q0; unitRowInto(unit, q, dim, local, R + q - q0); }
+      }
+      knn = cosineKnn(local.subarray(0, (R + q1 - q0) * dim), dim, { k, reference: Int32Array.from({ length: R }, (_, j) => j), queries });
+    } else knn = cosineKnn(unit, dim, { k, reference: ref, queries: Int32Array.from({ length: q1 - q0 }, (_, i) => q0 + i) });
     for (let q = q0; q < q1; q++) {
       let s = 0, c = 0;
       const o = (q - q0) * k;
@@ -237,4 +254,13 @@ export function outlierScores(unit: Float32Array, dim: number, opts: { k?: numbe
     }
   }
   return out;
+}
+
+/** Row `i` of `x` as a unit vector (as unitRows makes it) into row `at` of `out`. */
+function unitRowInto(x: Float32Array, i: number, dim: number, out: Float32Array, at: number): void {
+  const o = i * dim;
+  let s = 0;
+  for (let d = 0; d < dim; d++) s += x[o + d] * x[o + d];
+  const f = s > 0 ? 1 / Math.sqrt(s) : 0;
+  for (let d = 0; d < dim; d++) out[at * dim + d] = x[o + d] * f;
 }

@@ -157,6 +157,17 @@ export function naiveBayesOf(prep: Prepared, exclude?: Uint8Array): Float32Array
   return naiveBayesPart({ text, classes, labels, targets, exclude: withExcluded(prep.base.exclude, exclude) }, foldAssignment(prep.base, prep.group)).probs;
 }
 
+/**
+ * After the last training pass, the representation and `score` (naive Bayes reads them there): the
+ * text features and training targets are not read again (outliers and write use labels, groups and
+ * the folds' outputs), so they are dropped for the rest of the job (1M text rows: 39M feature ids
+ * and 1M × K targets, about 220 MB).
+ */
+export function releaseFeatures(prep: Prepared): void {
+  prep.base.text = undefined;
+  prep.base.targets = new Float32Array(0);
+}
+
 /** Score: suspicion, suggestion, flag and soft label of every row from the folds' outputs. */
 export function score(prep: Prepared, cv: CrossValResult, own: { given?: Float32Array; knn?: Float32Array } = {}, exclude?: Uint8Array): Scores {
   // With the user's probabilities (--ensemble), k-NN agreement on embeddings or naive Bayes on text,
@@ -164,6 +175,6 @@ export function score(prep: Prepared, cv: CrossValResult, own: { given?: Float32
   // A pruned pass's naive Bayes leaves out the same rows as its folds (`exclude`).
   const parts = consensusParts(cv, own.given, own.knn, naiveBayesOf(prep, exclude)) ?? [cv.student, cv.ema, cv.teacher, cv.pi].filter((x): x is Float32Array => x !== undefined);
   // The folds kept duplicate groups whole: the copies' labels join as evidence here (core/signals/duplicateLabels).
-  const p = withDuplicateLabels(consensusOf(parts, cv.K), prep.base.labels, prep.group, cv.K, DUPLICATE_LABEL_WEIGHT);
+  const p = withDuplicateLabels(consensusOf(parts, cv.K), prep.base.labels, prep.group, cv.K, DUPLICATE_LABEL_WEIGHT, true);
   return scoreConsensus({ K: cv.K, labels: prep.base.labels }, p);
 }

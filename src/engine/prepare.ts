@@ -136,8 +136,20 @@ export function textRows(ds: Dataset, opts: TrainOptions, onProgress?: (done: nu
  */
 export function textEpochs(labeled: number, K: number, folds: number): number {
   const perClass = (labeled * (folds - 1)) / folds / K;
-  return Math.min(TEXT_MODEL.maxEpochs, Math.max(TEXT_MODEL.minEpochs, Math.round(15000 / perClass)));
+  return Math.min(TEXT_MODEL.maxEpochs, Math.max(minTextEpochs(perClass), Math.round(15000 / perClass)));
 }
+
+/**
+ * The fewest epochs: 6 (the temporal ensemble, the flips and the history need a few snapshots)
+ * while that is up to 150,000 steps per class, ten times what convergence needs; above 25,000
+ * training rows per class, the epochs that make those 150,000 steps, but never fewer than
+ * LARGE_MIN_EPOCHS. 1M toutiao-composed rows (53k a class) train 3 epochs instead of 6; nothing
+ * below 27k rows a class changes.
+ */
+function minTextEpochs(perClass: number): number {
+  return Math.min(TEXT_MODEL.minEpochs, Math.max(LARGE_MIN_EPOCHS, Math.round((TEXT_MODEL.minEpochs * 25_000) / perClass)));
+}
+const LARGE_MIN_EPOCHS = 3;
 
 /**
  * K-fold repeats for the text model: two splits averaged where training is cheap, one where it is

@@ -27,6 +27,10 @@ test('in a group whose labels conflict, each other copy\'s label counts as w of 
   const unlabeled = withDuplicateLabels(p, Int32Array.from([0, -1, 1, 0]), Int32Array.from([5, 5, 5, -1]), 2, 0.5);
   close(unlabeled[2], 0.2); // an unlabeled member neither changes nor votes
   close(unlabeled[0], (0.9 + 0) / 1.5);
+  // In place (the scoring's own fresh consensus): the same values, in the array given.
+  const own = Float32Array.from(p);
+  assert.equal(withDuplicateLabels(own, Int32Array.from([0, 1, 1, 0]), Int32Array.from([5, 5, 5, -1]), 2, 0.5, true), own);
+  assert.deepEqual([...own], [...out]);
 });
 
 test('sms_spam with the peer\'s 10% noise: duplicate labels rank the flipped rows better than the grouped folds alone', async () => {

@@ -48,6 +48,10 @@ test('outlier scores tick per slice of 65,536 rows and equal the scores computed
     for (let j = 0; j < 5; j++) sum += 1 - knn.similarity[q * 5 + j];
     assert.equal(s[q], Math.fround(Math.min(1, Math.max(0, sum / 5))), `row ${q}`);
   }
+  // Raw rows normalised a slice at a time (no unit copy of every row): the same scores, bit for bit,
+  // reference rows in every slice included (they are not their own neighbours either way).
+  const raw = Float32Array.from(x, (v, i) => v * (1 + (i % 7)));
+  assert.deepEqual(outlierScores(raw, dim, { k: 5, reference: 200, seed: 2, normalize: true }), outlierScores(unitRows(raw, dim), dim, { k: 5, reference: 200, seed: 2 }));
 });
 
 test('the end of a fold reports each pass over its held-out rows (teacher, every Π pass, representation) after the last epoch', async () => {

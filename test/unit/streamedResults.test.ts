@@ -95,3 +95,19 @@ test('writeResultFileStreamed: the file is replaced whole or not at all', (t) =>
   assert.ok(got.every((b) => b === 7));
   assert.deepEqual(readdirSync(dir), ['arrays.bin']);
 });
+
+test('analyze drops the text features only after scoring: naive Bayes still joins the consensus', async (t) => {
+  const { runAnalyze } = await import('../../src/engine/job');
+  const { readRun } = await import('../../src/core/results');
+  const dir = tempDir(t);
+  const lines = readFileSync(dataset('sms_spam'), 'utf8').split(/\r?\n/);
+  const file = join(dir, 'sms.csv');
+  writeFileSync(file, lines.slice(0, 401).join('\n') + '\n');
+  const consensus = async (naiveBayes: boolean) => {
+    const outDir = join(dir, String(naiveBayes));
+    await runAnalyze({ type: 'analyze', jobId: String(naiveBayes), dataset: { file }, options: { seed: 2, workers: 1, epochs: 2, map: 'none', naiveBayes }, outDir }, () => {}, () => false, inProcessRunners);
+    return readRun(outDir, 'analysis')!.arrays.consensus;
+  };
+  const [on, off] = [await consensus(true), await consensus(false)];
+  assert.notDeepEqual(on, off, 'naive Bayes changed the consensus');
+});

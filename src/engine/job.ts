@@ -116,13 +116,14 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   const runChecked: FoldRunner = async (input) => { check(); return run(input); };
   let cv: CrossValResult;
   let pruned: number | undefined;
+  let exclude: Uint8Array | undefined;
   try {
     cv = await trainFolds(prep, runChecked);
     if (opts.prune) {
       // Pass 2: a model that never trains on the rows pass 1 flagged cannot have learned their
       // (systematic) errors; it predicts every row again, held out as before.
       pass = 1;
-      const exclude = Uint8Array.from(score(prep, cv, own).flagged);
+      exclude = Uint8Array.from(score(prep, cv, own).flagged);
       pruned = exclude.reduce((a, b) => a + b, 0);
       cv = await trainFolds(prep, runChecked, exclude);
     }
@@ -133,8 +134,9 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   lap('train');
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
   const representation = representationFor(prep.kind, prep.base, cv.representation, ds.rowCount);
-  // Naive Bayes (in score) is the features' last reader.
-  const scores = score(prep, cv, own);
+  // Naive Bayes (in score) is the features' last reader. A pruned run's naive Bayes part leaves
+  // out the rows its second pass did.
+  const scores = score(prep, cv, own, exclude);
   releaseFeatures(prep);
   const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
   const outliers = findOutliers(representation, opts.seed, (f) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` }));

@@ -119,11 +119,17 @@ function chosen(prep: Prepared, choice: CChoice): string {
   return `logistic regression C = ${choice.C} (held-out log-loss ${choice.losses.map((l, i) => `${C_GRID[i]}: ${l.toFixed(3)}`).join(', ')})`;
 }
 
+/** The rows left out of training: the redundant copies and `extra` (rows a first pass flagged). */
+function withExcluded(base: Uint8Array | undefined, extra: Uint8Array | undefined): Uint8Array | undefined {
+  if (!extra) return base;
+  const ex = Uint8Array.from(extra);
+  if (base) for (let i = 0; i < ex.length; i++) ex[i] |= base[i];
+  return ex;
+}
+
 /** Train folds: every fold of every repeat through `run`; `exclude` = rows left out of training (besides the redundant copies). */
 export function trainFolds(prep: Prepared, run: FoldRunner, exclude?: Uint8Array): Promise<CrossValResult> {
-  let ex = prep.base.exclude;
-  if (exclude) { ex = Uint8Array.from(exclude); if (prep.base.exclude) for (let i = 0; i < ex.length; i++) ex[i] |= prep.base.exclude[i]; }
-  return crossValidate({ ...prep.base, exclude: ex }, run, foldLanes(prep), prep.group);
+  return crossValidate({ ...prep.base, exclude: withExcluded(prep.base.exclude, exclude) }, run, foldLanes(prep), prep.group);
 }
 
 /**
@@ -143,11 +149,12 @@ export function foldLanes(prep: Prepared): number {
 /**
  * Naive Bayes's out-of-fold distribution on text (models/naiveBayes), on the same folds as the
  * model's, or undefined when it is off, the rows are not text, or its count table is too large.
+ * `exclude`: rows left out of training besides the redundant copies (a pruned second pass).
  */
-export function naiveBayesOf(prep: Prepared): Float32Array | undefined {
-  const { text, classes, labels, targets, exclude, options } = prep.base;
+export function naiveBayesOf(prep: Prepared, exclude?: Uint8Array): Float32Array | undefined {
+  const { text, classes, labels, targets, options } = prep.base;
   if (prep.kind !== 'text' || !options.naiveBayes || !text || !naiveBayesFits(text, classes)) return undefined;
-  return naiveBayesPart({ text, classes, labels, targets, exclude }, foldAssignment(prep.base, prep.group)).probs;
+  return naiveBayesPart({ text, classes, labels, targets, exclude: withExcluded(prep.base.exclude, exclude) }, foldAssignment(prep.base, prep.group)).probs;
 }
 
 /**
@@ -162,10 +169,11 @@ export function releaseFeatures(prep: Prepared): void {
 }
 
 /** Score: suspicion, suggestion, flag and soft label of every row from the folds' outputs. */
-export function score(prep: Prepared, cv: CrossValResult, own: { given?: Float32Array; knn?: Float32Array } = {}): Scores {
+export function score(prep: Prepared, cv: CrossValResult, own: { given?: Float32Array; knn?: Float32Array } = {}, exclude?: Uint8Array): Scores {
   // With the user's probabilities (--ensemble), k-NN agreement on embeddings or naive Bayes on text,
   // each joins the consensus as an equal part.
-  const parts = consensusParts(cv, own.given, own.knn, naiveBayesOf(prep)) ?? [cv.student, cv.ema, cv.teacher, cv.pi].filter((x): x is Float32Array => x !== undefined);
+  // A pruned pass's naive Bayes leaves out the same rows as its folds (`exclude`).
+  const parts = consensusParts(cv, own.given, own.knn, naiveBayesOf(prep, exclude)) ?? [cv.student, cv.ema, cv.teacher, cv.pi].filter((x): x is Float32Array => x !== undefined);
   // The folds kept duplicate groups whole: the copies' labels join as evidence here (core/signals/duplicateLabels).
   const p = withDuplicateLabels(consensusOf(parts, cv.K), prep.base.labels, prep.group, cv.K, DUPLICATE_LABEL_WEIGHT, true);
   return scoreConsensus({ K: cv.K, labels: prep.base.labels }, p);

@@ -123,3 +123,15 @@ test('naive Bayes joins the text consensus by default and --no-naive-bayes (naiv
   const off = (await featurize(load({ file }, { naiveBayes: false }, false))).prep;
   assert.equal(naiveBayesOf(off), undefined);
 });
+
+test('naive Bayes in a pruned pass leaves out the rows the first pass flagged, as its folds do', async () => {
+  const { load, featurize, naiveBayesOf } = await import('../../src/engine/phases');
+  const prep = (await featurize(load({ file: dataset('sms_spam') }, {}, false))).prep;
+  const flagged = new Uint8Array(prep.base.labels.length);
+  for (let i = 0; i < flagged.length; i += 7) flagged[i] = 1;
+  const pruned = naiveBayesOf(prep, flagged)!;
+  assert.notDeepEqual(pruned, naiveBayesOf(prep));
+  // The same as a run whose own exclusions were those rows.
+  const asBase = naiveBayesOf({ ...prep, base: { ...prep.base, exclude: flagged } })!;
+  assert.deepEqual(pruned, asBase);
+});

@@ -4,7 +4,7 @@
  */
 import { Random } from '../core/random';
 import type { FoldInput, FoldOutput } from './trainFold';
-import { gatherRepresentation, type Representation } from './representation';
+import { RepresentationGatherer, type Representation } from './representation';
 
 /** Stratified fold of each labeled row (−1 for rows with no label): each class spread evenly. */
 export function stratifiedFolds(labels: Int32Array, K: number, folds: number, seed: number): Int8Array {
@@ -104,23 +104,29 @@ export function foldAssignment(base: Pick<FoldInput, 'classes' | 'labels' | 'opt
 
 /**
  * Runs every fold of every repeat through `run`, at most `parallel` at once (a lane moves on to the
- * next repeat's folds without waiting), and gathers the outputs.
+ * next repeat's folds without waiting), and gathers the outputs as they come: each is added in
+ * (repeat, fold) order — an early finisher waits in `pending` for the folds before it — and let go,
+ * so the sums are gatherFolds' to the bit while at most about `parallel` outputs are alive at once
+ * (at 1M rows all five at once were ~360 MB of the engine's peak).
  */
 export async function crossValidate(base: Omit<FoldInput, 'fold' | 'repeat' | 'foldOf'>, run: FoldRunner, parallel: number, group?: Int32Array): Promise<CrossValResult> {
   const { folds, repeats } = base.options;
   const splits = foldAssignment(base, group);
-  const outputs: FoldOutput[] = [];
+  const gather = new FoldGatherer(base);
+  const pending = new Map<number, FoldOutput>();
   const tasks = repeats * folds;
   let next = 0;
+  let added = 0;
   const lane = async () => {
     while (next < tasks) {
       const t = next++;
       const repeat = Math.floor(t / folds);
-      outputs.push(await run({ ...base, fold: t % folds, repeat, foldOf: splits[repeat] }));
+      pending.set(t, await run({ ...base, fold: t % folds, repeat, foldOf: splits[repeat] }));
+      for (let o = pending.get(added); o; o = pending.get(added)) { pending.delete(added++); gather.add(o); }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, tasks)) }, lane));
-  return gatherFolds(base, outputs);
+  return gather.finish();
 }
 
 /**
@@ -129,31 +135,58 @@ export async function crossValidate(base: Omit<FoldInput, 'fold' | 'repeat' | 'f
  * crossValidate and the merge of a plan's jobs, so both add the same numbers in the same order.
  */
 export function gatherFolds(base: Pick<FoldInput, 'classes' | 'labels' | 'options'>, unsorted: FoldOutput[]): CrossValResult {
-  const { classes: K, labels, options } = base;
-  const N = labels.length;
-  const { folds, repeats } = options;
+  const { folds, repeats } = base.options;
   if (unsorted.length !== folds * repeats) throw new Error(`gatherFolds: ${unsorted.length} fold outputs, expected ${folds * repeats}`);
-  const outputs = [...unsorted].sort((a, b) => a.repeat - b.repeat || a.fold - b.fold);
+  const gather = new FoldGatherer(base);
+  for (const o of [...unsorted].sort((a, b) => a.repeat - b.repeat || a.fold - b.fold)) gather.add(o);
+  return gather.finish();
+}
 
-  const E = options.epochs;
-  const res: CrossValResult = {
-    K, epochs: E,
-    student: new Float32Array(N * K), ema: new Float32Array(N * K),
-    teacher: outputs.every((o) => o.teacher) ? new Float32Array(N * K) : undefined,
-    pi: outputs.every((o) => o.pi) ? new Float32Array(N * K) : undefined,
-    piDisagree: new Uint8Array(N), piPasses: options.piPasses * repeats, piSpread: new Float32Array(N), flips: new Uint8Array(N),
-    history: new Float32Array(E * N).fill(NaN),
-    foldLoss: outputs.map((o) => o.epochLoss), foldAccuracy: outputs.map((o) => o.epochAccuracy),
-    backend: outputs[0]?.backend ?? 'none',
-    model: outputs[0]?.model ?? 'none',
-    representation: gatherRepresentation(outputs, N),
-  };
-  const flips = new Float32Array(N);
-  const w = 1 / repeats;
-  const add = (dst: Float32Array, src: Float32Array, from: number, to: number, scale: number) => {
-    for (let k = 0; k < K; k++) dst[to * K + k] += scale * src[from * K + k];
-  };
-  for (const o of outputs) {
+/** gatherFolds one output at a time; outputs must come in (repeat, fold) order. */
+class FoldGatherer {
+  private readonly res: CrossValResult;
+  private readonly flips: Float32Array;
+  private readonly representation: RepresentationGatherer;
+  private count = 0;
+
+  constructor(private readonly base: Pick<FoldInput, 'classes' | 'labels' | 'options'>) {
+    const { classes: K, labels, options } = base;
+    const N = labels.length;
+    const E = options.epochs;
+    this.res = {
+      K, epochs: E,
+      student: new Float32Array(N * K), ema: new Float32Array(N * K),
+      // Made at the first output when it has them, dropped when any output lacks them.
+      teacher: undefined, pi: undefined,
+      piDisagree: new Uint8Array(N), piPasses: options.piPasses * options.repeats, piSpread: new Float32Array(N), flips: new Uint8Array(N),
+      history: new Float32Array(E * N).fill(NaN),
+      foldLoss: [], foldAccuracy: [], backend: 'none', model: 'none',
+    };
+    this.flips = new Float32Array(N);
+    this.representation = new RepresentationGatherer(N);
+  }
+
+  add(o: FoldOutput): void {
+    const { res, flips } = this;
+    const { classes: K, labels, options } = this.base;
+    const N = labels.length;
+    const E = options.epochs;
+    const { folds, repeats } = options;
+    if (this.count === 0) {
+      res.backend = o.backend; res.model = o.model;
+      if (o.teacher) res.teacher = new Float32Array(N * K);
+      if (o.pi) res.pi = new Float32Array(N * K);
+    }
+    this.count++;
+    if (!o.teacher) res.teacher = undefined;
+    if (!o.pi) res.pi = undefined;
+    res.foldLoss.push(o.epochLoss);
+    res.foldAccuracy.push(o.epochAccuracy);
+    this.representation.add(o);
+    const w = 1 / repeats;
+    const add = (dst: Float32Array, src: Float32Array, from: number, to: number, scale: number) => {
+      for (let k = 0; k < K; k++) dst[to * K + k] += scale * src[from * K + k];
+    };
     const H = o.held.length;
     for (let i = 0; i < H; i++) {
       const r = o.held[i];
@@ -164,7 +197,7 @@ export function gatherFolds(base: Pick<FoldInput, 'classes' | 'labels' | 'option
       res.piDisagree[r] += o.piDisagree[i];
       res.piSpread[r] += w * o.piSpread[i];
       flips[r] += w * o.flips[i];
-      // Outputs are sorted by repeat: repeat 0 replaces the NaN placeholder, later ones add to it.
+      // Outputs come sorted by repeat: repeat 0 replaces the NaN placeholder, later ones add to it.
       for (let e = 0; e < E; e++) {
         const v = w * o.history[e * H + i];
         res.history[e * N + r] = o.repeat === 0 ? v : res.history[e * N + r] + v;
@@ -180,6 +213,13 @@ export function gatherFolds(base: Pick<FoldInput, 'classes' | 'labels' | 'option
       if (res.pi) add(res.pi, o.unlabeledProbs, i, r, u);
     }
   }
-  for (let i = 0; i < N; i++) res.flips[i] = Math.round(flips[i]);
-  return res;
+
+  finish(): CrossValResult {
+    const { res, flips } = this;
+    const { folds, repeats } = this.base.options;
+    if (this.count !== folds * repeats) throw new Error(`gatherFolds: ${this.count} fold outputs, expected ${folds * repeats}`);
+    for (let i = 0; i < flips.length; i++) res.flips[i] = Math.round(flips[i]);
+    res.representation = this.representation.finish();
+    return res;
+  }
 }

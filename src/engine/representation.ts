@@ -192,21 +192,41 @@ export interface FoldRepresentationOf {
  * fold 0. Undefined when the folds carried none.
  */
 export function gatherRepresentation(outputs: FoldRepresentationOf[], rows: number): Representation | undefined {
-  const first = outputs.filter((o) => o.repeat === 0).sort((a, b) => a.fold - b.fold);
-  if (!first.length || first.some((o) => !o.representation)) return undefined;
-  const D = first[0].representation!.dim;
-  const ref = first[0].representation!.anchors;
-  const x = new Float32Array(rows * D);
-  const present = new Uint8Array(rows);
-  for (const o of first) {
-    const r = o.representation!;
-    const M = fitAlignment(r.anchors, ref, D);
+  const g = new RepresentationGatherer(rows);
+  for (const o of [...outputs].sort((a, b) => a.repeat - b.repeat || a.fold - b.fold)) g.add(o);
+  return g.finish();
+}
+
+/**
+ * gatherRepresentation one fold at a time, in (repeat, fold) order, so a fold's output can be let
+ * go as soon as it is added (at 1M rows the five folds' outputs together are ~360 MB).
+ */
+export class RepresentationGatherer {
+  private x?: Float32Array;
+  private present?: Uint8Array;
+  private ref?: Float32Array;
+  private first?: FoldRepresentation;
+  private missing = false;
+  constructor(private readonly rows: number) {}
+
+  add(o: FoldRepresentationOf): void {
+    if (o.repeat !== 0 || this.missing) return;
+    const r = o.representation;
+    if (!r) { this.missing = true; this.x = undefined; return; }
+    if (!this.first) { this.first = r; this.ref = r.anchors; this.x = new Float32Array(this.rows * r.dim); this.present = new Uint8Array(this.rows); }
+    const D = this.first.dim;
+    const x = this.x!, present = this.present!;
+    const M = fitAlignment(r.anchors, this.ref!, D);
     for (let i = 0; i < o.held.length; i++) { applyAlignment(M, r.held, i, D, x, o.held[i]); present[o.held[i]] = 1; }
     if (r.unlabeled) for (let i = 0; i < o.unlabeled.length; i++) { applyAlignment(M, r.unlabeled, i, D, x, o.unlabeled[i]); present[o.unlabeled[i]] = 1; }
   }
-  const { model, rawDim } = first[0].representation!;
-  const what = model === 'fasttext' ? 'fastText embedding bag + logits' : `${model} penultimate layer`;
-  return { x: standardise(x, D, present), dim: D, source: 'learned', description: `${what}, out of fold (${rawDim > D ? `${rawDim}-d projected to ` : ''}${D}-d)` };
+
+  finish(): Representation | undefined {
+    if (this.missing || !this.first || !this.x) return undefined;
+    const { model, rawDim, dim: D } = this.first;
+    const what = model === 'fasttext' ? 'fastText embedding bag + logits' : `${model} penultimate layer`;
+    return { x: standardise(this.x, D, this.present), dim: D, source: 'learned', description: `${what}, out of fold (${rawDim > D ? `${rawDim}-d projected to ` : ''}${D}-d)` };
+  }
 }
 
 /**

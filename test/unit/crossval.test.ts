@@ -1,7 +1,9 @@
 /** K-fold splits and repeats: every labeled row held out once per repeat, outputs averaged. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crossValidate, foldsOfRepeat, stratifiedFolds } from '../../src/engine/crossval';
+import { crossValidate, foldsOfRepeat, gatherFolds, stratifiedFolds } from '../../src/engine/crossval';
+import { Random } from '../../src/core/random';
+import { referenceGatherFolds } from '../fixtures/referenceGatherFolds';
 import { DEFAULT_TRAIN_OPTIONS } from '../../src/protocol/engine';
 import type { FoldInput, FoldOutput } from '../../src/engine/trainFold';
 
@@ -94,4 +96,42 @@ test('cosine k-NN: the blocked search returns the naive nearest rows; outlier sc
   const s = outlierScores(unitRows(c, 4), 4, { k: 5, seed: 1 });
   const order = [...s.keys()].sort((a, b) => s[b] - s[a]);
   assert.deepEqual(order.slice(0, 2).sort(), [198, 199]);
+});
+
+test('folds gathered as they finish, in any order, sum to the bit what the reference (sort all, then add) gives', async () => {
+  const N = 300, K = 3, E = 4;
+  // Every tenth row unlabeled: each fold predicts those too, so their sums depend on the order folds are added in.
+  const labels = Int32Array.from({ length: N }, (_, i) => (i % 10 === 9 ? -1 : i % K));
+  const options = { ...DEFAULT_TRAIN_OPTIONS, folds: 5, repeats: 3, epochs: E, piPasses: 5, workers: 3 };
+  const rng = new Random(11);
+  const probs = (n: number) => { const p = new Float32Array(n * K); for (let i = 0; i < n; i++) { let s = 0; for (let k = 0; k < K; k++) s += (p[i * K + k] = rng.next() + 1e-3); for (let k = 0; k < K; k++) p[i * K + k] /= s; } return p; };
+  const outputs: FoldOutput[] = [];
+  // Folds finish out of order: each waits a seeded few milliseconds, three lanes at once.
+  const run = async (input: FoldInput): Promise<FoldOutput> => {
+    const held = Int32Array.from([...labels.keys()].filter((i) => labels[i] >= 0 && input.foldOf[i] === input.fold));
+    const unlabeled = Int32Array.from([...labels.keys()].filter((i) => labels[i] < 0));
+    const H = held.length;
+    const history = new Float32Array(E * H); for (let i = 0; i < history.length; i++) history[i] = rng.next();
+    const out: FoldOutput = {
+      fold: input.fold, repeat: input.repeat, held, student: probs(H), ema: probs(H), teacher: probs(H), pi: probs(H),
+      piDisagree: Uint8Array.from({ length: H }, () => Math.floor(rng.next() * 6)), piSpread: Float32Array.from({ length: H }, () => rng.next()),
+      history, flips: Uint8Array.from({ length: H }, () => Math.floor(rng.next() * 4)), unlabeled, unlabeledProbs: probs(unlabeled.length),
+      epochLoss: [rng.next()], epochAccuracy: [rng.next()], backend: 'test', model: 'fake',
+    };
+    outputs.push(out);
+    await new Promise((r) => setTimeout(r, Math.floor(rng.next() * 15)));
+    return out;
+  };
+  const cv = await crossValidate({ classes: K, labels, targets: new Float32Array(N * K), options }, run, 3);
+  const finishOrder = outputs.map((o) => o.repeat * 5 + o.fold);
+  const ref = referenceGatherFolds({ classes: K, labels, options }, outputs.reverse());
+  for (const key of ['student', 'ema', 'teacher', 'pi', 'piDisagree', 'piSpread', 'flips', 'history'] as const) {
+    assert.deepEqual(Buffer.from(cv[key]!.buffer), Buffer.from(ref[key]!.buffer), `${key} (folds started in order ${finishOrder})`);
+  }
+  assert.deepEqual(cv.foldLoss, ref.foldLoss);
+  assert.deepEqual(cv.foldAccuracy, ref.foldAccuracy);
+  // A fold without a teacher drops the teacher for all, as the reference does.
+  const some = outputs.map((o, i) => (i === 7 ? { ...o, teacher: undefined } : o));
+  assert.equal(gatherFolds({ classes: K, labels, options }, some).teacher, undefined);
+  assert.equal(referenceGatherFolds({ classes: K, labels, options }, some).teacher, undefined);
 });

@@ -75,6 +75,28 @@ const BLOCK = 256;
 /** Dimensions between two checks of the partial distance (below 2 chunks, no pruning). */
 const CHUNK = 8;
 
+/**
+ * The dot product of rows at offsets `ao` and `bo` of `x`, summed in index order — or NaN as soon as
+ * their partial squared distance Σ(a−b)² passes `limit` (checked every CHUNK dimensions; Infinity:
+ * never cut). A pair that is cut could not enter the caller's top k; one that is not gets exactly
+ * the unpruned sum, so pruning never changes a result. The one pruned loop of the neighbour
+ * searches here and of the tabular k-NN model (models/knn).
+ */
+export function prunedDot(x: Float32Array, ao: number, bo: number, dim: number, limit: number): number {
+  let s = 0;
+  let d = 0;
+  if (limit < Infinity && dim >= 2 * CHUNK) {
+    let partial = 0;
+    for (; d + CHUNK <= dim; ) {
+      const e = d + CHUNK;
+      for (; d < e; d++) { const a = x[ao + d], c = x[bo + d]; s += a * c; partial += (a - c) * (a - c); }
+      if (partial > limit) return NaN;
+    }
+  }
+  for (; d < dim; d++) s += x[ao + d] * x[bo + d];
+  return s;
+}
+
 /** Squared length of every row, in double precision. */
 function squaredNorms(x: Float32Array, dim: number): Float64Array {
   const n = x.length / dim;
@@ -105,7 +127,6 @@ export function cosineKnn(x: Float32Array, dim: number, opts: KnnOptions & { min
   const index = new Int32Array(Q * k).fill(-1);
   const similarity = new Float32Array(Q * k).fill(-Infinity);
   const norm = squaredNorms(x, dim);
-  const prune = dim >= 2 * CHUNK;
   for (let b0 = 0; b0 < reference.length; b0 += BLOCK) {
     const b1 = Math.min(reference.length, b0 + BLOCK);
     for (let q = 0; q < Q; q++) {
@@ -119,21 +140,9 @@ export function cosineKnn(x: Float32Array, dim: number, opts: KnnOptions & { min
         const r = reference[b];
         if (excludeSelf && r === qi) continue;
         const ro = r * dim;
-        let s = 0;
-        let d = 0;
-        if (prune && worst > -Infinity) {
-          // s ≤ (‖q‖² + ‖r‖² − partial)/2; skip when that is below `worst` by more than 1e-9 of the norms.
-          const limit = nq + norm[r] - 2 * worst + 1e-9 * (nq + norm[r] + 1);
-          let partial = 0;
-          let cut = false;
-          for (; d + CHUNK <= dim; ) {
-            const e = d + CHUNK;
-            for (; d < e; d++) { const a = x[qo + d], c = x[ro + d]; s += a * c; partial += (a - c) * (a - c); }
-            if (partial > limit) { cut = true; break; }
-          }
-          if (cut) continue;
-        }
-        for (; d < dim; d++) s += x[qo + d] * x[ro + d];
+        // s ≤ (‖q‖² + ‖r‖² − partial)/2; skip when that is below `worst` by more than 1e-9 of the norms.
+        const s = prunedDot(x, qo, ro, dim, worst > -Infinity ? nq + norm[r] - 2 * worst + 1e-9 * (nq + norm[r] + 1) : Infinity);
+        if (Number.isNaN(s)) continue;
         if (s < floor) continue;
         if (s < similarity[base + k - 1] || (s === similarity[base + k - 1] && r > index[base + k - 1])) continue;
         // Insert into the sorted top-k (descending similarity, then ascending row).
@@ -164,7 +173,6 @@ export function cosineKnnAmong(x: Float32Array, dim: number, rows: Int32Array, k
   const sim = new Float64Array(R * k).fill(-Infinity);
   const index = new Int32Array(R * k).fill(-1);
   const norm = squaredNorms(x, dim);
-  const prune = dim >= 2 * CHUNK;
   const insert = (base: number, s: number, r: number) => {
     const last = base + k - 1;
     if (s < sim[last] || (s === sim[last] && r > index[last])) return;
@@ -186,20 +194,8 @@ export function cosineKnnAmong(x: Float32Array, dim: number, rows: Int32Array, k
         const r = rows[rp];
         const ro = r * dim;
         const worst = Math.max(Math.min(sim[qBase + k - 1], sim[rp * k + k - 1]), floor);
-        let s = 0;
-        let d = 0;
-        if (prune && worst > -Infinity) {
-          const limit = norm[qi] + norm[r] - 2 * worst + 1e-9 * (nq + norm[r] + 1);
-          let partial = 0;
-          let cut = false;
-          for (; d + CHUNK <= dim; ) {
-            const e = d + CHUNK;
-            for (; d < e; d++) { const a = x[qo + d], c = x[ro + d]; s += a * c; partial += (a - c) * (a - c); }
-            if (partial > limit) { cut = true; break; }
-          }
-          if (cut) continue;
-        }
-        for (; d < dim; d++) s += x[qo + d] * x[ro + d];
+        const s = prunedDot(x, qo, ro, dim, worst > -Infinity ? nq + norm[r] - 2 * worst + 1e-9 * (nq + norm[r] + 1) : Infinity);
+        if (Number.isNaN(s)) continue;
         if (s < floor) continue;
         insert(qBase, s, r);
         insert(rp * k, s, qi);

@@ -6,10 +6,8 @@
  * noisy labels"). Nothing to train; the neighbours of the rows asked for are found once per call.
  * Exact search: time rows × training rows × dim, so the dense factory uses it on small tables only.
  */
+import { prunedDot } from '../neighbours';
 import type { ClassifierModel, Mode, TrainBatch } from './types';
-
-/** Dimensions between two checks of the partial distance when pruning (below 2 chunks, none). */
-const CHUNK = 8;
 
 export interface KnnConfig {
   dim: number;
@@ -43,7 +41,6 @@ export class KnnModel implements ClassifierModel {
     const bestD = new Float64Array(k);
     const bestJ = new Int32Array(k);
     const x = this.x;
-    const prune = D >= 2 * CHUNK;
     for (let i = 0; i < rows.length; i++) {
       const oi = rows[i] * D;
       let ni = 0;
@@ -54,25 +51,12 @@ export class KnnModel implements ClassifierModel {
         const r = t.rows[j];
         if (r === rows[i]) continue;
         const oj = r * D;
-        let dotp = 0;
-        let d = 0;
         const worst = bestD[k - 1];
-        if (prune && worst < Infinity) {
-          // The partial squared distance Σ(a−b)² only grows and ‖a−b‖² = ‖a‖² + (‖b‖² − 2a·b):
-          // once it exceeds ‖a‖² + the k-th best by more than rounding could explain, this row is
-          // farther than all k kept and cannot enter them. The dot product is summed in the same
-          // order as without pruning, so the neighbours and their distances are the same.
-          const limit = ni + worst + 1e-9 * (ni + norms[j] + 1);
-          let partial = 0;
-          let cut = false;
-          for (; d + CHUNK <= D; ) {
-            const e = d + CHUNK;
-            for (; d < e; d++) { const a = x[oi + d], b = x[oj + d]; dotp += a * b; partial += (a - b) * (a - b); }
-            if (partial > limit) { cut = true; break; }
-          }
-          if (cut) continue;
-        }
-        for (; d < D; d++) dotp += x[oi + d] * x[oj + d];
+        // The partial squared distance Σ(a−b)² only grows and ‖a−b‖² = ‖a‖² + (‖b‖² − 2a·b):
+        // once it exceeds ‖a‖² + the k-th best by more than rounding could explain, this row is
+        // farther than all k kept and cannot enter them (neighbours.prunedDot: same sums as unpruned).
+        const dotp = prunedDot(x, oi, oj, D, worst < Infinity ? ni + worst + 1e-9 * (ni + norms[j] + 1) : Infinity);
+        if (Number.isNaN(dotp)) continue;
         const dist = norms[j] - 2 * dotp;
         if (dist >= bestD[k - 1]) continue;
         let at = k - 1;

@@ -63,7 +63,10 @@ export function fileArg(positionals: string[], command: string): string {
 /** The parseArgs config of every train option that has a flag. */
 export const trainFlags: Options = Object.fromEntries(TRAIN_OPTION_NAMES.flatMap((name) => {
   const spec = TRAIN_OPTIONS[name];
-  return 'flag' in spec ? [[spec.flag, { type: spec.type === 'boolean' ? 'boolean' : 'string' } as const]] : [];
+  const flags: [string, { type: 'boolean' | 'string' }][] = [];
+  if ('flag' in spec) flags.push([spec.flag, { type: spec.type === 'boolean' ? 'boolean' : 'string' }]);
+  if ('offFlag' in spec) flags.push([spec.offFlag, { type: 'boolean' }]);
+  return flags;
 }));
 
 /** The train options set on a parsed command line, checked against the table; errors name the flag. */
@@ -71,6 +74,7 @@ export function trainOptionsOf(v: Record<string, unknown>): Partial<TrainOptions
   const o: Record<string, unknown> = {};
   for (const name of TRAIN_OPTION_NAMES) {
     const spec = TRAIN_OPTIONS[name];
+    if ('offFlag' in spec && v[spec.offFlag]) { o[name] = false; continue; }
     if (!('flag' in spec)) continue;
     const raw = v[spec.flag];
     if (raw === undefined) continue;
@@ -94,6 +98,7 @@ export function trainHelp(): string {
   const lines: string[] = [];
   for (const name of TRAIN_OPTION_NAMES) {
     const spec = TRAIN_OPTIONS[name];
+    if ('offFlag' in spec) lines.push(`  --${spec.offFlag}`.padEnd(34) + ` leave out ${spec.description} (on by default)`);
     if (!('flag' in spec)) continue;
     const arg = spec.type === 'boolean' ? '' : spec.type === 'enum' ? ` ${spec.values.join('|')}` : ` ${'arg' in spec ? spec.arg : 'X'}`;
     const range = spec.type === 'integer' || spec.type === 'number' ? `${spec.minimum}–${spec.maximum}, default ${spec.default}` : spec.type === 'enum' ? `default ${spec.default}` : '';

@@ -20,17 +20,13 @@ const jobOptions = {
   out: { type: 'string' },
   top: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
-  'no-knn': { type: 'boolean' },
-  'no-naive-bayes': { type: 'boolean' },
 } as const;
 
 /** Bring-your-own-model options, checked together; paths made absolute (the engine's folder is not the shell's). */
-function ownModelOptions(options: ReturnType<typeof trainOptionsOf>, values: Record<string, unknown>): void {
+function ownModelOptions(options: ReturnType<typeof trainOptionsOf>): void {
   if (options.predProbs) options.predProbs = resolve(options.predProbs);
   if (options.embeddings) options.embeddings = resolve(options.embeddings);
   if (options.encoder && /^\.\.?([\\/]|$)/.test(options.encoder)) options.encoder = resolve(options.encoder);
-  if (values['no-knn']) options.knn = false;
-  if (values['no-naive-bayes']) options.naiveBayes = false;
   if ((options.normalize || options.ensemble) && !options.predProbs) throw new UsageError(`--${options.normalize ? 'normalize' : 'ensemble'} goes with --pred-probs FILE`);
 }
 
@@ -66,7 +62,7 @@ async function runJob(kind: 'analyze' | 'retrain', args: string[], io: Io, print
   const file = fileArg(positionals, kind);
   if (!existsSync(file)) { io.err(`label-lens ${kind}: cannot read ${file}: no such file`); return EXIT_DATA; }
   const options = trainOptionsOf(values);
-  ownModelOptions(options, values);
+  ownModelOptions(options);
   const dataset = { file: resolve(file), ...datasetOpts(values) };
   const outDir = resolve(typeof values.out === 'string' ? values.out : resultsDirFor(file));
   const client = new EngineClient({ enginePath: join(__dirname, 'engine.js'), log: (l) => { if (!values.quiet && /error|warn/i.test(l)) io.err(l); } });

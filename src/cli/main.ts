@@ -34,8 +34,6 @@ ${trainHelp()}
   --out DIR                        results folder (default: .label-lens/results/FILE beside FILE)
   --top N                          suspects to print (default 20)
   -q, --quiet                      no progress on stderr
-  --no-knn                         leave k-NN label agreement on embeddings out of the consensus
-  --no-naive-bayes                 leave naive Bayes on the n-grams out of the consensus (text)
 
 ${PLAN_HELP}
 

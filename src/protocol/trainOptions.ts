@@ -11,6 +11,8 @@ interface Common {
   description: string;
   /** CLI flag without the dashes; absent = not settable from the CLI. */
   flag?: string;
+  /** A boolean on by default: the CLI flag that turns it off (`no-knn`), without the dashes. */
+  offFlag?: string;
   /** Placeholder of the flag's value in the help (`--folds K`). */
   arg?: string;
   /** VS Code setting under `labelLens.`; absent = no setting. */
@@ -55,9 +57,9 @@ export const TRAIN_OPTIONS = {
   // logreg: on LSA embeddings of ag_news and sms_spam (k-NN agreement in each) AP 0.855 / 0.943
   // against the MLP's 0.845 / 0.927 and the two averaged 0.855 / 0.939, at a third of the MLP's time.
   embeddingModel: { type: 'enum', values: ['logreg', 'logreg+mlp', 'mlp'], default: 'logreg', flag: 'embedding-model', description: 'model learned from embeddings: standardised logistic regression (default), the MLP, or the two averaged' },
-  knn: { type: 'boolean', default: true, description: 'k-NN label agreement on the embeddings in the consensus (--no-knn turns it off)' },
+  knn: { type: 'boolean', default: true, offFlag: 'no-knn', description: 'k-NN label agreement on the embeddings, an equal part of the consensus' },
   // Measured in bench/RESULTS.md ("What moved AP"): AP ag_news, toutiao uniform and pair noise up, SMS level.
-  naiveBayes: { type: 'boolean', default: true, description: 'out-of-fold multinomial naive Bayes on the n-grams as an equal part of the consensus, for text (--no-naive-bayes turns it off)' },
+  naiveBayes: { type: 'boolean', default: true, offFlag: 'no-naive-bayes', description: 'multinomial naive Bayes on the n-grams (out of fold), an equal part of the text consensus' },
 } as const satisfies Record<string, OptionSpec>;
 
 type Table = typeof TRAIN_OPTIONS;

@@ -65,3 +65,20 @@ test('the CLI has a flag and a help line for every option with a flag, named as 
   assert.throws(() => trainOptionsOf({ smoothing: '0.995' }), /--smoothing has an invalid value "0\.995": expected a number from 0 to 0\.99/);
   assert.throws(() => trainOptionsOf({ folds: 'many' }), /--folds expects a number, got "many"/);
 });
+
+test('an option on by default has its --no-… flag for every command that takes train options (analyze, retrain, plan), with a help line', async () => {
+  const help = trainHelp();
+  const off = TRAIN_OPTION_NAMES.filter((n) => (TRAIN_OPTIONS[n] as OptionSpec).offFlag);
+  assert.deepEqual(off, ['knn', 'naiveBayes']);
+  for (const name of off) {
+    const spec: OptionSpec = TRAIN_OPTIONS[name];
+    assert.equal(spec.type === 'boolean' && spec.default, true, name);
+    assert.equal(trainFlags[spec.offFlag!]?.type, 'boolean', `--${spec.offFlag}`);
+    assert.match(help, new RegExp(`--${spec.offFlag}\\s+leave out`));
+  }
+  assert.deepEqual(trainOptionsOf({ 'no-naive-bayes': true, 'no-knn': true, folds: '4' }), { folds: 4, knn: false, naiveBayes: false });
+  assert.deepEqual(trainOptionsOf({}), {});
+  // plan takes the same flags (it parses trainFlags): refused before this, as an unknown option.
+  const { parse } = await import('../../src/cli/args');
+  assert.equal(parse(['f.csv', '--no-naive-bayes'], { ...trainFlags }).values['no-naive-bayes'], true);
+});

@@ -82,7 +82,7 @@ export class MapView implements Component {
       // Computing: the host said so; the progress comes in MapStatus (or a failure, said in its words).
       const failed = m.reason === 'mapComputing' && this.ctx.state.mapStatus?.state === 'failed' ? this.ctx.state.mapStatus.message : undefined;
       this.computing = m.reason === 'mapComputing' && !failed;
-      this.info.textContent = failed ?? (this.computing ? '' : this.ctx.t(m.reason));
+      this.info.textContent = failed ?? (this.computing ? '' : `${this.ctx.t(m.reason)}${m.problem ? ` (${m.problem})` : ''}`);
       this.showPending();
       this.draw();
       return;

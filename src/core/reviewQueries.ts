@@ -274,7 +274,12 @@ export class ReviewQueries {
   map(): MapResult {
     const pts = this.mapPointsOf();
     if (!this.analysis) return { map: undefined, reason: 'noAnalysis' };
-    if (!pts) return { map: undefined, reason: this.analysis.mapState === 'missing' ? (this.mapComputing ? 'mapComputing' : 'mapMissing') : 'noMap' };
+    if (!pts) {
+      if (this.analysis.mapState !== 'missing') return { map: undefined, reason: 'noMap' };
+      if (this.mapComputing) return { map: undefined, reason: 'mapComputing' };
+      // A damaged map file says what is wrong with it (readRun kept the reason).
+      return { map: undefined, reason: 'mapMissing', ...(this.analysis.mapProblem ? { problem: this.analysis.mapProblem } : {}) };
+    }
     const outlier = this.arr('outlierFlagged');
     // A class's index by name once (not indexOf per row: 1M rows × 1,000 classes).
     const index = new Map(this.classes.map((c, k) => [c, k]));

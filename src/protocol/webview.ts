@@ -272,8 +272,8 @@ export function checkMapStatus(r: unknown): MapStatusData | string {
   return `map status: unknown state ${JSON.stringify(m.state)}`;
 }
 
-/** The reply to RequestMap: the map, or why there is none (a string key: noAnalysis, noMap, mapComputing, mapMissing). */
-export type MapResult = { map: MapData } | { map: undefined; reason: string };
+/** The reply to RequestMap: the map, or why there is none (a string key: noAnalysis, noMap, mapComputing, mapMissing; with mapMissing, `problem`: why the map file could not be read, when it was there but damaged). */
+export type MapResult = { map: MapData } | { map: undefined; reason: string; problem?: string };
 
 /** Base64 length of `bytes` bytes. */
 const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
@@ -281,8 +281,12 @@ const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
 /** Checks a map reply from the host (the webview trusts nothing that crosses the boundary); the reply or what is wrong. */
 export function checkMapResult(r: unknown): MapResult | string {
   if (r === null || typeof r !== 'object') return 'map reply is not an object';
-  const m = (r as { map?: unknown; reason?: unknown });
-  if (m.map === undefined) return typeof m.reason === 'string' ? { map: undefined, reason: m.reason } : 'map reply has neither a map nor a reason';
+  const m = (r as { map?: unknown; reason?: unknown; problem?: unknown });
+  if (m.map === undefined) {
+    if (typeof m.reason !== 'string') return 'map reply has neither a map nor a reason';
+    if (m.problem !== undefined && (typeof m.problem !== 'string' || m.problem.length > 4000)) return 'map reply: problem must be text of at most 4,000 characters';
+    return { map: undefined, reason: m.reason, ...(m.problem !== undefined ? { problem: m.problem } : {}) };
+  }
   const d = m.map as Record<string, unknown>;
   if (d === null || typeof d !== 'object' || !isInt(d.count, 0, 50_000_000)) return 'map.count must be a whole number';
   if (!Array.isArray(d.classes) || d.classes.some((c) => typeof c !== 'string') || d.classes.length >= MAP_NO_LABEL) return 'map.classes must be class names';

@@ -233,3 +233,20 @@ test('rasterize: each point in its class colour, suspects outlined, in one pass 
   // The frame time, for the record (speed targets live in the e2e check and the bench, not here).
   t.diagnostic(`rasterize 100k points: ${ms.toFixed(1)} ms`);
 });
+
+test('a damaged map file: the Map tab says what is wrong with it (as text), beside "run Analyze again"', async (t) => {
+  const h = await harness(t, AG);
+  const a = seededAnalysis(h.state);
+  const problem = '/data/.label-lens/results/x.csv/map.bin: 120 bytes, expected 131 (truncated?); run the analysis again <img src=x>';
+  h.model.setAnalysis({ ...a, summary: { ...a.summary, mapFile: 'map.bin' } as Summary, mapState: 'missing', mapProblem: problem });
+  (h.root.querySelector('[data-testid="tab-map"]') as HTMLElement).click();
+  await h.flush();
+  const info = h.root.querySelector('[data-testid="map-info"]')!;
+  assert.ok(info.textContent!.includes(`(${problem})`), info.textContent!);
+  assert.match(info.textContent!, /map file is missing .*run Analyze again/);
+  assert.equal(info.querySelector('img'), null, 'the problem is text, never HTML');
+  // The reply is checked before use: a problem that is not text is refused.
+  const { checkMapResult } = await import('../../src/protocol/webview');
+  assert.equal(typeof checkMapResult({ map: undefined, reason: 'mapMissing', problem: 7 }), 'string');
+  assert.deepEqual(checkMapResult({ map: undefined, reason: 'mapMissing', problem: 'x' }), { map: undefined, reason: 'mapMissing', problem: 'x' });
+});

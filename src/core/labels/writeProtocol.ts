@@ -240,9 +240,14 @@ function removeQuietly(p: string): void {
  * name). For Label Lens's own files: sidecar, originals, results.
  */
 export function writeOwnFile(dest: string, data: Uint8Array, mode = 0o644): void {
+  writeOwnFileWith(dest, mode, (out) => out.write(data));
+}
+
+/** `writeOwnFile` for bytes made a piece at a time by `produce`. */
+function writeOwnFileWith(dest: string, mode: number, produce: (out: TempOut) => void): void {
   const st = lstatOrUndefined(dest);
   if (st && !st.isFile() && !st.isSymbolicLink()) throw unsafe(dest, 'is not a plain file');
-  replaceWith(dest, data, mode);
+  replaceProduced(dest, mode, produce);
 }
 
 /** Temp file beside `dest` (exclusive, fsynced), renamed over it, folder fsynced; the temp is removed on failure. */
@@ -293,9 +298,7 @@ export function writeResultFile(path: string, data: string | Uint8Array): void {
  * before the rename, `path` keeps its old bytes and the temp is removed.
  */
 export function writeResultFileStreamed(path: string, produce: (out: TempOut) => void): void {
-  const st = lstatOrUndefined(path);
-  if (st && !st.isFile() && !st.isSymbolicLink()) throw unsafe(path, 'is not a plain file');
-  replaceProduced(path, 0o644, produce);
+  writeOwnFileWith(path, 0o644, produce);
 }
 
 /** Appends to a journal-like file: never through a link, never into a file with other names (hard links). */

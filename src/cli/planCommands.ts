@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { inLanes } from '../core/lanes';
 import { DirStore } from '../core/storage';
 import { resultsDirFor, type Summary } from '../core/results';
 import type { Plan } from '../protocol/plan';
@@ -138,22 +139,18 @@ async function cmdAnalyzeJobs(args: string[], io: Io): Promise<number> {
 /** Runs `label-lens fold PLAN_DIR --job I` for each index, `parallel` processes at once; returns the failed ones. */
 async function runProcesses(planDir: string, jobs: number[], parallel: number, io: Io, quiet: boolean): Promise<number[]> {
   const failed: number[] = [];
-  let next = 0;
-  const lane = async () => {
-    while (next < jobs.length) {
-      const index = jobs[next++];
-      const code = await new Promise<number>((done) => {
-        const child = spawn(process.execPath, [join(__dirname, 'cli.js'), 'fold', planDir, '--job', String(index), ...(quiet ? ['-q'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-        const relay = (d: Buffer) => { for (const l of d.toString().split('\n')) if (l) io.err(l); };
-        child.stdout.on('data', relay);
-        child.stderr.on('data', relay);
-        child.on('error', () => done(-1));
-        child.on('close', (c) => done(c ?? -1));
-      });
-      if (code !== 0) failed.push(index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, lane));
+  await inLanes(jobs.length, parallel, async (j) => {
+    const index = jobs[j];
+    const code = await new Promise<number>((done) => {
+      const child = spawn(process.execPath, [join(__dirname, 'cli.js'), 'fold', planDir, '--job', String(index), ...(quiet ? ['-q'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const relay = (d: Buffer) => { for (const l of d.toString().split('\n')) if (l) io.err(l); };
+      child.stdout.on('data', relay);
+      child.stderr.on('data', relay);
+      child.on('error', () => done(-1));
+      child.on('close', (c) => done(c ?? -1));
+    });
+    if (code !== 0) failed.push(index);
+  });
   if (failed.length) io.err(`jobs that failed: ${ranges(failed.sort((a, b) => a - b))}`);
   return failed;
 }

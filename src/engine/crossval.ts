@@ -2,6 +2,7 @@
  * K-fold cross-validation: stratified folds (duplicate groups kept whole), one trainer per fold (in parallel workers when asked),
  * and the fold outputs gathered into per-row arrays in file order.
  */
+import { inLanes } from '../core/lanes';
 import { Random } from '../core/random';
 import type { FoldInput, FoldOutput } from './trainFold';
 import { RepresentationGatherer, type Representation } from './representation';
@@ -114,18 +115,12 @@ export async function crossValidate(base: Omit<FoldInput, 'fold' | 'repeat' | 'f
   const splits = foldAssignment(base, group);
   const gather = new FoldGatherer(base);
   const pending = new Map<number, FoldOutput>();
-  const tasks = repeats * folds;
-  let next = 0;
   let added = 0;
-  const lane = async () => {
-    while (next < tasks) {
-      const t = next++;
-      const repeat = Math.floor(t / folds);
-      pending.set(t, await run({ ...base, fold: t % folds, repeat, foldOf: splits[repeat] }));
-      for (let o = pending.get(added); o; o = pending.get(added)) { pending.delete(added++); gather.add(o); }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, tasks)) }, lane));
+  await inLanes(repeats * folds, parallel, async (t) => {
+    const repeat = Math.floor(t / folds);
+    pending.set(t, await run({ ...base, fold: t % folds, repeat, foldOf: splits[repeat] }));
+    for (let o = pending.get(added); o; o = pending.get(added)) { pending.delete(added++); gather.add(o); }
+  });
   return gather.finish();
 }
 

@@ -10,7 +10,8 @@ import { DUPLICATE_LABEL_WEIGHT, withDuplicateLabels } from '../core/signals/dup
 import { openDataset, type Dataset } from '../core/table/dataset';
 import { DEFAULT_TRAIN_OPTIONS, type DatasetSpec, type TrainOptions } from '../protocol/engine';
 import { crossValidate, foldAssignment, type CrossValResult, type FoldRunner } from './crossval';
-import { C_GRID, heldOutLoss, pickC, type CChoice, type CTask } from './models/regularization';
+import { inLanes } from '../core/lanes';
+import { C_GRID, chooseCOf, pickC, type CChoice, type CTask } from './models/regularization';
 import { TABULAR, tabularModels } from './models/factories';
 import { decodeImages, type DecodedImages } from './images';
 import { prepare, textRows, type Prepared } from './prepare';
@@ -88,7 +89,7 @@ export function duplicates(l: Loaded, prep: Prepared, tick?: (fraction: number) 
 export function tune(prep: Prepared): string | undefined {
   const task = tuneTask(prep);
   if (!task) return undefined;
-  return chosen(prep, pickC(C_GRID.map((C) => heldOutLoss(task, C))));
+  return chosen(prep, chooseCOf(task));
 }
 
 /**
@@ -100,9 +101,7 @@ export async function tuneWith(prep: Prepared, lossOf: (task: CTask, C: number) 
   if (!task) return undefined;
   // As many at once as the folds will train (foldLanes): five fits on two workers would leave a core idle.
   const losses = new Array<number>(C_GRID.length);
-  let next = 0;
-  const lane = async () => { while (next < C_GRID.length) { const c = next++; losses[c] = await lossOf(task, C_GRID[c]); } };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(foldLanes(prep), C_GRID.length)) }, lane));
+  await inLanes(C_GRID.length, foldLanes(prep), async (c) => { losses[c] = await lossOf(task, C_GRID[c]); });
   return chosen(prep, pickC(losses));
 }
 

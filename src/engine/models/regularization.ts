@@ -73,6 +73,10 @@ export function pickC(losses: number[]): CChoice {
  * is in the scoring fold.
  */
 export function chooseC(x: Float32Array, dim: number, K: number, labels: Int32Array, targets: Float32Array, heldOut: (i: number) => boolean, fit: { iterations: number; memory: number }, exclude?: Uint8Array): CChoice {
-  const task: CTask = { x, dim, K, labels, targets, held: Uint8Array.from({ length: labels.length }, (_, i) => (heldOut(i) ? 1 : 0)), fit, exclude };
+  return chooseCOf({ x, dim, K, labels, targets, held: Uint8Array.from({ length: labels.length }, (_, i) => (heldOut(i) ? 1 : 0)), fit, exclude });
+}
+
+/** The C of the grid with the lowest held-out loss, each C fitted here one after another. */
+export function chooseCOf(task: CTask): CChoice {
   return pickC(C_GRID.map((C) => heldOutLoss(task, C)));
 }

@@ -68,15 +68,15 @@ export class EngineHost implements vscode.Disposable {
         onProgress?.(p.fraction, p.message);
         if (p.phase === 'train' && p.epoch === p.epochs) this.log.appendLine(p.message);
       });
-      this.running = { cancel: () => this.client.cancel() };
+      // One handle for the job and its map: the map's end clears it only if no newer job took its place.
+      const running = { cancel: () => this.client.cancel() };
+      this.running = running;
       token.onCancellationRequested(() => this.client.cancel());
       let mapping = false;
       try {
         const res = await done;
         this.log.appendLine(`done: ${res.summaryPath}`);
         mapping = res.map === 'pending';
-        const running = { cancel: () => this.client.cancel() };
-        if (mapping) this.running = running;
         const mapDone = map.then((m) => { if (m) this.log.appendLine(`map: ${m.mapPath} (${m.seconds} s)`); return m; }, (err: unknown) => {
           this.log.appendLine(`map: ${err instanceof Error ? err.message : String(err)}`);
           throw err;

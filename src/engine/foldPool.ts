@@ -8,6 +8,8 @@ import { factoryFor, tabularModels, type ModelKind } from './models/factories';
 import { trainFold } from './trainFold';
 import { heldOutLoss, type CTask } from './models/regularization';
 import type { DuplicateParts, TextDuplicatesTask } from './duplicatesTask';
+import type { Outliers } from './findings';
+import type { Representation } from './representation';
 
 // Bundled, the worker is dist/foldWorker.js beside dist/engine.js; from sources (tests), the .ts
 // file, run by the tsx loader that workers inherit from the parent's execArgv.
@@ -64,7 +66,7 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
   let closed = false;
   let large = false;
   /** One task on an idle (or warm, or new) worker; `what` names it in an error; `onTick`: a duplicates search's progress. */
-  const dispatch = (msg: ToWorker, what: string, onTick?: (fraction: number) => void) => new Promise<Extract<FromWorker, { type: 'done' | 'loss' | 'duplicates' }>>((resolve, reject) => {
+  const dispatch = (msg: ToWorker, what: string, onTick?: (fraction: number) => void) => new Promise<Extract<FromWorker, { type: 'done' | 'loss' | 'duplicates' | 'outliers' }>>((resolve, reject) => {
     if (closed) { reject(new Error('cancelled')); return; }
     const w = idle.pop() ?? warm.pop() ?? new Worker(WORKER);
     w.ref();
@@ -103,6 +105,13 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     const m = await dispatch({ type: 'duplicates', task }, 'the duplicates search', onTick);
     return (m as Extract<FromWorker, { type: 'duplicates' }>).parts;
   };
+  // Outlier scores on a worker, while this thread scores the rows (the representation's rows are
+  // copied to it unless shared).
+  const outliers = async (rep: Representation, seed: number, onTick?: (fraction: number) => void): Promise<Outliers> => {
+    if (rep.x.length / rep.dim >= RETIRE_ROWS) large = true;
+    const m = await dispatch({ type: 'outliers', rep, seed }, 'the outlier scores', onTick);
+    return (m as Extract<FromWorker, { type: 'outliers' }>).outliers;
+  };
   // Idle workers go back to the warm pool (after a large job, one fresh worker instead); busy ones (a cancel) are terminated at once.
   const close = () => {
     closed = true;
@@ -113,7 +122,7 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     idle.length = 0;
     if (retired) warmUp(1);
   };
-  return { run, close, lossOfC, textDuplicates };
+  return { run, close, lossOfC, textDuplicates, outliers };
 };
 
 /** The same, in this thread (no parallelism): for tests and small jobs. */

@@ -19,8 +19,8 @@ import { duplicateOptions, duplicates, featurize, load, releaseFeatures, score, 
 import { shareTexts } from './sharedTexts';
 import type { CTask } from './models/regularization';
 import { fromParts, type DuplicateParts, type TextDuplicatesTask } from './duplicatesTask';
-import { conflictRows, conflictsOf, duplicateText, findOutliers, type DuplicateFinding } from './findings';
-import { representationFor } from './representation';
+import { conflictRows, conflictsOf, duplicateText, findOutliers, type DuplicateFinding, type Outliers } from './findings';
+import { representationFor, type Representation } from './representation';
 import type { MapOption } from './projection';
 import { mapFileEntry, writeMapAfter, type MapWritten } from './mapResults';
 import type { FoldProgress } from './trainFold';
@@ -43,6 +43,8 @@ export type RunnerFactory = (kind: ModelKind, onProgress: FoldProgress) => {
   lossOfC?: (task: CTask, C: number) => Promise<number>;
   /** The text duplicates search on a worker (without it, the job searches in its own thread). */
   textDuplicates?: (task: TextDuplicatesTask, onTick?: (fraction: number) => void) => Promise<DuplicateParts>;
+  /** Outlier scores on a worker (without it, in the job's thread). */
+  outliers?: (rep: Representation, seed: number, onTick?: (fraction: number) => void) => Promise<Outliers>;
 };
 
 /** Seconds per phase, laps of one clock. */
@@ -183,19 +185,35 @@ async function trainWith(req: AnalyzeRequest | RetrainRequest, emit: Emit, cance
   check();
   lap('train');
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
-  const representation = representationFor(prep.kind, prep.base, cv.representation, ds.rowCount);
+  const representation = shared(representationFor(prep.kind, prep.base, cv.representation, ds.rowCount));
+  const outlierTick = (f: number) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` });
+  // Outliers read only the representation: on a worker (the second core) while this thread scores.
+  const scorer = runners(modelKindOf(prep.kind), () => {});
+  atEnd.push(scorer.close);
+  const outliersFound = scorer.outliers?.(representation, opts.seed, outlierTick);
+  outliersFound?.catch(() => undefined);
   // Naive Bayes (in score) is the features' last reader. A pruned run's naive Bayes part leaves
   // out the rows its second pass did.
   const scores = score(prep, cv, own, exclude);
   releaseFeatures(prep);
   const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
-  const outliers = findOutliers(representation, opts.seed, (f) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` }));
+  const outliers = outliersFound ? await outliersFound : findOutliers(representation, opts.seed, outlierTick);
+  scorer.close();
+  check();
   lap('score');
   if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };
   return {
     ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images, probabilities: source,
     excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers, representation,
   };
+}
+
+/** The representation with its rows in a SharedArrayBuffer, so that a worker reads them without a copy. */
+function shared(rep: Representation): Representation {
+  if (rep.x.buffer instanceof SharedArrayBuffer) return rep;
+  const x = new Float32Array(new SharedArrayBuffer(rep.x.byteLength));
+  x.set(rep.x);
+  return { ...rep, x };
 }
 
 /** Called once the results are on disk, before the map is made. */

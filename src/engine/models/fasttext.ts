@@ -24,7 +24,6 @@
  * value for value (the same float32 roundings in the same order), so results are bit for bit those
  * of the straightforward version (test/unit/models.test.ts checks against a reference copy).
  */
-import { Random } from '../../core/random';
 import type { SparseRows } from '../featurize/text';
 import { logitGradient, ROWS_PER_TICK, type ClassifierModel, type Mode, type TrainBatch } from './types';
 
@@ -70,7 +69,8 @@ export class FastText implements ClassifierModel {
   /** 1/‖weights‖ of the last forward pass. */
   private norm = 0;
   private readonly lnAlpha: number;
-  private readonly rng: Random;
+  /** The dropout generator's state: core/random's mulberry32, inlined (select draws once per feature of every pass). */
+  private rngState: number;
   private readonly h: Float32Array;
   private readonly dh: Float32Array;
   /** The features kept for the current pass, and for each its weight, table offset and wide-row offset. */
@@ -92,7 +92,7 @@ export class FastText implements ClassifierModel {
 
   constructor(readonly cfg: FastTextConfig, private readonly x: SparseRows) {
     const { dim, classes, features } = cfg;
-    this.rng = new Random(cfg.seed);
+    this.rngState = cfg.seed >>> 0 || 0x9e3779b9;
     this.teacher = cfg.teacherAlpha > 0;
     this.stride = this.teacher ? 2 * dim : dim;
     // Rows are initialised on first use (see initRow): a dataset's held-out rows may use features
@@ -150,6 +150,14 @@ export class FastText implements ClassifierModel {
     this.ready[r] = 1;
   }
 
+  /** Random.next on the model's own state. */
+  private nextUniform(): number {
+    let t = (this.rngState = (this.rngState + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
   /** Selects the features used for one pass and gathers what the pass needs of each; returns how many. */
   private select(row: number, dropout: number): number {
     const { indptr, indices } = this.x;
@@ -158,8 +166,18 @@ export class FastText implements ClassifierModel {
     const e = indptr[row + 1];
     let n = 0;
     if (dropout === 0) for (let i = s; i < e; i++) kept[n++] = indices[i];
-    else for (let i = s; i < e; i++) if (this.rng.next() >= dropout) kept[n++] = indices[i];
-    if (n === 0 && e > s) kept[n++] = indices[s + this.rng.int(e - s)];
+    else {
+      // Random.next, value for value, on a local state.
+      let st = this.rngState;
+      for (let i = s; i < e; i++) {
+        st = (st + 0x6d2b79f5) >>> 0;
+        let t = Math.imul(st ^ (st >>> 15), st | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        if (((t ^ (t >>> 14)) >>> 0) / 4294967296 >= dropout) kept[n++] = indices[i];
+      }
+      this.rngState = st;
+    }
+    if (n === 0 && e > s) kept[n++] = indices[s + Math.floor(this.nextUniform() * (e - s))];
     const { idf, wideOf, keptW, keptO, keptV, ready, stride } = this;
     const K = this.cfg.classes;
     for (let j = 0; j < n; j++) {
@@ -251,10 +269,8 @@ export class FastText implements ClassifierModel {
       const n = this.select(row, this.cfg.tokenDropout);
       this.forward(n, 0, W, b, p, batch.logitShift);
       if (batch.observed) batch.observed.set(p, pos * classes);
-      const target = batch.targets.subarray(pos * classes, pos * classes + classes);
       const cw = batch.classWeights ? batch.classWeights[batch.classOf[pos]] : 1;
-      const cons = batch.consistencyTarget?.subarray(pos * classes, pos * classes + classes);
-      loss += logitGradient(p, target, cw, batch.focalGamma, cons, batch.consistencyWeight, g);
+      loss += logitGradient(p, batch.targets, cw, batch.focalGamma, batch.consistencyTarget, batch.consistencyWeight, g, pos * classes);
       // dh = Wᵀ g, before W changes.
       dh.fill(0);
       for (let k = 0; k < classes; k++) {
@@ -271,11 +287,34 @@ export class FastText implements ClassifierModel {
         b[k] -= gk;
       }
       const norm = this.norm;
-      for (let j = 0; j < n; j++) {
-        const o = keptO[j];
-        if (teacher) this.catchUp(kept[j], o);
-        const scale = lr * norm * keptW[j];
-        for (let d = 0; d < dim; d++) T[o + d] -= scale * dh[d];
+      if (teacher && dim === 8) {
+        // catchUp and the student's step fused, in locals: the same float32 values as the loop below.
+        const tLast = this.tLast!, decay = this.decay!, step = this.step;
+        const d0 = dh[0], d1 = dh[1], d2 = dh[2], d3 = dh[3], d4 = dh[4], d5 = dh[5], d6 = dh[6], d7 = dh[7];
+        for (let j = 0; j < n; j++) {
+          const o = keptO[j];
+          const r = kept[j];
+          const delta = step - tLast[r];
+          if (delta > 0) {
+            const a = delta < DECAY_TABLE ? decay[delta] : Math.exp(this.lnAlpha * delta);
+            const c = 1 - a;
+            T[o + 8] = a * T[o + 8] + c * T[o]; T[o + 9] = a * T[o + 9] + c * T[o + 1];
+            T[o + 10] = a * T[o + 10] + c * T[o + 2]; T[o + 11] = a * T[o + 11] + c * T[o + 3];
+            T[o + 12] = a * T[o + 12] + c * T[o + 4]; T[o + 13] = a * T[o + 13] + c * T[o + 5];
+            T[o + 14] = a * T[o + 14] + c * T[o + 6]; T[o + 15] = a * T[o + 15] + c * T[o + 7];
+            tLast[r] = step;
+          }
+          const scale = lr * norm * keptW[j];
+          T[o] -= scale * d0; T[o + 1] -= scale * d1; T[o + 2] -= scale * d2; T[o + 3] -= scale * d3;
+          T[o + 4] -= scale * d4; T[o + 5] -= scale * d5; T[o + 6] -= scale * d6; T[o + 7] -= scale * d7;
+        }
+      } else {
+        for (let j = 0; j < n; j++) {
+          const o = keptO[j];
+          if (teacher) this.catchUp(kept[j], o);
+          const scale = lr * norm * keptW[j];
+          for (let d = 0; d < dim; d++) T[o + d] -= scale * dh[d];
+        }
       }
       const V = this.V;
       if (V && n > 0) {

@@ -80,7 +80,7 @@ const CHUNK = 8;
  * their partial squared distance Σ(a−b)² passes `limit` (checked every CHUNK dimensions; Infinity:
  * never cut). A pair that is cut could not enter the caller's top k; one that is not gets exactly
  * the unpruned sum, so pruning never changes a result. The one pruned loop of the neighbour
- * searches here and of the tabular k-NN model (models/knn).
+ * searches here (the tabular k-NN model, models/knn, scores blocks of rows unpruned instead).
  */
 export function prunedDot(x: Float32Array, ao: number, bo: number, dim: number, limit: number): number {
   let s = 0;

@@ -123,7 +123,7 @@ test('a job waiting for a map to give way hears its cancel, and a third request 
   await next((m) => m.type === 'result' && m.jobId === 'A');
   analyze('B', 'rb');
   analyze('C', 'rc');
-  const refused = await next((m) => m.jobId === 'C');
+  const refused = await next((m) => 'jobId' in m && m.jobId === 'C');
   assert.equal(refused.type, 'error');
   assert.match((refused as { message: string }).message, /busy with job B/);
   assert.equal((await next((m) => m.type === 'result' && m.jobId === 'B')).type, 'result');

@@ -44,6 +44,17 @@ test('cosine k-NN: the pruned search finds exactly the plain search\'s neighbour
   }
 });
 
+test('cosine k-NN of some queries among an odd number of reference rows (a short last block of each): the plain search\'s neighbours', () => {
+  const queries = sampleRows(N, 301, 7);
+  const reference = sampleRows(N, 999, 8);
+  for (const x of [unitRows(raw, D), unitRows(std, D)]) {
+    const got = cosineKnn(x, D, { k: 10, queries, reference });
+    const want = plainCosineKnn(x, D, 10, queries, reference);
+    assert.deepEqual(got.index, want.index);
+    assert.deepEqual(got.similarity, want.similarity);
+  }
+});
+
 test('cosine k-NN with a floor: the plain neighbours at or above it, and nothing below', () => {
   const x = unitRows(raw, D);
   const floor = 0.94;

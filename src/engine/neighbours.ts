@@ -236,6 +236,42 @@ export function cosineKnnAmong(x: Float32Array, dim: number, rows: Int32Array, k
     sim[p] = s;
     index[p] = r;
   };
+  if (dim <= BLOCKED_MAX_DIM) {
+    // By blocks, unpruned (as blockedKnn): positions q0…q0+3 against pairs of earlier positions,
+    // each pair once (a block on the diagonal skips the pairs not strictly below it). A row's top k
+    // is the k best by (similarity, row) whatever order its candidates come in, so the lists are
+    // the pruned loop's.
+    const dots = new Float64Array(8);
+    for (let q0 = 1; q0 < R; q0 += 4) {
+      const m = Math.min(4, R - q0);
+      const a0 = rows[q0] * dim, a1 = rows[q0 + Math.min(1, m - 1)] * dim, a2 = rows[q0 + Math.min(2, m - 1)] * dim, a3 = rows[q0 + Math.min(3, m - 1)] * dim;
+      const last = q0 + m - 1;
+      for (let rp = 0; rp < last; rp += 2) {
+        const two = rp + 1 < last;
+        const ra = rows[rp] * dim, rb = two ? rows[rp + 1] * dim : ra;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        for (let d = 0; d < dim; d++) {
+          const ca = x[ra + d], cb = x[rb + d];
+          const v0 = x[a0 + d], v1 = x[a1 + d], v2 = x[a2 + d], v3 = x[a3 + d];
+          s0 += v0 * ca; s1 += v1 * ca; s2 += v2 * ca; s3 += v3 * ca;
+          t0 += v0 * cb; t1 += v1 * cb; t2 += v2 * cb; t3 += v3 * cb;
+        }
+        dots[0] = s0; dots[1] = s1; dots[2] = s2; dots[3] = s3; dots[4] = t0; dots[5] = t1; dots[6] = t2; dots[7] = t3;
+        for (let h = 0; h < (two ? 2 : 1); h++) {
+          const r = rp + h;
+          for (let q = 0; q < m; q++) {
+            const qp = q0 + q;
+            if (r >= qp) continue;
+            const sv = dots[h * 4 + q];
+            if (sv < floor) continue;
+            insert(qp * k, sv, rows[r]);
+            insert(r * k, sv, rows[qp]);
+          }
+        }
+      }
+    }
+    return { k, queries: rows, index, similarity: Float32Array.from(sim) };
+  }
   for (let b0 = 0; b0 < R; b0 += BLOCK) {
     const b1 = Math.min(R, b0 + BLOCK);
     // Every pair once: the earlier row in this block, the later anywhere after it.

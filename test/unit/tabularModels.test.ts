@@ -189,7 +189,14 @@ function plainObjective(x: Float32Array, D: number, K: number, C: number, w: Flo
 }
 
 test('logistic regression: the blocked objective and gradient are the plain loops\' bits (real digits, soft targets, class weights, focal)', () => {
-  const { x, y, D, K, targets } = noisyTable(403);
+  const t10 = noisyTable(403);
+  // Ten classes and three (an odd last class goes alone in the blocked loops).
+  for (const K of [10, 3]) checkObjective(t10.x, Int32Array.from(t10.y, (c) => c % K), t10.D, K);
+});
+
+function checkObjective(x: Float32Array, y: Int32Array, D: number, K: number): void {
+  const targets = new Float32Array(y.length * K);
+  y.forEach((c, i) => { targets[i * K + c] = 1; });
   // 323 training rows: not a multiple of the block (the tail rows go one by one), in shuffled order.
   const rows = Int32Array.from({ length: 403 }, (_, i) => i).filter((i) => i % 5 !== 0);
   new Random(9).shuffle(rows);
@@ -204,7 +211,7 @@ test('logistic regression: the blocked objective and gradient are the plain loop
     const m = new LinearModel({ dim: D, classes: K, C: 0.3, iterations: 1, epochs: 1, memory: 5 }, x);
     const g = new Float64Array(w.length), ref = new Float64Array(w.length);
     const f = (m as unknown as { objective(w: Float64Array, b: TrainBatch, g: Float64Array): number }).objective(w, b, g);
-    assert.equal(f, plainObjective(Float32Array.from(x), D, K, 0.3, w, b, ref), `variant ${v}: objective`);
-    assert.deepEqual(g, ref, `variant ${v}: gradient`);
+    assert.equal(f, plainObjective(Float32Array.from(x), D, K, 0.3, w, b, ref), `K ${K}, variant ${v}: objective`);
+    assert.deepEqual(g, ref, `K ${K}, variant ${v}: gradient`);
   }
-});
+}

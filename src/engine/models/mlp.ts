@@ -14,7 +14,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { Random } from '../../core/random';
 import { heNormal, type TfNetwork } from './tfClassifier';
-import { logitGradient, type ClassifierModel, type Mode, type TrainBatch } from './types';
+import { logitGradient, ROWS_PER_TICK, type ClassifierModel, type Mode, type TrainBatch } from './types';
 
 export interface MlpConfig {
   dim: number;
@@ -208,7 +208,8 @@ export class MlpModel implements ClassifierModel {
         const ta = this.teacherW.all;
         for (let i = 0; i < ta.length; i++) ta[i] = alpha * ta[i] + (1 - alpha) * all[i];
       }
-      b.onRows?.(s + n);
+      // Progress about every ROWS_PER_TICK rows, as fastText reports (not a message per batch).
+      if (b.onRows && Math.floor((s + n) / ROWS_PER_TICK) > Math.floor(s / ROWS_PER_TICK)) b.onRows(s + n);
     }
     return lossSum / Math.max(1, ordered.length);
   }

@@ -149,3 +149,69 @@ test('C is chosen by the held-out log-loss of the given labels, the lowest of th
   const [chosen, one] = [await ap(choice.C), await ap(1)];
   assert.ok(chosen >= one, `AP with C ${choice.C}: ${chosen}, with C = 1: ${one}`);
 });
+
+/**
+ * The plain objective the blocked one (four rows at a time) must equal bit for bit: Σ_j cw·CE(row j)
+ * scaled by C plus ½‖W‖², each logit summed bias first then d = 0…D−1, each gradient entry row by row.
+ */
+function plainObjective(x: Float32Array, D: number, K: number, C: number, w: Float64Array, b: TrainBatch, g: Float64Array): number {
+  const stride = D + 1;
+  g.fill(0);
+  const z = new Float64Array(K);
+  const gl = new Float32Array(K);
+  const p = new Float32Array(K);
+  let f = 0;
+  for (let j = 0; j < b.rows.length; j++) {
+    const o = b.rows[j] * D;
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) { let v = w[k * stride + D]; for (let d = 0; d < D; d++) v += w[k * stride + d] * x[o + d]; z[k] = v; if (v > max) max = v; }
+    let sum = 0;
+    for (let k = 0; k < K; k++) { z[k] = Math.exp(z[k] - max); sum += z[k]; }
+    const cw = b.classWeights ? b.classWeights[b.classOf[j]] : 1;
+    for (let k = 0; k < K; k++) p[k] = z[k] / sum;
+    if (b.focalGamma > 0) {
+      const t = b.targets.subarray(j * K, j * K + K);
+      let pt = 0;
+      for (let k = 0; k < K; k++) pt += t[k] * p[k];
+      const fw = cw * Math.pow(Math.max(0, 1 - pt), b.focalGamma);
+      let loss = 0;
+      for (let k = 0; k < K; k++) { gl[k] = fw * (p[k] - t[k]); if (t[k] > 0) loss -= t[k] * Math.log(p[k] + 1e-12); }
+      f += fw * loss;
+    } else {
+      for (let k = 0; k < K; k++) { const pk = z[k] / sum, tk = b.targets[j * K + k]; if (tk > 0) f -= cw * tk * Math.log(pk + 1e-12); gl[k] = cw * (pk - tk); }
+    }
+    for (let k = 0; k < K; k++) { for (let d = 0; d < D; d++) g[k * stride + d] += gl[k] * x[o + d]; g[k * stride + D] += gl[k]; }
+  }
+  f *= C;
+  for (let i = 0; i < g.length; i++) g[i] *= C;
+  for (let k = 0; k < K; k++) for (let d = 0; d < D; d++) { const i = k * stride + d; f += 0.5 * w[i] * w[i]; g[i] += w[i]; }
+  return f;
+}
+
+test('logistic regression: the blocked objective and gradient are the plain loops\' bits (real digits, soft targets, class weights, focal)', () => {
+  const t10 = noisyTable(403);
+  // Ten classes and three (an odd last class goes alone in the blocked loops).
+  for (const K of [10, 3]) checkObjective(t10.x, Int32Array.from(t10.y, (c) => c % K), t10.D, K);
+});
+
+function checkObjective(x: Float32Array, y: Int32Array, D: number, K: number): void {
+  const targets = new Float32Array(y.length * K);
+  y.forEach((c, i) => { targets[i * K + c] = 1; });
+  // 323 training rows: not a multiple of the block (the tail rows go one by one), in shuffled order.
+  const rows = Int32Array.from({ length: 403 }, (_, i) => i).filter((i) => i % 5 !== 0);
+  new Random(9).shuffle(rows);
+  const soft = new Float32Array(rows.length * K);
+  rows.forEach((r, j) => { for (let k = 0; k < K; k++) soft[j * K + k] = 0.9 * targets[r * K + k] + 0.01; });
+  const classOf = Int32Array.from(rows, (r) => y[r]);
+  const base: TrainBatch = { rows, order: rows, targets: soft, classOf, focalGamma: 0, consistencyWeight: 0, stepOffset: 0, totalSteps: 1 };
+  const variants: TrainBatch[] = [base, { ...base, classWeights: Float32Array.from({ length: K }, (_, k) => 0.5 + k / K) }, { ...base, focalGamma: 2 }];
+  const rng = new Random(4);
+  const w = Float64Array.from({ length: K * (D + 1) }, () => 0.3 * rng.normal());
+  for (const [v, b] of variants.entries()) {
+    const m = new LinearModel({ dim: D, classes: K, C: 0.3, iterations: 1, epochs: 1, memory: 5 }, x);
+    const g = new Float64Array(w.length), ref = new Float64Array(w.length);
+    const f = (m as unknown as { objective(w: Float64Array, b: TrainBatch, g: Float64Array): number }).objective(w, b, g);
+    assert.equal(f, plainObjective(Float32Array.from(x), D, K, 0.3, w, b, ref), `K ${K}, variant ${v}: objective`);
+    assert.deepEqual(g, ref, `K ${K}, variant ${v}: gradient`);
+  }
+}

@@ -422,4 +422,5 @@ async function ablation(): Promise<void> {
   console.log(`| + consistency loss (λ=1, sigmoid ramp-up) | ${f3(averagePrecision(s.suspicion, nc.truth))} | ${f3(auroc(s.suspicion, nc.truth))} |`);
 }
 
-main().catch((err) => { console.error(err); process.exitCode = 1; });
+// Imported by bench/rankParts for its RUNS: the table runs only when this file is the one run.
+if (/quality\.ts$/.test(process.argv[1] ?? '')) main().catch((err) => { console.error(err); process.exitCode = 1; });

@@ -10,7 +10,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineClient } from '../src/client/engineClient';
 import { readArrays, type Summary } from '../src/core/results';
-import { openDataset } from '../src/core/table/dataset';
 import { foldAssignment } from '../src/engine/crossval';
 import { naiveBayesFits, naiveBayesLogJoints } from '../src/engine/models/naiveBayes';
 import { duplicates, featurize, load } from '../src/engine/phases';
@@ -39,7 +38,7 @@ async function main(): Promise<void> {
     const K = summary.classes.length;
     const N = arrays.label.length;
     const own = new Float32Array(N * K);
-    const parts = [arrays.student, arrays.ema, arrays.teacher, arrays.pi].filter((x) => x && x.length === N * K);
+    const parts = [arrays.student, arrays.ema, arrays.teacher, arrays.pi].filter((x): x is Float32Array => x !== undefined && x.length === N * K);
     for (const p of parts) for (let i = 0; i < own.length; i++) own[i] += p[i] / parts.length;
     const blobs: Record<string, Float32Array> = { own, consensus: arrays.consensus, suspicion: arrays.suspicion, label: Float32Array.from(arrays.label), truth: Float32Array.from(truth), flagged: Float32Array.from(arrays.flagged) };
     if (clean) blobs.clean = Float32Array.from(clean);

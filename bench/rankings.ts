@@ -6,10 +6,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { averagePrecision, auroc } from '../src/core/signals/metrics';
+import { averagePrecision } from '../src/core/signals/metrics';
 import { consensusOf, scoreConsensus, type Ranking } from '../src/core/signals/score';
 import { DUPLICATE_LABEL_WEIGHT, withDuplicateLabels } from '../src/core/signals/duplicateLabels';
 import { directionalNoise } from '../src/core/signals/noiseMatrix';
+import { flagRows } from '../src/core/signals/confident';
 import { chooseTemperature } from '../src/engine/models/naiveBayes';
 import { OUT } from './noisy';
 
@@ -164,7 +165,6 @@ export const oddsGamma = (gamma: number): Scorer => (p, labels, K) => Float32Arr
 export function flagF1(p: Float32Array, labels: Int32Array, K: number, suspicion: Float32Array, truth: Float32Array): number {
   const base = scoreConsensus({ K, labels }, p);
   // The flagged set is the engine's rule with this ranking inside each class.
-  const { flagRows } = require('../src/core/signals/confident') as typeof import('../src/core/signals/confident');
   const f = flagRows(labels, suspicion, p, K, base.thresholds, base.perClass);
   let tp = 0, nf = 0, ne = 0;
   for (let i = 0; i < f.length; i++) { if (truth[i]) ne++; if (f[i]) { nf++; if (truth[i]) tp++; } }

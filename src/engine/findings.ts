@@ -28,12 +28,18 @@ export function findDuplicates(ds: Dataset, kind: string, dense: DenseRows | und
   let r: DuplicateResult;
   const col = ds.roles.text;
   if (kind === 'text' || (kind === 'embedding' && col !== undefined)) {
-    r = textDuplicates(N, (i) => (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col!)), opts, embeddings, tick);
+    r = textDuplicates(N, duplicateText(ds), opts, embeddings, tick);
   } else {
     const v = embeddings ?? dense!;
     r = denseDuplicates(v.x.subarray(0, N * v.dim), v.dim, opts);
   }
   return { ...r, seconds: (performance.now() - t0) / 1000, cosine: r.embeddingPairs !== undefined ? opts.cosine : undefined };
+}
+
+/** The text the duplicates search reads of each row (a damaged row: none). */
+export function duplicateText(ds: Dataset): (i: number) => string {
+  const col = ds.roles.text!;
+  return (i) => (ds.table.index.damaged[i] ? '' : ds.table.cell(i, col));
 }
 
 export interface Outliers {

@@ -7,6 +7,9 @@ import type { FoldInput, FoldOutput } from './trainFold';
 import { factoryFor, tabularModels, type ModelKind } from './models/factories';
 import { trainFold } from './trainFold';
 import { heldOutLoss, type CTask } from './models/regularization';
+import type { DuplicateParts, TextDuplicatesTask } from './duplicatesTask';
+import type { Outliers } from './findings';
+import type { Representation } from './representation';
 
 // Bundled, the worker is dist/foldWorker.js beside dist/engine.js; from sources (tests), the .ts
 // file, run by the tsx loader that workers inherit from the parent's execArgv.
@@ -62,14 +65,15 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
   const all = new Set<Worker>();
   let closed = false;
   let large = false;
-  /** One task on an idle (or warm, or new) worker; `what` names it in an error. */
-  const dispatch = (msg: ToWorker, what: string) => new Promise<Extract<FromWorker, { type: 'done' | 'loss' }>>((resolve, reject) => {
+  /** One task on an idle (or warm, or new) worker; `what` names it in an error; `onTick`: a duplicates search's progress. */
+  const dispatch = (msg: ToWorker, what: string, onTick?: (fraction: number) => void) => new Promise<Extract<FromWorker, { type: 'done' | 'loss' | 'duplicates' | 'outliers' }>>((resolve, reject) => {
     if (closed) { reject(new Error('cancelled')); return; }
     const w = idle.pop() ?? warm.pop() ?? new Worker(WORKER);
     w.ref();
     all.add(w);
     const onMessage = (m: FromWorker) => {
       if (m.type === 'progress') { onProgress(m); return; }
+      if (m.type === 'tick') { onTick?.(m.fraction); return; }
       cleanup();
       if (m.type === 'failed') reject(new Error(`${what} failed: ${m.message}`));
       else { w.unref(); idle.push(w); resolve(m); }
@@ -94,6 +98,20 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     const m = await dispatch({ type: 'lossOfC', task, C }, `the fit at C = ${C}`);
     return (m as Extract<FromWorker, { type: 'loss' }>).loss;
   };
+  // A text file's duplicates, on a worker (this thread stays free to hear a cancel, and featurizes meanwhile).
+  const textDuplicates = async (task: TextDuplicatesTask, onTick?: (fraction: number) => void): Promise<DuplicateParts> => {
+    // The search's garbage (1M rows: hundreds of MB of signatures) goes with its worker.
+    if (task.texts.rows >= RETIRE_ROWS) large = true;
+    const m = await dispatch({ type: 'duplicates', task }, 'the duplicates search', onTick);
+    return (m as Extract<FromWorker, { type: 'duplicates' }>).parts;
+  };
+  // Outlier scores on a worker, while this thread scores the rows (the representation's rows are
+  // copied to it unless shared).
+  const outliers = async (rep: Representation, seed: number, onTick?: (fraction: number) => void): Promise<Outliers> => {
+    if (rep.x.length / rep.dim >= RETIRE_ROWS) large = true;
+    const m = await dispatch({ type: 'outliers', rep, seed }, 'the outlier scores', onTick);
+    return (m as Extract<FromWorker, { type: 'outliers' }>).outliers;
+  };
   // Idle workers go back to the warm pool (after a large job, one fresh worker instead); busy ones (a cancel) are terminated at once.
   const close = () => {
     closed = true;
@@ -104,7 +122,7 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     idle.length = 0;
     if (retired) warmUp(1);
   };
-  return { run, close, lossOfC };
+  return { run, close, lossOfC, textDuplicates, outliers };
 };
 
 /** The same, in this thread (no parallelism): for tests and small jobs. */

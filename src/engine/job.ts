@@ -15,10 +15,12 @@ import { readRun, readSummary, resultFiles, type ProbabilitySource, type Summary
 import type { AnalyzeRequest, Phase, ProgressMessage, RetrainRequest } from '../protocol/engine';
 import type { FoldRunner } from './crossval';
 import type { CrossValResult } from './crossval';
-import { duplicates, featurize, load, releaseFeatures, score, trainFolds, tune, tuneWith } from './phases';
+import { duplicateOptions, duplicates, featurize, load, releaseFeatures, score, searchesTextOnly, trainFolds, tune, tuneWith, withDuplicates, type Loaded } from './phases';
+import { shareTexts } from './sharedTexts';
 import type { CTask } from './models/regularization';
-import { conflictRows, conflictsOf, findOutliers } from './findings';
-import { representationFor } from './representation';
+import { fromParts, type DuplicateParts, type TextDuplicatesTask } from './duplicatesTask';
+import { conflictRows, conflictsOf, duplicateText, findOutliers, type DuplicateFinding, type Outliers } from './findings';
+import { representationFor, type Representation } from './representation';
 import type { MapOption } from './projection';
 import { mapFileEntry, writeMapAfter, type MapWritten } from './mapResults';
 import type { FoldProgress } from './trainFold';
@@ -35,7 +37,15 @@ export class CancelledError extends Error {
 export type Emit = (p: Omit<ProgressMessage, 'type' | 'jobId'>) => void;
 
 /** Runs the folds of one job; implemented with worker threads by the engine, in-process by tests. */
-export type RunnerFactory = (kind: ModelKind, onProgress: FoldProgress) => { run: FoldRunner; close: () => void; lossOfC?: (task: CTask, C: number) => Promise<number> };
+export type RunnerFactory = (kind: ModelKind, onProgress: FoldProgress) => {
+  run: FoldRunner;
+  close: () => void;
+  lossOfC?: (task: CTask, C: number) => Promise<number>;
+  /** The text duplicates search on a worker (without it, the job searches in its own thread). */
+  textDuplicates?: (task: TextDuplicatesTask, onTick?: (fraction: number) => void) => Promise<DuplicateParts>;
+  /** Outlier scores on a worker (without it, in the job's thread). */
+  outliers?: (rep: Representation, seed: number, onTick?: (fraction: number) => void) => Promise<Outliers>;
+};
 
 /** Seconds per phase, laps of one clock. */
 function stopwatch(): { seconds: Partial<Record<Phase, number>>; lap: (p: Phase) => void } {
@@ -44,7 +54,41 @@ function stopwatch(): { seconds: Partial<Record<Phase, number>>; lap: (p: Phase)
   return { seconds, lap: (p) => { const now = performance.now(); seconds[p] = +((now - t) / 1000).toFixed(3); t = now; } };
 }
 
+/** A text duplicates search running on a worker: its result, the runner to close, and where its progress goes. */
+interface Search { parts: Promise<DuplicateParts>; close: () => void; tick: { to?: (fraction: number) => void } }
+
+/**
+ * Starts the duplicates search of a text file on a worker: it reads only the texts (shared, see
+ * ./sharedTexts), so it runs on the second core while this thread featurizes, and this thread stays
+ * free to hear a cancel (which terminates the worker). Undefined when the runners have no workers.
+ */
+async function startSearch(l: Loaded, runners: RunnerFactory, check: () => void): Promise<Search | undefined> {
+  const r = runners(modelKindOf('text'), () => {});
+  if (!r.textDuplicates) { r.close(); return undefined; }
+  try {
+    const texts = await shareTexts(l.ds.rowCount, duplicateText(l.ds), check);
+    const tick: Search['tick'] = {};
+    const parts = r.textDuplicates({ texts, opts: duplicateOptions(l) }, (f) => tick.to?.(f));
+    // Awaited in the duplicates phase; a failure before then (a cancel) must not count as unhandled.
+    parts.catch(() => undefined);
+    return { parts, close: r.close, tick };
+  } catch (err) {
+    r.close();
+    throw err;
+  }
+}
+
 async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory, useSidecar: boolean): Promise<Trained> {
+  const atEnd: (() => void)[] = [];
+  try {
+    return await trainWith(req, emit, cancelled, runners, useSidecar, atEnd);
+  } finally {
+    for (const f of atEnd) f();
+  }
+}
+
+/** `atEnd`: what the job must close however it ends (the duplicates search's worker). */
+async function trainWith(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory, useSidecar: boolean, atEnd: (() => void)[]): Promise<Trained> {
   const { seconds, lap } = stopwatch();
   const check = () => { if (cancelled()) throw new CancelledError(); };
 
@@ -61,6 +105,8 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
     onProgress: (f, message) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * f, message }), cancelled,
   });
   check();
+  const search = searchesTextOnly(loaded, external) ? await startSearch(loaded, runners, check) : undefined;
+  if (search) atEnd.push(search.close);
   // Text hashing reports as it goes: its messages go out while it runs (an IPC write is sent at once when the pipe is free).
   const { prep, images } = await featurize(loaded, (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `decoding images: ${done} of ${total}` }), check, external,
     (done, total) => emit({ phase: 'featurize', fraction: 0.02 + 0.03 * (done / total), message: `featurizing: ${done} of ${total} rows` }));
@@ -74,8 +120,14 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   lap('featurize');
   check();
   emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows` });
-  // Text: reported as it goes (sync work; each message is written to the pipe at once).
-  const dups = duplicates(loaded, prep, (f) => emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows: ${Math.round(100 * f)}%` }));
+  // Text: reported as it goes (in this thread, sync work: each message is written to the pipe at once).
+  const dupTick = (f: number) => emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows: ${Math.round(100 * f)}%` });
+  let dups: DuplicateFinding;
+  if (search) {
+    search.tick.to = dupTick;
+    dups = withDuplicates(loaded, prep, fromParts(await search.parts));
+    search.close();
+  } else dups = duplicates(loaded, prep, dupTick);
   const tuned = given && !options.ensemble ? undefined : await tuneOn(prep, runners);
   if (tuned) emit({ phase: 'duplicates', fraction: 0.05, message: tuned });
   lap('duplicates');
@@ -133,19 +185,35 @@ async function train(req: AnalyzeRequest | RetrainRequest, emit: Emit, cancelled
   check();
   lap('train');
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
-  const representation = representationFor(prep.kind, prep.base, cv.representation, ds.rowCount);
+  const representation = shared(representationFor(prep.kind, prep.base, cv.representation, ds.rowCount));
+  const outlierTick = (f: number) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` });
+  // Outliers read only the representation: on a worker (the second core) while this thread scores.
+  const scorer = runners(modelKindOf(prep.kind), () => {});
+  atEnd.push(scorer.close);
+  const outliersFound = scorer.outliers?.(representation, opts.seed, outlierTick);
+  outliersFound?.catch(() => undefined);
   // Naive Bayes (in score) is the features' last reader. A pruned run's naive Bayes part leaves
   // out the rows its second pass did.
   const scores = score(prep, cv, own, exclude);
   releaseFeatures(prep);
   const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
-  const outliers = findOutliers(representation, opts.seed, (f) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` }));
+  const outliers = outliersFound ? await outliersFound : findOutliers(representation, opts.seed, outlierTick);
+  scorer.close();
+  check();
   lap('score');
   if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };
   return {
     ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images, probabilities: source,
     excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers, representation,
   };
+}
+
+/** The representation with its rows in a SharedArrayBuffer, so that a worker reads them without a copy. */
+function shared(rep: Representation): Representation {
+  if (rep.x.buffer instanceof SharedArrayBuffer) return rep;
+  const x = new Float32Array(new SharedArrayBuffer(rep.x.byteLength));
+  x.set(rep.x);
+  return { ...rep, x };
 }
 
 /** Called once the results are on disk, before the map is made. */

@@ -49,6 +49,13 @@ async function handle(req: Exclude<EngineRequest, { type: 'cancel' }>): Promise<
 }
 
 const cancelHooks = new Map<string, () => void>();
+/**
+ * A job asked for while the last one's map is being stopped: it runs once that map has given way.
+ * Until then it is this engine's job as much as `current` is (a cancel for it is heard, and a third
+ * request is refused as busy rather than started beside the stopping map).
+ */
+let queued: { req: Exclude<EngineRequest, { type: 'cancel' }>; cancelled: boolean } | undefined;
+const busy = (jobId: string, other: string) => send({ type: 'error', jobId, code: 'bad-request', message: `busy with job ${other}: one job at a time` });
 
 process.on('message', (msg: unknown) => {
   const req = parseRequest(msg);
@@ -59,23 +66,25 @@ process.on('message', (msg: unknown) => {
   }
   if (req.type === 'cancel') {
     if (current?.jobId === req.jobId) { current.cancelled = true; cancelHooks.get(req.jobId)?.(); }
+    else if (queued?.req.jobId === req.jobId) queued.cancelled = true;
     return;
   }
+  if (queued) { busy(req.jobId, queued.req.jobId); return; }
   if (current?.mapping) {
     // Only the last job's map is left: stop it, then run this one.
     const was = current;
     was.cancelled = true;
     current = undefined;
+    const next = { req, cancelled: false };
+    queued = next;
     void was.finished.then(() => {
-      if (current) send({ type: 'error', jobId: req.jobId, code: 'bad-request', message: `busy with job ${current.jobId}: one job at a time` });
+      queued = undefined;
+      if (next.cancelled) send(errorMessage(req.jobId, undefined, true));
       else void handle(req);
     });
     return;
   }
-  if (current) {
-    send({ type: 'error', jobId: req.jobId, code: 'bad-request', message: `busy with job ${current.jobId}: one job at a time` });
-    return;
-  }
+  if (current) { busy(req.jobId, current.jobId); return; }
   void handle(req);
 });
 

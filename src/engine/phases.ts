@@ -18,7 +18,7 @@ import { prepare, textRows, type Prepared } from './prepare';
 import type { EmbeddingRows } from '../core/embeddings';
 import { consensusParts } from './ownModel';
 import { textEpochs } from './prepare';
-import { DEFAULT_DUPLICATES, redundantCopies } from './duplicates';
+import { DEFAULT_DUPLICATES, redundantCopies, type DuplicateOptions } from './duplicates';
 import { findDuplicates, type DuplicateFinding } from './findings';
 import { naiveBayesFits, naiveBayesPart } from './models/naiveBayes';
 
@@ -66,8 +66,26 @@ export async function featurize(l: Loaded, onImages: (done: number, total: numbe
  * data (`requestedEpochs` 0): a file repeated 13 times then trains as the file itself does.
  */
 export function duplicates(l: Loaded, prep: Prepared, tick?: (fraction: number) => void): DuplicateFinding {
+  return withDuplicates(l, prep, findDuplicates(l.ds, prep.kind, prep.base.dense, duplicateOptions(l), prep.embeddings, tick));
+}
+
+/** The search's thresholds and seed (from the request: prepare does not change them). */
+export function duplicateOptions(l: Loaded): DuplicateOptions {
+  return { jaccard: l.options.jaccard, cosine: DEFAULT_DUPLICATES.cosine, seed: l.options.seed };
+}
+
+/**
+ * Whether the search reads the text only, so that it can run on a worker (engine/duplicatesTask)
+ * from the start of featurize: text rows without the user's embeddings (whose cosine joins the
+ * text's groups in findDuplicates).
+ */
+export function searchesTextOnly(l: Loaded, external: unknown): boolean {
+  return l.ds.kind === 'text' && l.ds.roles.text !== undefined && !external;
+}
+
+/** The rest of the duplicates phase once the groups are found (here, or by a worker). */
+export function withDuplicates(l: Loaded, prep: Prepared, found: DuplicateFinding): DuplicateFinding {
   const opts = prep.base.options;
-  const found = findDuplicates(l.ds, prep.kind, prep.base.dense, { jaccard: opts.jaccard, cosine: DEFAULT_DUPLICATES.cosine, seed: opts.seed }, prep.embeddings, tick);
   // The raw vectors served only this; the model learns from the standardised copy.
   prep.embeddings = undefined;
   if (opts.splitDuplicates) return found;
@@ -132,6 +150,12 @@ export function trainFolds(prep: Prepared, run: FoldRunner, exclude?: Uint8Array
 }
 
 /**
+ * Text rows from which folds train one at a time: each fold's worker holds its model and per-row
+ * arrays (1M rows: about 250 MB), and two at once put the engine above 1.5 GB.
+ */
+export const ONE_LANE_TEXT_ROWS = 500_000;
+
+/**
  * Folds trained at once. One per worker, except for the small tables' logistic regression + k-NN
  * (CPU-bound, a few hundred ms a fold, little memory): five folds on two workers take three rounds,
  * the last with one core idle, so they get one lane more than workers (the threads share the cores
@@ -140,6 +164,7 @@ export function trainFolds(prep: Prepared, run: FoldRunner, exclude?: Uint8Array
  */
 export function foldLanes(prep: Prepared): number {
   const { workers, folds, repeats } = prep.base.options;
+  if (prep.kind === 'text' && prep.base.labels.length >= ONE_LANE_TEXT_ROWS) return 1;
   const tasks = folds * repeats;
   const small = prep.kind === 'tabular' && tabularModels(prep.base.labels.length, prep.base.dense!.dim) === 'logreg+knn';
   return small && workers > 1 && tasks > workers && tasks % workers !== 0 ? Math.min(tasks, workers + 1) : workers;

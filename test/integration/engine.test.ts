@@ -179,15 +179,15 @@ function tfjsNodeLoads(): boolean {
   try { require('@tensorflow/tfjs-node'); return true; } catch { return false; }
 }
 
-test('pixel data: without tfjs-node, an MLP on wasm by default and on cpu when forced; a CNN when asked', async (t) => {
+test('pixel data: without tfjs-node, the TypeScript MLP by default (whatever backend is forced: it needs none); a CNN on wasm when asked', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'mnist600.csv');
   const src = readFileSync(dataset('mnist_test_labelerrors'), 'utf8').split('\r\n');
   writeFileSync(file, src.slice(0, 601).join('\r\n') + '\r\n');
   const native = tfjsNodeLoads();
   const runs = [
-    { env: {}, options: {}, backend: native ? 'tensorflow' : 'wasm', model: native ? 'cnn' : 'mlp', out: 'default' },
-    { env: { LABEL_LENS_BACKEND: 'cpu' }, options: {}, backend: 'cpu', model: 'mlp', out: 'cpu' },
+    { env: {}, options: {}, backend: native ? 'tensorflow' : 'typescript', model: native ? 'cnn' : 'mlp', out: 'default' },
+    { env: { LABEL_LENS_BACKEND: 'cpu' }, options: {}, backend: 'typescript', model: 'mlp', out: 'cpu' },
     { env: { LABEL_LENS_BACKEND: 'wasm' }, options: { pixelModel: 'cnn' as const }, backend: 'wasm', model: 'cnn', out: 'cnn' },
   ];
   for (const r of runs) {

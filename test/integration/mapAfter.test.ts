@@ -6,11 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineClient, EngineError } from '../../src/client/engineClient';
 import { readRun } from '../../src/core/results';
+import type { EngineMessage } from '../../src/protocol/engine';
 import { ROOT, tempDir } from '../helpers';
 
 const SAMPLE = join(ROOT, 'samples/sms_spam_noisy.csv');
@@ -87,6 +88,46 @@ test('cancel during the map stops it (the results stay, the map is missing); a n
   const m = await second.map;
   assert.equal(m?.method, 'pca');
   assert.equal(readRun(join(dir, 'c'), 'analysis')!.mapState, 'ready');
+});
+
+test('a job waiting for a map to give way hears its cancel, and a third request meanwhile is refused as busy (not run beside them)', async (t) => {
+  const dir = tempDir(t);
+  const c = client();
+  t.after(() => c.dispose());
+  const first = c.run({ type: 'analyze', dataset: { file: SAMPLE }, options: QUICK, outDir: join(dir, 'a') });
+  await first.done;
+  // Asked for while the first map is made, cancelled before that map has stopped.
+  const second = c.run({ type: 'analyze', dataset: { file: SAMPLE }, options: QUICK, outDir: join(dir, 'b') });
+  c.cancel();
+  await assert.rejects(second.done, (e: unknown) => e instanceof EngineError && e.code === 'cancelled');
+  assert.equal(readRun(join(dir, 'b'), 'analysis'), undefined, 'the cancelled job never ran');
+  assert.equal(await first.map, undefined, 'superseded');
+  // The engine is free again.
+  const after = c.run({ type: 'analyze', dataset: { file: SAMPLE }, options: { ...QUICK, map: 'none' }, outDir: join(dir, 'c') });
+  assert.equal((await after.done).map, 'none');
+
+  // The raw protocol (the client sends one job at a time): a third request while the second waits.
+  const engine = fork(join(ROOT, 'dist/engine.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  t.after(() => engine.kill());
+  const seen: EngineMessage[] = [];
+  const next = (pred: (m: EngineMessage) => boolean) => new Promise<EngineMessage>((resolve) => {
+    const found = seen.find(pred);
+    if (found) { resolve(found); return; }
+    const on = (m: EngineMessage) => { if (pred(m)) { engine.off('message', on); resolve(m); } };
+    engine.on('message', on);
+  });
+  engine.on('message', (m: EngineMessage) => seen.push(m));
+  await next((m) => m.type === 'ready');
+  const analyze = (jobId: string, out: string) => engine.send({ type: 'analyze', jobId, dataset: { file: SAMPLE }, options: QUICK, outDir: join(dir, out) });
+  analyze('A', 'ra');
+  await next((m) => m.type === 'result' && m.jobId === 'A');
+  analyze('B', 'rb');
+  analyze('C', 'rc');
+  const refused = await next((m) => 'jobId' in m && m.jobId === 'C');
+  assert.equal(refused.type, 'error');
+  assert.match((refused as { message: string }).message, /busy with job B/);
+  assert.equal((await next((m) => m.type === 'result' && m.jobId === 'B')).type, 'result');
+  assert.equal(readRun(join(dir, 'rc'), 'analysis'), undefined);
 });
 
 test('CLI analyze prints the table at the result, then waits for the map and prints its line; the map file is there when it exits', (t) => {

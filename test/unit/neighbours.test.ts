@@ -44,6 +44,17 @@ test('cosine k-NN: the pruned search finds exactly the plain search\'s neighbour
   }
 });
 
+test('cosine k-NN of some queries among an odd number of reference rows (a short last block of each): the plain search\'s neighbours', () => {
+  const queries = sampleRows(N, 301, 7);
+  const reference = sampleRows(N, 999, 8);
+  for (const x of [unitRows(raw, D), unitRows(std, D)]) {
+    const got = cosineKnn(x, D, { k: 10, queries, reference });
+    const want = plainCosineKnn(x, D, 10, queries, reference);
+    assert.deepEqual(got.index, want.index);
+    assert.deepEqual(got.similarity, want.similarity);
+  }
+});
+
 test('cosine k-NN with a floor: the plain neighbours at or above it, and nothing below', () => {
   const x = unitRows(raw, D);
   const floor = 0.94;
@@ -91,10 +102,11 @@ test('near duplicates of real rows: the floor leaves the groups as the unfloored
   assert.deepEqual(found.groups.group, plain.group);
 });
 
-test('k-NN label agreement: the pruned search gives the plain neighbours\' distribution, bit for bit', () => {
+test('k-NN label agreement: the blocked search gives the plain neighbours\' distribution, bit for bit', () => {
   const K = 10, k = 20;
-  const train = all.filter((i) => i % 5 !== 0);
-  const held = all.filter((i) => i % 5 === 0);
+  // 1,199 training rows and 299 held out: the blocked search's odd last training row and short last block of queries are exercised.
+  const train = all.filter((i) => i % 5 !== 0 && i !== 1);
+  const held = all.filter((i) => i % 5 === 0 && i !== 0);
   const targets = new Float32Array(train.length * K);
   train.forEach((r, j) => { targets[j * K + labels[r]] = 1; });
   for (const x of [raw, std]) {

@@ -68,3 +68,11 @@ test('duplicate ids are reported with both lines', (t) => {
   assert.equal(ds.rowOf('A'), undefined);
   assert.deepEqual(ds.rowsOf('A'), [0, 2]);
 });
+
+test('a column of single numbers is never parsed as vectors; a column of vectors among numeric ones still is the embedding', () => {
+  const header = ['id', 'f0', 'emb', 'label'];
+  const sample = Array.from({ length: 40 }, (_, i) => [String(i), String(i * 0.5), `[${i}, 0.5, -1, 2e-3]`, i % 2 ? 'a' : 'b']);
+  const roles = inferRoles(header, sample);
+  assert.equal(roles.embedding, 2);
+  assert.deepEqual(inferRoles(header.slice(0, 2).concat('label'), sample.map((r) => [r[0], r[1], r[3]])).embedding, undefined);
+});

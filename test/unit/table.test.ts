@@ -139,3 +139,10 @@ test('a generated 20k-row file indexes every row with typed arrays', (tc) => {
   assert.ok(tb.index.start instanceof Float64Array);
   assert.deepEqual(tb.row(19999), ['19999', 'text 19999, with comma', 'c0']);
 });
+
+test('ASCII rows are cut from one string of the row: the same cells as decoding each field (beside UTF-8 rows, bytes at an offset in their buffer)', () => {
+  const text = 'id,text,label\n1,"a, ""b""",x\n2,café,y\n3,plain,"z"\n4,,\n';
+  const tb = t(Buffer.concat([Buffer.from('junk'), Buffer.from(text, 'utf8')]).subarray(4));
+  assert.deepEqual(rows(tb), [['1', 'a, "b"', 'x'], ['2', 'café', 'y'], ['3', 'plain', 'z'], ['4', '', '']]);
+  assert.equal(tb.cell(0, 1), 'a, "b"');
+});

@@ -9,7 +9,7 @@ import { LinearModel } from '../../src/engine/models/linear';
 import { KnnModel } from '../../src/engine/models/knn';
 import { AverageModel } from '../../src/engine/models/average';
 import { TABULAR, modelKindOf, tabularModelFactory, tabularModels } from '../../src/engine/models/factories';
-import { C_GRID, chooseC } from '../../src/engine/models/regularization';
+import { C_GRID, SEARCH_TOLERANCE, chooseC } from '../../src/engine/models/regularization';
 import { crossValidate } from '../../src/engine/crossval';
 import { trainFold } from '../../src/engine/trainFold';
 import { scoreRows } from '../../src/core/signals/score';
@@ -131,7 +131,7 @@ test('C is chosen by the held-out log-loss of the given labels, the lowest of th
   // The loss of C = 1, computed here from a model fitted on the same rows.
   const train = Int32Array.from({ length: n }, (_, i) => i).filter((i) => !held(i));
   const test_ = Int32Array.from({ length: n }, (_, i) => i).filter(held);
-  const m = new LinearModel({ dim: D, classes: K, C: 1, iterations: TABULAR.iterations, epochs: 1, memory: TABULAR.lbfgsMemory }, x);
+  const m = new LinearModel({ dim: D, classes: K, C: 1, iterations: TABULAR.iterations, epochs: 1, memory: TABULAR.lbfgsMemory, tolerance: SEARCH_TOLERANCE }, x);
   m.trainEpoch(batch(train, Int32Array.from(train, (r) => y[r]), K));
   const p = new Float32Array(test_.length * K);
   m.predict(test_, 'student', p);
@@ -148,4 +148,90 @@ test('C is chosen by the held-out log-loss of the given labels, the lowest of th
   };
   const [chosen, one] = [await ap(choice.C), await ap(1)];
   assert.ok(chosen >= one, `AP with C ${choice.C}: ${chosen}, with C = 1: ${one}`);
+});
+
+/**
+ * The plain objective the blocked one (four rows at a time) must equal bit for bit: Σ_j cw·CE(row j)
+ * scaled by C plus ½‖W‖², each logit summed bias first then d = 0…D−1, each gradient entry row by row.
+ */
+function plainObjective(x: Float32Array, D: number, K: number, C: number, w: Float64Array, b: TrainBatch, g: Float64Array): number {
+  const stride = D + 1;
+  g.fill(0);
+  const z = new Float64Array(K);
+  const gl = new Float32Array(K);
+  const p = new Float32Array(K);
+  let f = 0;
+  for (let j = 0; j < b.rows.length; j++) {
+    const o = b.rows[j] * D;
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) { let v = w[k * stride + D]; for (let d = 0; d < D; d++) v += w[k * stride + d] * x[o + d]; z[k] = v; if (v > max) max = v; }
+    let sum = 0;
+    for (let k = 0; k < K; k++) { z[k] = Math.exp(z[k] - max); sum += z[k]; }
+    const cw = b.classWeights ? b.classWeights[b.classOf[j]] : 1;
+    for (let k = 0; k < K; k++) p[k] = z[k] / sum;
+    if (b.focalGamma > 0) {
+      const t = b.targets.subarray(j * K, j * K + K);
+      let pt = 0;
+      for (let k = 0; k < K; k++) pt += t[k] * p[k];
+      const fw = cw * Math.pow(Math.max(0, 1 - pt), b.focalGamma);
+      let loss = 0;
+      for (let k = 0; k < K; k++) { gl[k] = fw * (p[k] - t[k]); if (t[k] > 0) loss -= t[k] * Math.log(p[k] + 1e-12); }
+      f += fw * loss;
+    } else {
+      for (let k = 0; k < K; k++) { const pk = z[k] / sum, tk = b.targets[j * K + k]; if (tk > 0) f -= cw * tk * Math.log(pk + 1e-12); gl[k] = cw * (pk - tk); }
+    }
+    for (let k = 0; k < K; k++) { for (let d = 0; d < D; d++) g[k * stride + d] += gl[k] * x[o + d]; g[k * stride + D] += gl[k]; }
+  }
+  f *= C;
+  for (let i = 0; i < g.length; i++) g[i] *= C;
+  for (let k = 0; k < K; k++) for (let d = 0; d < D; d++) { const i = k * stride + d; f += 0.5 * w[i] * w[i]; g[i] += w[i]; }
+  return f;
+}
+
+test('logistic regression: the blocked objective and gradient are the plain loops\' bits (real digits, soft targets, class weights, focal)', () => {
+  const t10 = noisyTable(403);
+  // Ten classes and three (an odd last class goes alone in the blocked loops).
+  for (const K of [10, 3]) checkObjective(t10.x, Int32Array.from(t10.y, (c) => c % K), t10.D, K);
+});
+
+function checkObjective(x: Float32Array, y: Int32Array, D: number, K: number): void {
+  const targets = new Float32Array(y.length * K);
+  y.forEach((c, i) => { targets[i * K + c] = 1; });
+  // 323 training rows: not a multiple of the block (the tail rows go one by one), in shuffled order.
+  const rows = Int32Array.from({ length: 403 }, (_, i) => i).filter((i) => i % 5 !== 0);
+  new Random(9).shuffle(rows);
+  const soft = new Float32Array(rows.length * K);
+  rows.forEach((r, j) => { for (let k = 0; k < K; k++) soft[j * K + k] = 0.9 * targets[r * K + k] + 0.01; });
+  const classOf = Int32Array.from(rows, (r) => y[r]);
+  const base: TrainBatch = { rows, order: rows, targets: soft, classOf, focalGamma: 0, consistencyWeight: 0, stepOffset: 0, totalSteps: 1 };
+  const variants: TrainBatch[] = [base, { ...base, classWeights: Float32Array.from({ length: K }, (_, k) => 0.5 + k / K) }, { ...base, focalGamma: 2 }];
+  const rng = new Random(4);
+  const w = Float64Array.from({ length: K * (D + 1) }, () => 0.3 * rng.normal());
+  for (const [v, b] of variants.entries()) {
+    const m = new LinearModel({ dim: D, classes: K, C: 0.3, iterations: 1, epochs: 1, memory: 5 }, x);
+    const g = new Float64Array(w.length), ref = new Float64Array(w.length);
+    const f = (m as unknown as { objective(w: Float64Array, b: TrainBatch, g: Float64Array): number }).objective(w, b, g);
+    assert.equal(f, plainObjective(Float32Array.from(x), D, K, 0.3, w, b, ref), `K ${K}, variant ${v}: objective`);
+    assert.deepEqual(g, ref, `K ${K}, variant ${v}: gradient`);
+  }
+}
+
+test('the C search\'s fits stop early (SEARCH_TOLERANCE) and still choose the C that fits run to the end choose (real digits, 20% noise)', () => {
+  const n = 600;
+  const { x, y, D, K, targets } = noisyTable(n);
+  const held = (i: number) => i % 5 === 0;
+  const choice = chooseC(x, D, K, y, targets, held, { iterations: TABULAR.iterations, memory: TABULAR.lbfgsMemory });
+  const train = Int32Array.from({ length: n }, (_, i) => i).filter((i) => !held(i));
+  const test_ = Int32Array.from({ length: n }, (_, i) => i).filter(held);
+  const full = C_GRID.map((C) => {
+    const m = new LinearModel({ dim: D, classes: K, C, iterations: TABULAR.iterations, epochs: 1, memory: TABULAR.lbfgsMemory }, x);
+    m.trainEpoch(batch(train, Int32Array.from(train, (r) => y[r]), K));
+    const p = new Float32Array(test_.length * K);
+    m.predict(test_, 'student', p);
+    return -test_.reduce((s, r, i) => s + Math.log(p[i * K + y[r]] + 1e-12), 0) / test_.length;
+  });
+  assert.equal(choice.C, C_GRID[full.indexOf(Math.min(...full))], `early-stopped ${choice.losses}, full ${full}`);
+  // Early: at least one fit stopped before its last iteration, so its loss differs from the full fit's.
+  assert.ok(choice.losses.some((l, c) => l !== full[c]), 'no fit stopped early');
+  for (let c = 0; c < C_GRID.length; c++) assert.ok(Math.abs(choice.losses[c] - full[c]) < 0.01 * full[c], `C ${C_GRID[c]}: ${choice.losses[c]} vs ${full[c]}`);
 });

@@ -48,6 +48,16 @@ interface ColumnStats {
   integers: number;
 }
 
+/** `[...t].length` (code points; a lone surrogate counts as one) without making the array. */
+function codePoints(t: string): number {
+  let n = t.length;
+  for (let i = 0; i < t.length - 1; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) { const d = t.charCodeAt(i + 1); if (d >= 0xdc00 && d <= 0xdfff) { n--; i++; } }
+  }
+  return n;
+}
+
 function statsOf(values: string[]): ColumnStats {
   const set = new Set<string>();
   let nonEmpty = 0, numeric = 0, integers = 0, len = 0;
@@ -56,7 +66,7 @@ function statsOf(values: string[]): ColumnStats {
     if (t === '') continue;
     nonEmpty++;
     set.add(t);
-    len += [...t].length;
+    len += codePoints(t);
     if (NUMBER.test(t)) { numeric++; if (/^[+-]?\d+$/.test(t)) integers++; }
   }
   return { nonEmpty, distinct: set.size, numeric, integers, meanLength: nonEmpty ? len / nonEmpty : 0 };
@@ -152,7 +162,9 @@ export function inferRoles(header: string[], sample: string[][], overrides: Role
   } else if (overrides.embedding) why.embedding = 'turned off by the user';
   else {
     for (let c = 0; c < n && embedding === undefined; c++) {
-      if (taken.has(c) || stats[c].nonEmpty === 0) continue;
+      // A cell that is one number is no vector (fewer than MIN_EMBEDDING_DIM numbers): a column with
+      // more than a few such cells cannot reach the 95% below, and is not parsed cell by cell.
+      if (taken.has(c) || stats[c].nonEmpty === 0 || stats[c].numeric > 0.1 * stats[c].nonEmpty) continue;
       const dims = new Map<number, number>();
       let vectors = 0;
       for (const r of sample) { const v = parseVector(r[c] ?? ''); if (v && v.length >= MIN_EMBEDDING_DIM) { vectors++; dims.set(v.length, (dims.get(v.length) ?? 0) + 1); } }

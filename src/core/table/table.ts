@@ -62,6 +62,8 @@ export class Table {
   readonly lineEnding: '\r\n' | '\n' | '\r';
   private readonly units: Units;
   private readonly unit: number;
+  /** The file's bytes as a Buffer (ASCII rows are read from it as one string: fieldsOf). */
+  private ascii: Buffer | undefined;
   /** JSONL header line: none, the first record is data. */
   readonly headerLine: number;
   /** Why the encoding read may be the wrong one (shown as a problem and in errors that follow from it). */
@@ -204,6 +206,13 @@ export class Table {
 
   private fieldsOf(s: number, e: number): string[] {
     const spans = fieldSpans(this.units, s / this.unit, e / this.unit, this.delimiter.charCodeAt(0));
+    if (this.encoding.name === 'utf-8' && isAscii(this.bytes, s, e)) {
+      // An ASCII row (every numeric table's): UTF-8 decodes each byte to the same code unit, so its
+      // fields are slices of one string of the row, made once instead of one decode call a field
+      // (66 fields × 2,000 sampled rows: a third of a small table's load).
+      const line = (this.ascii ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength)).toString('latin1', s, e);
+      return spans.map((f) => unquote(line.slice(f.start - s, f.end - s), f.quoted));
+    }
     return spans.map((f) => unquote(decode(this.bytes, this.encoding.name, f.start * this.unit, f.end * this.unit), f.quoted));
   }
 
@@ -336,4 +345,10 @@ export function openTable(path: string, opts: OpenOptions = {}): Table {
     throw fsUserError(err, path, 'read');
   }
   return new Table(path, bytes, opts);
+}
+
+/** Every byte of [s, e) is below 0x80. */
+function isAscii(bytes: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (bytes[i] >= 0x80) return false;
+  return true;
 }

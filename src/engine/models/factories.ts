@@ -3,7 +3,7 @@ import { initBackend } from '../backend';
 import { DENSE_MODEL, TEXT_MODEL } from './settings';
 import type { PixelModel } from '../../protocol/engine';
 import { FastText } from './fasttext';
-import { mlpNetwork } from './mlp';
+import { MlpModel } from './mlp';
 import { cnnNetwork } from './cnn';
 import { TfClassifier } from './tfClassifier';
 import { LinearModel } from './linear';
@@ -34,17 +34,29 @@ export function denseNetworkFor(hasImage: boolean, pixelModel: PixelModel, backe
   return pixelModel === 'cnn' || backend === 'tensorflow' ? 'cnn' : 'mlp';
 }
 
+/**
+ * The dense network of a fold and what runs it: the MLP in TypeScript (models/mlp: faster than
+ * tfjs-wasm at this size, and no backend to start), or the CNN on TensorFlow.js. Only pixel images
+ * left to `auto` start the backend to choose.
+ */
+async function denseNetwork(input: Pick<ModelInput, 'dense' | 'options'>): Promise<{ network: 'mlp' | 'cnn'; backend: string }> {
+  const image = input.dense?.image !== undefined;
+  if (!image || input.options.pixelModel === 'mlp') return { network: 'mlp', backend: 'typescript' };
+  const { name } = await initBackend();
+  const network = denseNetworkFor(true, input.options.pixelModel, name);
+  return { network, backend: network === 'mlp' ? 'typescript' : name };
+}
+
 export const denseModelFactory: ModelFactory = async (input, trainRows, seed) => {
-  const { tf, name: backend } = await initBackend();
   const dense = input.dense!;
-  const network = denseNetworkFor(dense.image !== undefined, input.options.pixelModel, backend);
-  const cfg = {
-    name: network, dim: dense.dim, classes: input.classes, lr: DENSE_MODEL.lr, batch: DENSE_MODEL.batch,
-    teacherAlpha: teacherAlpha(input, Math.ceil(trainRows / DENSE_MODEL.batch)), seed,
-  };
-  return new TfClassifier(tf, cfg, dense.x, (rng) => network === 'cnn'
-    ? cnnNetwork(tf, { width: dense.image!.width, height: dense.image!.height, classes: input.classes, dropout: DENSE_MODEL.dropout }, rng)
-    : mlpNetwork(tf, { dim: dense.dim, hidden: DENSE_MODEL.hidden, classes: input.classes, dropout: DENSE_MODEL.dropout, inputDropout: 0.1 }, rng));
+  const { network } = await denseNetwork(input);
+  const teacher = teacherAlpha(input, Math.ceil(trainRows / DENSE_MODEL.batch));
+  if (network === 'mlp') {
+    return new MlpModel({ dim: dense.dim, hidden: DENSE_MODEL.hidden, classes: input.classes, dropout: DENSE_MODEL.dropout, inputDropout: DENSE_MODEL.inputDropout, lr: DENSE_MODEL.lr, batch: DENSE_MODEL.batch, teacherAlpha: teacher, seed }, dense.x);
+  }
+  const { tf } = await initBackend();
+  const cfg = { name: network, dim: dense.dim, classes: input.classes, lr: DENSE_MODEL.lr, batch: DENSE_MODEL.batch, teacherAlpha: teacher, seed };
+  return new TfClassifier(tf, cfg, dense.x, (rng) => cnnNetwork(tf, { width: dense.image!.width, height: dense.image!.height, classes: input.classes, dropout: DENSE_MODEL.dropout }, rng));
 };
 
 /**
@@ -98,11 +110,9 @@ export function modelKindOf(dataKind: string): ModelKind {
 }
 
 /** The factory for a kind of data, and the backend it runs on (tfjs starts only for its networks). */
-export async function factoryFor(kind: ModelKind, input: { labels: ArrayLike<number>; dense?: { dim: number }; options?: { embeddingModel: string } }): Promise<{ factory: ModelFactory; backend: string }> {
+export async function factoryFor(kind: ModelKind, input: { labels: ArrayLike<number>; dense?: ModelInput['dense']; options: ModelInput['options'] }): Promise<{ factory: ModelFactory; backend: string }> {
   if (kind === 'text') return { factory: textModelFactory, backend: 'typescript' };
-  if (kind === 'tabular' && tabularModels(input.labels.length, input.dense?.dim ?? 0) === 'logreg+knn') return { factory: tabularModelFactory, backend: 'typescript' };
-  if (kind === 'tabular') return { factory: tabularModelFactory, backend: (await initBackend()).name };
-  if (kind === 'embedding' && input.options?.embeddingModel === 'logreg') return { factory: embeddingModelFactory, backend: 'typescript' };
-  if (kind === 'embedding') return { factory: embeddingModelFactory, backend: (await initBackend()).name };
-  return { factory: denseModelFactory, backend: (await initBackend()).name };
+  if (kind === 'tabular') return { factory: tabularModelFactory, backend: tabularModels(input.labels.length, input.dense?.dim ?? 0) === 'logreg+knn' ? 'typescript' : (await denseNetwork(input)).backend };
+  if (kind === 'embedding') return { factory: embeddingModelFactory, backend: input.options.embeddingModel === 'logreg' ? 'typescript' : (await denseNetwork(input)).backend };
+  return { factory: denseModelFactory, backend: (await denseNetwork(input)).backend };
 }

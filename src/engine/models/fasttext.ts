@@ -24,7 +24,6 @@
  * value for value (the same float32 roundings in the same order), so results are bit for bit those
  * of the straightforward version (test/unit/models.test.ts checks against a reference copy).
  */
-import { Random } from '../../core/random';
 import type { SparseRows } from '../featurize/text';
 import { logitGradient, ROWS_PER_TICK, type ClassifierModel, type Mode, type TrainBatch } from './types';
 
@@ -63,14 +62,14 @@ export class FastText implements ClassifierModel {
   private readonly teacher: boolean;
   private readonly tW?: Float32Array;
   private readonly tb?: Float32Array;
-  private readonly tLast?: Float64Array;
   /** α^Δ for Δ < DECAY_TABLE, computed as catchUp would (Math.exp(Δ·ln α)). */
   private readonly decay?: Float64Array;
   private step = 0;
   /** 1/‖weights‖ of the last forward pass. */
   private norm = 0;
   private readonly lnAlpha: number;
-  private readonly rng: Random;
+  /** The dropout generator's state: core/random's mulberry32, inlined (select draws once per feature of every pass). */
+  private rngState: number;
   private readonly h: Float32Array;
   private readonly dh: Float32Array;
   /** The features kept for the current pass, and for each its weight, table offset and wide-row offset. */
@@ -78,27 +77,26 @@ export class FastText implements ClassifierModel {
   private readonly keptW: Float64Array;
   private readonly keptO: Int32Array;
   private readonly keptV: Int32Array;
-  private readonly ready: Uint8Array;
-  /** Weight of each feature in the bag (inverse document frequency; 1 when absent). */
-  private readonly idf: Float32Array | undefined;
   /**
-   * The wide layer's row of each feature: features whose hash buckets share a wide bucket share a
-   * row, as they would in a table of `wideBuckets` rows; only the rows the data uses exist,
-   * numbered in order of first use by feature id (most frequent first, so the hot rows sit together).
+   * What a step reads of each feature besides its table rows, side by side (one cache line for two
+   * features, where four arrays cost four misses per feature): its weight in the bag (inverse
+   * document frequency; 1 when absent), its wide row's offset, the step its teacher row was last
+   * brought up to (catchUp), and 1 once its rows are initialised.
    */
-  private readonly wideOf: Uint32Array | undefined;
+  private readonly meta: Float64Array;
   /** The hash bucket of each feature: each embedding row is seeded by its bucket, whatever the numbering. */
   private readonly bucketOf: Uint32Array;
 
   constructor(readonly cfg: FastTextConfig, private readonly x: SparseRows) {
     const { dim, classes, features } = cfg;
-    this.rng = new Random(cfg.seed);
+    this.rngState = cfg.seed >>> 0 || 0x9e3779b9;
     this.teacher = cfg.teacherAlpha > 0;
     this.stride = this.teacher ? 2 * dim : dim;
     // Rows are initialised on first use (see initRow): a dataset's held-out rows may use features
     // no training row has, and a large table costs time to fill.
     this.T = new Float32Array(features * this.stride);
-    this.ready = new Uint8Array(features);
+    this.meta = new Float64Array(features * META);
+    for (let f = 0; f < features; f++) this.meta[f * META + META_W] = x.idf ? x.idf[f] : 1;
     this.W = new Float32Array(classes * dim);
     this.b = new Float32Array(classes);
     this.bucketOf = x.bucket;
@@ -106,12 +104,14 @@ export class FastText implements ClassifierModel {
       const wb = cfg.wideBuckets;
       const mask = (wb & (wb - 1)) === 0 ? wb - 1 : -1;
       const rowOf = new Int32Array(wb).fill(-1);
-      this.wideOf = new Uint32Array(features);
+      // The wide layer's row of each feature: features whose hash buckets share a wide bucket share a
+      // row, as they would in a table of `wideBuckets` rows; only the rows the data uses exist,
+      // numbered in order of first use by feature id (most frequent first, so the hot rows sit together).
       let rows = 0;
       for (let f = 0; f < features; f++) {
         const w = mask >= 0 ? x.bucket[f] & mask : x.bucket[f] % wb;
         if (rowOf[w] < 0) rowOf[w] = rows++;
-        this.wideOf[f] = rowOf[w];
+        this.meta[f * META + META_V] = rowOf[w] * classes;
       }
       this.V = new Float32Array(rows * classes);
     }
@@ -119,7 +119,6 @@ export class FastText implements ClassifierModel {
     if (this.teacher) {
       this.tW = this.W.slice();
       this.tb = this.b.slice();
-      this.tLast = new Float64Array(features);
       this.decay = new Float64Array(DECAY_TABLE);
       for (let d = 0; d < DECAY_TABLE; d++) this.decay[d] = Math.exp(this.lnAlpha * d);
     }
@@ -131,7 +130,6 @@ export class FastText implements ClassifierModel {
     this.keptW = new Float64Array(maxRow);
     this.keptO = new Int32Array(maxRow);
     this.keptV = new Int32Array(maxRow);
-    this.idf = x.idf;
   }
 
   /** Uniform ±initScale from a generator seeded by (seed, bucket): the same values whatever the order of first use. */
@@ -146,8 +144,16 @@ export class FastText implements ClassifierModel {
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
       T[o + d] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * initScale;
     }
-    if (this.teacher) { for (let d = 0; d < dim; d++) T[o + dim + d] = T[o + d]; this.tLast![r] = this.step; }
-    this.ready[r] = 1;
+    if (this.teacher) { for (let d = 0; d < dim; d++) T[o + dim + d] = T[o + d]; this.meta[r * META + META_T] = this.step; }
+    this.meta[r * META + META_READY] = 1;
+  }
+
+  /** Random.next on the model's own state. */
+  private nextUniform(): number {
+    let t = (this.rngState = (this.rngState + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   /** Selects the features used for one pass and gathers what the pass needs of each; returns how many. */
@@ -158,16 +164,26 @@ export class FastText implements ClassifierModel {
     const e = indptr[row + 1];
     let n = 0;
     if (dropout === 0) for (let i = s; i < e; i++) kept[n++] = indices[i];
-    else for (let i = s; i < e; i++) if (this.rng.next() >= dropout) kept[n++] = indices[i];
-    if (n === 0 && e > s) kept[n++] = indices[s + this.rng.int(e - s)];
-    const { idf, wideOf, keptW, keptO, keptV, ready, stride } = this;
-    const K = this.cfg.classes;
+    else {
+      // Random.next, value for value, on a local state.
+      let st = this.rngState;
+      for (let i = s; i < e; i++) {
+        st = (st + 0x6d2b79f5) >>> 0;
+        let t = Math.imul(st ^ (st >>> 15), st | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        if (((t ^ (t >>> 14)) >>> 0) / 4294967296 >= dropout) kept[n++] = indices[i];
+      }
+      this.rngState = st;
+    }
+    if (n === 0 && e > s) kept[n++] = indices[s + Math.floor(this.nextUniform() * (e - s))];
+    const { meta, keptW, keptO, keptV, stride } = this;
     for (let j = 0; j < n; j++) {
       const f = kept[j];
-      if (!ready[f]) this.initRow(f);
-      keptW[j] = idf ? idf[f] : 1;
+      const m = f * META;
+      if (meta[m + META_READY] === 0) this.initRow(f);
+      keptW[j] = meta[m + META_W];
       keptO[j] = f * stride;
-      if (wideOf) keptV[j] = wideOf[f] * K;
+      keptV[j] = meta[m + META_V];
     }
     return n;
   }
@@ -227,14 +243,14 @@ export class FastText implements ClassifierModel {
 
   /** Brings the teacher row of feature r (table offset o) up to the current step (the student row was constant since tLast[r]). */
   private catchUp(r: number, o: number): void {
-    const tLast = this.tLast!;
-    const delta = this.step - tLast[r];
+    const meta = this.meta;
+    const delta = this.step - meta[r * META + META_T];
     if (delta <= 0) return;
     const a = delta < DECAY_TABLE ? this.decay![delta] : Math.exp(this.lnAlpha * delta);
     const { dim } = this.cfg;
     const T = this.T;
     for (let d = 0; d < dim; d++) T[o + dim + d] = a * T[o + dim + d] + (1 - a) * T[o + d];
-    tLast[r] = this.step;
+    meta[r * META + META_T] = this.step;
   }
 
   trainEpoch(batch: TrainBatch): number {
@@ -251,10 +267,8 @@ export class FastText implements ClassifierModel {
       const n = this.select(row, this.cfg.tokenDropout);
       this.forward(n, 0, W, b, p, batch.logitShift);
       if (batch.observed) batch.observed.set(p, pos * classes);
-      const target = batch.targets.subarray(pos * classes, pos * classes + classes);
       const cw = batch.classWeights ? batch.classWeights[batch.classOf[pos]] : 1;
-      const cons = batch.consistencyTarget?.subarray(pos * classes, pos * classes + classes);
-      loss += logitGradient(p, target, cw, batch.focalGamma, cons, batch.consistencyWeight, g);
+      loss += logitGradient(p, batch.targets, cw, batch.focalGamma, batch.consistencyTarget, batch.consistencyWeight, g, pos * classes);
       // dh = Wᵀ g, before W changes.
       dh.fill(0);
       for (let k = 0; k < classes; k++) {
@@ -271,11 +285,34 @@ export class FastText implements ClassifierModel {
         b[k] -= gk;
       }
       const norm = this.norm;
-      for (let j = 0; j < n; j++) {
-        const o = keptO[j];
-        if (teacher) this.catchUp(kept[j], o);
-        const scale = lr * norm * keptW[j];
-        for (let d = 0; d < dim; d++) T[o + d] -= scale * dh[d];
+      if (teacher && dim === 8) {
+        // catchUp and the student's step fused, in locals: the same float32 values as the loop below.
+        const meta = this.meta, decay = this.decay!, step = this.step;
+        const d0 = dh[0], d1 = dh[1], d2 = dh[2], d3 = dh[3], d4 = dh[4], d5 = dh[5], d6 = dh[6], d7 = dh[7];
+        for (let j = 0; j < n; j++) {
+          const o = keptO[j];
+          const mt = kept[j] * META + META_T;
+          const delta = step - meta[mt];
+          if (delta > 0) {
+            const a = delta < DECAY_TABLE ? decay[delta] : Math.exp(this.lnAlpha * delta);
+            const c = 1 - a;
+            T[o + 8] = a * T[o + 8] + c * T[o]; T[o + 9] = a * T[o + 9] + c * T[o + 1];
+            T[o + 10] = a * T[o + 10] + c * T[o + 2]; T[o + 11] = a * T[o + 11] + c * T[o + 3];
+            T[o + 12] = a * T[o + 12] + c * T[o + 4]; T[o + 13] = a * T[o + 13] + c * T[o + 5];
+            T[o + 14] = a * T[o + 14] + c * T[o + 6]; T[o + 15] = a * T[o + 15] + c * T[o + 7];
+            meta[mt] = step;
+          }
+          const scale = lr * norm * keptW[j];
+          T[o] -= scale * d0; T[o + 1] -= scale * d1; T[o + 2] -= scale * d2; T[o + 3] -= scale * d3;
+          T[o + 4] -= scale * d4; T[o + 5] -= scale * d5; T[o + 6] -= scale * d6; T[o + 7] -= scale * d7;
+        }
+      } else {
+        for (let j = 0; j < n; j++) {
+          const o = keptO[j];
+          if (teacher) this.catchUp(kept[j], o);
+          const scale = lr * norm * keptW[j];
+          for (let d = 0; d < dim; d++) T[o + d] -= scale * dh[d];
+        }
       }
       const V = this.V;
       if (V && n > 0) {
@@ -321,7 +358,7 @@ export class FastText implements ClassifierModel {
     const { classes, dim } = this.cfg;
     if (mode === 'teacher') {
       if (!this.teacher) throw new Error('no teacher');
-      for (let r = 0; r < this.cfg.features; r++) if (this.ready[r]) this.catchUp(r, r * this.stride);
+      for (let r = 0; r < this.cfg.features; r++) if (this.meta[r * META + META_READY] !== 0) this.catchUp(r, r * this.stride);
     }
     const p = new Float32Array(classes);
     for (let i = 0; i < rows.length; i++) {
@@ -333,5 +370,7 @@ export class FastText implements ClassifierModel {
   }
 }
 
+/** The fields of FastText.meta, per feature. */
+const META = 4, META_W = 0, META_V = 1, META_T = 2, META_READY = 3;
 /** Gaps (in steps) between a feature's uses for which α^Δ is tabled; longer ones are computed. */
 const DECAY_TABLE = 4096;

@@ -9,6 +9,9 @@
 import type { ClassifierModel, Mode, TrainBatch } from './types';
 import { logitGradient } from './types';
 
+/** Rows of one block of the objective's loops (the code is written out for four). */
+const ROWS = 4;
+
 /** 8M values = 64 MB per fold trainer. */
 const DOUBLE_MAX = 1 << 23;
 
@@ -22,6 +25,8 @@ export interface LinearConfig {
   epochs: number;
   /** L-BFGS memory. */
   memory: number;
+  /** Stop once an iteration lowers the objective by less than this fraction of it (default 1e-9: to machine precision, in effect). */
+  tolerance?: number;
 }
 
 export class LinearModel implements ClassifierModel {
@@ -62,56 +67,108 @@ export class LinearModel implements ClassifierModel {
   }
 
   /**
-   * Objective and gradient at w over the training rows. The hot loop is written out (no per-row
+   * Objective and gradient at w over the training rows. The hot loops are written out (no per-row
    * views or calls) for the common case of plain cross-entropy; focal loss goes through
    * logitGradient like the other models.
+   *
+   * Rows go four at a time (ROWS) and classes two at a time: each weight loaded serves four rows'
+   * logits and each feature two classes', and the eight sums are independent chains of additions
+   * the processor overlaps (one long chain waits on each addition): digits' objective 2–2.5× faster
+   * than row by row. Every sum still adds the same terms in the same order as the
+   * plain row-by-row loops — a logit bias first then d = 0…D−1, a gradient entry row after row —
+   * so the objective and gradient are the same bits (test/unit/tabularModels.test.ts checks).
    */
   private objective(w: Float64Array, batch: TrainBatch, g: Float64Array): number {
     const { dim: D, classes: K, C } = this.cfg;
     const x = this.x;
     const targets = batch.targets;
+    const rows = batch.rows;
     const stride = D + 1;
     g.fill(0);
-    const z = new Float64Array(K);
+    const z = new Float64Array(ROWS * K);
     const p = new Float32Array(K);
-    const gl = new Float32Array(K);
+    // Per-row loss gradients in float32, as logitGradient writes them.
+    const gl = new Float32Array(ROWS * K);
+    const off = new Int32Array(ROWS);
     let f = 0;
-    for (let j = 0; j < batch.rows.length; j++) {
-      const o = batch.rows[j] * D;
-      let max = -Infinity;
-      for (let k = 0; k < K; k++) {
-        const wo = k * stride;
-        let v = w[wo + D];
-        // Unrolled by four, summed in the same order (the same bits as the plain loop).
-        let d = 0;
-        for (; d + 4 <= D; d += 4) { v += w[wo + d] * x[o + d]; v += w[wo + d + 1] * x[o + d + 1]; v += w[wo + d + 2] * x[o + d + 2]; v += w[wo + d + 3] * x[o + d + 3]; }
-        for (; d < D; d++) v += w[wo + d] * x[o + d];
-        z[k] = v;
-        if (v > max) max = v;
-      }
-      let sum = 0;
-      for (let k = 0; k < K; k++) { z[k] = Math.exp(z[k] - max); sum += z[k]; }
-      const cw = batch.classWeights ? batch.classWeights[batch.classOf[j]] : 1;
-      const t = j * K;
-      if (batch.focalGamma > 0) {
-        for (let k = 0; k < K; k++) p[k] = z[k] / sum;
-        f += logitGradient(p, targets.subarray(t, t + K), cw, batch.focalGamma, undefined, 0, gl);
+    for (let j0 = 0; j0 < rows.length; j0 += ROWS) {
+      const m = Math.min(ROWS, rows.length - j0);
+      for (let r = 0; r < m; r++) off[r] = rows[j0 + r] * D;
+      if (m === ROWS) {
+        const o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3];
+        // Two classes at a time: each feature loaded serves both (eight sums); an odd last class alone.
+        let k = 0;
+        for (; k + 2 <= K; k += 2) {
+          const wa = k * stride, wb = wa + stride;
+          let a0 = w[wa + D], a1 = a0, a2 = a0, a3 = a0, b0 = w[wb + D], b1 = b0, b2 = b0, b3 = b0;
+          for (let d = 0; d < D; d++) {
+            const ca = w[wa + d], cb = w[wb + d], x0 = x[o0 + d], x1 = x[o1 + d], x2 = x[o2 + d], x3 = x[o3 + d];
+            a0 += ca * x0; a1 += ca * x1; a2 += ca * x2; a3 += ca * x3;
+            b0 += cb * x0; b1 += cb * x1; b2 += cb * x2; b3 += cb * x3;
+          }
+          z[k] = a0; z[K + k] = a1; z[2 * K + k] = a2; z[3 * K + k] = a3;
+          z[k + 1] = b0; z[K + k + 1] = b1; z[2 * K + k + 1] = b2; z[3 * K + k + 1] = b3;
+        }
+        for (; k < K; k++) {
+          const wo = k * stride;
+          let v0 = w[wo + D], v1 = v0, v2 = v0, v3 = v0;
+          for (let d = 0; d < D; d++) { const c = w[wo + d]; v0 += c * x[o0 + d]; v1 += c * x[o1 + d]; v2 += c * x[o2 + d]; v3 += c * x[o3 + d]; }
+          z[k] = v0; z[K + k] = v1; z[2 * K + k] = v2; z[3 * K + k] = v3;
+        }
       } else {
-        for (let k = 0; k < K; k++) {
-          const pk = z[k] / sum;
-          const tk = targets[t + k];
-          if (tk > 0) f -= cw * tk * Math.log(pk + 1e-12);
-          gl[k] = cw * (pk - tk);
+        for (let r = 0; r < m; r++) {
+          const o = off[r];
+          for (let k = 0; k < K; k++) { const wo = k * stride; let v = w[wo + D]; for (let d = 0; d < D; d++) v += w[wo + d] * x[o + d]; z[r * K + k] = v; }
         }
       }
-      for (let k = 0; k < K; k++) {
-        const gk = gl[k];
-        if (gk === 0) continue;
-        const wo = k * stride;
-        let d = 0;
-        for (; d + 4 <= D; d += 4) { g[wo + d] += gk * x[o + d]; g[wo + d + 1] += gk * x[o + d + 1]; g[wo + d + 2] += gk * x[o + d + 2]; g[wo + d + 3] += gk * x[o + d + 3]; }
-        for (; d < D; d++) g[wo + d] += gk * x[o + d];
-        g[wo + D] += gk;
+      for (let r = 0; r < m; r++) {
+        const j = j0 + r;
+        const zo = r * K;
+        let max = -Infinity;
+        for (let k = 0; k < K; k++) if (z[zo + k] > max) max = z[zo + k];
+        let sum = 0;
+        for (let k = 0; k < K; k++) { z[zo + k] = Math.exp(z[zo + k] - max); sum += z[zo + k]; }
+        const cw = batch.classWeights ? batch.classWeights[batch.classOf[j]] : 1;
+        const t = j * K;
+        if (batch.focalGamma > 0) {
+          for (let k = 0; k < K; k++) p[k] = z[zo + k] / sum;
+          f += logitGradient(p, targets.subarray(t, t + K), cw, batch.focalGamma, undefined, 0, gl.subarray(zo, zo + K));
+        } else {
+          for (let k = 0; k < K; k++) {
+            const pk = z[zo + k] / sum;
+            const tk = targets[t + k];
+            if (tk > 0) f -= cw * tk * Math.log(pk + 1e-12);
+            gl[zo + k] = cw * (pk - tk);
+          }
+        }
+      }
+      // g += gl·x row after row (adding a zero term changes no sum: it starts at +0, never −0).
+      if (m === ROWS) {
+        const o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3];
+        let k = 0;
+        for (; k + 2 <= K; k += 2) {
+          const g0 = gl[k], g1 = gl[K + k], g2 = gl[2 * K + k], g3 = gl[3 * K + k];
+          const h0 = gl[k + 1], h1 = gl[K + k + 1], h2 = gl[2 * K + k + 1], h3 = gl[3 * K + k + 1];
+          const wa = k * stride, wb = wa + stride;
+          for (let d = 0; d < D; d++) {
+            const x0 = x[o0 + d], x1 = x[o1 + d], x2 = x[o2 + d], x3 = x[o3 + d];
+            g[wa + d] = g[wa + d] + g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3;
+            g[wb + d] = g[wb + d] + h0 * x0 + h1 * x1 + h2 * x2 + h3 * x3;
+          }
+          g[wa + D] = g[wa + D] + g0 + g1 + g2 + g3;
+          g[wb + D] = g[wb + D] + h0 + h1 + h2 + h3;
+        }
+        for (; k < K; k++) {
+          const g0 = gl[k], g1 = gl[K + k], g2 = gl[2 * K + k], g3 = gl[3 * K + k];
+          const wo = k * stride;
+          for (let d = 0; d < D; d++) g[wo + d] = g[wo + d] + g0 * x[o0 + d] + g1 * x[o1 + d] + g2 * x[o2 + d] + g3 * x[o3 + d];
+          g[wo + D] = g[wo + D] + g0 + g1 + g2 + g3;
+        }
+      } else {
+        for (let r = 0; r < m; r++) {
+          const o = off[r];
+          for (let k = 0; k < K; k++) { const gk = gl[r * K + k]; const wo = k * stride; for (let d = 0; d < D; d++) g[wo + d] += gk * x[o + d]; g[wo + D] += gk; }
+        }
       }
     }
     // ½‖W‖²/C on the coefficients (scikit-learn's objective scaled by 1/C).
@@ -165,7 +222,7 @@ export class LinearModel implements ClassifierModel {
       this.w.set(trial);
       this.grad.set(g2);
       this.loss = f;
-      if (rel < 1e-9) break;
+      if (rel < (this.cfg.tolerance ?? 1e-9)) break;
     }
     return this.loss / Math.max(1, batch.rows.length);
   }

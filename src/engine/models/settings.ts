@@ -13,4 +13,4 @@ export const TEXT_MODEL = { repeats: 2, repeatWorkMax: 1.5e9, dim: 8, lr: 0.02, 
  * Dense model settings (tuned on MNIST; see bench/). One K-fold pass: a second would double
  * minutes of training.
  */
-export const DENSE_MODEL = { hidden: 256, dropout: 0.3, lr: 0.001, batch: 64, epochs: 12, repeats: 1 };
+export const DENSE_MODEL = { hidden: 256, dropout: 0.3, inputDropout: 0.1, lr: 0.001, batch: 64, epochs: 12, repeats: 1 };

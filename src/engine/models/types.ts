@@ -83,24 +83,26 @@ export type ModelFactory = (input: ModelInput, trainRows: number, seed: number) 
  * simplification that keeps soft targets working). Returns the row's cross-entropy.
  */
 export function logitGradient(p: Float32Array, target: Float32Array, classWeight: number, focalGamma: number,
-  consistency: Float32Array | undefined, lambda: number, g: Float32Array): number {
+  consistency: Float32Array | undefined, lambda: number, g: Float32Array, at = 0): number {
+  // `at`: the row's offset in `target` and `consistency` (a per-row subarray was an allocation per step).
   const K = p.length;
   let w = classWeight;
   if (focalGamma > 0) {
     let pt = 0;
-    for (let k = 0; k < K; k++) pt += target[k] * p[k];
+    for (let k = 0; k < K; k++) pt += target[at + k] * p[k];
     w *= Math.pow(Math.max(0, 1 - pt), focalGamma);
   }
   let loss = 0;
   for (let k = 0; k < K; k++) {
-    g[k] = w * (p[k] - target[k]);
-    if (target[k] > 0) loss -= target[k] * Math.log(p[k] + 1e-12);
+    const t = target[at + k];
+    g[k] = w * (p[k] - t);
+    if (t > 0) loss -= t * Math.log(p[k] + 1e-12);
   }
   if (consistency && lambda > 0) {
     let s = 0;
-    for (let k = 0; k < K; k++) s += (p[k] - consistency[k]) * p[k];
+    for (let k = 0; k < K; k++) s += (p[k] - consistency[at + k]) * p[k];
     const c = (2 * lambda) / K;
-    for (let k = 0; k < K; k++) g[k] += c * p[k] * (p[k] - consistency[k] - s);
+    for (let k = 0; k < K; k++) g[k] += c * p[k] * (p[k] - consistency[at + k] - s);
   }
   return w * loss;
 }

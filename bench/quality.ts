@@ -14,7 +14,7 @@ import type { Summary } from '../src/core/results';
 import { readArrays, type ResultArrays } from '../src/core/results';
 import { openDataset } from '../src/core/table/dataset';
 import { averagePrecision, auroc, precisionAtK } from '../src/core/signals/metrics';
-import { scoreRows } from '../src/core/signals/score';
+import { scoreConsensus, scoreRows } from '../src/core/signals/score';
 import { Table } from '../src/core/table/table';
 import { noisyCopy, OUT, SHARED } from './noisy';
 import { TABULAR_RUNS, tabularRun } from './tabular';
@@ -294,13 +294,13 @@ async function tabularAblation(): Promise<void> {
 }
 
 /**
- * Rankings from one analysis's arrays (no retraining): the default odds against self-confidence,
+ * Rankings from one analysis's arrays (no retraining): the default noise posterior against odds, self-confidence,
  * training dynamics (area under p(given) across epochs, AUM-style), per-class calibration and
  * post-hoc logit adjustment.
  */
 async function signalsAblation(): Promise<void> {
   console.log('\n## Ranking signals on one analysis each: AP (AUROC)\n');
-  const names = ['odds (default)', 'self-confidence', 'AUM: 1 − mean p(given) over epochs', 'odds + AUM (mean)', 'per-class: 1 − p(given)/t(given)', 'odds after logit adjustment τ = 0.5'];
+  const names = ['noise posterior (default)', 'odds', 'self-confidence', 'AUM: 1 − mean p(given) over epochs', 'odds + AUM (mean)', 'per-class: 1 − p(given)/t(given)', 'odds after logit adjustment τ = 0.5'];
   console.log(`| run | ${names.join(' | ')} |`);
   console.log(`|---|${names.map(() => '---').join('|')}|`);
   for (const [dataset, run] of [['sms_spam', 'sms_spam-uniform10'], ['ag_news_test', 'ag_news-uniform20'], ['toutiao_news_20k', 'toutiao20k-uniform20'], ['toutiao_news_20k', 'toutiao20k-asym20']]) {
@@ -325,7 +325,7 @@ async function signalsAblation(): Promise<void> {
     }
     const o = odds(p);
     const rankings = [
-      o, Float32Array.from({ length: N }, (_, i) => 1 - p[i * K + labels[i]]), aum, Float32Array.from(o, (v, i) => (v + aum[i]) / 2),
+      scoreConsensus({ K, labels }, p).suspicion, o, Float32Array.from({ length: N }, (_, i) => 1 - p[i * K + labels[i]]), aum, Float32Array.from(o, (v, i) => (v + aum[i]) / 2),
       Float32Array.from({ length: N }, (_, i) => 1 - Math.min(1, p[i * K + labels[i]] / t[labels[i]])), odds(adjusted),
     ];
     console.log(`| ${run} | ${rankings.map((r) => `${f3(averagePrecision(r, nc.truth))} (${f3(auroc(r, nc.truth))})`).join(' | ')} |`);
@@ -414,12 +414,13 @@ async function ablation(): Promise<void> {
     ['temporal ensemble alone', [get('ema')]],
   ];
   for (const [name, parts] of rows) {
-    const s = scoreRows({ K, labels, student: parts[0], piPasses, piDisagree }, 'odds', parts);
+    const s = scoreRows({ K, labels, student: parts[0], piPasses, piDisagree }, 'noise-posterior', parts);
     console.log(`| ${name} | ${f3(averagePrecision(s.suspicion, nc.truth))} | ${f3(auroc(s.suspicion, nc.truth))} |`);
   }
   const withLoss = await analyze(nc.path, `${run}-consistency`, { consistency: 1 });
-  const s = scoreRows({ K, labels, student: withLoss.arrays.student!, piPasses, piDisagree }, 'odds', [withLoss.arrays.student, withLoss.arrays.ema, withLoss.arrays.pi!, withLoss.arrays.teacher!]);
+  const s = scoreRows({ K, labels, student: withLoss.arrays.student!, piPasses, piDisagree }, 'noise-posterior', [withLoss.arrays.student, withLoss.arrays.ema, withLoss.arrays.pi!, withLoss.arrays.teacher!]);
   console.log(`| + consistency loss (λ=1, sigmoid ramp-up) | ${f3(averagePrecision(s.suspicion, nc.truth))} | ${f3(auroc(s.suspicion, nc.truth))} |`);
 }
 
-main().catch((err) => { console.error(err); process.exitCode = 1; });
+// Imported by bench/rankParts for its RUNS: the table runs only when this file is the one run.
+if (/quality\.ts$/.test(process.argv[1] ?? '')) main().catch((err) => { console.error(err); process.exitCode = 1; });

@@ -78,13 +78,13 @@ test('the reason names the ensemble, the given label and the passes', () => {
 
 test('odds ranking: q / (p_y + q) with q the strongest other class', () => {
   const y = Int32Array.from([0, 0, 1]);
-  const s = scoreRows({ K: 3, labels: y, student: f32([[0.2, 0.6, 0.2], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]), piPasses: 0 });
+  const s = scoreRows({ K: 3, labels: y, student: f32([[0.2, 0.6, 0.2], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]), piPasses: 0 }, 'odds');
   assert.equal(s.ranking, 'odds');
   close(s.suspicion[0], 0.6 / 0.8);
   close(s.suspicion[1], 0.2 / 0.9);
   close(s.suspicion[2], 0.8 / 0.9);
   // The score is a function of the probabilities alone: Π-model disagreement does not move it.
-  const withPi = scoreRows({ K: 3, labels: y, student: f32([[0.2, 0.6, 0.2], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]), piDisagree: Uint8Array.from([5, 0, 3]), piPasses: 5 });
+  const withPi = scoreRows({ K: 3, labels: y, student: f32([[0.2, 0.6, 0.2], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]), piDisagree: Uint8Array.from([5, 0, 3]), piPasses: 5 }, 'odds');
   assert.deepEqual(withPi.suspicion, s.suspicion);
   assert.equal(s.suggested[2], 2);
 });

@@ -9,7 +9,7 @@ import { LinearModel } from '../../src/engine/models/linear';
 import { KnnModel } from '../../src/engine/models/knn';
 import { AverageModel } from '../../src/engine/models/average';
 import { TABULAR, modelKindOf, tabularModelFactory, tabularModels } from '../../src/engine/models/factories';
-import { C_GRID, chooseC } from '../../src/engine/models/regularization';
+import { C_GRID, SEARCH_TOLERANCE, chooseC } from '../../src/engine/models/regularization';
 import { crossValidate } from '../../src/engine/crossval';
 import { trainFold } from '../../src/engine/trainFold';
 import { scoreRows } from '../../src/core/signals/score';
@@ -131,7 +131,7 @@ test('C is chosen by the held-out log-loss of the given labels, the lowest of th
   // The loss of C = 1, computed here from a model fitted on the same rows.
   const train = Int32Array.from({ length: n }, (_, i) => i).filter((i) => !held(i));
   const test_ = Int32Array.from({ length: n }, (_, i) => i).filter(held);
-  const m = new LinearModel({ dim: D, classes: K, C: 1, iterations: TABULAR.iterations, epochs: 1, memory: TABULAR.lbfgsMemory }, x);
+  const m = new LinearModel({ dim: D, classes: K, C: 1, iterations: TABULAR.iterations, epochs: 1, memory: TABULAR.lbfgsMemory, tolerance: SEARCH_TOLERANCE }, x);
   m.trainEpoch(batch(train, Int32Array.from(train, (r) => y[r]), K));
   const p = new Float32Array(test_.length * K);
   m.predict(test_, 'student', p);
@@ -215,3 +215,23 @@ function checkObjective(x: Float32Array, y: Int32Array, D: number, K: number): v
     assert.deepEqual(g, ref, `K ${K}, variant ${v}: gradient`);
   }
 }
+
+test('the C search\'s fits stop early (SEARCH_TOLERANCE) and still choose the C that fits run to the end choose (real digits, 20% noise)', () => {
+  const n = 600;
+  const { x, y, D, K, targets } = noisyTable(n);
+  const held = (i: number) => i % 5 === 0;
+  const choice = chooseC(x, D, K, y, targets, held, { iterations: TABULAR.iterations, memory: TABULAR.lbfgsMemory });
+  const train = Int32Array.from({ length: n }, (_, i) => i).filter((i) => !held(i));
+  const test_ = Int32Array.from({ length: n }, (_, i) => i).filter(held);
+  const full = C_GRID.map((C) => {
+    const m = new LinearModel({ dim: D, classes: K, C, iterations: TABULAR.iterations, epochs: 1, memory: TABULAR.lbfgsMemory }, x);
+    m.trainEpoch(batch(train, Int32Array.from(train, (r) => y[r]), K));
+    const p = new Float32Array(test_.length * K);
+    m.predict(test_, 'student', p);
+    return -test_.reduce((s, r, i) => s + Math.log(p[i * K + y[r]] + 1e-12), 0) / test_.length;
+  });
+  assert.equal(choice.C, C_GRID[full.indexOf(Math.min(...full))], `early-stopped ${choice.losses}, full ${full}`);
+  // Early: at least one fit stopped before its last iteration, so its loss differs from the full fit's.
+  assert.ok(choice.losses.some((l, c) => l !== full[c]), 'no fit stopped early');
+  for (let c = 0; c < C_GRID.length; c++) assert.ok(Math.abs(choice.losses[c] - full[c]) < 0.01 * full[c], `C ${C_GRID[c]}: ${choice.losses[c]} vs ${full[c]}`);
+});

@@ -25,6 +25,8 @@ export interface LinearConfig {
   epochs: number;
   /** L-BFGS memory. */
   memory: number;
+  /** Stop once an iteration lowers the objective by less than this fraction of it (default 1e-9: to machine precision, in effect). */
+  tolerance?: number;
 }
 
 export class LinearModel implements ClassifierModel {
@@ -220,7 +222,7 @@ export class LinearModel implements ClassifierModel {
       this.w.set(trial);
       this.grad.set(g2);
       this.loss = f;
-      if (rel < 1e-9) break;
+      if (rel < (this.cfg.tolerance ?? 1e-9)) break;
     }
     return this.loss / Math.max(1, batch.rows.length);
   }

@@ -16,12 +16,15 @@ import type { Representation } from './representation';
 const WORKER = __filename.endsWith('.ts') ? join(__dirname, 'foldWorker.ts') : join(__dirname, 'foldWorker.js');
 
 /**
- * Folds this small train in the engine's own thread: starting a worker (0.1 s idle, more under
- * load, and another copy of the bundle in memory) costs more than the folds. Measured in CPU time
- * for logistic regression + k-NN (models/factories.ts), all five folds: breast cancer (569 × 30,
- * rows² × dim ≈ 10⁷) 0.08 s; digits (1,797 × 64, 2·10⁸) 0.9 s, which two workers halve.
+ * Folds this small train in the engine's own thread: starting workers (each compiles the bundle
+ * again; 0.1 s idle, more under load) and two threads on two cores cost more than halving the
+ * folds saves until the folds take about 1.5 s in one thread. Measured to results (--map none, same
+ * results byte for byte, a quiet 2-core machine, session 6) in the thread against on workers:
+ * digits (1,797 × 64, rows² × dim 2·10⁸) 2.0–2.2 s against 2.7–3.0 s, synthetic 5,000 × 20 (5·10⁸)
+ * 2.3–2.5 s against 2.8–3.3 s; at 10⁹ the folds take about 2 s in one thread, beyond which two
+ * workers win.
  */
-export const IN_PROCESS_MAX_WORK = 5e7;
+export const IN_PROCESS_MAX_WORK = 1e9;
 
 export function trainsInProcess(kind: ModelKind, input: Pick<FoldInput, 'labels' | 'dense'> | { labels: ArrayLike<number>; dense: { dim: number } }): boolean {
   const n = input.labels.length;

@@ -1,5 +1,5 @@
 /**
- * A table large enough to train on the fold workers (MNIST pooled to 7×7, 1,200 rows: rows² × dim
+ * A table large enough to train on the fold workers (MNIST pooled to 7×7, 5,000 rows: rows² × dim
  * above the in-process limit), through the built engine: its C search runs on the workers (each C
  * of the grid on its own) and its five folds on three lanes; the choice, the held-out losses and
  * every row's suspicion are the ones the same phases give in one thread.
@@ -17,7 +17,7 @@ import { ROOT, pooledMnist, tempDir } from '../helpers';
 
 test('tabular on fold workers: the C search and the folds give what one thread gives', async (t) => {
   const dir = tempDir(t);
-  const m = pooledMnist(1200);
+  const m = pooledMnist(5000);
   const file = join(dir, 'digits.csv');
   writeFileSync(file, ['id,' + m.rows[0].map((_, j) => `f${j}`).join(',') + ',label', ...m.rows.map((r, i) => `${i},${r.join(',')},d${m.labels[i]}`)].join('\n') + '\n');
 

@@ -88,7 +88,8 @@ test('the average of two models is the mean of their probabilities; its name joi
 test('which rows train where: small tables in the engine thread, k-NN up to its limit, then the MLP', () => {
   const input = (rows: number, dim: number) => ({ labels: new Int32Array(rows), dense: { x: new Float32Array(0), dim }, options: DEFAULT_TRAIN_OPTIONS }) as unknown as FoldInput;
   assert.equal(trainsInProcess('tabular', input(569, 30)), true);
-  assert.equal(trainsInProcess('tabular', input(1797, 64)), false);
+  assert.equal(trainsInProcess('tabular', input(1797, 64)), true);
+  assert.equal(trainsInProcess('tabular', input(5000, 64)), false);
   assert.equal(trainsInProcess('text', input(150, 0)), false);
   assert.equal(tabularModels(1797, 64), 'logreg+knn');
   assert.equal(tabularModels(Math.floor(Math.sqrt(TABULAR.knnMaxWork / 20)) + 1, 20), 'logreg+mlp');

@@ -170,6 +170,24 @@ export function cosineKnn(x: Float32Array, dim: number, opts: KnnOptions & { min
 const BLOCKED_MAX_DIM = 64;
 
 /**
+ * The blocked searches' kernel: the dot products of four rows (offsets a0…a3 into x) with two
+ * others (ra, rb) into out[0…3] (with ra) and out[4…7] (with rb). Each number loaded serves four
+ * or two products and the eight sums are independent chains the processor overlaps; each sum adds
+ * in index order, as a plain dot product does, so the callers' results are the plain loops' bit for
+ * bit. One copy for cosineKnn, cosineKnnAmong and the k-NN model (models/knn).
+ */
+export function dots4x2(x: Float32Array, dim: number, a0: number, a1: number, a2: number, a3: number, ra: number, rb: number, out: Float64Array): void {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+  for (let d = 0; d < dim; d++) {
+    const ca = x[ra + d], cb = x[rb + d];
+    const v0 = x[a0 + d], v1 = x[a1 + d], v2 = x[a2 + d], v3 = x[a3 + d];
+    s0 += v0 * ca; s1 += v1 * ca; s2 += v2 * ca; s3 += v3 * ca;
+    t0 += v0 * cb; t1 += v1 * cb; t2 += v2 * cb; t3 += v3 * cb;
+  }
+  out[0] = s0; out[1] = s1; out[2] = s2; out[3] = s3; out[4] = t0; out[5] = t1; out[6] = t2; out[7] = t3;
+}
+
+/**
  * cosineKnn's search without pruning: four query rows against two reference rows at a time (each
  * number loaded serves four or two dot products; eight independent sums the processor overlaps).
  * Each query meets the reference rows in their order and every similarity is summed in index
@@ -186,14 +204,7 @@ function blockedKnn(x: Float32Array, dim: number, queries: Int32Array, reference
     for (let b = 0; b < R; b += 2) {
       const two = b + 1 < R;
       const ra = reference[b] * dim, rb = two ? reference[b + 1] * dim : ra;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-      for (let d = 0; d < dim; d++) {
-        const ca = x[ra + d], cb = x[rb + d];
-        const v0 = x[a0 + d], v1 = x[a1 + d], v2 = x[a2 + d], v3 = x[a3 + d];
-        s0 += v0 * ca; s1 += v1 * ca; s2 += v2 * ca; s3 += v3 * ca;
-        t0 += v0 * cb; t1 += v1 * cb; t2 += v2 * cb; t3 += v3 * cb;
-      }
-      dots[0] = s0; dots[1] = s1; dots[2] = s2; dots[3] = s3; dots[4] = t0; dots[5] = t1; dots[6] = t2; dots[7] = t3;
+      dots4x2(x, dim, a0, a1, a2, a3, ra, rb, dots);
       for (let h = 0; h < (two ? 2 : 1); h++) {
         const r = reference[b + h];
         for (let q = 0; q < m; q++) {
@@ -249,14 +260,7 @@ export function cosineKnnAmong(x: Float32Array, dim: number, rows: Int32Array, k
       for (let rp = 0; rp < last; rp += 2) {
         const two = rp + 1 < last;
         const ra = rows[rp] * dim, rb = two ? rows[rp + 1] * dim : ra;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-        for (let d = 0; d < dim; d++) {
-          const ca = x[ra + d], cb = x[rb + d];
-          const v0 = x[a0 + d], v1 = x[a1 + d], v2 = x[a2 + d], v3 = x[a3 + d];
-          s0 += v0 * ca; s1 += v1 * ca; s2 += v2 * ca; s3 += v3 * ca;
-          t0 += v0 * cb; t1 += v1 * cb; t2 += v2 * cb; t3 += v3 * cb;
-        }
-        dots[0] = s0; dots[1] = s1; dots[2] = s2; dots[3] = s3; dots[4] = t0; dots[5] = t1; dots[6] = t2; dots[7] = t3;
+        dots4x2(x, dim, a0, a1, a2, a3, ra, rb, dots);
         for (let h = 0; h < (two ? 2 : 1); h++) {
           const r = rp + h;
           for (let q = 0; q < m; q++) {

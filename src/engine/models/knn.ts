@@ -7,6 +7,7 @@
  * Exact search: time rows × training rows × dim, so the dense factory uses it on small tables only.
  */
 import type { ClassifierModel, Mode, TrainBatch } from './types';
+import { dots4x2 } from '../neighbours';
 
 /** Query rows scored together against each training row (the loop is written out for four). */
 const Q = 4;
@@ -63,15 +64,7 @@ export class KnnModel implements ClassifierModel {
         const oa = tr[j] * D;
         const two = j + 1 < P;
         const ob = two ? tr[j + 1] * D : oa;
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-        for (let d = 0; d < D; d++) {
-          const ca = x[oa + d], cb = x[ob + d];
-          const v0 = x[q0 + d], v1 = x[q1 + d], v2 = x[q2 + d], v3 = x[q3 + d];
-          a0 += v0 * ca; a1 += v1 * ca; a2 += v2 * ca; a3 += v3 * ca;
-          b0 += v0 * cb; b1 += v1 * cb; b2 += v2 * cb; b3 += v3 * cb;
-        }
-        dots[0] = a0; dots[1] = a1; dots[2] = a2; dots[3] = a3;
-        dots[4] = b0; dots[5] = b1; dots[6] = b2; dots[7] = b3;
+        dots4x2(x, D, q0, q1, q2, q3, oa, ob, dots);
         for (let h = 0; h < (two ? 2 : 1); h++) {
           const jj = j + h;
           for (let q = 0; q < m; q++) {

@@ -145,16 +145,7 @@ export function cosineKnn(x: Float32Array, dim: number, opts: KnnOptions & { min
         const s = prunedDot(x, qo, ro, dim, worst > -Infinity ? nq + norm[r] - 2 * worst + 1e-9 * (nq + norm[r] + 1) : Infinity);
         if (Number.isNaN(s)) continue;
         if (s < floor) continue;
-        if (s < similarity[base + k - 1] || (s === similarity[base + k - 1] && r > index[base + k - 1])) continue;
-        // Insert into the sorted top-k (descending similarity, then ascending row).
-        let p = k - 1;
-        while (p > 0 && (similarity[base + p - 1] < s || (similarity[base + p - 1] === s && index[base + p - 1] > r))) {
-          similarity[base + p] = similarity[base + p - 1];
-          index[base + p] = index[base + p - 1];
-          p--;
-        }
-        similarity[base + p] = s;
-        index[base + p] = r;
+        insertTopK(similarity, index, base, k, s, r);
         worst = Math.max(similarity[base + k - 1], floor);
       }
     }
@@ -168,6 +159,23 @@ export function cosineKnn(x: Float32Array, dim: number, opts: KnnOptions & { min
  * the partial-distance branch of the pruned loop costs more than the pairs it skips there.
  */
 const BLOCKED_MAX_DIM = 64;
+
+/**
+ * Puts row r with similarity s into the top-k list at base (descending similarity, ties to the
+ * smaller row), unless it ranks below the list's last: the one ranking rule of every search here.
+ */
+function insertTopK(similarity: Float32Array | Float64Array, index: Int32Array, base: number, k: number, s: number, r: number): void {
+  const last = base + k - 1;
+  if (s < similarity[last] || (s === similarity[last] && r > index[last])) return;
+  let p = last;
+  while (p > base && (similarity[p - 1] < s || (similarity[p - 1] === s && index[p - 1] > r))) {
+    similarity[p] = similarity[p - 1];
+    index[p] = index[p - 1];
+    p--;
+  }
+  similarity[p] = s;
+  index[p] = r;
+}
 
 /**
  * The blocked searches' kernel: the dot products of four rows (offsets a0…a3 into x) with two
@@ -211,16 +219,7 @@ function blockedKnn(x: Float32Array, dim: number, queries: Int32Array, reference
           if (excludeSelf && r === queries[q0 + q]) continue;
           const s = dots[h * 4 + q];
           if (s < floor) continue;
-          const base = (q0 + q) * k;
-          if (s < similarity[base + k - 1] || (s === similarity[base + k - 1] && r > index[base + k - 1])) continue;
-          let p = k - 1;
-          while (p > 0 && (similarity[base + p - 1] < s || (similarity[base + p - 1] === s && index[base + p - 1] > r))) {
-            similarity[base + p] = similarity[base + p - 1];
-            index[base + p] = index[base + p - 1];
-            p--;
-          }
-          similarity[base + p] = s;
-          index[base + p] = r;
+          insertTopK(similarity, index, (q0 + q) * k, k, s, r);
         }
       }
     }
@@ -239,14 +238,7 @@ export function cosineKnnAmong(x: Float32Array, dim: number, rows: Int32Array, k
   const sim = new Float64Array(R * k).fill(-Infinity);
   const index = new Int32Array(R * k).fill(-1);
   const norm = squaredNorms(x, dim);
-  const insert = (base: number, s: number, r: number) => {
-    const last = base + k - 1;
-    if (s < sim[last] || (s === sim[last] && r > index[last])) return;
-    let p = last;
-    while (p > base && (sim[p - 1] < s || (sim[p - 1] === s && index[p - 1] > r))) { sim[p] = sim[p - 1]; index[p] = index[p - 1]; p--; }
-    sim[p] = s;
-    index[p] = r;
-  };
+  const insert = (base: number, s: number, r: number) => insertTopK(sim, index, base, k, s, r);
   if (dim <= BLOCKED_MAX_DIM) {
     // By blocks, unpruned (as blockedKnn): positions q0…q0+3 against pairs of earlier positions,
     // each pair once (a block on the diagonal skips the pairs not strictly below it). A row's top k

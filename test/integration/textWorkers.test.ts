@@ -35,7 +35,7 @@ test('text on fold workers: folds, naive Bayes and outliers give what one thread
     const res = await c.run({ type: 'analyze', dataset: { file }, options: { workers: 2, map: 'none' }, outDir: join(dir, 'out') }).done;
     const summary = JSON.parse(readFileSync(res.summaryPath, 'utf8')) as Summary;
     const arrays = readArrays(res.arraysPath, summary.arrays);
-    assert.match(summary.model, /fasttext/);
+    assert.match(summary.model ?? '', /fasttext/);
     assert.deepEqual(arrays.suspicion, scores.suspicion);
     assert.deepEqual(arrays.consensus, scores.consensus);
     assert.deepEqual(arrays.flagged, Float32Array.from(scores.flagged));

@@ -188,20 +188,24 @@ async function trainWith(req: AnalyzeRequest | RetrainRequest, emit: Emit, cance
   const representation = shared(representationFor(prep.kind, prep.base, cv.representation, ds.rowCount));
   // The shared copy is the one kept (1M rows × 23-d: 92 MB each).
   cv.representation = undefined;
+  const outlierTick = (f: number) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` });
+  // Outliers read only the representation: on a worker, where a cancel is heard through them.
+  const scorer = runners(modelKindOf(prep.kind), () => {});
+  atEnd.push(scorer.close);
+  const findOn = () => { const found = scorer.outliers?.(representation, opts.seed, outlierTick); found?.catch(() => undefined); return found; };
+  // Below SCORE_BESIDE_ROWS the worker finds them while this thread runs naive Bayes (SMS: 70 ms
+  // of naive Bayes, then 100 ms of outliers, one after the other with a core idle). Above, not beside
+  // naive Bayes: at 1M rows, with the two together (and the representation held twice), the
+  // engine went from 1,376 MiB at the end of training to 1,482 MiB in score; after the features are
+  // dropped the worker adds to less.
+  const beside = ds.rowCount < SCORE_BESIDE_ROWS;
+  const early = beside ? findOn() : undefined;
   // Naive Bayes (in score) is the features' last reader. A pruned run's naive Bayes part leaves
   // out the rows its second pass did.
   // Naive Bayes (a sync loop here: 1M rows, tens of seconds) reports as it goes.
   const scores = score(prep, cv, own, exclude, (f) => emit({ phase: 'score', fraction: 0.96, message: `naive Bayes: ${Math.round(100 * f)}% of ${ds.rowCount} rows` }));
   releaseFeatures(prep);
-  const outlierTick = (f: number) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` });
-  // Outliers read only the representation: on a worker, where a cancel is heard through them. Not
-  // beside naive Bayes: at 1M rows, with the two together (and the representation held twice), the
-  // engine went from 1,376 MiB at the end of training to 1,482 MiB in score; after the features are
-  // dropped the worker adds to less.
-  const scorer = runners(modelKindOf(prep.kind), () => {});
-  atEnd.push(scorer.close);
-  const outliersFound = scorer.outliers?.(representation, opts.seed, outlierTick);
-  outliersFound?.catch(() => undefined);
+  const outliersFound = beside ? early : findOn();
   const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
   const outliers = outliersFound ? await outliersFound : findOutliers(representation, opts.seed, outlierTick);
   scorer.close();
@@ -213,6 +217,12 @@ async function trainWith(req: AnalyzeRequest | RetrainRequest, emit: Emit, cance
     excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers, representation,
   };
 }
+
+/**
+ * Rows below which the outlier scores run on a worker beside naive Bayes and the consensus (the
+ * score phase's two halves at once); above, after them, for the engine's peak memory (see train).
+ */
+export const SCORE_BESIDE_ROWS = 100_000;
 
 /** The representation with its rows in a SharedArrayBuffer, so that a worker reads them without a copy. */
 function shared(rep: Representation): Representation {

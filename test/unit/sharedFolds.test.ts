@@ -3,7 +3,7 @@
  * job's training targets by dataset row (shared with every worker, no copy a fold), naive Bayes's
  * one-split posteriors overwrite its log joints, and the consensus is summed into its first part.
  * Each must give what the plain layout gives, bit for bit (the folds on workers against one thread:
- * test/integration/textWorkers.test.ts).
+ * test/integration/sharedTargets.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

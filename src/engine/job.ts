@@ -25,6 +25,7 @@ import type { MapOption } from './projection';
 import { mapFileEntry, writeMapAfter, type MapWritten } from './mapResults';
 import type { FoldProgress } from './trainFold';
 import { modelKindOf, type ModelKind } from './models/factories';
+import type { Prepared } from './prepare';
 import { summarize, writeResults, type JobResult, type Trained } from './writeResults';
 
 export { resolveOptions } from './phases';
@@ -117,6 +118,7 @@ async function trainWith(req: AnalyzeRequest | RetrainRequest, emit: Emit, cance
   const own = { given: given?.probs, knn };
   if (images?.failed.length) emit({ phase: 'featurize', fraction: 0.05, message: `${images.failed.length} images could not be decoded and are skipped: ${images.failed.slice(0, 3).map((f) => `${f.id} (${f.message})`).join('; ')}${images.failed.length > 3 ? '; …' : ''}` });
   const opts = prep.base.options;
+  const early = !given || options.ensemble ? startOutliers(prep, runners, ds.rowCount, opts.seed, atEnd) : undefined;
   lap('featurize');
   check();
   emit({ phase: 'duplicates', fraction: 0.05, message: `finding duplicates among ${ds.rowCount} rows` });
@@ -185,7 +187,7 @@ async function trainWith(req: AnalyzeRequest | RetrainRequest, emit: Emit, cance
   check();
   lap('train');
   emit({ phase: 'score', fraction: 0.96, message: 'scoring rows' });
-  const representation = shared(representationFor(prep.kind, prep.base, cv.representation, ds.rowCount));
+  const representation = early?.representation ?? shared(representationFor(prep.kind, prep.base, cv.representation, ds.rowCount));
   // The shared copy is the one kept (1M rows × 23-d: 92 MB each).
   cv.representation = undefined;
   // Naive Bayes (in score) is the features' last reader. A pruned run's naive Bayes part leaves
@@ -197,13 +199,16 @@ async function trainWith(req: AnalyzeRequest | RetrainRequest, emit: Emit, cance
   // beside naive Bayes: at 1M rows, with the two together (and the representation held twice), the
   // engine went from 1,376 MiB at the end of training to 1,482 MiB in score; after the features are
   // dropped the worker adds to less.
-  const scorer = runners(modelKindOf(prep.kind), () => {});
-  atEnd.push(scorer.close);
-  const outliersFound = scorer.outliers?.(representation, opts.seed, outlierTick);
-  outliersFound?.catch(() => undefined);
+  let outliersFound = early?.outliers;
+  if (!outliersFound) {
+    const scorer = runners(modelKindOf(prep.kind), () => {});
+    atEnd.push(scorer.close);
+    outliersFound = scorer.outliers?.(representation, opts.seed, outlierTick);
+    outliersFound?.catch(() => undefined);
+    outliersFound?.finally(scorer.close).catch(() => undefined);
+  }
   const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
   const outliers = outliersFound ? await outliersFound : findOutliers(representation, opts.seed, outlierTick);
-  scorer.close();
   check();
   lap('score');
   if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };
@@ -211,6 +216,33 @@ async function trainWith(req: AnalyzeRequest | RetrainRequest, emit: Emit, cance
     ds, cv, scores, options: opts, kind: prep.kind, softTargets: prep.softTargets, seconds, pruned, images, probabilities: source,
     excluded: prep.excluded, duplicates: dups, conflicts, conflict: conflictRows(dups.groups, conflicts), outliers, representation,
   };
+}
+
+/**
+ * Rows up to which a table's outliers are scored from the start of the duplicates phase: beside the
+ * training, its copy of the features (standardised) is held through the folds, which at this size
+ * weighs nothing.
+ */
+export const EARLY_OUTLIERS_ROWS = 50_000;
+
+/**
+ * A table's (or embeddings') representation is its standardised features, known before any fold
+ * trains: its outlier scores start on the warm worker now and are ready by the score phase, where
+ * otherwise this thread waited for them after the folds (digits: 0.1–0.2 s). The worker goes back
+ * to the pool as soon as they are done, for the folds. Undefined for other kinds, large tables and
+ * runners without workers (the score phase then finds the outliers as before).
+ */
+function startOutliers(prep: Prepared, runners: RunnerFactory, rows: number, seed: number, atEnd: (() => void)[]): { representation: Representation; outliers: Promise<Outliers> } | undefined {
+  if ((prep.kind !== 'tabular' && prep.kind !== 'embedding') || rows >= EARLY_OUTLIERS_ROWS) return undefined;
+  const scorer = runners(modelKindOf(prep.kind), () => {});
+  if (!scorer.outliers) { scorer.close(); return undefined; }
+  atEnd.push(scorer.close);
+  const representation = shared(representationFor(prep.kind, prep.base, undefined, rows));
+  const outliers = scorer.outliers(representation, seed);
+  // Awaited in the score phase; a failure before then (a cancel) must not count as unhandled.
+  outliers.catch(() => undefined);
+  outliers.finally(scorer.close).catch(() => undefined);
+  return { representation, outliers };
 }
 
 /** The representation with its rows in a SharedArrayBuffer, so that a worker reads them without a copy. */

@@ -23,14 +23,16 @@ async function handle(req: Exclude<EngineRequest, { type: 'cancel' }>): Promise<
   current = job;
   const emit = (p: Parameters<Parameters<typeof runAnalyze>[1]>[0]) => send({ type: 'progress', jobId: req.jobId, ...p });
   const cancelled = () => job.cancelled;
-  let stopRunners: (() => void) | undefined;
-  // Wrap the runner factory so that cancel can terminate the workers of this job.
+  // Wrap the runner factory so that cancel terminates every worker of this job: a job asks for
+  // several runners (the duplicates search, the C search, the folds, the outlier scores), and more
+  // than one can be at work when the cancel comes. Closing a finished runner again is harmless.
+  const closers: Array<() => void> = [];
   const runners: typeof workerRunners = (kind, onProgress) => {
     const r = workerRunners(kind, onProgress);
-    stopRunners = r.close;
+    closers.push(r.close);
     return r;
   };
-  cancelHooks.set(req.jobId, () => stopRunners?.());
+  cancelHooks.set(req.jobId, () => { for (const close of closers) close(); });
   const onResult = (res: Parameters<NonNullable<Parameters<typeof runAnalyze>[4]>>[0]) => {
     send({ type: 'result', jobId: req.jobId, summaryPath: res.summaryPath, arraysPath: res.arraysPath, rowsCsvPath: res.rowsCsvPath, map: res.summary.mapFile ? 'pending' : 'none' });
     job.mapping = true;

@@ -205,7 +205,8 @@ async function trainWith(req: AnalyzeRequest | RetrainRequest, emit: Emit, cance
   const early = ahead ? ahead.outliers : beside ? findOn() : undefined;
   // Naive Bayes (in score) is the features' last reader. A pruned run's naive Bayes part leaves
   // out the rows its second pass did.
-  const scores = score(prep, cv, own, exclude);
+  // Naive Bayes (a sync loop here: 1M rows, tens of seconds) reports as it goes.
+  const scores = score(prep, cv, own, exclude, (f) => emit({ phase: 'score', fraction: 0.96, message: `naive Bayes: ${Math.round(100 * f)}% of ${ds.rowCount} rows` }));
   releaseFeatures(prep);
   const outliersFound = ahead || beside ? early : findOn();
   const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
@@ -297,7 +298,7 @@ function checkScorable(ds: Dataset): void {
 export async function runAnalyze(req: AnalyzeRequest, emit: Emit, cancelled: () => boolean, runners: RunnerFactory, onResult: OnResult = () => {}): Promise<JobDone> {
   const tr = await train(req, emit, cancelled, runners, true);
   emit({ phase: 'write', fraction: 0.98, message: `writing results to ${req.outDir}` });
-  const res = writeResults(req.outDir, 'analysis', tr, mapFileEntry('analysis', tr.options.map as MapOption, tr.ds.rowCount));
+  const res = writeResults(req.outDir, 'analysis', tr, mapFileEntry('analysis', tr.options.map as MapOption, tr.ds.rowCount), (message) => emit({ phase: 'write', fraction: 0.98, message }));
   onResult(res);
   return { ...res, map: await mapPhase(req.outDir, 'analysis', res, tr, emit, cancelled) };
 }
@@ -330,7 +331,7 @@ export async function runRetrain(req: RetrainRequest, emit: Emit, cancelled: () 
   let fixed: number | undefined;
   try { fixed = fixedSince(readRun(req.outDir, 'analysis'), tr); } catch { fixed = undefined; }
   const { oofAccuracy, flagged, classStats, createdAt, options, foldAccuracy } = before;
-  const res = writeResults(req.outDir, 'retrain', tr, { before: { oofAccuracy, flagged, classStats, createdAt, options, ...(foldAccuracy ? { foldAccuracy } : {}) }, fixed, ...mapFileEntry('retrain', tr.options.map as MapOption, tr.ds.rowCount) });
+  const res = writeResults(req.outDir, 'retrain', tr, { before: { oofAccuracy, flagged, classStats, createdAt, options, ...(foldAccuracy ? { foldAccuracy } : {}) }, fixed, ...mapFileEntry('retrain', tr.options.map as MapOption, tr.ds.rowCount) }, (message) => emit({ phase: 'write', fraction: 0.98, message: `retrain: ${message}` }));
   onResult(res);
   return { ...res, map: await mapPhase(req.outDir, 'retrain', res, tr, emit, cancelled, 'retrain: ') };
 }

@@ -69,8 +69,11 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
   const all = new Set<Worker>();
   let closed = false;
   let large = false;
-  /** One task on an idle (or warm, or new) worker; `what` names it in an error; `onTick`: a duplicates search's progress. */
-  const dispatch = (msg: ToWorker, what: string, onTick?: (fraction: number) => void) => new Promise<Extract<FromWorker, { type: 'done' | 'loss' | 'duplicates' | 'outliers' }>>((resolve, reject) => {
+  /**
+   * One task on an idle (or warm, or new) worker; `what` names it in an error; `onTick`: a
+   * duplicates search's progress; `retire`: the worker is terminated when the task is done.
+   */
+  const dispatch = (msg: ToWorker, what: string, onTick?: (fraction: number) => void, retire = false) => new Promise<Extract<FromWorker, { type: 'done' | 'loss' | 'duplicates' | 'outliers' }>>((resolve, reject) => {
     if (closed) { reject(new Error('cancelled')); return; }
     const w = idle.pop() ?? warm.pop() ?? new Worker(WORKER);
     w.ref();
@@ -80,7 +83,10 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
       if (m.type === 'tick') { onTick?.(m.fraction); return; }
       cleanup();
       if (m.type === 'failed') reject(new Error(`${what} failed: ${m.message}`));
-      else { w.unref(); idle.push(w); resolve(m); }
+      else {
+        if (retire) { all.delete(w); void w.terminate(); } else { w.unref(); idle.push(w); }
+        resolve(m);
+      }
     };
     const onExit = (code: number) => { cleanup(); all.delete(w); reject(new Error(closed ? 'cancelled' : `fold worker exited with code ${code}`)); };
     const onError = (err: Error) => { cleanup(); all.delete(w); reject(err); };
@@ -90,15 +96,22 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     w.on('error', onError);
     w.postMessage(msg);
   });
+  // A small table's tasks run in this thread, except that one goes to a warm worker left idle while
+  // this thread is busy with another (both cores work; no worker is started for them).
+  let inThread = 0;
+  const here = async <T>(f: () => Promise<T>): Promise<T> => { inThread++; try { return await f(); } finally { inThread--; } };
+  const spare = () => inThread > 0 && idle.length + warm.length > 0;
   const run = async (input: FoldInput): Promise<FoldOutput> => {
-    if (trainsInProcess(kind, input)) return local.run(input);
+    if (trainsInProcess(kind, input) && !spare()) return here(() => local.run(input));
     if (input.labels.length >= RETIRE_ROWS) large = true;
-    const m = await dispatch({ type: 'train', kind, input }, `fold ${input.fold + 1}`);
+    // A large fold's worker is retired after it (see RETIRE_ROWS): the next fold on it would train
+    // beside this one's garbage (1M text rows: 60–130 MB a worker, with two lanes twice that).
+    const m = await dispatch({ type: 'train', kind, input }, `fold ${input.fold + 1}`, undefined, input.labels.length >= RETIRE_ROWS);
     return (m as Extract<FromWorker, { type: 'done' }>).output;
   };
-  // The C search's fits, one per worker (small tables: in this thread, as their folds).
+  // The C search's fits, one per worker (small tables: in this thread, or the idle warm worker, as their folds).
   const lossOfC = async (task: CTask, C: number): Promise<number> => {
-    if (trainsInProcess(kind, { labels: task.labels, dense: { dim: task.dim } })) return local.lossOfC!(task, C);
+    if (trainsInProcess(kind, { labels: task.labels, dense: { dim: task.dim } }) && !spare()) return here(() => local.lossOfC!(task, C));
     const m = await dispatch({ type: 'lossOfC', task, C }, `the fit at C = ${C}`);
     return (m as Extract<FromWorker, { type: 'loss' }>).loss;
   };
@@ -120,11 +133,12 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     const m = await dispatch({ type: 'outliers', rep, seed }, 'the outlier scores', onTick);
     return (m as Extract<FromWorker, { type: 'outliers' }>).outliers;
   };
-  // Idle workers go back to the warm pool (after a large job, one fresh worker instead); busy ones (a cancel) are terminated at once.
+  // Idle workers go back to the warm pool (after a large job, one fresh worker instead, its own workers
+  // retired with their garbage); busy ones (a cancel) are terminated at once.
   const close = () => {
     closed = true;
     local.close();
-    const retired = large && idle.length > 0;
+    const retired = large;
     for (const w of all) if (idle.includes(w) && !large) keepWarm(w); else void w.terminate();
     all.clear();
     idle.length = 0;

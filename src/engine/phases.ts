@@ -175,10 +175,10 @@ export function foldLanes(prep: Prepared): number {
  * model's, or undefined when it is off, the rows are not text, or its count table is too large.
  * `exclude`: rows left out of training besides the redundant copies (a pruned second pass).
  */
-export function naiveBayesOf(prep: Prepared, exclude?: Uint8Array): Float32Array | undefined {
+export function naiveBayesOf(prep: Prepared, exclude?: Uint8Array, tick?: (fraction: number) => void): Float32Array | undefined {
   const { text, classes, labels, targets, options } = prep.base;
   if (prep.kind !== 'text' || !options.naiveBayes || !text || !naiveBayesFits(text, classes)) return undefined;
-  return naiveBayesPart({ text, classes, labels, targets, exclude: withExcluded(prep.base.exclude, exclude) }, foldAssignment(prep.base, prep.group)).probs;
+  return naiveBayesPart({ text, classes, labels, targets, exclude: withExcluded(prep.base.exclude, exclude), tick }, foldAssignment(prep.base, prep.group)).probs;
 }
 
 /**
@@ -192,13 +192,15 @@ export function releaseFeatures(prep: Prepared): void {
   prep.base.targets = new Float32Array(0);
 }
 
-/** Score: suspicion, suggestion, flag and soft label of every row from the folds' outputs. */
-export function score(prep: Prepared, cv: CrossValResult, own: { given?: Float32Array; knn?: Float32Array } = {}, exclude?: Uint8Array): Scores {
+/** Score: suspicion, suggestion, flag and soft label of every row from the folds' outputs; `tick`: naive Bayes's progress. */
+export function score(prep: Prepared, cv: CrossValResult, own: { given?: Float32Array; knn?: Float32Array } = {}, exclude?: Uint8Array, tick?: (fraction: number) => void): Scores {
   // With the user's probabilities (--ensemble), k-NN agreement on embeddings or naive Bayes on text,
   // each joins the consensus as an equal part.
   // A pruned pass's naive Bayes leaves out the same rows as its folds (`exclude`).
-  const parts = consensusParts(cv, own.given, own.knn, naiveBayesOf(prep, exclude)) ?? [cv.student, cv.ema, cv.teacher, cv.pi].filter((x): x is Float32Array => x !== undefined);
+  const ours = consensusParts(cv, own.given, own.knn, naiveBayesOf(prep, exclude, tick));
+  const parts = ours ?? [cv.student, cv.ema, cv.teacher, cv.pi].filter((x): x is Float32Array => x !== undefined);
   // The folds kept duplicate groups whole: the copies' labels join as evidence here (core/signals/duplicateLabels).
-  const p = withDuplicateLabels(consensusOf(parts, cv.K), prep.base.labels, prep.group, cv.K, DUPLICATE_LABEL_WEIGHT, true);
+  // consensusParts' first part is its own temporary: the consensus is summed into it (1M rows: 60 MB less).
+  const p = withDuplicateLabels(consensusOf(parts, cv.K, ours !== undefined), prep.base.labels, prep.group, cv.K, DUPLICATE_LABEL_WEIGHT, true);
   return scoreConsensus({ K: cv.K, labels: prep.base.labels }, p);
 }

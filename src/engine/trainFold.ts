@@ -74,34 +74,30 @@ function argmax(p: Float32Array, o: number, K: number): number {
 export async function trainFold(input: FoldInput, makeModel: ModelFactory, onProgress?: FoldProgress, shouldStop?: () => boolean, backend = 'typescript'): Promise<FoldOutput> {
   const { fold, repeat, classes: K, labels, foldOf, options } = input;
   const n = labels.length;
-  const trainList: number[] = [];
-  const heldList: number[] = [];
-  const unlabeledList: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (labels[i] < 0) { if (labels[i] === UNLABELED) unlabeledList.push(i); continue; }
-    if (foldOf[i] === fold) heldList.push(i); else if (!input.exclude?.[i]) trainList.push(i);
-  }
+  // The fold's rows as typed arrays, counted first then filled (at 1M rows, lists grown by push and
+  // spread into a copy were tens of MB of garbage a fold).
+  const role = (i: number) => (labels[i] < 0 ? (labels[i] === UNLABELED ? UNLABELED_ROW : NOT_A_ROW) : foldOf[i] === fold ? HELD_ROW : input.exclude?.[i] ? NOT_A_ROW : TRAIN_ROW);
+  const sizes = [0, 0, 0, 0];
+  for (let i = 0; i < n; i++) sizes[role(i)]++;
   const extra = input.extraRows ?? new Int32Array(0);
-  const rows = Int32Array.from([...trainList, ...extra]);
-  const held = Int32Array.from(heldList);
+  const trained = sizes[TRAIN_ROW];
+  const rows = new Int32Array(trained + extra.length);
+  const held = new Int32Array(sizes[HELD_ROW]);
+  const unlabeled = new Int32Array(sizes[UNLABELED_ROW]);
+  for (let i = 0, t = 0, h = 0, u = 0; i < n; i++) {
+    const w = role(i);
+    if (w === TRAIN_ROW) rows[t++] = i; else if (w === HELD_ROW) held[h++] = i; else if (w === UNLABELED_ROW) unlabeled[u++] = i;
+  }
+  rows.set(extra, trained);
   const P = rows.length;
   const H = held.length;
   const rng = new Random(options.seed * 1000 + fold + 1 + repeat * 104729);
 
-  // Training targets and per-class statistics.
-  const targets = new Float32Array(P * K);
+  // Per-class statistics.
   const classOf = new Int32Array(P);
   const counts = new Float64Array(K);
   for (let j = 0; j < P; j++) {
-    if (j < trainList.length) {
-      const r = rows[j];
-      classOf[j] = labels[r];
-      targets.set(input.targets.subarray(r * K, r * K + K), j * K);
-    } else {
-      const c = input.extraLabels![j - trainList.length];
-      classOf[j] = c;
-      targets[j * K + c] = 1;
-    }
+    classOf[j] = j < trained ? labels[rows[j]] : input.extraLabels![j - trained];
     counts[classOf[j]]++;
   }
   let classWeights: Float32Array | undefined;
@@ -116,6 +112,7 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
   } else if (options.imbalance === 'focal') focalGamma = 2;
 
   const model = await makeModel(input, P, options.seed * 7919 + fold + repeat * 15485863);
+  const targets = trainingTargets(input, model.targetsByRow === true, rows, trained, classOf);
   const epochs = options.epochs;
   const alpha = options.emaDecay;
   const Z = new Float32Array(H * K);
@@ -161,7 +158,8 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
     const secs = (performance.now() - t0) / 1000;
     onProgress?.({ fold, repeat, epoch: e + 1, epochs, loss, rowsPerSec: P / Math.max(1e-6, secs) });
   }
-  const ema = biasCorrected(Z, alpha, epochs);
+  // Z is not read again: corrected in place (a copy was H × K more a fold).
+  const ema = biasCorrectedInPlace(Z, alpha, epochs);
   const student = z;
   // After the last epoch: the passes over the held-out rows (1M rows: 200k a fold, a few seconds
   // each), each announced (`stage`, epoch = epochs) so the run is never silent through them.
@@ -197,7 +195,6 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
     }
     for (let i = 0; i < H; i++) piSpread[i] = Math.sqrt(Math.max(0, sumY2[i] / T - (sumY[i] / T) ** 2));
   }
-  const unlabeled = Int32Array.from(unlabeledList);
   const unlabeledProbs = new Float32Array(unlabeled.length * K);
   if (unlabeled.length) { stage(`predicting ${unlabeled.length} unlabeled rows`); await model.predict(unlabeled, 'student', unlabeledProbs); }
   // One repeat is enough for the representation: every labeled row is held out once in it.
@@ -206,6 +203,38 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
   model.dispose?.();
   return { fold, repeat, held, ema, student, teacher, pi, piDisagree, piSpread, history, flips, unlabeled, unlabeledProbs, epochLoss, epochAccuracy, backend, model: model.name, representation };
 }
+
+/**
+ * The targets the model trains towards. A model that reads them by dataset row gets the input's own
+ * (shared with the other folds' workers: no P × K copy a fold, 48 MB at 1M rows), with the
+ * label-name rows' one-hot targets after them when there are any; the others one row per position.
+ */
+function trainingTargets(input: FoldInput, byRow: boolean, rows: Int32Array, trained: number, classOf: Int32Array): Float32Array {
+  const K = input.classes;
+  const P = rows.length;
+  if (byRow) {
+    if (P === trained) return input.targets;
+    let end = input.targets.length / K;
+    for (let j = trained; j < P; j++) end = Math.max(end, rows[j] + 1);
+    const t = new Float32Array(end * K);
+    t.set(input.targets);
+    for (let j = trained; j < P; j++) t[rows[j] * K + classOf[j]] = 1;
+    return t;
+  }
+  const t = new Float32Array(P * K);
+  for (let j = 0; j < trained; j++) { const r = rows[j]; t.set(input.targets.subarray(r * K, r * K + K), j * K); }
+  for (let j = trained; j < P; j++) t[j * K + classOf[j]] = 1;
+  return t;
+}
+
+function biasCorrectedInPlace(Z: Float32Array, alpha: number, t: number): Float32Array {
+  const c = 1 / (1 - Math.pow(alpha, t));
+  for (let i = 0; i < Z.length; i++) Z[i] *= c;
+  return Z;
+}
+
+/** What a row is to a fold (trainFold's `role`). */
+const TRAIN_ROW = 0, HELD_ROW = 1, UNLABELED_ROW = 2, NOT_A_ROW = 3;
 
 function biasCorrected(Z: Float32Array, alpha: number, t: number): Float32Array {
   const c = 1 / (1 - Math.pow(alpha, t));

@@ -140,7 +140,7 @@ export function summarize(kind: RunKind, tr: Trained): Omit<Summary, 'arrays'> {
  * Writes the run's files into `outDir` and records it in the history. The summary is written
  * last, with the seconds the write itself took: a summary on disk means the arrays beside it are complete.
  */
-export function writeResults(outDir: string, kind: RunKind, tr: Trained, extra: RetrainExtra = {}): JobResult {
+export function writeResults(outDir: string, kind: RunKind, tr: Trained, extra: RetrainExtra = {}, onProgress?: (message: string) => void): JobResult {
   const t0 = performance.now();
   // Never through a link planted in the dataset's .label-lens/ (see core/labels/writeProtocol).
   prepareResultsDir(tr.ds.table.path, outDir);
@@ -150,7 +150,12 @@ export function writeResults(outDir: string, kind: RunKind, tr: Trained, extra: 
   const arrays = resultArraysOf(tr);
   const entries = arrayEntries(arrays, { rows: tr.ds.rowCount, classes: tr.cv.K, epochs: tr.cv.epochs });
   writeResultFileStreamed(files.arrays, (out) => writeArrays(out, arrays, entries));
-  writeResultFileStreamed(files.rowsCsv, (out) => eachRowsCsvPiece(tr.ds, arrays, tr.cv.piPasses, (text) => out.write(Buffer.from(text, 'utf8'))));
+  // rows.csv takes most of the phase (1M rows: tens of seconds): reported every tenth of the rows or so.
+  const N = tr.ds.rowCount;
+  let told = 0;
+  const onRows = onProgress && ((done: number) => { if (done - told >= N / 10 || done === N) { told = done; onProgress(`rows.csv: ${Math.round((100 * done) / N)}% of ${N} rows`); } });
+  onProgress?.(`${basename(files.arrays)} written; rows.csv`);
+  writeResultFileStreamed(files.rowsCsv, (out) => eachRowsCsvPiece(tr.ds, arrays, tr.cv.piPasses, (text) => out.write(Buffer.from(text, 'utf8')), undefined, onRows));
   let images: Summary['images'];
   if (tr.images) {
     // Thumbnails from the training decode, for the review editor (and WebP, which it cannot decode itself).
@@ -160,6 +165,7 @@ export function writeResults(outDir: string, kind: RunKind, tr: Trained, extra: 
       unreadable: tr.images.failed.length, unreadableList: tr.images.failed.slice(0, 1000).map(({ id, message }) => ({ id, message })),
     };
   }
+  onProgress?.('summary');
   tr.seconds.write = +((performance.now() - t0) / 1000).toFixed(3);
   const summary: Summary = { ...summarize(kind, tr), arrays: entries, ...extra, ...(images ? { images } : {}) };
   writeResultFile(files.summary, JSON.stringify(summary, null, 1));

@@ -20,6 +20,23 @@ test('duplicates tick as they go: increasing fractions in [0, 1), at least one p
   assert.deepEqual(r.groups.group, textDuplicates(n, (i) => texts[i], DEFAULT_DUPLICATES).groups.group);
 });
 
+test('naive Bayes ticks as it goes: increasing fractions in (0, 1], one per 65,536 rows of work, the same posteriors as without', async () => {
+  const { naiveBayesPart } = await import('../../src/engine/models/naiveBayes');
+  const { stratifiedFolds } = await import('../../src/engine/crossval');
+  const x = hashTexts((i) => texts[i], texts.length);
+  const K = toutiao.classes.length;
+  const labels = toutiao.labels.slice();
+  const targets = new Float32Array(labels.length * K);
+  labels.forEach((y, i) => { if (y >= 0) targets[i * K + y] = 1; });
+  const splits = [stratifiedFolds(labels, K, 5, 1), stratifiedFolds(labels, K, 5, 2)];
+  const ticks: number[] = [];
+  const withTicks = naiveBayesPart({ text: x, classes: K, labels, targets, tick: (f) => ticks.push(f) }, splits);
+  const work = labels.length * (1 + 3 * splits.length);
+  assert.ok(ticks.length >= Math.floor(work / 65536) - 1, `${ticks.length} ticks for ${work} rows of work`);
+  for (let i = 0; i < ticks.length; i++) assert.ok(ticks[i] > 0 && ticks[i] <= 1 && (i === 0 || ticks[i] > ticks[i - 1]), `tick ${i}: ${ticks[i]}`);
+  assert.deepEqual(withTicks.probs, naiveBayesPart({ text: x, classes: K, labels, targets }, splits).probs);
+});
+
 test('a fastText epoch reports the rows done every ROWS_PER_TICK rows', () => {
   const x = hashTexts((i) => texts[i], texts.length);
   const m = new FastText({ dim: 8, classes: toutiao.classes.length, features: x.features, lr: 0.02, tokenDropout: 0.5, piDropout: 0.5, teacherAlpha: 0, initScale: 0.1, wideBuckets: 1 << 12, wideLr: 0.5, seed: 1 }, x);

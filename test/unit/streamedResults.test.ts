@@ -48,7 +48,10 @@ test('streamed arrays.bin and rows.csv hold exactly the bytes of the in-memory w
   assert.ok(!(arrays.duplicateGroup instanceof Float32Array) && !(arrays.flagged instanceof Float32Array), 'non-Float32 arrays are in the run');
 
   const outDir = join(dir, 'out');
-  const res = writeResults(outDir, 'analysis', tr);
+  const said: string[] = [];
+  const res = writeResults(outDir, 'analysis', tr, {}, (m) => said.push(m));
+  // The write phase reports as it goes (1M rows: tens of seconds): arrays, rows.csv's rows, the summary.
+  assert.deepEqual(said, ['arrays.bin written; rows.csv', `rows.csv: 100% of ${tr.ds.rowCount} rows`, 'summary']);
   const dims = { rows: tr.ds.rowCount, classes: tr.cv.K, epochs: tr.cv.epochs };
   const packed = packArrays(arrays, dims);
   assert.deepEqual(res.summary.arrays, packed.entries);

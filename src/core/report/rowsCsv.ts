@@ -16,7 +16,7 @@ const ROWS_PER_PIECE = 16384;
  * rows.csv a piece at a time (the header first, then `rowsPerPiece` lines per call, each piece
  * ending in a newline), so a million rows are never one string in memory.
  */
-export function eachRowsCsvPiece(ds: Dataset, a: ResultArrays<ArrayLike<number>>, piPasses: number, each: (text: string) => void, rowsPerPiece = ROWS_PER_PIECE): void {
+export function eachRowsCsvPiece(ds: Dataset, a: ResultArrays<ArrayLike<number>>, piPasses: number, each: (text: string) => void, rowsPerPiece = ROWS_PER_PIECE, onRows?: (done: number) => void): void {
   const K = ds.classes.length;
   each(ROWS_CSV_HEADER + '\n');
   for (let start = 0; start < ds.rowCount; start += rowsPerPiece) {
@@ -40,6 +40,7 @@ export function eachRowsCsvPiece(ds: Dataset, a: ResultArrays<ArrayLike<number>>
       ]));
     }
     each(lines.join('\n') + '\n');
+    onRows?.(Math.min(ds.rowCount, start + rowsPerPiece));
   }
 }
 

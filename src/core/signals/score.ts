@@ -58,11 +58,15 @@ export interface Scores {
   ranking: Ranking;
 }
 
-/** Mean of the given distributions, renormalized per row. */
-export function consensusOf(parts: Float32Array[], K: number): Float32Array {
+/**
+ * Mean of the given distributions, renormalized per row. `inPlace`: the sum is made in parts[0]
+ * (a temporary of the caller's; an N × K array less), with the same bits as from a zeroed array
+ * (0 + x rounds as x).
+ */
+export function consensusOf(parts: Float32Array[], K: number, inPlace = false): Float32Array {
   const n = parts[0].length / K;
-  const out = new Float32Array(parts[0].length);
-  for (const part of parts) for (let i = 0; i < out.length; i++) out[i] += part[i];
+  const out = inPlace ? parts[0] : new Float32Array(parts[0].length);
+  for (const part of inPlace ? parts.slice(1) : parts) for (let i = 0; i < out.length; i++) out[i] += part[i];
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let k = 0; k < K; k++) s += out[i * K + k];

@@ -53,6 +53,7 @@ export interface FastTextConfig {
 
 export class FastText implements ClassifierModel {
   readonly name = 'fasttext';
+  readonly targetsByRow = true;
   /** Per feature: its student embedding row, then (with a teacher) its teacher row: `stride` floats. */
   private readonly T: Float32Array;
   private readonly stride: number;
@@ -268,7 +269,8 @@ export class FastText implements ClassifierModel {
       this.forward(n, 0, W, b, p, batch.logitShift);
       if (batch.observed) batch.observed.set(p, pos * classes);
       const cw = batch.classWeights ? batch.classWeights[batch.classOf[pos]] : 1;
-      loss += logitGradient(p, batch.targets, cw, batch.focalGamma, batch.consistencyTarget, batch.consistencyWeight, g, pos * classes);
+      // Targets by dataset row (targetsByRow), consistency targets by position.
+      loss += logitGradient(p, batch.targets, cw, batch.focalGamma, batch.consistencyTarget, batch.consistencyWeight, g, row * classes, pos * classes);
       // dh = Wᵀ g, before W changes.
       dh.fill(0);
       for (let k = 0; k < classes; k++) {

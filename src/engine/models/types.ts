@@ -29,7 +29,10 @@ export interface TrainBatch {
   rows: Int32Array;
   /** The order of positions for this epoch (shuffled). */
   order: Int32Array;
-  /** Target distribution of each position (K each): one-hot, smoothed or a soft target. */
+  /**
+   * Target distribution of each position (K each): one-hot, smoothed or a soft target; for a model
+   * with `targetsByRow`, of each dataset row instead (position `pos` reads row `rows[pos]`).
+   */
   targets: Float32Array;
   /** Given class of each position. */
   classOf: Int32Array;
@@ -64,6 +67,11 @@ export interface ClassifierModel {
   predict(rows: ArrayLike<number>, mode: Mode, out: Float32Array): void | Promise<void>;
   readonly hasTeacher: boolean;
   /**
+   * True when `trainEpoch` reads `batch.targets` by dataset row (`rows[pos] × K`): trainFold then
+   * passes the input's targets, shared by every fold's worker, instead of a P × K copy per fold.
+   */
+  readonly targetsByRow?: boolean;
+  /**
    * The learned representation of rows (see engine/representation.ts), when the model has one:
    * `representationDim` numbers per row written to `out` by `represent` (the student's weights, no dropout).
    */
@@ -83,8 +91,9 @@ export type ModelFactory = (input: ModelInput, trainRows: number, seed: number) 
  * simplification that keeps soft targets working). Returns the row's cross-entropy.
  */
 export function logitGradient(p: Float32Array, target: Float32Array, classWeight: number, focalGamma: number,
-  consistency: Float32Array | undefined, lambda: number, g: Float32Array, at = 0): number {
-  // `at`: the row's offset in `target` and `consistency` (a per-row subarray was an allocation per step).
+  consistency: Float32Array | undefined, lambda: number, g: Float32Array, at = 0, cAt = at): number {
+  // `at`: the row's offset in `target`, `cAt` in `consistency` (a per-row subarray was an allocation
+  // per step; they differ when the targets are by dataset row, see ClassifierModel.targetsByRow).
   const K = p.length;
   let w = classWeight;
   if (focalGamma > 0) {
@@ -100,9 +109,9 @@ export function logitGradient(p: Float32Array, target: Float32Array, classWeight
   }
   if (consistency && lambda > 0) {
     let s = 0;
-    for (let k = 0; k < K; k++) s += (p[k] - consistency[at + k]) * p[k];
+    for (let k = 0; k < K; k++) s += (p[k] - consistency[cAt + k]) * p[k];
     const c = (2 * lambda) / K;
-    for (let k = 0; k < K; k++) g[k] += c * p[k] * (p[k] - consistency[at + k] - s);
+    for (let k = 0; k < K; k++) g[k] += c * p[k] * (p[k] - consistency[cAt + k] - s);
   }
   return w * loss;
 }

@@ -96,17 +96,22 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     w.on('error', onError);
     w.postMessage(msg);
   });
+  // A small table's tasks run in this thread, except that one goes to a warm worker left idle while
+  // this thread is busy with another (both cores work; no worker is started for them).
+  let inThread = 0;
+  const here = async <T>(f: () => Promise<T>): Promise<T> => { inThread++; try { return await f(); } finally { inThread--; } };
+  const spare = () => inThread > 0 && idle.length + warm.length > 0;
   const run = async (input: FoldInput): Promise<FoldOutput> => {
-    if (trainsInProcess(kind, input)) return local.run(input);
+    if (trainsInProcess(kind, input) && !spare()) return here(() => local.run(input));
     if (input.labels.length >= RETIRE_ROWS) large = true;
     // A large fold's worker is retired after it (see RETIRE_ROWS): the next fold on it would train
     // beside this one's garbage (1M text rows: 60–130 MB a worker, with two lanes twice that).
     const m = await dispatch({ type: 'train', kind, input }, `fold ${input.fold + 1}`, undefined, input.labels.length >= RETIRE_ROWS);
     return (m as Extract<FromWorker, { type: 'done' }>).output;
   };
-  // The C search's fits, one per worker (small tables: in this thread, as their folds).
+  // The C search's fits, one per worker (small tables: in this thread, or the idle warm worker, as their folds).
   const lossOfC = async (task: CTask, C: number): Promise<number> => {
-    if (trainsInProcess(kind, { labels: task.labels, dense: { dim: task.dim } })) return local.lossOfC!(task, C);
+    if (trainsInProcess(kind, { labels: task.labels, dense: { dim: task.dim } }) && !spare()) return here(() => local.lossOfC!(task, C));
     const m = await dispatch({ type: 'lossOfC', task, C }, `the fit at C = ${C}`);
     return (m as Extract<FromWorker, { type: 'loss' }>).loss;
   };

@@ -29,6 +29,20 @@ export interface EngineClientOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The engine's environment: the caller's, with glibc's malloc told to give every allocation of
+ * 64 KiB or more its own mapping (unless the caller set it). By default the threshold rises to the
+ * largest block freed (up to 32 MiB), after which the engine's typed arrays — fold outputs handed
+ * between threads, per-fold arrays, featurize's chunks — come from malloc's heaps, which keep their
+ * freed pages: at 1M text rows the engine held 200–300 MiB it no longer used (VmRSS 1,425 MiB at
+ * the end of training against 1,107 with the fixed threshold). Other C libraries ignore it.
+ */
+export function engineEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env.MALLOC_MMAP_THRESHOLD_ === undefined ? { ...env, MALLOC_MMAP_THRESHOLD_: String(ENGINE_MMAP_THRESHOLD) } : env;
+}
+
+export const ENGINE_MMAP_THRESHOLD = 1 << 16;
+
 function engineError(m: ErrorMessage): EngineError {
   const e = new EngineError(m.code, m.message, m.details);
   e.userCode = m.userCode;
@@ -77,7 +91,7 @@ export class EngineClient {
       execPath: this.opts.execPath,
       // Not the parent's flags (a test runner's loader, Electron's switches): the engine is plain JS.
       execArgv: [],
-      env: this.opts.env ?? process.env,
+      env: engineEnv(this.opts.env ?? process.env),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });

@@ -150,21 +150,17 @@ export function trainFolds(prep: Prepared, run: FoldRunner, exclude?: Uint8Array
 }
 
 /**
- * Text rows from which folds train one at a time: each fold's worker holds its model and per-row
- * arrays (1M rows: about 250 MB), and two at once put the engine above 1.5 GB.
- */
-export const ONE_LANE_TEXT_ROWS = 500_000;
-
-/**
  * Folds trained at once. One per worker, except for the small tables' logistic regression + k-NN
  * (CPU-bound, a few hundred ms a fold, little memory): five folds on two workers take three rounds,
  * the last with one core idle, so they get one lane more than workers (the threads share the cores
  * and the five finish in the time of two and a half). Text and networks keep one lane per worker
- * (their folds are long, and a fold's model weighs on the memory at scale).
+ * (their folds are long, and a fold's model weighs on the memory at scale). Text trained one lane
+ * from 500k rows in session 6 to stay under 1.5 GB; since the folds read the shared targets by row,
+ * retire their workers after each fold and the engine's malloc hands freed arrays back
+ * (client/engineClient.engineEnv), two lanes peak lower at 1M rows (1,235 MiB) than one did (1,286).
  */
 export function foldLanes(prep: Prepared): number {
   const { workers, folds, repeats } = prep.base.options;
-  if (prep.kind === 'text' && prep.base.labels.length >= ONE_LANE_TEXT_ROWS) return 1;
   const tasks = folds * repeats;
   const small = prep.kind === 'tabular' && tabularModels(prep.base.labels.length, prep.base.dense!.dim) === 'logreg+knn';
   return small && workers > 1 && tasks > workers && tasks % workers !== 0 ? Math.min(tasks, workers + 1) : workers;

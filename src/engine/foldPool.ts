@@ -27,6 +27,14 @@ const WORKER = __filename.endsWith('.ts') ? join(__dirname, 'foldWorker.ts') : j
  */
 export const IN_PROCESS_MAX_WORK = 1e9;
 
+/**
+ * The least rows² × columns of a table whose in-thread tasks are also given to an idle warm worker
+ * (below, every fit takes a few milliseconds, less than a message and a cold worker's first run:
+ * measured at load 9, iris's and wine's train phase 0.13–0.19 s in the thread alone, 0.26–0.37 s
+ * sharing with the worker). Digits (2·10⁸) and the 5,000-row synthetic table (5·10⁸) share.
+ */
+export const SHARE_MIN_WORK = 1e8;
+
 export function trainsInProcess(kind: ModelKind, input: Pick<FoldInput, 'labels' | 'dense'> | { labels: ArrayLike<number>; dense: { dim: number } }): boolean {
   const n = input.labels.length;
   const dim = input.dense?.dim ?? 0;
@@ -97,12 +105,34 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     w.postMessage(msg);
   });
   // A small table's tasks run in this thread, except that one goes to a warm worker left idle while
-  // this thread is busy with another (both cores work; no worker is started for them).
+  // this thread is busy with another (both cores work; no worker is started for them). Should this
+  // thread run out of work while the worker still has its task (a cold or crowded second core), it
+  // runs that task too and the first answer wins (a task's answer is a function of its input only):
+  // the job never waits on the worker longer than it would have taken here.
   let inThread = 0;
-  const here = async <T>(f: () => Promise<T>): Promise<T> => { inThread++; try { return await f(); } finally { inThread--; } };
-  const spare = () => inThread > 0 && idle.length + warm.length > 0;
+  const freed: (() => void)[] = [];
+  const here = async <T>(f: () => Promise<T>): Promise<T> => {
+    inThread++;
+    try { return await f(); } finally {
+      // Once the lanes have taken their next tasks (a macrotask later), is this thread out of work?
+      if (--inThread === 0) setImmediate(() => { if (inThread === 0) for (const f of freed.splice(0)) f(); });
+    }
+  };
+  const spare = (n: number, dim: number) => inThread > 0 && idle.length + warm.length > 0 && n * n * dim >= SHARE_MIN_WORK;
+  const onWorkerOrHere = <T>(task: Promise<T>, f: () => Promise<T>): Promise<T> => {
+    let settled = false;
+    // A worker that fails (it died) leaves the task to this thread, as before workers took any.
+    const remote = task.catch(() => here(f));
+    remote.then(() => { settled = true; }, () => { settled = true; });
+    const mine = new Promise<T>((resolve, reject) => freed.push(() => { if (!settled) { settled = true; here(f).then(resolve, reject); } }));
+    return Promise.race([remote, mine]);
+  };
   const run = async (input: FoldInput): Promise<FoldOutput> => {
-    if (trainsInProcess(kind, input) && !spare()) return here(() => local.run(input));
+    if (trainsInProcess(kind, input)) {
+      if (!spare(input.labels.length, input.dense?.dim ?? 0)) return here(() => local.run(input));
+      const remote = dispatch({ type: 'train', kind, input }, `fold ${input.fold + 1}`).then((m) => (m as Extract<FromWorker, { type: 'done' }>).output);
+      return onWorkerOrHere(remote, () => local.run(input));
+    }
     if (input.labels.length >= RETIRE_ROWS) large = true;
     // A large fold's worker is retired after it (see RETIRE_ROWS): the next fold on it would train
     // beside this one's garbage (1M text rows: 60–130 MB a worker, with two lanes twice that).
@@ -111,7 +141,11 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
   };
   // The C search's fits, one per worker (small tables: in this thread, or the idle warm worker, as their folds).
   const lossOfC = async (task: CTask, C: number): Promise<number> => {
-    if (trainsInProcess(kind, { labels: task.labels, dense: { dim: task.dim } }) && !spare()) return here(() => local.lossOfC!(task, C));
+    if (trainsInProcess(kind, { labels: task.labels, dense: { dim: task.dim } })) {
+      if (!spare(task.labels.length, task.dim)) return here(() => local.lossOfC!(task, C));
+      const remote = dispatch({ type: 'lossOfC', task, C }, `the fit at C = ${C}`).then((m) => (m as Extract<FromWorker, { type: 'loss' }>).loss);
+      return onWorkerOrHere(remote, () => local.lossOfC!(task, C));
+    }
     const m = await dispatch({ type: 'lossOfC', task, C }, `the fit at C = ${C}`);
     return (m as Extract<FromWorker, { type: 'loss' }>).loss;
   };
@@ -139,10 +173,12 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     closed = true;
     local.close();
     const retired = large;
-    for (const w of all) if (idle.includes(w) && !large) keepWarm(w); else void w.terminate();
+    let busy = 0;
+    for (const w of all) if (idle.includes(w) && !large) keepWarm(w); else { if (!idle.includes(w)) busy++; void w.terminate(); }
     all.clear();
     idle.length = 0;
-    if (retired) warmUp(1);
+    // A worker still on a task this thread took back (or a cancelled one's) is replaced, so that the next job finds one warm.
+    if (retired || busy > 0) warmUp(1);
   };
   return { run, close, lossOfC, textDuplicates, outliers };
 };

@@ -72,34 +72,15 @@ function argmax(p: Float32Array, o: number, K: number): number {
 }
 
 export async function trainFold(input: FoldInput, makeModel: ModelFactory, onProgress?: FoldProgress, shouldStop?: () => boolean, backend = 'typescript'): Promise<FoldOutput> {
-  const { fold, repeat, classes: K, labels, foldOf, options } = input;
+  const { fold, repeat, classes: K, labels, options } = input;
   const n = labels.length;
-  // The fold's rows as typed arrays, counted first then filled (at 1M rows, lists grown by push and
-  // spread into a copy were tens of MB of garbage a fold).
-  const role = (i: number) => (labels[i] < 0 ? (labels[i] === UNLABELED ? UNLABELED_ROW : NOT_A_ROW) : foldOf[i] === fold ? HELD_ROW : input.exclude?.[i] ? NOT_A_ROW : TRAIN_ROW);
-  const sizes = [0, 0, 0, 0];
-  for (let i = 0; i < n; i++) sizes[role(i)]++;
-  const extra = input.extraRows ?? new Int32Array(0);
-  const trained = sizes[TRAIN_ROW];
-  const rows = new Int32Array(trained + extra.length);
-  const held = new Int32Array(sizes[HELD_ROW]);
-  const unlabeled = new Int32Array(sizes[UNLABELED_ROW]);
-  for (let i = 0, t = 0, h = 0, u = 0; i < n; i++) {
-    const w = role(i);
-    if (w === TRAIN_ROW) rows[t++] = i; else if (w === HELD_ROW) held[h++] = i; else if (w === UNLABELED_ROW) unlabeled[u++] = i;
-  }
-  rows.set(extra, trained);
+  const { rows, held, unlabeled, trained } = foldRows(input);
   const P = rows.length;
   const H = held.length;
   const rng = new Random(options.seed * 1000 + fold + 1 + repeat * 104729);
 
   // Per-class statistics.
-  const classOf = new Int32Array(P);
-  const counts = new Float64Array(K);
-  for (let j = 0; j < P; j++) {
-    classOf[j] = j < trained ? labels[rows[j]] : input.extraLabels![j - trained];
-    counts[classOf[j]]++;
-  }
+  const { classOf, counts } = classesOf(input, rows, trained);
   let classWeights: Float32Array | undefined;
   let logitShift: Float32Array | undefined;
   let focalGamma = 0;
@@ -124,8 +105,7 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
   const observed = options.consistency > 0 ? new Float32Array(P * K) : undefined;
   const epochLoss: number[] = [];
   const epochAccuracy: number[] = [];
-  const order = new Int32Array(P);
-  for (let j = 0; j < P; j++) order[j] = j;
+  const order = Int32Array.from({ length: P }, (_, j) => j);
 
   for (let e = 0; e < epochs; e++) {
     if (shouldStop?.()) throw new Error('cancelled');
@@ -140,19 +120,9 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
       onRows: onProgress && ((done) => onProgress({ fold, repeat, epoch: e, epochs, loss: epochLoss[e - 1] ?? 0, rowsPerSec: done / Math.max(1e-6, (performance.now() - t0) / 1000), partial: done / P })),
     };
     const loss = await model.trainEpoch(batch);
-    if (trainZ && observed) for (let i = 0; i < trainZ.length; i++) trainZ[i] = alpha * trainZ[i] + (1 - alpha) * observed[i];
+    if (trainZ && observed) emaInto(trainZ, observed, alpha);
     await model.predict(held, 'student', z);
-    let correct = 0;
-    for (let i = 0; i < H; i++) {
-      const o = i * K;
-      for (let k = 0; k < K; k++) Z[o + k] = alpha * Z[o + k] + (1 - alpha) * z[o + k];
-      const y = labels[held[i]];
-      history[e * H + i] = z[o + y];
-      const a = argmax(z, o, K);
-      if (a === y) correct++;
-      if (lastArg[i] >= 0 && a !== lastArg[i]) flips[i]++;
-      lastArg[i] = a;
-    }
+    const correct = afterEpoch(e, held, labels, K, alpha, z, Z, history, flips, lastArg);
     epochLoss.push(loss);
     epochAccuracy.push(H ? correct / H : 0);
     const secs = (performance.now() - t0) / 1000;
@@ -184,16 +154,9 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
     for (let t = 0; t < T; t++) {
       stage(`Π pass ${t + 1}/${T} over ${H} held-out rows`);
       await model.predict(held, 'stochastic', pass);
-      for (let i = 0; i < H; i++) {
-        const o = i * K;
-        const y = labels[held[i]];
-        for (let k = 0; k < K; k++) pi[o + k] += pass[o + k] / T;
-        if (argmax(pass, o, K) !== y) piDisagree[i]++;
-        sumY[i] += pass[o + y];
-        sumY2[i] += pass[o + y] ** 2;
-      }
+      addPiPass(held, labels, K, T, pass, pi, piDisagree, sumY, sumY2);
     }
-    for (let i = 0; i < H; i++) piSpread[i] = Math.sqrt(Math.max(0, sumY2[i] / T - (sumY[i] / T) ** 2));
+    spreadOf(sumY, sumY2, T, piSpread);
   }
   const unlabeledProbs = new Float32Array(unlabeled.length * K);
   if (unlabeled.length) { stage(`predicting ${unlabeled.length} unlabeled rows`); await model.predict(unlabeled, 'student', unlabeledProbs); }
@@ -202,6 +165,89 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
   const representation = repeat === 0 ? await foldRepresentation(model, n, held, fold === 0 ? unlabeled : undefined) : undefined;
   model.dispose?.();
   return { fold, repeat, held, ema, student, teacher, pi, piDisagree, piSpread, history, flips, unlabeled, unlabeledProbs, epochLoss, epochAccuracy, backend, model: model.name, representation };
+}
+
+/*
+ * trainFold's loops over rows live in the functions below, so that trainFold itself (run once a
+ * fold) has no hot loop: V8 then never compiles it, with the model's methods inlined, into a graph
+ * that took 75–230 ms of a compiler thread to build several times a run (some builds aborted), on a
+ * core the other fold worker needed (bench/RESULTS.md, session 7). Each is the loop it replaces,
+ * in the same order: the same values.
+ */
+
+/**
+ * The fold's rows as typed arrays, counted first then filled (at 1M rows, lists grown by push and
+ * spread into a copy were tens of MB of garbage a fold): training rows (then the label-name rows),
+ * held-out and unlabeled rows, each in row order; `trained`: the training rows before the extra ones.
+ */
+function foldRows(input: FoldInput): { rows: Int32Array; held: Int32Array; unlabeled: Int32Array; trained: number } {
+  const { fold, labels, foldOf } = input;
+  const n = labels.length;
+  const role = (i: number) => (labels[i] < 0 ? (labels[i] === UNLABELED ? UNLABELED_ROW : NOT_A_ROW) : foldOf[i] === fold ? HELD_ROW : input.exclude?.[i] ? NOT_A_ROW : TRAIN_ROW);
+  const sizes = [0, 0, 0, 0];
+  for (let i = 0; i < n; i++) sizes[role(i)]++;
+  const extra = input.extraRows ?? new Int32Array(0);
+  const trained = sizes[TRAIN_ROW];
+  const rows = new Int32Array(trained + extra.length);
+  const held = new Int32Array(sizes[HELD_ROW]);
+  const unlabeled = new Int32Array(sizes[UNLABELED_ROW]);
+  for (let i = 0, t = 0, h = 0, u = 0; i < n; i++) {
+    const w = role(i);
+    if (w === TRAIN_ROW) rows[t++] = i; else if (w === HELD_ROW) held[h++] = i; else if (w === UNLABELED_ROW) unlabeled[u++] = i;
+  }
+  rows.set(extra, trained);
+  return { rows, held, unlabeled, trained };
+}
+
+/** The class of each training position and the positions per class. */
+function classesOf(input: FoldInput, rows: Int32Array, trained: number): { classOf: Int32Array; counts: Float64Array } {
+  const P = rows.length;
+  const classOf = new Int32Array(P);
+  const counts = new Float64Array(input.classes);
+  for (let j = 0; j < P; j++) {
+    classOf[j] = j < trained ? input.labels[rows[j]] : input.extraLabels![j - trained];
+    counts[classOf[j]]++;
+  }
+  return { classOf, counts };
+}
+
+/** dst ← α·dst + (1 − α)·src. */
+function emaInto(dst: Float32Array, src: Float32Array, alpha: number): void {
+  for (let i = 0; i < dst.length; i++) dst[i] = alpha * dst[i] + (1 - alpha) * src[i];
+}
+
+/** After epoch e's held-out predictions z: the temporal ensemble Z, the p(given) history and the flips; returns how many z got right. */
+function afterEpoch(e: number, held: Int32Array, labels: Int32Array, K: number, alpha: number, z: Float32Array, Z: Float32Array, history: Float32Array, flips: Uint8Array, lastArg: Int32Array): number {
+  const H = held.length;
+  let correct = 0;
+  for (let i = 0; i < H; i++) {
+    const o = i * K;
+    for (let k = 0; k < K; k++) Z[o + k] = alpha * Z[o + k] + (1 - alpha) * z[o + k];
+    const y = labels[held[i]];
+    history[e * H + i] = z[o + y];
+    const a = argmax(z, o, K);
+    if (a === y) correct++;
+    if (lastArg[i] >= 0 && a !== lastArg[i]) flips[i]++;
+    lastArg[i] = a;
+  }
+  return correct;
+}
+
+/** One Π pass's predictions added to the mean, the disagreements and the sums of p(given) and of its square. */
+function addPiPass(held: Int32Array, labels: Int32Array, K: number, T: number, pass: Float32Array, pi: Float32Array, piDisagree: Uint8Array, sumY: Float64Array, sumY2: Float64Array): void {
+  for (let i = 0; i < held.length; i++) {
+    const o = i * K;
+    const y = labels[held[i]];
+    for (let k = 0; k < K; k++) pi[o + k] += pass[o + k] / T;
+    if (argmax(pass, o, K) !== y) piDisagree[i]++;
+    sumY[i] += pass[o + y];
+    sumY2[i] += pass[o + y] ** 2;
+  }
+}
+
+/** The standard deviation of p(given) over the T passes, from its sums. */
+function spreadOf(sumY: Float64Array, sumY2: Float64Array, T: number, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(Math.max(0, sumY2[i] / T - (sumY[i] / T) ** 2));
 }
 
 /**

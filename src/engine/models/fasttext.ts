@@ -97,36 +97,22 @@ export class FastText implements ClassifierModel {
     // no training row has, and a large table costs time to fill.
     this.T = new Float32Array(features * this.stride);
     this.meta = new Float64Array(features * META);
-    for (let f = 0; f < features; f++) this.meta[f * META + META_W] = x.idf ? x.idf[f] : 1;
+    fillWeights(this.meta, x, features);
     this.W = new Float32Array(classes * dim);
     this.b = new Float32Array(classes);
     this.bucketOf = x.bucket;
     if (cfg.wideBuckets > 0) {
-      const wb = cfg.wideBuckets;
-      const mask = (wb & (wb - 1)) === 0 ? wb - 1 : -1;
-      const rowOf = new Int32Array(wb).fill(-1);
-      // The wide layer's row of each feature: features whose hash buckets share a wide bucket share a
-      // row, as they would in a table of `wideBuckets` rows; only the rows the data uses exist,
-      // numbered in order of first use by feature id (most frequent first, so the hot rows sit together).
-      let rows = 0;
-      for (let f = 0; f < features; f++) {
-        const w = mask >= 0 ? x.bucket[f] & mask : x.bucket[f] % wb;
-        if (rowOf[w] < 0) rowOf[w] = rows++;
-        this.meta[f * META + META_V] = rowOf[w] * classes;
-      }
-      this.V = new Float32Array(rows * classes);
+      this.V = new Float32Array(fillWideRows(this.meta, x, features, cfg.wideBuckets, classes) * classes);
     }
     this.lnAlpha = Math.log(cfg.teacherAlpha || 1);
     if (this.teacher) {
       this.tW = this.W.slice();
       this.tb = this.b.slice();
-      this.decay = new Float64Array(DECAY_TABLE);
-      for (let d = 0; d < DECAY_TABLE; d++) this.decay[d] = Math.exp(this.lnAlpha * d);
+      this.decay = decayTable(this.lnAlpha);
     }
     this.h = new Float32Array(dim);
     this.dh = new Float32Array(dim);
-    let maxRow = 1;
-    for (let i = 0; i < x.rows; i++) maxRow = Math.max(maxRow, x.indptr[i + 1] - x.indptr[i]);
+    const maxRow = longestRow(x);
     this.kept = new Uint32Array(maxRow);
     this.keptW = new Float64Array(maxRow);
     this.keptO = new Int32Array(maxRow);
@@ -370,6 +356,49 @@ export class FastText implements ClassifierModel {
       out.set(p, i * classes);
     }
   }
+}
+
+/*
+ * The constructor's loops over features and rows, as functions of their own: a loop inside the
+ * constructor (50k features on SMS) made V8 compile the whole constructor on the stack, and again
+ * for each fold's new map assumptions (eight constructor compiles a run on SMS). The same values.
+ */
+
+/** Each feature's weight in the bag: its inverse document frequency, 1 when there is none. */
+function fillWeights(meta: Float64Array, x: SparseRows, features: number): void {
+  for (let f = 0; f < features; f++) meta[f * META + META_W] = x.idf ? x.idf[f] : 1;
+}
+
+/**
+ * The wide layer's row of each feature (× classes, into meta): features whose hash buckets share a
+ * wide bucket share a row, as they would in a table of `wideBuckets` rows; only the rows the data
+ * uses exist, numbered in order of first use by feature id (most frequent first, so the hot rows sit
+ * together). Returns how many rows.
+ */
+function fillWideRows(meta: Float64Array, x: SparseRows, features: number, wb: number, classes: number): number {
+  const mask = (wb & (wb - 1)) === 0 ? wb - 1 : -1;
+  const rowOf = new Int32Array(wb).fill(-1);
+  let rows = 0;
+  for (let f = 0; f < features; f++) {
+    const w = mask >= 0 ? x.bucket[f] & mask : x.bucket[f] % wb;
+    if (rowOf[w] < 0) rowOf[w] = rows++;
+    meta[f * META + META_V] = rowOf[w] * classes;
+  }
+  return rows;
+}
+
+/** α^Δ for Δ < DECAY_TABLE, as catchUp computes it (Math.exp(Δ·ln α)). */
+function decayTable(lnAlpha: number): Float64Array {
+  const decay = new Float64Array(DECAY_TABLE);
+  for (let d = 0; d < DECAY_TABLE; d++) decay[d] = Math.exp(lnAlpha * d);
+  return decay;
+}
+
+/** The most features of any row (at least 1). */
+function longestRow(x: SparseRows): number {
+  let maxRow = 1;
+  for (let i = 0; i < x.rows; i++) maxRow = Math.max(maxRow, x.indptr[i + 1] - x.indptr[i]);
+  return maxRow;
 }
 
 /** The fields of FastText.meta, per feature. */

@@ -114,6 +114,8 @@ async function main(): Promise<void> {
     lines.push(`| ${rows.toLocaleString('en')} | ${f.bytes / 1e6 < 10 ? (f.bytes / 1e6).toFixed(1) : (f.bytes / 1e6).toFixed(0)} | ${o.secs.toFixed(0)} | ${o.cpu.toFixed(0)} | ${Math.round(rows / o.secs).toLocaleString('en')} | ${o.peakMB.toFixed(0)} | ${o.ap.toFixed(3)} | ${o.epochs}×${o.repeats} | ${o.gap.toFixed(1)} | ${phases} | ${load} | ${peerCell} |`);
     console.log(lines.at(-1));
     console.log(`  resident MB by phase (sampled every 250 ms), max: ${Object.entries(o.rssByPhase).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    // Where the longest silence ended: the message after it (its phase, and what it said).
+    console.log(`  longest silence ${o.gap.toFixed(1)} s, ended by: ${o.gapAt}`);
   }
   console.log('\n| rows | file MB | seconds | engine CPU s | rows/s | engine peak MB | AP | epochs×repeats | longest silence s | phases (s) | load avg at start | peer (same file) |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');

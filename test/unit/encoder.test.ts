@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
-import { encodeTexts, sweepPartialDownloads } from '../../src/engine/featurize/encoder';
+import { encodeTexts, settlePartialDownloads, sweepPartialDownloads } from '../../src/engine/featurize/encoder';
 import { UserError } from '../../src/core/errors';
 import { openDataset } from '../../src/core/table/dataset';
 import { wordVectors, writeTinyEncoder } from '../fixtures/tinyEncoder';
@@ -89,6 +89,19 @@ test('encoder: partly downloaded model files are swept (this process\'s after a 
   assert.deepEqual([existsSync(own), existsSync(dead), existsSync(live), existsSync(done)], [true, false, true, true]);
   sweepPartialDownloads(dir, process.pid);
   assert.deepEqual([existsSync(own), existsSync(live), existsSync(done)], [false, true, true]);
+});
+
+test('encoder: after a failed load, partial files another download opens a moment later are swept too; a file completed meanwhile stays', async (t) => {
+  const dir = tempDir(t);
+  const early = join(dir, `config.json.tmp.${process.pid}.e1`);
+  const late = join(dir, `tokenizer_config.json.tmp.${process.pid}.l2`);
+  const whole = join(dir, 'tokenizer.json');
+  writeFileSync(early, 'x');
+  // As the library's parallel file does: its stream opens after the load has rejected.
+  setTimeout(() => writeFileSync(late, 'x'), 30);
+  setTimeout(() => writeFileSync(whole, '{}'), 60);
+  await settlePartialDownloads(dir);
+  assert.deepEqual([existsSync(early), existsSync(late), existsSync(whole)], [false, false, true]);
 });
 
 test('encoder runtime stays out of the bundles: the engine requires @huggingface/transformers at run time and holds none of it', () => {

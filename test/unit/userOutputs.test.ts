@@ -75,3 +75,18 @@ test('engine error codes come from the same classification', () => {
   assert.match(bug.details!, /RangeError: index out of range\n\s+at /);
   assert.equal(errorMessage('j', new UserError('data', 'x.csv:3: damaged row'), false).details, undefined, 'no stack for a user error');
 });
+
+test('rows.csv soft labels written from the array (softJsonOf) are softJson(softOf(…)) exactly, for any class names and values', async () => {
+  const { softJson, softOf, softJsonOf } = await import('../../src/core/report/softLabels');
+  const { Random } = await import('../../src/core/random');
+  // Names an object orders or drops on its own: integer-like names go first, ascending; "__proto__" is no own property.
+  const classes = ['spam', '10', 'ham "quoted"', '2', '__proto__', '新闻', '=SUM(A1)', '01', 'constructor', '4294967295', '7'];
+  const K = classes.length;
+  const rng = new Random(2);
+  const rows = 500;
+  const p = new Float32Array(rows * K);
+  for (let i = 0; i < p.length; i++) p[i] = rng.next() < 0.5 ? rng.next() * 0.002 : rng.next();
+  p[3] = NaN; p[4] = Infinity; p[5] = 0.001; p[6] = 0.00099999; p[7] = 0.99995;
+  const fast = softJsonOf(classes);
+  for (let i = 0; i < rows; i++) assert.equal(fast(p, i), softJson(softOf(classes, p, i)), `row ${i}`);
+});

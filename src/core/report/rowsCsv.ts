@@ -5,7 +5,7 @@
 import type { ResultArrays } from '../results';
 import { SKIPPED, type Dataset } from '../table/dataset';
 import { csvCell, csvLine, csvNumber } from './csvForPeople';
-import { softJson, softOf } from './softLabels';
+import { softJsonOf } from './softLabels';
 
 export const ROWS_CSV_HEADER = 'id,given_label,suggested_label,suspicion,flagged,self_confidence,normalized_margin,pi_disagreement,ema_confidence,teacher_confidence,soft_label,duplicate_group,duplicate_of,conflict,outlier_score';
 
@@ -18,6 +18,7 @@ const ROWS_PER_PIECE = 16384;
  */
 export function eachRowsCsvPiece(ds: Dataset, a: ResultArrays<ArrayLike<number>>, piPasses: number, each: (text: string) => void, rowsPerPiece = ROWS_PER_PIECE, onRows?: (done: number) => void): void {
   const K = ds.classes.length;
+  const soft = softJsonOf(ds.classes);
   each(ROWS_CSV_HEADER + '\n');
   for (let start = 0; start < ds.rowCount; start += rowsPerPiece) {
     const lines: string[] = [];
@@ -31,7 +32,7 @@ export function eachRowsCsvPiece(ds: Dataset, a: ResultArrays<ArrayLike<number>>
         labeled ? csvNumber(a.selfConfidence[i]) : '', labeled ? csvNumber(a.margin[i]) : '',
         labeled && piPasses ? csvNumber(a.piDisagree[i] / piPasses) : '',
         labeled ? csvNumber(a.ema[i * K + y]) : '', labeled && a.teacher ? csvNumber(a.teacher[i * K + y]) : '',
-        damaged ? '' : csvCell(softJson(softOf(ds.classes, a.consensus, i))),
+        damaged ? '' : csvCell(soft(a.consensus, i)),
         // Duplicate group 1-based; duplicate_of names the group's first row (empty for that row itself).
         a.duplicateGroup && a.duplicateGroup[i] >= 0 ? String(a.duplicateGroup[i] + 1) : '',
         a.duplicateFirst && a.duplicateFirst[i] >= 0 && a.duplicateFirst[i] !== i ? csvCell(ds.rowId(a.duplicateFirst[i])) : '',

@@ -128,15 +128,32 @@ function loaderError(err: unknown, name: string, local: boolean): unknown {
  * download (a parallel file's cleanup may not have run when the load rejects), and those of processes
  * no longer running (an engine killed mid-download). Complete files are never touched.
  */
-export function sweepPartialDownloads(dir: string, ownPid?: number): void {
-  if (!existsSync(dir)) return;
+export function sweepPartialDownloads(dir: string, ownPid?: number): number {
+  if (!existsSync(dir)) return 0;
+  let removed = 0;
   for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
     const m = /\.tmp\.(\d+)\.[a-z0-9]+$/.exec(f);
     if (!m) continue;
     const pid = Number(m[1]);
     let gone = false;
     if (pid !== ownPid) { try { process.kill(pid, 0); } catch (err) { gone = (err as NodeJS.ErrnoException).code === 'ESRCH'; } }
-    if (pid === ownPid || gone) rmSync(join(dir, f), { force: true });
+    if (pid === ownPid || gone) { rmSync(join(dir, f), { force: true }); removed++; }
+  }
+  return removed;
+}
+
+/**
+ * After a download failed or was cancelled: this process's partial files, swept until none has
+ * appeared for two looks in a row (at most `limitMs`). The load rejects as soon as one file's
+ * fetch does, while the library's other files are still opening their `.tmp` streams or unlinking
+ * them; one sweep at that moment left such a file behind under load (a tokenizer_config.json.tmp
+ * seen at load 13). A file completed meanwhile is renamed whole by the library, never partial.
+ */
+export async function settlePartialDownloads(dir: string, limitMs = 1000): Promise<void> {
+  const until = performance.now() + limitMs;
+  for (let quiet = 0; quiet < 2 && performance.now() < until;) {
+    quiet = sweepPartialDownloads(dir, process.pid) === 0 ? quiet + 1 : 0;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -203,7 +220,7 @@ export async function encodeTexts(textOf: (i: number) => string, count: number, 
     });
   } catch (err) {
     clearInterval(timer);
-    if (modelCacheDir) sweepPartialDownloads(modelCacheDir, process.pid);
+    if (modelCacheDir) await settlePartialDownloads(modelCacheDir);
     throw loaderError(err, opts.model, local);
   }
   try {

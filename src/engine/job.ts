@@ -204,8 +204,8 @@ async function trainWith(req: AnalyzeRequest | RetrainRequest, emit: Emit, cance
   const beside = ds.rowCount < SCORE_BESIDE_ROWS;
   const early = ahead ? ahead.outliers : beside ? findOn() : undefined;
   // Naive Bayes (in score) is the features' last reader. A pruned run's naive Bayes part leaves
-  // out the rows its second pass did.
-  // Naive Bayes (a sync loop here: 1M rows, tens of seconds) reports as it goes.
+  // out the rows its second pass did. It is a sync loop here (1M rows: tens of seconds), so it
+  // reports as it goes.
   const scores = score(prep, cv, own, exclude, (f) => emit({ phase: 'score', fraction: 0.96, message: `naive Bayes: ${Math.round(100 * f)}% of ${ds.rowCount} rows` }));
   releaseFeatures(prep);
   const outliersFound = ahead || beside ? early : findOn();

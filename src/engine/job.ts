@@ -193,25 +193,23 @@ async function trainWith(req: AnalyzeRequest | RetrainRequest, emit: Emit, cance
   const outlierTick = (f: number) => emit({ phase: 'score', fraction: 0.96, message: `outlier scores: ${Math.round(100 * f)}% of ${ds.rowCount} rows` });
   // Outliers read only the representation: on a worker, where a cancel is heard through them (a
   // table's started before its folds: startOutliers).
-  const scorer = ahead ? undefined : runners(modelKindOf(prep.kind), () => {});
-  if (scorer) atEnd.push(scorer.close);
-  const findOn = () => { const found = scorer?.outliers?.(representation, opts.seed, outlierTick); found?.catch(() => undefined); return found; };
+  const find = ahead ? undefined : outlierWorker(prep.kind, runners, atEnd);
+  const findOn = () => find?.(representation, opts.seed, outlierTick);
   // Below SCORE_BESIDE_ROWS the worker finds them while this thread runs naive Bayes (SMS: 70 ms
   // of naive Bayes, then 100 ms of outliers, one after the other with a core idle). Above, not beside
   // naive Bayes: at 1M rows, with the two together (and the representation held twice), the
   // engine went from 1,376 MiB at the end of training to 1,482 MiB in score; after the features are
   // dropped the worker adds to less.
-  const beside = ds.rowCount < SCORE_BESIDE_ROWS;
+  const beside = ahead !== undefined || ds.rowCount < SCORE_BESIDE_ROWS;
   const early = ahead ? ahead.outliers : beside ? findOn() : undefined;
   // Naive Bayes (in score) is the features' last reader. A pruned run's naive Bayes part leaves
   // out the rows its second pass did. It is a sync loop here (1M rows: tens of seconds), so it
   // reports as it goes.
   const scores = score(prep, cv, own, exclude, (f) => emit({ phase: 'score', fraction: 0.96, message: `naive Bayes: ${Math.round(100 * f)}% of ${ds.rowCount} rows` }));
   releaseFeatures(prep);
-  const outliersFound = ahead || beside ? early : findOn();
+  const outliersFound = beside ? early : findOn();
   const conflicts = conflictsOf(dups.groups, prep.base.labels, ds.classes, scores.consensus, prep.kind === 'text' ? 'texts' : 'rows');
   const outliers = outliersFound ? await outliersFound : findOutliers(representation, opts.seed, outlierTick);
-  scorer?.close();
   check();
   lap('score');
   if (given) cv = { ...cv, model: `${cv.model} + given probabilities (${basename(given.file)})` };
@@ -244,15 +242,28 @@ export const EARLY_OUTLIERS_ROWS = 50_000;
  */
 function startOutliers(prep: Prepared, runners: RunnerFactory, rows: number, seed: number, atEnd: (() => void)[]): { representation: Representation; outliers: Promise<Outliers> } | undefined {
   if ((prep.kind !== 'tabular' && prep.kind !== 'embedding') || rows >= EARLY_OUTLIERS_ROWS) return undefined;
-  const scorer = runners(modelKindOf(prep.kind), () => {});
-  if (!scorer.outliers) { scorer.close(); return undefined; }
-  atEnd.push(scorer.close);
+  const find = outlierWorker(prep.kind, runners, atEnd);
+  if (!find) return undefined;
   const representation = shared(representationFor(prep.kind, prep.base, undefined, rows));
-  const outliers = scorer.outliers(representation, seed);
-  // Awaited in the score phase; a failure before then (a cancel) must not count as unhandled.
-  outliers.catch(() => undefined);
-  outliers.finally(scorer.close).catch(() => undefined);
-  return { representation, outliers };
+  return { representation, outliers: find(representation, seed) };
+}
+
+/**
+ * Outlier scores on a worker of their own runner (closed with the job, and as soon as they are
+ * done, so the worker goes back to the pool), or undefined when the runners have no workers (this
+ * thread then finds them). A failure before the scores are awaited (a cancel) is not unhandled.
+ */
+function outlierWorker(kind: Prepared['kind'], runners: RunnerFactory, atEnd: (() => void)[]): ((rep: Representation, seed: number, tick?: (fraction: number) => void) => Promise<Outliers>) | undefined {
+  const r = runners(modelKindOf(kind), () => {});
+  const outliers = r.outliers;
+  if (!outliers) { r.close(); return undefined; }
+  atEnd.push(r.close);
+  return (rep, seed, tick) => {
+    const found = outliers(rep, seed, tick);
+    found.catch(() => undefined);
+    found.finally(r.close).catch(() => undefined);
+    return found;
+  };
 }
 
 /** The representation with its rows in a SharedArrayBuffer, so that a worker reads them without a copy. */

@@ -127,11 +127,13 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
     const mine = new Promise<T>((resolve, reject) => freed.push(() => { if (!settled) { settled = true; here(f).then(resolve, reject); } }));
     return Promise.race([remote, mine]);
   };
+  /** A small table's task: on the idle warm worker when it can take it (the thread may take it back), else here. */
+  const sharedOrHere = <T>(n: number, dim: number, mine: () => Promise<T>, theirs: () => Promise<T>): Promise<T> =>
+    spare(n, dim) ? onWorkerOrHere(theirs(), mine) : here(mine);
   const run = async (input: FoldInput): Promise<FoldOutput> => {
     if (trainsInProcess(kind, input)) {
-      if (!spare(input.labels.length, input.dense?.dim ?? 0)) return here(() => local.run(input));
-      const remote = dispatch({ type: 'train', kind, input }, `fold ${input.fold + 1}`).then((m) => (m as Extract<FromWorker, { type: 'done' }>).output);
-      return onWorkerOrHere(remote, () => local.run(input));
+      return sharedOrHere(input.labels.length, input.dense?.dim ?? 0, () => local.run(input),
+        () => dispatch({ type: 'train', kind, input }, `fold ${input.fold + 1}`).then((m) => (m as Extract<FromWorker, { type: 'done' }>).output));
     }
     if (input.labels.length >= RETIRE_ROWS) large = true;
     // A large fold's worker is retired after it (see RETIRE_ROWS): the next fold on it would train
@@ -142,9 +144,8 @@ export const workerRunners: RunnerFactory = (kind, onProgress) => {
   // The C search's fits, one per worker (small tables: in this thread, or the idle warm worker, as their folds).
   const lossOfC = async (task: CTask, C: number): Promise<number> => {
     if (trainsInProcess(kind, { labels: task.labels, dense: { dim: task.dim } })) {
-      if (!spare(task.labels.length, task.dim)) return here(() => local.lossOfC!(task, C));
-      const remote = dispatch({ type: 'lossOfC', task, C }, `the fit at C = ${C}`).then((m) => (m as Extract<FromWorker, { type: 'loss' }>).loss);
-      return onWorkerOrHere(remote, () => local.lossOfC!(task, C));
+      return sharedOrHere(task.labels.length, task.dim, () => local.lossOfC!(task, C),
+        () => dispatch({ type: 'lossOfC', task, C }, `the fit at C = ${C}`).then((m) => (m as Extract<FromWorker, { type: 'loss' }>).loss));
     }
     const m = await dispatch({ type: 'lossOfC', task, C }, `the fit at C = ${C}`);
     return (m as Extract<FromWorker, { type: 'loss' }>).loss;

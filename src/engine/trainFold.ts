@@ -129,7 +129,7 @@ export async function trainFold(input: FoldInput, makeModel: ModelFactory, onPro
     onProgress?.({ fold, repeat, epoch: e + 1, epochs, loss, rowsPerSec: P / Math.max(1e-6, secs) });
   }
   // Z is not read again: corrected in place (a copy was H × K more a fold).
-  const ema = biasCorrectedInPlace(Z, alpha, epochs);
+  const ema = biasCorrected(Z, alpha, epochs, Z);
   const student = z;
   // After the last epoch: the passes over the held-out rows (1M rows: 200k a fold, a few seconds
   // each), each announced (`stage`, epoch = epochs) so the run is never silent through them.
@@ -273,18 +273,12 @@ function trainingTargets(input: FoldInput, byRow: boolean, rows: Int32Array, tra
   return t;
 }
 
-function biasCorrectedInPlace(Z: Float32Array, alpha: number, t: number): Float32Array {
-  const c = 1 / (1 - Math.pow(alpha, t));
-  for (let i = 0; i < Z.length; i++) Z[i] *= c;
-  return Z;
-}
-
 /** What a row is to a fold (trainFold's `role`). */
 const TRAIN_ROW = 0, HELD_ROW = 1, UNLABELED_ROW = 2, NOT_A_ROW = 3;
 
-function biasCorrected(Z: Float32Array, alpha: number, t: number): Float32Array {
+/** Z / (1 − αᵗ), into `out` (Z itself for in place). */
+function biasCorrected(Z: Float32Array, alpha: number, t: number, out = new Float32Array(Z.length)): Float32Array {
   const c = 1 / (1 - Math.pow(alpha, t));
-  const out = new Float32Array(Z.length);
   for (let i = 0; i < Z.length; i++) out[i] = Z[i] * c;
   return out;
 }

@@ -156,22 +156,16 @@ const TICK_ROWS = 1 << 16;
 
 /** Row i's posterior at temperature T, averaged over the splits' log joints, into out[o .. o + K). */
 function tempered(logJoints: Float32Array[], i: number, K: number, T: number, out: Float32Array, o: number): void {
-  for (let k = 0; k < K; k++) out[o + k] = 0;
   const w = 1 / logJoints.length;
-  for (const L of logJoints) {
+  for (let j = 0; j < logJoints.length; j++) {
+    const L = logJoints[j];
     // Log joints are shifted to a maximum of 0, so exp never overflows.
     let s = 0;
     for (let k = 0; k < K; k++) s += Math.exp(L[i * K + k] / T);
-    for (let k = 0; k < K; k++) out[o + k] += (w * Math.exp(L[i * K + k] / T)) / s;
+    // The first split's terms are assigned (0 + x rounds as x): with one split, `out` may be that
+    // split's own log joints at row i (each cell is read before it is written).
+    for (let k = 0; k < K; k++) { const p = (w * Math.exp(L[i * K + k] / T)) / s; out[o + k] = j === 0 ? p : out[o + k] + p; }
   }
-}
-
-/** `tempered` of one split's log joints L, written over row o's own log joints. */
-function temperedInPlace(L: Float32Array, o: number, K: number, T: number): void {
-  let s = 0;
-  for (let k = 0; k < K; k++) s += Math.exp(L[o + k] / T);
-  // w = 1 / 1 as in `tempered`.
-  for (let k = 0; k < K; k++) L[o + k] = (1 * Math.exp(L[o + k] / T)) / s;
 }
 
 /**
@@ -207,10 +201,10 @@ export function naiveBayesPart(input: NaiveBayesInput, splits: Int8Array[]): { p
   const scored = (i: number) => input.labels[i] >= 0 || input.labels[i] === UNLABELED;
   if (logJoints.length === 1) {
     // One split (every run above repeatWorkMax, so every large one): the posteriors overwrite the
-    // log joints (an N × K array less: 60 MB at 1M rows and 15 classes), the same values as
-    // `tempered` writes (0 + x rounds as x), each row's sum taken before its row is overwritten.
+    // log joints (an N × K array less: 60 MB at 1M rows and 15 classes); rows not scored keep
+    // their log joints' zeros, as a new array would hold.
     const L = logJoints[0];
-    for (let i = 0; i < N; i++) if (scored(i)) temperedInPlace(L, i * K, K, T);
+    for (let i = 0; i < N; i++) if (scored(i)) tempered(logJoints, i, K, T, L, i * K);
     return { probs: L, T };
   }
   const probs = new Float32Array(N * K);

@@ -7,10 +7,13 @@ import { csvCell, csvLine } from './csvForPeople';
 
 const MIN_SHOWN = 0.001;
 
+/** A probability as a soft label shows it (4 decimals), or undefined when too small to show. */
+const shown = (p: number): number | undefined => (p >= MIN_SHOWN ? +p.toFixed(4) : undefined);
+
 /** A class → probability map as JSON, small probabilities left out. */
 export function softJson(soft: Record<string, number>): string {
   const obj: Record<string, number> = {};
-  for (const [c, p] of Object.entries(soft)) if (p >= MIN_SHOWN) obj[c] = +p.toFixed(4);
+  for (const [c, p] of Object.entries(soft)) { const v = shown(p); if (v !== undefined) obj[c] = v; }
   return JSON.stringify(obj);
 }
 
@@ -28,9 +31,8 @@ export function softJsonOf(classes: readonly string[]): (probs: ArrayLike<number
   return (probs, row) => {
     let out = '';
     for (let j = 0; j < keys.length; j++) {
-      const p = probs[row * K + index[j]];
-      if (!(p >= MIN_SHOWN)) continue;
-      const v = +p.toFixed(4);
+      const v = shown(probs[row * K + index[j]]);
+      if (v === undefined) continue;
       out += `${out ? ',' : ''}${quoted[j]}${Number.isFinite(v) ? String(v) : 'null'}`;
     }
     return `{${out}}`;
